@@ -1,0 +1,2 @@
+/* breadcrumbs.c - in progress */
+typedef int bbx_placeholder_breadcrumbs;

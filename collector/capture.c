@@ -1,0 +1,2 @@
+/* capture.c - in progress */
+typedef int bbx_placeholder_capture;

@@ -1,0 +1,2 @@
+/* fd_scan.c - in progress */
+typedef int bbx_placeholder_fd_scan;

@@ -1,0 +1,155 @@
+/*
+ * bbx.h - the public interface of libbbx, the blackbox collector.
+ *
+ * libbbx turns a crash (or a request) into a snapshot file: every thread's
+ * stack, the fd table, the loaded modules with their build-ids, registers,
+ * breadcrumbs and annotations, zstd-compressed.  The `bbx` command reads it.
+ *
+ * Promises:
+ *  - Every call is safe before bbx_init() and after bbx_shutdown(): it does
+ *    nothing and returns BBX_ENOTINIT (or nothing, for void calls).
+ *  - Nothing here prints or exits.  Errors are negative BBX_E* codes;
+ *    bbx_strerror() names them.
+ *  - The crash path (the fatal-signal handler) allocates nothing, takes no
+ *    lock the application could hold, never uses ptrace, and always ends in
+ *    the signal's original disposition: a handler installed before bbx_init()
+ *    runs, or the process dies by the signal (with a core dump if enabled).
+ *
+ * Each function states its thread-safety and async-signal-safety.
+ */
+#ifndef BBX_H
+#define BBX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define BBX_API __attribute__((visibility("default")))
+#define BBX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BBX_API
+#define BBX_PRINTF(f, a)
+#endif
+
+#define BBX_VERSION_STRING "0.1.0"
+
+/* Result codes.  0 is success; every error is negative. */
+enum bbx_error {
+    BBX_OK = 0,
+    BBX_EINVAL = -1,     /* an argument or configuration value is invalid */
+    BBX_ENOTINIT = -2,   /* bbx_init() has not run (or bbx_shutdown() has) */
+    BBX_EALREADY = -3,   /* bbx_init() ran already */
+    BBX_ENOMEM = -4,     /* memory for the collector could not be reserved */
+    BBX_EDIR = -5,       /* the output directory cannot be created or used */
+    BBX_EIO = -6,        /* writing the snapshot failed (disk full, ...) */
+    BBX_EBUSY = -7,      /* another snapshot is being taken right now */
+    BBX_ESIGNAL = -8,    /* a signal handler could not be installed */
+    BBX_ECOMPRESS = -9,  /* the compressor failed */
+};
+
+/*
+ * Configuration handed to bbx_init().  Fill it with bbx_config_init() first,
+ * then set what you need; fields left NULL or 0 keep their defaults.  Strings
+ * are copied by bbx_init(); the caller keeps ownership of the struct.
+ */
+typedef struct bbx_config {
+    /* Directory for snapshots.  NULL: $BBX_DIR, else $XDG_STATE_HOME/bbx,
+     * else $HOME/.local/state/bbx.  Created with mode 0700 if missing. */
+    const char *dir;
+    /* Name used in file names and reports.  NULL: the executable's name. */
+    const char *app_name;
+    /* Free-form version string, stored as the annotation "app.version". */
+    const char *app_version;
+    /* Real-time signal used to ask other threads for their stacks.
+     * 0: SIGRTMAX - 3.  Must not be used by the application. */
+    int thread_signal;
+    /* Most frames kept per thread (default 256, at most 1024). */
+    unsigned max_frames;
+    /* Most threads captured (default 1024, at most 8192). */
+    unsigned max_threads;
+    /* Number of breadcrumbs kept in the ring (default 64, at most 4096). */
+    unsigned breadcrumbs;
+    /* Bounded waits: per thread asked for its stack, and for the whole
+     * capture (milliseconds; defaults 100 and 3000). */
+    unsigned thread_timeout_ms;
+    unsigned capture_timeout_ms;
+    /* Set to 1 to skip installing fatal-signal handlers (bbx_snapshot()
+     * still works). */
+    int no_crash_handlers;
+} bbx_config;
+
+/*
+ * Fill *cfg with the defaults (all fields zero/NULL).
+ * Thread-safe; async-signal-safe.  Does not require bbx_init().
+ */
+BBX_API void bbx_config_init(bbx_config *cfg);
+
+/*
+ * Start the collector: read the configuration (cfg may be NULL: defaults and
+ * environment), create the output directory, reserve every byte the crash
+ * path needs (compressor, buffers, alternate signal stacks), and install
+ * handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP and SIGSYS.
+ * Threads that exist already get an alternate signal stack; threads created
+ * later through pthread_create() get one too.
+ *
+ * Environment (used when cfg leaves the field unset): BBX_DIR, BBX_APP.
+ * Returns 0, BBX_EALREADY, or a negative error (nothing stays installed).
+ * Not thread-safe against concurrent bbx_init()/bbx_shutdown(); call it once,
+ * early, from one thread.  Not async-signal-safe.
+ */
+BBX_API int bbx_init(const bbx_config *cfg);
+
+/*
+ * Take a snapshot now, with `reason` (may be NULL; copied, at most 255 bytes
+ * kept) recorded as the trigger.  The calling thread does the capture; the
+ * other threads are interrupted only for their own stacks.  The program goes
+ * on.  Returns 0 when the snapshot file is complete on disk, else BBX_EBUSY,
+ * BBX_EIO, BBX_ENOTINIT, ...
+ * Thread-safe (one capture at a time; a concurrent call gets BBX_EBUSY).
+ * Async-signal-safe (it may be called from a signal handler).
+ */
+BBX_API int bbx_snapshot(const char *reason);
+
+/*
+ * Add a breadcrumb: a printf-style line (at most 255 bytes kept) with time
+ * and thread id, into a fixed-size ring in memory; the oldest is dropped.
+ * Thread-safe and lock-free.  Not async-signal-safe (it formats with
+ * vsnprintf); use bbx_log_raw() in signal handlers.
+ */
+BBX_API void bbx_log(const char *fmt, ...) BBX_PRINTF(1, 2);
+
+/* bbx_log() without formatting.  Thread-safe, lock-free, async-signal-safe. */
+BBX_API void bbx_log_raw(const char *msg);
+
+/*
+ * Set (or, with value NULL, remove) an annotation stored in every snapshot.
+ * Keys up to 63 bytes, values up to 255; longer ones are cut.  At most 64
+ * keys; returns BBX_EINVAL when full or key is NULL/empty.  Copies both.
+ * Thread-safe.  Not async-signal-safe.
+ */
+BBX_API int bbx_annotate(const char *key, const char *value);
+
+/*
+ * Stop the collector: restore the signal handlers that were there before
+ * bbx_init(), release memory.  Later calls are harmless no-ops until the next
+ * bbx_init().  Call it when no other thread uses bbx.  Not async-signal-safe.
+ */
+BBX_API void bbx_shutdown(void);
+
+/*
+ * The path of the last snapshot this process wrote, or NULL.  The string is
+ * owned by bbx and valid until the next snapshot or bbx_shutdown().
+ * Thread-safe.  Async-signal-safe.
+ */
+BBX_API const char *bbx_last_snapshot(void);
+
+/* A static message for a BBX_E* code.  Thread-safe; async-signal-safe. */
+BBX_API const char *bbx_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BBX_H */

@@ -1,0 +1,2 @@
+/* sigsafe.c - in progress */
+typedef int bbx_placeholder_sigsafe;

@@ -1,0 +1,161 @@
+/*
+ * snap_format.h - the numbers of the snapshot format (docs/FORMAT.md).
+ *
+ * Shared by the writer (collector) and the reader (analyzer).  Changing a
+ * number here changes the file format: add, never renumber.
+ *
+ * File = 16-byte header, then a zstd stream whose content is a sequence of
+ * records: varint type, varint payload length, payload.  A payload is a
+ * sequence of fields: varint key (field number << 3 | wire type), then a
+ * varint (wire type 0) or a varint length and that many bytes (wire type 2).
+ * Unknown record types and unknown fields are skipped by readers.
+ */
+#ifndef BBX_SNAP_FORMAT_H
+#define BBX_SNAP_FORMAT_H
+
+#define SNAP_MAGIC "\x89" "BBX\r\n\x1a\n" /* 8 bytes */
+#define SNAP_MAGIC_LEN 8
+#define SNAP_HEADER_LEN 16
+#define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
+#define SNAP_VERSION_MINOR 0 /* additions only */
+
+#define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
+
+enum snap_wire { SNAP_WIRE_VARINT = 0, SNAP_WIRE_BYTES = 2 };
+
+enum snap_record_type {
+    SNAP_REC_PROCESS = 1,
+    SNAP_REC_TRIGGER = 2,
+    SNAP_REC_THREAD = 3,
+    SNAP_REC_FD = 4,
+    SNAP_REC_MODULE = 5,
+    SNAP_REC_BREADCRUMB = 6,
+    SNAP_REC_ANNOTATION = 7,
+    SNAP_REC_CAPTURE = 8,
+    SNAP_REC_END = 15,
+};
+
+enum snap_process_field {
+    SNAP_PROC_PID = 1,         /* varint */
+    SNAP_PROC_PPID = 2,        /* varint */
+    SNAP_PROC_EXE = 3,         /* bytes: /proc/self/exe target */
+    SNAP_PROC_CMDLINE = 4,     /* bytes: arguments separated by NUL */
+    SNAP_PROC_START_MS = 5,    /* varint: process start, Unix ms */
+    SNAP_PROC_RLIMIT = 6,      /* bytes, repeated: 3 varints resource, cur, max
+                                  (RLIM_INFINITY as 2^64-1) */
+    SNAP_PROC_VM_RSS_KB = 7,   /* varint */
+    SNAP_PROC_VM_SIZE_KB = 8,  /* varint */
+    SNAP_PROC_VM_HWM_KB = 9,   /* varint: peak RSS */
+    SNAP_PROC_THREADS = 10,    /* varint: thread count the kernel reported */
+    SNAP_PROC_UID = 11,        /* varint */
+    SNAP_PROC_APP = 12,        /* bytes: application name */
+    SNAP_PROC_TIME_MS = 13,    /* varint: when the capture started, Unix ms */
+    SNAP_PROC_HOSTNAME = 14,   /* bytes */
+    SNAP_PROC_KERNEL = 15,     /* bytes: kernel release */
+    SNAP_PROC_ARCH = 16,       /* bytes: "x86_64", "aarch64", ... */
+    SNAP_PROC_FD_LIMIT = 17,   /* varint: RLIMIT_NOFILE soft limit */
+};
+
+enum snap_trigger_kind { SNAP_TRIGGER_CRASH = 1, SNAP_TRIGGER_REQUEST = 2 };
+
+enum snap_trigger_field {
+    SNAP_TRIG_KIND = 1,        /* varint: snap_trigger_kind */
+    SNAP_TRIG_SIGNAL = 2,      /* varint */
+    SNAP_TRIG_CODE = 3,        /* varint zigzag: si_code */
+    SNAP_TRIG_ADDR = 4,        /* varint: si_addr */
+    SNAP_TRIG_SENDER_PID = 5,  /* varint: si_pid for user-sent signals */
+    SNAP_TRIG_REASON = 6,      /* bytes */
+    SNAP_TRIG_TID = 7,         /* varint: thread that triggered */
+    SNAP_TRIG_SENDER_UID = 8,  /* varint */
+};
+
+enum snap_thread_status {
+    SNAP_THREAD_UNWOUND = 0,   /* the thread unwound its own stack */
+    SNAP_THREAD_BLOCKED = 1,   /* it blocks the capture signal: kernel data only */
+    SNAP_THREAD_TIMEOUT = 2,   /* it did not answer in time: kernel data only */
+    SNAP_THREAD_SKIPPED = 3,   /* not asked (limits, zombie, capture budget) */
+};
+
+enum snap_thread_field {
+    SNAP_THR_TID = 1,          /* varint */
+    SNAP_THR_NAME = 2,         /* bytes */
+    SNAP_THR_STATE = 3,        /* varint: state letter from /proc (R, S, D...) */
+    SNAP_THR_CRASHED = 4,      /* varint: 1 for the thread that crashed */
+    SNAP_THR_FRAMES = 5,       /* bytes: varints, zigzag(pc - previous pc) */
+    SNAP_THR_REGS = 6,         /* bytes: varints, registers in arch order */
+    SNAP_THR_STATUS = 7,       /* varint: snap_thread_status */
+    SNAP_THR_WCHAN = 8,        /* bytes: kernel wait channel */
+    SNAP_THR_KERNEL_PC = 9,    /* varint: user pc the kernel reports (syscall) */
+    SNAP_THR_SYSCALL = 10,     /* varint zigzag: syscall number, -1 running */
+    SNAP_THR_TRUNCATED = 11,   /* varint: 1 when max_frames cut the stack */
+    SNAP_THR_SIGNAL = 12,      /* varint: a fatal signal this thread was in */
+};
+
+enum snap_fd_kind {
+    SNAP_FD_OTHER = 0,
+    SNAP_FD_FILE = 1,
+    SNAP_FD_DIR = 2,
+    SNAP_FD_PIPE = 3,
+    SNAP_FD_FIFO = 4,
+    SNAP_FD_SOCKET = 5,
+    SNAP_FD_EVENTFD = 6,
+    SNAP_FD_TIMERFD = 7,
+    SNAP_FD_SIGNALFD = 8,
+    SNAP_FD_EPOLL = 9,
+    SNAP_FD_INOTIFY = 10,
+    SNAP_FD_MEMFD = 11,
+    SNAP_FD_DEVICE = 12,
+    SNAP_FD_KIND_COUNT
+};
+
+enum snap_fd_field {
+    SNAP_FD_NUM = 1,           /* varint */
+    SNAP_FD_KINDF = 2,         /* varint: snap_fd_kind */
+    SNAP_FD_TARGET = 3,        /* bytes: /proc/self/fd link */
+    SNAP_FD_FLAGS = 4,         /* varint: open flags (F_GETFL) */
+    SNAP_FD_OFFSET = 5,        /* varint: file offset */
+    SNAP_FD_INODE = 6,         /* varint */
+    SNAP_FD_SOCK_FAMILY = 7,   /* varint: AF_* */
+    SNAP_FD_SOCK_TYPE = 8,     /* varint: SOCK_* */
+    SNAP_FD_SOCK_LOCAL = 9,    /* bytes: text address */
+    SNAP_FD_SOCK_PEER = 10,    /* bytes: text address */
+    SNAP_FD_DETAILS = 11,      /* bytes: kind-specific lines of fdinfo */
+    SNAP_FD_SOCK_PROTO = 12,   /* varint: protocol */
+    SNAP_FD_CLOEXEC = 13,      /* varint: FD_CLOEXEC set */
+    SNAP_FD_SIZE = 14,         /* varint: st_size for files */
+};
+
+enum snap_module_field {
+    SNAP_MOD_PATH = 1,         /* bytes */
+    SNAP_MOD_BIAS = 2,         /* varint: load bias (address - ELF vaddr) */
+    SNAP_MOD_BUILD_ID = 3,     /* bytes: raw build-id */
+    SNAP_MOD_START = 4,        /* varint: lowest mapped address */
+    SNAP_MOD_END = 5,          /* varint: end of highest mapping */
+};
+
+enum snap_breadcrumb_field {
+    SNAP_BC_TIME_MS = 1,       /* varint: Unix ms */
+    SNAP_BC_TID = 2,           /* varint */
+    SNAP_BC_TEXT = 3,          /* bytes */
+};
+
+enum snap_annotation_field { SNAP_ANN_KEY = 1, SNAP_ANN_VALUE = 2 };
+
+enum snap_capture_field {
+    SNAP_CAP_DURATION_US = 1,  /* varint: trigger to last record */
+    SNAP_CAP_THREADS = 2,      /* varint: threads written */
+    SNAP_CAP_UNWOUND = 3,      /* varint: of which unwound */
+    SNAP_CAP_FDS = 4,          /* varint: fds written */
+    SNAP_CAP_VERSION = 5,      /* bytes: collector version */
+    SNAP_CAP_MODULES = 6,      /* varint */
+};
+
+enum snap_end_field { SNAP_END_RECORDS = 1 /* varint: records before END */ };
+
+/* x86_64 register order in SNAP_THR_REGS. */
+#define SNAP_X86_64_REG_NAMES                                                  \
+    "rip", "rsp", "rbp", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", \
+        "r10", "r11", "r12", "r13", "r14", "r15", "eflags"
+#define SNAP_X86_64_REG_COUNT 18
+
+#endif /* BBX_SNAP_FORMAT_H */

@@ -1,0 +1,2 @@
+/* unwind.c - in progress */
+typedef int bbx_placeholder_unwind;

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages blackbox needs to build, test and benchmark.
+# Usage: scripts/install-deps.sh [--bench]   (run as root, or with sudo available)
+set -eu
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
+      libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
+      elfutils binutils file zstd python3"
+if [ "${1:-}" = "--bench" ]; then
+  PKGS="$PKGS gdb hyperfine"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
