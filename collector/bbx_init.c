@@ -1,2 +1,274 @@
-/* bbx_init.c - in progress */
-typedef int bbx_placeholder_bbx_init;
+/*
+ * bbx_init.c - the collector's lifecycle: configuration, reserving memory,
+ * installing handlers, on-demand snapshots, shutdown.  Not on the crash
+ * path except bbx_snapshot(), which only takes the capture lock and runs
+ * the (async-signal-safe) capture.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "sigsafe.h"
+#include "snap_format.h"
+
+struct bbx_state bbx_g;
+
+#define WRITER_LEVEL 3
+#define MAX_MODULES 4096
+#define MAX_RANGES 65536
+
+void bbx_config_init(bbx_config *cfg)
+{
+    if (cfg)
+        memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *bbx_strerror(int err)
+{
+    switch (err) {
+    case BBX_OK: return "success";
+    case BBX_EINVAL: return "invalid argument";
+    case BBX_ENOTINIT: return "collector not initialised";
+    case BBX_EALREADY: return "collector already initialised";
+    case BBX_ENOMEM: return "cannot reserve memory";
+    case BBX_EDIR: return "output directory unusable";
+    case BBX_EIO: return "cannot write snapshot";
+    case BBX_EBUSY: return "another snapshot is in progress";
+    case BBX_ESIGNAL: return "cannot install signal handler";
+    case BBX_ECOMPRESS: return "compression failed";
+    default: return "unknown error";
+    }
+}
+
+static unsigned clamp(unsigned v, unsigned dflt, unsigned lo, unsigned hi)
+{
+    if (v == 0)
+        return dflt;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+    int n = snprintf(dst, cap, "%s", src);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* Output directory: config, $BBX_DIR, $XDG_STATE_HOME/bbx, ~/.local/state/bbx. */
+static int resolve_dir(const char *cfg_dir)
+{
+    const char *env;
+    if (cfg_dir && *cfg_dir)
+        return copy_str(bbx_g.dir, sizeof(bbx_g.dir), cfg_dir);
+    if ((env = getenv("BBX_DIR")) && *env)
+        return copy_str(bbx_g.dir, sizeof(bbx_g.dir), env);
+    if ((env = getenv("XDG_STATE_HOME")) && *env == '/') {
+        int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "%s/bbx", env);
+        return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
+    }
+    if ((env = getenv("HOME")) && *env == '/') {
+        int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "%s/.local/state/bbx", env);
+        return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
+    }
+    int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "/tmp/bbx-%u", (unsigned)getuid());
+    return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
+}
+
+/* mkdir -p, the last component with mode 0700. */
+static int make_dir(const char *dir)
+{
+    char tmp[BBX_PATH_MAX];
+    struct stat st;
+    if (copy_str(tmp, sizeof(tmp), dir) < 0)
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return -1;
+    if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || access(tmp, W_OK | X_OK) != 0)
+        return -1;
+    return 0;
+}
+
+/* A name safe inside a file name. */
+static void resolve_app(const char *cfg_app)
+{
+    const char *src = cfg_app && *cfg_app ? cfg_app : getenv("BBX_APP");
+    char exe[PATH_MAX];
+    if (!src || !*src) {
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        const char *slash = strrchr(exe, '/');
+        src = slash ? slash + 1 : exe;
+        if (!*src)
+            src = "app";
+    }
+    size_t i = 0;
+    for (; src[i] && i < sizeof(bbx_g.app) - 1; i++) {
+        char c = src[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '+';
+        bbx_g.app[i] = ok ? c : '_';
+    }
+    bbx_g.app[i] = '\0';
+}
+
+static void *map_anon(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap(void **p, size_t size)
+{
+    if (*p)
+        munmap(*p, size);
+    *p = NULL;
+}
+
+static void release_memory(void)
+{
+    unmap(&bbx_g.writer_ws, bbx_g.writer_ws_size);
+    unmap((void **)&bbx_g.tids, bbx_g.cfg.max_threads * sizeof(pid_t));
+    unmap((void **)&bbx_g.tinfo, bbx_g.cfg.max_threads * sizeof(struct task_info));
+    unmap((void **)&bbx_g.frames, bbx_g.cfg.max_frames * sizeof(uintptr_t));
+    unmap((void **)&bbx_g.frame_bytes, bbx_g.cfg.max_frames * 10u);
+    unmap((void **)&bbx_g.iobuf, BBX_IOBUF);
+    unmap((void **)&bbx_g.iobuf2, BBX_IOBUF);
+    modscan_release(&bbx_g.mods);
+    breadcrumbs_release();
+}
+
+static int reserve_memory(void)
+{
+    bbx_g.writer_ws_size = snap_writer_workspace_size(WRITER_LEVEL);
+    bbx_g.writer_ws = map_anon(bbx_g.writer_ws_size);
+    bbx_g.tids = map_anon(bbx_g.cfg.max_threads * sizeof(pid_t));
+    bbx_g.tinfo = map_anon(bbx_g.cfg.max_threads * sizeof(struct task_info));
+    bbx_g.frames = map_anon(bbx_g.cfg.max_frames * sizeof(uintptr_t));
+    bbx_g.frame_bytes = map_anon(bbx_g.cfg.max_frames * 10u);
+    bbx_g.iobuf = map_anon(BBX_IOBUF);
+    bbx_g.iobuf2 = map_anon(BBX_IOBUF);
+    if (!bbx_g.writer_ws || !bbx_g.tids || !bbx_g.tinfo || !bbx_g.frames || !bbx_g.frame_bytes ||
+        !bbx_g.iobuf || !bbx_g.iobuf2)
+        return BBX_ENOMEM;
+    if (modscan_prepare(&bbx_g.mods, MAX_MODULES, MAX_RANGES) != 0)
+        return BBX_ENOMEM;
+    if (breadcrumbs_init(bbx_g.cfg.breadcrumbs) != 0)
+        return BBX_ENOMEM;
+    /* Touch the compressor's memory now, not at crash time. */
+    memset(bbx_g.writer_ws, 0, bbx_g.writer_ws_size);
+    return snap_writer_prepare(&bbx_g.writer, bbx_g.writer_ws, bbx_g.writer_ws_size,
+                               WRITER_LEVEL);
+}
+
+int bbx_init(const bbx_config *cfg)
+{
+    bbx_config c;
+    int rc;
+    if (atomic_load(&bbx_g.initialized))
+        return BBX_EALREADY;
+    bbx_config_init(&c);
+    if (cfg)
+        c = *cfg;
+    c.max_frames = clamp(c.max_frames, 256, 8, 1024);
+    c.max_threads = clamp(c.max_threads, 1024, 1, 8192);
+    c.breadcrumbs = clamp(c.breadcrumbs, 64, 1, 4096);
+    c.thread_timeout_ms = clamp(c.thread_timeout_ms, 100, 1, 10000);
+    c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
+    if (c.thread_signal == 0)
+        c.thread_signal = SIGRTMAX - 3;
+    if (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX)
+        return BBX_EINVAL;
+
+    memset(&bbx_g.writer, 0, sizeof(bbx_g.writer));
+    bbx_g.cfg = c;
+    bbx_g.cfg.dir = bbx_g.dir;
+    bbx_g.cfg.app_name = bbx_g.app;
+    bbx_g.cfg.app_version = NULL;
+    bbx_g.thread_signal = c.thread_signal;
+    bbx_g.pid = getpid();
+    atomic_store(&bbx_g.capture_owner, 0);
+    atomic_store(&bbx_g.crash_done, 0);
+    memset(bbx_g.pending, 0, sizeof(bbx_g.pending));
+    atomic_store(&bbx_g.has_last, 0);
+
+    if (resolve_dir(c.dir) != 0 || make_dir(bbx_g.dir) != 0)
+        return BBX_EDIR;
+    resolve_app(c.app_name);
+
+    if ((rc = reserve_memory()) != 0)
+        goto fail;
+    process_info_init();
+    ss_fd_reserve();
+    if ((rc = unwind_init()) != 0)
+        goto fail;
+    if ((rc = thread_capture_install()) != 0)
+        goto fail;
+    altstack_install_current();
+    thread_capture_give_altstacks();
+    if (!c.no_crash_handlers && (rc = crash_handlers_install()) != 0)
+        goto fail;
+    atomic_store(&bbx_g.initialized, 1);
+    if (c.app_version)
+        bbx_annotate("app.version", c.app_version);
+    return 0;
+
+fail:
+    thread_capture_uninstall();
+    unwind_release();
+    ss_fd_unreserve();
+    release_memory();
+    return rc;
+}
+
+int bbx_snapshot(const char *reason)
+{
+    ucontext_t uc;
+    uint64_t t0 = ss_mono_us();
+    if (!atomic_load(&bbx_g.initialized))
+        return BBX_ENOTINIT;
+    if (capture_lock(ss_gettid(), 0) != 0)
+        return BBX_EBUSY;
+    getcontext(&uc);
+    struct capture_trigger trig = { SNAP_TRIGGER_REQUEST, 0, NULL, &uc,
+                                    reason ? reason : "bbx_snapshot", t0 };
+    int rc = capture_run(&trig);
+    capture_unlock();
+    return rc;
+}
+
+const char *bbx_last_snapshot(void)
+{
+    return atomic_load(&bbx_g.has_last) ? bbx_g.last_path : NULL;
+}
+
+void bbx_shutdown(void)
+{
+    if (!atomic_exchange(&bbx_g.initialized, 0))
+        return;
+    crash_handlers_uninstall();
+    /* wait (boundedly) for a capture in progress, then keep others out */
+    if (capture_lock(ss_gettid(), bbx_g.cfg.capture_timeout_ms) != 0)
+        return; /* a capture is stuck: leave its memory alone */
+    thread_capture_uninstall();
+    unwind_release();
+    annotations_clear();
+    ss_fd_unreserve();
+    release_memory();
+    atomic_store(&bbx_g.has_last, 0);
+    capture_unlock();
+}

@@ -1,2 +1,168 @@
-/* capture.c - in progress */
-typedef int bbx_placeholder_capture;
+/*
+ * capture.c - one snapshot, from trigger to a whole file on disk.
+ *
+ * Order: process, trigger, threads (the triggering one first), fds, modules,
+ * breadcrumbs, annotations, capture statistics, END.  The writer flushes
+ * after each section so a cut file keeps every section before the cut.  The
+ * file is written under a temporary name and renamed when complete.
+ * Runs in a signal handler: memory from bbx_init(), raw system calls only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "sigsafe.h"
+#include "snap_format.h"
+
+int capture_lock(pid_t self, unsigned wait_ms)
+{
+    uint64_t start = ss_mono_us();
+    for (;;) {
+        pid_t expect = 0;
+        if (atomic_compare_exchange_strong(&bbx_g.capture_owner, &expect, self))
+            return 0;
+        if (expect == self || ss_mono_us() - start >= (uint64_t)wait_ms * 1000)
+            return BBX_EBUSY;
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+void capture_unlock(void)
+{
+    atomic_store(&bbx_g.capture_owner, 0);
+}
+
+static void write_trigger(snap_writer *w, const struct capture_trigger *trig)
+{
+    snap_rec_begin(w, SNAP_REC_TRIGGER);
+    snap_put_u64(w, SNAP_TRIG_KIND, (uint64_t)trig->kind);
+    snap_put_u64(w, SNAP_TRIG_TID, (uint64_t)ss_gettid());
+    if (trig->info) {
+        const siginfo_t *si = trig->info;
+        snap_put_u64(w, SNAP_TRIG_SIGNAL, (uint64_t)trig->signal);
+        snap_put_i64(w, SNAP_TRIG_CODE, si->si_code);
+        if (trig->signal == SIGSEGV || trig->signal == SIGBUS || trig->signal == SIGILL ||
+            trig->signal == SIGFPE || trig->signal == SIGTRAP)
+            snap_put_u64(w, SNAP_TRIG_ADDR, (uint64_t)(uintptr_t)si->si_addr);
+        if (si->si_code <= 0) { /* sent by a process: kill, tgkill, raise */
+            snap_put_u64(w, SNAP_TRIG_SENDER_PID, (uint64_t)si->si_pid);
+            snap_put_u64(w, SNAP_TRIG_SENDER_UID, (uint64_t)si->si_uid);
+        }
+    }
+    if (trig->reason) {
+        size_t n = strnlen(trig->reason, 255);
+        snap_put_bytes(w, SNAP_TRIG_REASON, trig->reason, n);
+    }
+    snap_rec_end(w);
+}
+
+static void write_modules(snap_writer *w)
+{
+    const struct module_table *t = &bbx_g.mods;
+    for (unsigned i = 0; i < t->n_mods; i++) {
+        const struct bbx_module *m = &t->mods[i];
+        if (!m->is_elf)
+            continue;
+        snap_rec_begin(w, SNAP_REC_MODULE);
+        snap_put_str(w, SNAP_MOD_PATH, m->path);
+        snap_put_u64(w, SNAP_MOD_BIAS, m->bias);
+        snap_put_u64(w, SNAP_MOD_START, m->start);
+        snap_put_u64(w, SNAP_MOD_END, m->end);
+        if (m->build_id_len)
+            snap_put_bytes(w, SNAP_MOD_BUILD_ID, m->build_id, m->build_id_len);
+        snap_rec_end(w);
+    }
+}
+
+/* "<dir>/<app>-<pid>-<utc>-<trigger>.bbx" into last_path; returns the
+ * offset of the file name inside it. */
+static size_t make_name(ss_buf *b, const struct capture_trigger *trig, uint64_t now_ms,
+                        unsigned attempt)
+{
+    ss_puts(b, bbx_g.dir);
+    ss_puts(b, "/");
+    size_t name_at = b->len;
+    ss_puts(b, bbx_g.app);
+    ss_puts(b, "-");
+    ss_putu(b, (uint64_t)bbx_g.pid);
+    ss_puts(b, "-");
+    ss_put_utc(b, now_ms);
+    ss_puts(b, "-");
+    ss_puts(b, trig->kind == SNAP_TRIGGER_CRASH ? crash_signal_name(trig->signal) : "request");
+    if (attempt) {
+        ss_puts(b, "-");
+        ss_putu(b, attempt);
+    }
+    ss_puts(b, ".bbx");
+    return name_at;
+}
+
+int capture_run(const struct capture_trigger *trig)
+{
+    snap_writer *w = &bbx_g.writer;
+    char path[BBX_PATH_MAX], tmp[BBX_PATH_MAX + 8];
+    uint64_t now_ms = ss_real_ms();
+    uint64_t deadline = trig->t0_us + (uint64_t)bbx_g.cfg.capture_timeout_ms * 1000;
+    unsigned n_threads = 0, n_unwound = 0, n_fds = 0;
+    int fd = -1;
+
+    bbx_g.pid = getpid();
+    for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        ss_buf b = ss_buf_of(path, sizeof(path));
+        make_name(&b, trig, now_ms, attempt);
+        ss_buf t = ss_buf_of(tmp, sizeof(tmp));
+        ss_puts(&t, path);
+        ss_puts(&t, ".tmp");
+        if (access(path, F_OK) == 0)
+            continue;
+        fd = ss_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return BBX_EIO;
+    }
+    if (fd < 0)
+        return BBX_EIO;
+
+    snap_writer_begin(w, fd);
+    process_info_write(w, now_ms);
+    write_trigger(w, trig);
+    snap_writer_flush(w);
+
+    modscan_run(&bbx_g.mods);
+    thread_capture_write_all(w, trig, deadline, &n_threads, &n_unwound);
+    snap_writer_flush(w);
+
+    int skip[1] = { fd };
+    n_fds = fd_scan_write(w, skip, 1);
+    snap_writer_flush(w);
+
+    write_modules(w);
+    breadcrumbs_write(w);
+    annotations_write(w);
+
+    snap_rec_begin(w, SNAP_REC_CAPTURE);
+    snap_put_u64(w, SNAP_CAP_DURATION_US, ss_mono_us() - trig->t0_us);
+    snap_put_u64(w, SNAP_CAP_THREADS, n_threads);
+    snap_put_u64(w, SNAP_CAP_UNWOUND, n_unwound);
+    snap_put_u64(w, SNAP_CAP_FDS, n_fds);
+    snap_put_u64(w, SNAP_CAP_MODULES, bbx_g.mods.n_mods);
+    snap_put_str(w, SNAP_CAP_VERSION, BBX_VERSION_STRING);
+    snap_rec_end(w);
+
+    int rc = snap_writer_finish(w);
+    if (close(fd) != 0 && rc == 0)
+        rc = BBX_EIO;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = BBX_EIO;
+    if (rc != 0 && trig->kind == SNAP_TRIGGER_REQUEST)
+        unlink(tmp); /* a crash keeps its partial file: readers recover it */
+    if (rc == 0) {
+        memcpy(bbx_g.last_path, path, sizeof(path));
+        atomic_store(&bbx_g.has_last, 1);
+    }
+    return rc;
+}

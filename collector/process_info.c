@@ -1,2 +1,119 @@
-/* process_info.c - in progress */
-typedef int bbx_placeholder_process_info;
+/*
+ * process_info.c - the PROCESS record: ids, executable, command line, start
+ * time, limits and memory.  What cannot change (host, kernel, clock ticks,
+ * boot time) is read once at init; the rest at capture, with raw reads of
+ * /proc/self and prlimit64.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "sigsafe.h"
+#include "snap_format.h"
+
+static char hostname[128];
+static char kernel[128];
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+void process_info_init(void)
+{
+    char buf[4096];
+    if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/hostname", hostname, sizeof(hostname)) < 0)
+        hostname[0] = '\0';
+    if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/osrelease", kernel, sizeof(kernel)) < 0)
+        kernel[0] = '\0';
+    chomp(hostname);
+    chomp(kernel);
+    bbx_g.clk_tck = sysconf(_SC_CLK_TCK);
+    if (ss_read_file(AT_FDCWD, "/proc/stat", buf, sizeof(buf)) > 0) {
+        const char *s = strstr(buf, "\nbtime ");
+        if (s) {
+            s += 7;
+            bbx_g.boot_time_s = ss_parse_u64(&s, 10);
+        }
+    }
+}
+
+/* Process start in Unix ms, from field 22 of /proc/self/stat. */
+static uint64_t start_ms(void)
+{
+    char *buf = bbx_g.iobuf2;
+    if (ss_read_file(AT_FDCWD, "/proc/self/stat", buf, 4096) <= 0 || bbx_g.clk_tck <= 0)
+        return 0;
+    const char *s = strrchr(buf, ')');
+    if (!s)
+        return 0;
+    int field = 2; /* s points at the end of field 2 (comm) */
+    while (*s && field < 22) {
+        if (*s++ == ' ')
+            field++;
+    }
+    uint64_t ticks = ss_parse_u64(&s, 10);
+    return bbx_g.boot_time_s * 1000 + ticks * 1000 / (uint64_t)bbx_g.clk_tck;
+}
+
+static uint64_t status_kb(const char *status, const char *key)
+{
+    const char *s = strstr(status, key);
+    if (!s)
+        return 0;
+    s += strlen(key);
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return ss_parse_u64(&s, 10);
+}
+
+static void put_rlimits(snap_writer *w)
+{
+    for (int r = 0; r < RLIM_NLIMITS; r++) {
+        struct rlimit rl;
+        uint8_t b[30];
+        size_t n = 0;
+        if (syscall(SYS_prlimit64, 0, r, NULL, &rl) != 0)
+            continue;
+        n += snap_varint_put(b + n, (uint64_t)r);
+        n += snap_varint_put(b + n, (uint64_t)rl.rlim_cur);
+        n += snap_varint_put(b + n, (uint64_t)rl.rlim_max);
+        snap_put_bytes(w, SNAP_PROC_RLIMIT, b, n);
+        if (r == RLIMIT_NOFILE)
+            snap_put_u64(w, SNAP_PROC_FD_LIMIT, (uint64_t)rl.rlim_cur);
+    }
+}
+
+void process_info_write(snap_writer *w, uint64_t now_ms)
+{
+    char *buf = bbx_g.iobuf;
+    snap_rec_begin(w, SNAP_REC_PROCESS);
+    snap_put_u64(w, SNAP_PROC_PID, (uint64_t)bbx_g.pid);
+    snap_put_u64(w, SNAP_PROC_PPID, (uint64_t)getppid());
+    snap_put_u64(w, SNAP_PROC_UID, (uint64_t)getuid());
+    snap_put_str(w, SNAP_PROC_APP, bbx_g.app);
+    snap_put_u64(w, SNAP_PROC_TIME_MS, now_ms);
+    snap_put_u64(w, SNAP_PROC_START_MS, start_ms());
+    snap_put_str(w, SNAP_PROC_HOSTNAME, hostname);
+    snap_put_str(w, SNAP_PROC_KERNEL, kernel);
+    snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
+    ssize_t n = readlink("/proc/self/exe", buf, 4095);
+    if (n > 0)
+        snap_put_bytes(w, SNAP_PROC_EXE, buf, (size_t)n);
+    n = ss_read_file(AT_FDCWD, "/proc/self/cmdline", buf, 8192);
+    if (n > 0)
+        snap_put_bytes(w, SNAP_PROC_CMDLINE, buf, (size_t)n);
+    if (ss_read_file(AT_FDCWD, "/proc/self/status", buf, 8192) > 0) {
+        snap_put_u64(w, SNAP_PROC_VM_RSS_KB, status_kb(buf, "\nVmRSS:"));
+        snap_put_u64(w, SNAP_PROC_VM_SIZE_KB, status_kb(buf, "\nVmSize:"));
+        snap_put_u64(w, SNAP_PROC_VM_HWM_KB, status_kb(buf, "\nVmHWM:"));
+        snap_put_u64(w, SNAP_PROC_THREADS, status_kb(buf, "\nThreads:"));
+    }
+    put_rlimits(w);
+    snap_rec_end(w);
+}

@@ -1,2 +1,114 @@
-/* thread_hooks.c - in progress */
-typedef int bbx_placeholder_thread_hooks;
+/*
+ * thread_hooks.c - an alternate signal stack for every thread.
+ *
+ * A stack overflow can only be reported from another stack.  bbx_init()
+ * gives one to the threads that exist (thread_capture_give_altstacks), and
+ * this file gives one to every thread started later: pthread_create() is
+ * interposed (libbbx comes before libc in symbol lookup), the new thread
+ * installs its stack before running the application's start routine, and a
+ * thread-specific-data destructor releases it when the thread ends.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+#define ALTSTACK_SIZE (128u << 10)
+#define GUARD 4096u
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                 void *);
+
+static pthread_key_t stack_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+/* Installs a fresh stack unless the thread has a usable one (set by the
+ * application, ASan, or an earlier call).  Returns the mapping or NULL.
+ * Async-signal-safe (mmap and sigaltstack are system calls). */
+static void *altstack_new(void)
+{
+    stack_t old, ss;
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
+        old.ss_size >= 32768)
+        return NULL;
+    void *p = mmap(NULL, ALTSTACK_SIZE + GUARD, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    mprotect(p, GUARD, PROT_NONE);
+    ss.ss_sp = (char *)p + GUARD;
+    ss.ss_size = ALTSTACK_SIZE;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(p, ALTSTACK_SIZE + GUARD);
+        return NULL;
+    }
+    return p;
+}
+
+int altstack_install_current(void)
+{
+    altstack_new();
+    return 0;
+}
+
+static void release_stack(void *p)
+{
+    stack_t ss = { .ss_flags = SS_DISABLE };
+    sigaltstack(&ss, NULL);
+    munmap(p, ALTSTACK_SIZE + GUARD);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&stack_key, release_stack);
+}
+
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static void *trampoline(void *p)
+{
+    struct start s = *(struct start *)p;
+    free(p);
+    void *stack = altstack_new();
+    if (stack)
+        pthread_setspecific(stack_key, stack);
+    return s.fn(s.arg);
+}
+
+static pthread_create_fn real_create(void)
+{
+    static _Atomic(pthread_create_fn) real;
+    pthread_create_fn f = atomic_load(&real);
+    if (!f) {
+        f = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+        atomic_store(&real, f);
+    }
+    return f;
+}
+
+BBX_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                           void *(*fn)(void *), void *arg)
+{
+    pthread_create_fn real = real_create();
+    struct start *s;
+    if (!real)
+        return EAGAIN;
+    if (!atomic_load(&bbx_g.initialized) || !(s = malloc(sizeof(*s))))
+        return real(thread, attr, fn, arg);
+    pthread_once(&key_once, make_key);
+    s->fn = fn;
+    s->arg = arg;
+    int rc = real(thread, attr, trampoline, s);
+    if (rc != 0)
+        free(s);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * collector.h - internal state shared by the collector's files.
+ *
+ * Everything the capture needs is reserved by bbx_init() and reachable from
+ * `bbx_g`; the capture itself (capture.c and what it calls) only uses this
+ * memory and raw system calls.  Nothing here is public API.
+ */
+#ifndef BBX_COLLECTOR_H
+#define BBX_COLLECTOR_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+#include "bbx.h"
+#include "module_scan.h"
+#include "snap_writer.h"
+
+#define BBX_PATH_MAX 1024
+#define BBX_MAX_PENDING_CRASHES 16
+
+/* What started a capture. */
+struct capture_trigger {
+    int kind;                  /* SNAP_TRIGGER_* */
+    int signal;                /* fatal signal, 0 for a request */
+    const siginfo_t *info;     /* NULL for a request */
+    const ucontext_t *uc;      /* registers of the triggering thread */
+    const char *reason;        /* request reason or NULL */
+    uint64_t t0_us;            /* monotonic time the trigger happened */
+};
+
+/* A thread that crashed while another thread was already capturing. */
+struct pending_crash {
+    _Atomic pid_t tid;
+    int signal;
+    const ucontext_t *uc;
+};
+
+/* Fields of /proc/self/task/TID/status the capture needs. */
+struct task_info {
+    char name[64];
+    char state;
+    int blocks_signal;
+};
+
+struct bbx_state {
+    _Atomic int initialized;
+    bbx_config cfg;
+    char dir[BBX_PATH_MAX];
+    char app[128];
+    char last_path[BBX_PATH_MAX];
+    _Atomic int has_last;
+    pid_t pid;
+
+    /* The capture lock: tid of the capturing thread, 0 when free. */
+    _Atomic pid_t capture_owner;
+    _Atomic int crash_done;    /* a crash capture finished (futex word) */
+    struct pending_crash pending[BBX_MAX_PENDING_CRASHES];
+
+    /* Memory reserved at init. */
+    snap_writer writer;
+    void *writer_ws;
+    size_t writer_ws_size;
+    struct module_table mods;
+    pid_t *tids;               /* max_threads */
+    struct task_info *tinfo;   /* max_threads */
+    uintptr_t *frames;         /* max_frames, filled by the thread asked */
+    uint8_t *frame_bytes;      /* max_frames * 10: varint encoding */
+    char *iobuf;               /* BBX_IOBUF bytes for /proc reads */
+    char *iobuf2;              /* a second one for nested reads */
+    int thread_signal;
+    uint64_t boot_time_s;      /* btime from /proc/stat */
+    long clk_tck;
+};
+
+#define BBX_IOBUF (64u << 10)
+
+extern struct bbx_state bbx_g;
+
+/* capture.c: take a snapshot; the caller holds the capture lock. */
+int capture_run(const struct capture_trigger *trig);
+/* Take the capture lock for the calling thread (bounded wait).  Returns 0 on
+ * success, BBX_EBUSY if another capture holds it after `wait_ms`. */
+int capture_lock(pid_t self, unsigned wait_ms);
+void capture_unlock(void);
+
+/* crash_handler.c */
+int crash_handlers_install(void);
+void crash_handlers_uninstall(void);
+const char *crash_signal_name(int sig);
+
+/* thread_capture.c */
+int thread_capture_install(void);     /* the thread-signal handler */
+void thread_capture_uninstall(void);
+void thread_capture_write_all(snap_writer *w, const struct capture_trigger *trig,
+                              uint64_t deadline_us, unsigned *n_threads,
+                              unsigned *n_unwound);
+/* Give every existing thread but the caller an alternate signal stack. */
+void thread_capture_give_altstacks(void);
+
+/* thread_hooks.c: alternate signal stacks for the calling thread. */
+int altstack_install_current(void);
+
+/* process_info.c */
+void process_info_write(snap_writer *w, uint64_t now_ms);
+void process_info_init(void);
+
+/* fd_scan.c */
+unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip);
+
+/* breadcrumbs.c */
+int breadcrumbs_init(unsigned count);
+void breadcrumbs_release(void);
+void breadcrumbs_write(snap_writer *w);
+void annotations_write(snap_writer *w);
+void annotations_clear(void);
+
+/* unwind.c */
+int unwind_init(void);
+void unwind_release(void);
+/* Unwind from `uc` using the module table; returns the number of frames
+ * stored in pcs[0..max), sets *truncated when max was reached. */
+unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max,
+                        int *truncated);
+/* Registers of `uc` in SNAP_THR_REGS order; returns the count. */
+unsigned unwind_regs(const ucontext_t *uc, uint64_t *regs);
+
+#endif

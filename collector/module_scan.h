@@ -1,0 +1,58 @@
+/*
+ * module_scan.h - the loaded modules and readable memory, from /proc/self/maps.
+ *
+ * modscan_run() reads /proc/self/maps with raw reads into memory reserved at
+ * init, finds every mapped ELF image (path, extent, load bias, build-id,
+ * executable range, .eh_frame_hdr) by reading its headers in memory, and
+ * keeps the list of readable ranges so that the unwinder never touches an
+ * unmapped address.  Async-signal-safe after modscan_prepare().
+ */
+#ifndef BBX_MODULE_SCAN_H
+#define BBX_MODULE_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODSCAN_PATH_MAX 512
+#define MODSCAN_BUILD_ID_MAX 64
+
+struct bbx_module {
+    uintptr_t start, end;            /* whole extent of its mappings */
+    uintptr_t bias;                  /* load bias */
+    uintptr_t text_start, text_end;  /* executable PT_LOAD */
+    uintptr_t eh_frame_hdr;          /* 0 when absent */
+    uintptr_t eh_table, eh_fde_count;/* binary search table, parsed */
+    unsigned long inode;
+    uint8_t build_id[MODSCAN_BUILD_ID_MAX];
+    unsigned build_id_len;
+    int is_elf;
+    char path[MODSCAN_PATH_MAX];
+};
+
+struct mem_range {
+    uintptr_t start, end;
+};
+
+struct module_table {
+    struct bbx_module *mods;
+    unsigned n_mods, cap_mods;
+    struct mem_range *ranges;
+    unsigned n_ranges, cap_ranges;
+    char *buf;                       /* maps read buffer */
+    size_t buf_cap;
+};
+
+/* Reserve memory for up to cap_mods modules and cap_ranges ranges (init). */
+int modscan_prepare(struct module_table *t, unsigned cap_mods, unsigned cap_ranges);
+void modscan_release(struct module_table *t);
+
+/* Rescan /proc/self/maps.  Returns 0 or -1 (table left empty). */
+int modscan_run(struct module_table *t);
+
+/* Is [addr, addr+len) inside one readable mapping? */
+int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len);
+
+/* The ELF module whose executable range contains pc, or NULL. */
+const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr_t pc);
+
+#endif
