@@ -22,6 +22,9 @@
 #define SNAP_READ_MAX_DECOMPRESSED (512u << 20)
 #define SNAP_READ_MAX_FRAMES 4096   /* per thread */
 #define SNAP_READ_MAX_ITEMS 1000000 /* threads, fds, modules, ... each */
+#define SNAP_READ_MAX_REGS 256      /* per thread */
+/* Largest zstd window the reader accepts (log2 bytes): bounds its memory. */
+#define SNAP_READ_WINDOW_LOG_MAX 24
 
 typedef struct snap_rlimit {
     uint64_t resource, cur, max;
@@ -109,6 +112,11 @@ typedef struct snap {
     size_t n_breadcrumbs;
     snap_annotation *annotations;
     size_t n_annotations;
+    /* What the reader passed over (counts over the whole file). */
+    uint64_t unknown_records;   /* records of a type this reader does not know */
+    uint64_t malformed_records; /* records with a field that could not be
+                                   decoded: kept up to that field */
+    uint64_t dropped_items;     /* items over SNAP_READ_MAX_ITEMS, dropped */
 } snap;
 
 /*
@@ -125,12 +133,61 @@ snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen);
 /* Free a snapshot; NULL is a no-op. */
 void snap_free(snap *s);
 
-/* The module containing `pc`, or NULL. */
+/*
+ * The module containing `pc` (start <= pc < end), or NULL.  The reader sorts
+ * `modules` by start address, which this lookup relies on (binary search);
+ * overlapping modules, which real processes do not have, may go unresolved.
+ */
 const snap_module *snap_module_for_pc(const snap *s, uint64_t pc);
+
+/*
+ * The thread the trigger happened on: the first thread marked crashed, else
+ * the one whose tid is the trigger's, else NULL.
+ */
+const snap_thread *snap_trigger_thread(const snap *s);
+
+/*
+ * Step through the command line: start with *pos = 0; each call stores the
+ * next argument in *arg (out, not NUL-terminated: use *len) and returns 1,
+ * or returns 0 after the last one.  A missing final NUL is tolerated.
+ */
+int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len);
 
 /* Names for numbers: "eventfd", "SIGSEGV", ... (static strings, never NULL). */
 const char *snap_fd_kind_name(uint64_t kind);
 const char *snap_signal_name(uint64_t sig);
 const char *snap_thread_status_name(uint64_t status);
+/* "crash", "request", or "unknown". */
+const char *snap_trigger_kind_name(uint64_t kind);
+
+/*
+ * Names that exist only for some numbers: these return NULL
+ * when the number has no name, so the caller can print the number instead.
+ * All strings are static; all functions are thread-safe.
+ */
+/* si_code name for a signal: "SEGV_MAPERR", "SI_USER", "SI_TKILL", ... */
+const char *snap_si_code_name(uint64_t sig, int64_t code);
+/* "AF_INET", "AF_UNIX", ... and "SOCK_STREAM", "SOCK_DGRAM", ... */
+const char *snap_sock_family_name(uint64_t family);
+const char *snap_sock_type_name(uint64_t type);
+/* "NOFILE", "STACK", ... (Linux RLIMIT_* numbers, without the prefix). */
+const char *snap_rlimit_name(uint64_t resource);
+
+/*
+ * Register names for `arch` (the process record's arch string, may be NULL)
+ * in SNAP_THR_REGS order: stores a static array in *names (out) and returns
+ * its length, or returns 0 (and *names = NULL) for an unknown arch.
+ */
+size_t snap_reg_names(const char *arch, const char *const **names);
+
+/*
+ * Write open flags (F_GETFL value, with O_CLOEXEC added when `cloexec`) as
+ * text, "O_RDWR|O_NONBLOCK|O_CLOEXEC", into buf[len] (always terminated when
+ * len > 0; bits without a name end up as a "0x..." part).  Flag values
+ * differ between architectures; `arch` as for snap_reg_names().  Returns the
+ * length the full text needs, like snprintf.
+ */
+size_t snap_open_flags_format(const char *arch, uint64_t flags, int cloexec,
+                              char *buf, size_t len);
 
 #endif

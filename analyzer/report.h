@@ -1,0 +1,22 @@
+/*
+ * report.h - renders a snapshot for people (text, tombstone-style) and for
+ * machines (JSON; the schema is in docs/FORMAT.md).  Both renderers take any
+ * snapshot the reader produced, incomplete or hostile, and write only what
+ * is safe: text output escapes control bytes, JSON output is always valid.
+ *
+ * The caller keeps ownership of the stream and the snapshot.  Thread-safe
+ * for distinct streams.  Each returns 0, or -1 when writing failed.
+ */
+#ifndef BBX_REPORT_H
+#define BBX_REPORT_H
+
+#include <stdio.h>
+
+#include "snap_reader.h"
+
+int report_text(FILE *out, const snap *s);
+
+/* `pretty`: indented, one member a line (what `bbx show --json` writes). */
+int report_json(FILE *out, const snap *s, int pretty);
+
+#endif

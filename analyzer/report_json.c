@@ -1,0 +1,316 @@
+/*
+ * report_json.c - the `bbx show --json` document (schema: docs/FORMAT.md).
+ *
+ * Conventions: addresses are "0x..." strings (JavaScript numbers cannot hold
+ * 64 bits); counts and ids are numbers; a string the file did not carry is
+ * null; threads, fds and breadcrumbs keep file order.
+ */
+#include <stdint.h>
+
+#include "json_writer.h"
+#include "report.h"
+#include "snap_format.h"
+
+#define RLIM_UNLIMITED UINT64_MAX
+
+static void trigger(json_writer *w, const snap *s)
+{
+    const snap_trigger *t = &s->trigger;
+    const char *code_name = snap_si_code_name(t->signal, t->code);
+    json_key(w, "trigger");
+    if (!t->present) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "kind", snap_trigger_kind_name(t->kind));
+    json_kv_u64(w, "signal", t->signal);
+    json_kv_string(w, "signal_name", t->signal ? snap_signal_name(t->signal) : NULL);
+    json_key(w, "code");
+    json_i64(w, t->code);
+    json_kv_string(w, "code_name", t->signal ? code_name : NULL);
+    json_kv_hex(w, "fault_address", t->addr);
+    json_kv_u64(w, "sender_pid", t->sender_pid);
+    json_kv_u64(w, "sender_uid", t->sender_uid);
+    json_kv_string(w, "reason", t->reason);
+    json_kv_u64(w, "tid", t->tid);
+    json_object_end(w);
+}
+
+static void limit_value(json_writer *w, const char *key, uint64_t v)
+{
+    if (v == RLIM_UNLIMITED)
+        json_kv_string(w, key, "unlimited");
+    else
+        json_kv_u64(w, key, v);
+}
+
+static void process(json_writer *w, const snap *s)
+{
+    const snap_process *p = &s->process;
+    const char *arg;
+    size_t pos = 0, len;
+    json_key(w, "process");
+    json_object_begin(w);
+    json_kv_u64(w, "pid", p->pid);
+    json_kv_u64(w, "ppid", p->ppid);
+    json_kv_string(w, "exe", p->exe);
+    json_key(w, "cmdline");
+    json_array_begin(w);
+    while (snap_cmdline_next(s, &pos, &arg, &len))
+        json_string_n(w, arg, len);
+    json_array_end(w);
+    json_kv_string(w, "app", p->app);
+    json_kv_u64(w, "start_time_ms", p->start_ms);
+    json_kv_u64(w, "time_ms", p->time_ms);
+    json_kv_u64(w, "uid", p->uid);
+    json_kv_string(w, "hostname", p->hostname);
+    json_kv_string(w, "kernel", p->kernel);
+    json_kv_string(w, "arch", p->arch);
+    json_kv_u64(w, "threads", p->threads);
+    json_kv_u64(w, "fd_limit", p->fd_limit);
+    json_key(w, "memory");
+    json_object_begin(w);
+    json_kv_u64(w, "rss_kb", p->vm_rss_kb);
+    json_kv_u64(w, "vm_kb", p->vm_size_kb);
+    json_kv_u64(w, "peak_rss_kb", p->vm_hwm_kb);
+    json_object_end(w);
+    json_key(w, "rlimits");
+    json_array_begin(w);
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const snap_rlimit *rl = &p->rlimits[i];
+        json_object_begin(w);
+        json_kv_u64(w, "resource", rl->resource);
+        json_kv_string(w, "name", snap_rlimit_name(rl->resource));
+        limit_value(w, "cur", rl->cur);
+        limit_value(w, "max", rl->max);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void registers(json_writer *w, const snap *s, const snap_thread *t)
+{
+    const char *const *names;
+    size_t n_names = snap_reg_names(s->process.arch, &names);
+    char gen[24];
+    json_key(w, "registers");
+    json_object_begin(w);
+    for (size_t i = 0; i < t->n_regs; i++) {
+        const char *name = gen;
+        if (i < n_names)
+            name = names[i];
+        else
+            snprintf(gen, sizeof(gen), "r%zu", i);
+        json_kv_hex(w, name, t->regs[i]);
+    }
+    json_object_end(w);
+}
+
+static void frames(json_writer *w, const snap *s, const snap_thread *t)
+{
+    json_key(w, "frames");
+    json_array_begin(w);
+    for (size_t i = 0; i < t->n_frames; i++) {
+        const snap_module *m = snap_module_for_pc(s, t->frames[i]);
+        json_object_begin(w);
+        json_kv_hex(w, "pc", t->frames[i]);
+        json_kv_string(w, "module", m ? m->path : NULL);
+        json_key(w, "offset");
+        if (m)
+            json_hex(w, t->frames[i] - m->bias);
+        else
+            json_null(w);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void threads(json_writer *w, const snap *s)
+{
+    json_key(w, "threads");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_threads; i++) {
+        const snap_thread *t = &s->threads[i];
+        char state[2] = { t->state, 0 };
+        json_object_begin(w);
+        json_kv_u64(w, "tid", t->tid);
+        json_kv_string(w, "name", t->name);
+        json_kv_string(w, "state", t->state ? state : NULL);
+        json_kv_string(w, "status", snap_thread_status_name(t->status));
+        json_kv_bool(w, "crashed", t->crashed);
+        json_key(w, "signal");
+        if (t->signal)
+            json_u64(w, t->signal);
+        else
+            json_null(w);
+        json_kv_bool(w, "truncated", t->truncated);
+        if (t->n_regs)
+            registers(w, s, t);
+        frames(w, s, t);
+        json_kv_string(w, "wchan", t->wchan);
+        json_key(w, "syscall");
+        if (t->has_syscall)
+            json_i64(w, t->syscall);
+        else
+            json_null(w);
+        json_key(w, "kernel_pc");
+        if (t->kernel_pc)
+            json_hex(w, t->kernel_pc);
+        else
+            json_null(w);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void socket_info(json_writer *w, const snap_fd *d)
+{
+    const char *family = snap_sock_family_name(d->sock_family);
+    const char *type = snap_sock_type_name(d->sock_type);
+    json_key(w, "socket");
+    json_object_begin(w);
+    json_kv_u64(w, "family", d->sock_family);
+    json_kv_string(w, "family_name", family);
+    json_kv_u64(w, "type", d->sock_type);
+    json_kv_string(w, "type_name", type);
+    json_kv_u64(w, "protocol", d->sock_proto);
+    json_kv_string(w, "local", d->sock_local);
+    json_kv_string(w, "peer", d->sock_peer);
+    json_object_end(w);
+}
+
+static void fds(json_writer *w, const snap *s)
+{
+    json_key(w, "fds");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_fds; i++) {
+        const snap_fd *d = &s->fds[i];
+        char flags[256];
+        json_object_begin(w);
+        json_kv_u64(w, "fd", d->fd);
+        json_kv_string(w, "kind", snap_fd_kind_name(d->kind));
+        json_kv_string(w, "target", d->target);
+        json_key(w, "flags");
+        if (d->has_flags) {
+            snap_open_flags_format(s->process.arch, d->flags, d->cloexec, flags,
+                                   sizeof(flags));
+            json_string(w, flags);
+        } else {
+            json_null(w);
+        }
+        json_key(w, "flags_raw");
+        if (d->has_flags)
+            json_u64(w, d->flags);
+        else
+            json_null(w);
+        json_kv_bool(w, "cloexec", d->cloexec);
+        json_key(w, "offset");
+        if (d->has_offset)
+            json_u64(w, d->offset);
+        else
+            json_null(w);
+        json_kv_u64(w, "inode", d->inode);
+        json_kv_u64(w, "size", d->size);
+        if (d->kind == SNAP_FD_SOCKET)
+            socket_info(w, d);
+        json_kv_string(w, "details", d->details);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void modules(json_writer *w, const snap *s)
+{
+    json_key(w, "modules");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_modules; i++) {
+        const snap_module *m = &s->modules[i];
+        json_object_begin(w);
+        json_kv_string(w, "path", m->path);
+        json_kv_hex(w, "base", m->bias);
+        json_kv_hex(w, "start", m->start);
+        json_kv_hex(w, "end", m->end);
+        json_key(w, "build_id");
+        if (m->build_id_len)
+            json_hex_bytes(w, m->build_id, m->build_id_len);
+        else
+            json_null(w);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void breadcrumbs(json_writer *w, const snap *s)
+{
+    json_key(w, "breadcrumbs");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_breadcrumbs; i++) {
+        const snap_breadcrumb *c = &s->breadcrumbs[i];
+        json_object_begin(w);
+        json_kv_u64(w, "time_ms", c->time_ms);
+        json_kv_u64(w, "tid", c->tid);
+        json_kv_string(w, "text", c->text);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+/* Annotations as an object; a member without a key gets "". */
+static void annotations(json_writer *w, const snap *s)
+{
+    json_key(w, "annotations");
+    json_object_begin(w);
+    for (size_t i = 0; i < s->n_annotations; i++) {
+        const snap_annotation *a = &s->annotations[i];
+        json_key(w, a->key ? a->key : "");
+        json_string(w, a->value ? a->value : "");
+    }
+    json_object_end(w);
+}
+
+static void capture(json_writer *w, const snap *s)
+{
+    const snap_capture *c = &s->capture;
+    json_key(w, "capture_ms");
+    json_millis(w, c->duration_us);
+    json_key(w, "capture");
+    json_object_begin(w);
+    json_kv_u64(w, "duration_us", c->duration_us);
+    json_kv_u64(w, "threads", c->threads);
+    json_kv_u64(w, "unwound", c->unwound);
+    json_kv_u64(w, "fds", c->fds);
+    json_kv_u64(w, "modules", c->modules);
+    json_kv_string(w, "collector_version", c->version);
+    json_object_end(w);
+}
+
+int report_json(FILE *out, const snap *s, int pretty)
+{
+    json_writer w;
+    char version[32];
+    json_init(&w, out, pretty);
+    json_object_begin(&w);
+    snprintf(version, sizeof(version), "%u.%u", s->version_major, s->version_minor);
+    json_kv_string(&w, "format_version", version);
+    json_kv_bool(&w, "complete", s->complete);
+    json_kv_string(&w, "incomplete_reason", s->complete ? NULL : s->incomplete_why);
+    json_kv_u64(&w, "records", s->records);
+    trigger(&w, s);
+    process(&w, s);
+    threads(&w, s);
+    fds(&w, s);
+    modules(&w, s);
+    breadcrumbs(&w, s);
+    annotations(&w, s);
+    capture(&w, s);
+    json_key(&w, "reader");
+    json_object_begin(&w);
+    json_kv_u64(&w, "unknown_records", s->unknown_records);
+    json_kv_u64(&w, "malformed_records", s->malformed_records);
+    json_kv_u64(&w, "dropped_items", s->dropped_items);
+    json_object_end(&w);
+    json_object_end(&w);
+    return json_finish(&w) ? 0 : -1;
+}

@@ -1,0 +1,503 @@
+/*
+ * snap_model.c - decodes record payloads into the in-memory snapshot, and
+ * the snapshot's lookups and destructor.
+ *
+ * Singleton records (PROCESS, TRIGGER, CAPTURE) merge: a later record sets
+ * the fields it carries.  Repeated records (THREAD, FD, MODULE, BREADCRUMB,
+ * ANNOTATION) each add an item.  A known field with an unexpected wire type
+ * is skipped; a string field that appears twice keeps the last value.
+ */
+#include "snap_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "snap_format.h"
+#include "snap_wire.h"
+
+#define IS_VARINT(f) ((f)->wire == SNAP_WIRE_VARINT)
+#define IS_BYTES(f) ((f)->wire == SNAP_WIRE_BYTES)
+/* Longest back-scan of snap_module_for_pc() over overlapping modules. */
+#define MODULE_OVERLAP_SCAN 64
+
+void snap_builder_init(snap_builder *b, snap *s)
+{
+    memset(b, 0, sizeof(*b));
+    b->s = s;
+}
+
+/* A NUL-terminated copy of p[n]; NULL when out of memory. */
+static char *dup_bytes(const uint8_t *p, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    if (n)
+        memcpy(d, p, n);
+    d[n] = 0;
+    return d;
+}
+
+/* Replace the string *dst with the bytes field f.  0 or -1 (no memory). */
+static int set_str(char **dst, const snap_field *f)
+{
+    char *d = dup_bytes(f->data, f->len);
+    if (!d)
+        return -1;
+    free(*dst);
+    *dst = d;
+    return 0;
+}
+
+/*
+ * Make room for one more item of `elem` bytes in *arr (count *n, capacity
+ * *cap) and return it zeroed; NULL when the cap is reached (counted as
+ * dropped) or memory runs out (*oom set).
+ */
+static void *append(snap_builder *b, void **arr, size_t *n, size_t *cap,
+                    size_t elem, int *oom)
+{
+    if (*n >= SNAP_READ_MAX_ITEMS) {
+        b->s->dropped_items++;
+        return NULL;
+    }
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        if (ncap > SNAP_READ_MAX_ITEMS)
+            ncap = SNAP_READ_MAX_ITEMS;
+        void *na = realloc(*arr, ncap * elem);
+        if (!na) {
+            *oom = 1;
+            return NULL;
+        }
+        *arr = na;
+        *cap = ncap;
+    }
+    void *item = (char *)*arr + *n * elem;
+    memset(item, 0, elem);
+    (*n)++;
+    return item;
+}
+
+#define APPEND(b, arr, n, cap, oom) \
+    append((b), (void **)&(arr), &(n), &(cap), sizeof(*(arr)), (oom))
+
+/* Decode packed varints f into a new array of at most `max`.  Frame deltas
+ * when `deltas`.  Sets *cut when entries were dropped.  0 or -1 (memory). */
+static int unpack(snap_builder *b, const snap_field *f, size_t max, int deltas,
+                  uint64_t **out, size_t *n_out, int *cut)
+{
+    const uint8_t *p = f->data, *end = f->data + f->len;
+    size_t n = snap_varint_count(p, end), k = 0;
+    uint64_t *v = NULL, prev = 0;
+    if (n > max) {
+        n = max;
+        *cut = 1;
+    }
+    if (n && !(v = malloc(n * sizeof(*v))))
+        return -1;
+    while (p < end && k < n) {
+        uint64_t x;
+        if (snap_varint_get(&p, end, &x) != SNAP_VARINT_OK) {
+            b->bad = 1;
+            break;
+        }
+        if (deltas) {
+            prev += (uint64_t)snap_unzigzag(x); /* wraps, as the writer's did */
+            x = prev;
+        }
+        v[k++] = x;
+    }
+    if (k == n && p < end && snap_varint_count(p, end) == 0)
+        b->bad = 1; /* a varint cut by the end of the field */
+    free(*out);
+    *out = v;
+    *n_out = k;
+    return 0;
+}
+
+static int process_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_process *pr = obj;
+    int oom = 0;
+    if (IS_VARINT(f)) {
+        switch (f->number) {
+        case SNAP_PROC_PID: pr->pid = f->value; break;
+        case SNAP_PROC_PPID: pr->ppid = f->value; break;
+        case SNAP_PROC_START_MS: pr->start_ms = f->value; break;
+        case SNAP_PROC_VM_RSS_KB: pr->vm_rss_kb = f->value; break;
+        case SNAP_PROC_VM_SIZE_KB: pr->vm_size_kb = f->value; break;
+        case SNAP_PROC_VM_HWM_KB: pr->vm_hwm_kb = f->value; break;
+        case SNAP_PROC_THREADS: pr->threads = f->value; break;
+        case SNAP_PROC_UID: pr->uid = f->value; break;
+        case SNAP_PROC_TIME_MS: pr->time_ms = f->value; break;
+        case SNAP_PROC_FD_LIMIT: pr->fd_limit = f->value; break;
+        default: break;
+        }
+        return 0;
+    }
+    switch (f->number) {
+    case SNAP_PROC_EXE: return set_str(&pr->exe, f);
+    case SNAP_PROC_APP: return set_str(&pr->app, f);
+    case SNAP_PROC_HOSTNAME: return set_str(&pr->hostname, f);
+    case SNAP_PROC_KERNEL: return set_str(&pr->kernel, f);
+    case SNAP_PROC_ARCH: return set_str(&pr->arch, f);
+    case SNAP_PROC_CMDLINE:
+        if (set_str(&pr->cmdline, f) < 0)
+            return -1;
+        pr->cmdline_len = f->len;
+        return 0;
+    case SNAP_PROC_RLIMIT: {
+        const uint8_t *p = f->data, *end = f->data + f->len;
+        uint64_t v[3];
+        for (int i = 0; i < 3; i++) {
+            if (snap_varint_get(&p, end, &v[i]) != SNAP_VARINT_OK) {
+                b->bad = 1;
+                return 0;
+            }
+        }
+        snap_rlimit *rl = APPEND(b, pr->rlimits, pr->n_rlimits, b->cap_rlimits, &oom);
+        if (rl) {
+            rl->resource = v[0];
+            rl->cur = v[1];
+            rl->max = v[2];
+        }
+        return oom ? -1 : 0;
+    }
+    default: return 0;
+    }
+}
+
+static int trigger_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_trigger *t = obj;
+    if (IS_BYTES(f))
+        return f->number == SNAP_TRIG_REASON ? set_str(&t->reason, f) : 0;
+    switch (f->number) {
+    case SNAP_TRIG_KIND: t->kind = f->value; break;
+    case SNAP_TRIG_SIGNAL: t->signal = f->value; break;
+    case SNAP_TRIG_CODE: t->code = snap_unzigzag(f->value); break;
+    case SNAP_TRIG_ADDR: t->addr = f->value; break;
+    case SNAP_TRIG_SENDER_PID: t->sender_pid = f->value; break;
+    case SNAP_TRIG_TID: t->tid = f->value; break;
+    case SNAP_TRIG_SENDER_UID: t->sender_uid = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int thread_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_thread *t = obj;
+    if (IS_BYTES(f)) {
+        int cut = 0, rc;
+        switch (f->number) {
+        case SNAP_THR_NAME: return set_str(&t->name, f);
+        case SNAP_THR_WCHAN: return set_str(&t->wchan, f);
+        case SNAP_THR_FRAMES:
+            rc = unpack(b, f, SNAP_READ_MAX_FRAMES, 1, &t->frames, &t->n_frames, &cut);
+            if (cut)
+                t->truncated = 1;
+            return rc;
+        case SNAP_THR_REGS:
+            return unpack(b, f, SNAP_READ_MAX_REGS, 0, &t->regs, &t->n_regs, &cut);
+        default: return 0;
+        }
+    }
+    switch (f->number) {
+    case SNAP_THR_TID: t->tid = f->value; break;
+    case SNAP_THR_STATE:
+        /* A /proc state letter; anything unprintable is "unknown". */
+        t->state = f->value > 0x20 && f->value < 0x7f ? (char)f->value : 0;
+        break;
+    case SNAP_THR_CRASHED: t->crashed = f->value != 0; break;
+    case SNAP_THR_STATUS: t->status = f->value; break;
+    case SNAP_THR_KERNEL_PC: t->kernel_pc = f->value; break;
+    case SNAP_THR_SYSCALL:
+        t->syscall = snap_unzigzag(f->value);
+        t->has_syscall = 1;
+        break;
+    case SNAP_THR_TRUNCATED: t->truncated = t->truncated || f->value != 0; break;
+    case SNAP_THR_SIGNAL: t->signal = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int fd_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_fd *d = obj;
+    if (IS_BYTES(f)) {
+        switch (f->number) {
+        case SNAP_FD_TARGET: return set_str(&d->target, f);
+        case SNAP_FD_SOCK_LOCAL: return set_str(&d->sock_local, f);
+        case SNAP_FD_SOCK_PEER: return set_str(&d->sock_peer, f);
+        case SNAP_FD_DETAILS: return set_str(&d->details, f);
+        default: return 0;
+        }
+    }
+    switch (f->number) {
+    case SNAP_FD_NUM: d->fd = f->value; break;
+    case SNAP_FD_KINDF: d->kind = f->value; break;
+    case SNAP_FD_FLAGS: d->flags = f->value; d->has_flags = 1; break;
+    case SNAP_FD_OFFSET: d->offset = f->value; d->has_offset = 1; break;
+    case SNAP_FD_INODE: d->inode = f->value; break;
+    case SNAP_FD_SOCK_FAMILY: d->sock_family = f->value; break;
+    case SNAP_FD_SOCK_TYPE: d->sock_type = f->value; break;
+    case SNAP_FD_SOCK_PROTO: d->sock_proto = f->value; break;
+    case SNAP_FD_CLOEXEC: d->cloexec = f->value != 0; break;
+    case SNAP_FD_SIZE: d->size = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int module_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_module *m = obj;
+    if (IS_BYTES(f)) {
+        if (f->number == SNAP_MOD_PATH)
+            return set_str(&m->path, f);
+        if (f->number == SNAP_MOD_BUILD_ID) {
+            uint8_t *id = f->len ? malloc(f->len) : NULL;
+            if (f->len && !id)
+                return -1;
+            if (f->len)
+                memcpy(id, f->data, f->len);
+            free(m->build_id);
+            m->build_id = id;
+            m->build_id_len = f->len;
+        }
+        return 0;
+    }
+    switch (f->number) {
+    case SNAP_MOD_BIAS: m->bias = f->value; break;
+    case SNAP_MOD_START: m->start = f->value; break;
+    case SNAP_MOD_END: m->end = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int breadcrumb_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_breadcrumb *c = obj;
+    if (IS_BYTES(f))
+        return f->number == SNAP_BC_TEXT ? set_str(&c->text, f) : 0;
+    if (f->number == SNAP_BC_TIME_MS)
+        c->time_ms = f->value;
+    else if (f->number == SNAP_BC_TID)
+        c->tid = f->value;
+    return 0;
+}
+
+static int annotation_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_annotation *a = obj;
+    if (!IS_BYTES(f))
+        return 0;
+    if (f->number == SNAP_ANN_KEY)
+        return set_str(&a->key, f);
+    if (f->number == SNAP_ANN_VALUE)
+        return set_str(&a->value, f);
+    return 0;
+}
+
+static int capture_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_capture *c = obj;
+    if (IS_BYTES(f))
+        return f->number == SNAP_CAP_VERSION ? set_str(&c->version, f) : 0;
+    switch (f->number) {
+    case SNAP_CAP_DURATION_US: c->duration_us = f->value; break;
+    case SNAP_CAP_THREADS: c->threads = f->value; break;
+    case SNAP_CAP_UNWOUND: c->unwound = f->value; break;
+    case SNAP_CAP_FDS: c->fds = f->value; break;
+    case SNAP_CAP_MODULES: c->modules = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+typedef int (*field_fn)(snap_builder *b, void *obj, const snap_field *f);
+
+/* Hand every field of p[n] to fn; stops at a malformed field. */
+static int walk(snap_builder *b, void *obj, const uint8_t *p, size_t n, field_fn fn)
+{
+    const uint8_t *end = p + n;
+    snap_field f;
+    int rc;
+    while ((rc = snap_field_next(&p, end, &f)) == SNAP_FIELD_OK) {
+        if (fn(b, obj, &f) < 0)
+            return -1;
+    }
+    if (rc == SNAP_FIELD_MALFORMED)
+        b->bad = 1;
+    return 0;
+}
+
+int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
+{
+    snap *s = b->s;
+    void *obj = NULL;
+    field_fn fn = NULL;
+    int oom = 0, rc;
+    b->bad = 0;
+    switch (type) {
+    case SNAP_REC_PROCESS: obj = &s->process; fn = process_field; break;
+    case SNAP_REC_TRIGGER:
+        s->trigger.present = 1;
+        obj = &s->trigger;
+        fn = trigger_field;
+        break;
+    case SNAP_REC_CAPTURE: obj = &s->capture; fn = capture_field; break;
+    case SNAP_REC_THREAD:
+        obj = APPEND(b, s->threads, s->n_threads, b->cap_threads, &oom);
+        fn = thread_field;
+        break;
+    case SNAP_REC_FD:
+        obj = APPEND(b, s->fds, s->n_fds, b->cap_fds, &oom);
+        fn = fd_field;
+        break;
+    case SNAP_REC_MODULE:
+        obj = APPEND(b, s->modules, s->n_modules, b->cap_modules, &oom);
+        fn = module_field;
+        break;
+    case SNAP_REC_BREADCRUMB:
+        obj = APPEND(b, s->breadcrumbs, s->n_breadcrumbs, b->cap_breadcrumbs, &oom);
+        fn = breadcrumb_field;
+        break;
+    case SNAP_REC_ANNOTATION:
+        obj = APPEND(b, s->annotations, s->n_annotations, b->cap_annotations, &oom);
+        fn = annotation_field;
+        break;
+    default:
+        s->unknown_records++;
+        return 0;
+    }
+    if (oom)
+        return -1;
+    if (!obj)
+        return 0; /* over the item cap: dropped and counted */
+    rc = walk(b, obj, p, n, fn);
+    if (b->bad)
+        s->malformed_records++;
+    return rc;
+}
+
+static int module_cmp(const void *a, const void *b)
+{
+    const snap_module *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return strcmp(x->path ? x->path : "", y->path ? y->path : "");
+}
+
+void snap_builder_finish(snap_builder *b)
+{
+    snap *s = b->s;
+    if (s->n_modules > 1)
+        qsort(s->modules, s->n_modules, sizeof(*s->modules), module_cmp);
+}
+
+const snap_module *snap_module_for_pc(const snap *s, uint64_t pc)
+{
+    size_t lo = 0, hi;
+    if (!s || !s->n_modules)
+        return NULL;
+    /* First module whose start is above pc. */
+    hi = s->n_modules;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->modules[mid].start <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo, k = 0; i > 0 && k < MODULE_OVERLAP_SCAN; i--, k++) {
+        const snap_module *m = &s->modules[i - 1];
+        if (pc < m->end)
+            return m;
+    }
+    return NULL;
+}
+
+const snap_thread *snap_trigger_thread(const snap *s)
+{
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (s->threads[i].crashed)
+            return &s->threads[i];
+    if (!s->trigger.present || !s->trigger.tid)
+        return NULL;
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (s->threads[i].tid == s->trigger.tid)
+            return &s->threads[i];
+    return NULL;
+}
+
+int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len)
+{
+    const snap_process *p = &s->process;
+    if (!p->cmdline || *pos >= p->cmdline_len)
+        return 0;
+    const char *start = p->cmdline + *pos;
+    const char *nul = memchr(start, 0, p->cmdline_len - *pos);
+    size_t n = nul ? (size_t)(nul - start) : p->cmdline_len - *pos;
+    *arg = start;
+    *len = n;
+    *pos += n + 1;
+    return 1;
+}
+
+static void free_process(snap_process *p)
+{
+    free(p->exe);
+    free(p->app);
+    free(p->hostname);
+    free(p->kernel);
+    free(p->arch);
+    free(p->cmdline);
+    free(p->rlimits);
+}
+
+void snap_free(snap *s)
+{
+    if (!s)
+        return;
+    free_process(&s->process);
+    free(s->trigger.reason);
+    free(s->capture.version);
+    for (size_t i = 0; i < s->n_threads; i++) {
+        free(s->threads[i].name);
+        free(s->threads[i].frames);
+        free(s->threads[i].regs);
+        free(s->threads[i].wchan);
+    }
+    free(s->threads);
+    for (size_t i = 0; i < s->n_fds; i++) {
+        free(s->fds[i].target);
+        free(s->fds[i].sock_local);
+        free(s->fds[i].sock_peer);
+        free(s->fds[i].details);
+    }
+    free(s->fds);
+    for (size_t i = 0; i < s->n_modules; i++) {
+        free(s->modules[i].path);
+        free(s->modules[i].build_id);
+    }
+    free(s->modules);
+    for (size_t i = 0; i < s->n_breadcrumbs; i++)
+        free(s->breadcrumbs[i].text);
+    free(s->breadcrumbs);
+    for (size_t i = 0; i < s->n_annotations; i++) {
+        free(s->annotations[i].key);
+        free(s->annotations[i].value);
+    }
+    free(s->annotations);
+    free(s->incomplete_why);
+    free(s);
+}

@@ -1,0 +1,501 @@
+/*
+ * snap_fixture.c - writes the known test snapshots with the real writer.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
+#include "snap_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "snap_format.h"
+#include "snap_writer.h"
+
+const uint64_t fix_main_frames[FIX_MAIN_NFRAMES] = {
+    0x5555555551a9ull, 0x555555555230ull, 0x7ffff7dea24aull, 0x7ffff7dea305ull,
+    0x555555555101ull,
+};
+/* Jumps across the whole address space: zigzag deltas of both signs. */
+const uint64_t fix_cut_frames[FIX_CUT_NFRAMES] = {
+    0xffffffffff600000ull, 0x1000ull, 0x7fffffffffffffffull,
+};
+const uint64_t fix_regs[FIX_NREGS] = {
+    0x5555555551a9ull, 0x7fffffffe3a0ull, 0x7fffffffe3c0ull, 0, 1, 2, 3, 4, 5,
+    6, 7, 8, 9, 10, 11, 12, 0xffffffffffffffffull, 0x10246,
+};
+const uint8_t fix_exe_build_id[20] = {
+    0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+    0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0xff,
+};
+const char *const fix_crumbs[3] = {
+    "starting up", "opened \"config\"\twith tab", "about to crash: caf\xc3\xa9",
+};
+
+typedef struct session {
+    snap_writer w;
+    void *ws;
+    int fd;
+    int flush_each;
+    fixture_file *f;
+} session;
+
+static int begin(session *ss, fixture_file *f, int flush_each)
+{
+    memset(f, 0, sizeof(*f));
+    memset(ss, 0, sizeof(*ss));
+    ss->f = f;
+    ss->flush_each = flush_each;
+    ss->fd = memfd_create("fixture", MFD_CLOEXEC);
+    size_t size = snap_writer_workspace_size(3);
+    ss->ws = malloc(size);
+    if (ss->fd < 0 || !ss->ws || snap_writer_prepare(&ss->w, ss->ws, size, 3) != 0 ||
+        snap_writer_begin(&ss->w, ss->fd) != 0)
+        return -1;
+    return 0;
+}
+
+/* After record i: flush when asked and note the file length. */
+static void after(session *ss, int i)
+{
+    if (!ss->flush_each)
+        return;
+    snap_writer_flush(&ss->w);
+    ss->f->flush_end[i] = (size_t)ss->w.bytes_out;
+}
+
+/* Read the memfd back into f->data. */
+static int end(session *ss, int rc)
+{
+    fixture_file *f = ss->f;
+    off_t len = ss->fd >= 0 ? lseek(ss->fd, 0, SEEK_END) : -1;
+    if (rc == 0 && len > 0 && (f->data = malloc((size_t)len)) &&
+        pread(ss->fd, f->data, (size_t)len, 0) == len)
+        f->len = (size_t)len;
+    else
+        rc = -1;
+    if (ss->fd >= 0)
+        close(ss->fd);
+    free(ss->ws);
+    return rc;
+}
+
+static void put_packed(snap_writer *w, unsigned field, const uint64_t *v, size_t n,
+                       int deltas)
+{
+    uint8_t buf[16 * 1024];
+    size_t pos = 0;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        pos += snap_varint_put(buf + pos, deltas ? snap_zigzag((int64_t)(v[i] - prev)) : v[i]);
+        prev = v[i];
+    }
+    snap_put_bytes(w, field, buf, pos);
+}
+
+static void put_rlimit(snap_writer *w, uint64_t res, uint64_t cur, uint64_t max)
+{
+    uint8_t buf[30];
+    size_t pos = snap_varint_put(buf, res);
+    pos += snap_varint_put(buf + pos, cur);
+    pos += snap_varint_put(buf + pos, max);
+    snap_put_bytes(w, SNAP_PROC_RLIMIT, buf, pos);
+}
+
+int fixture_reference(fixture_file *f, int flush_each, int finish)
+{
+    session ss;
+    snap_writer *w = &ss.w;
+    int rc = begin(&ss, f, flush_each);
+    if (rc < 0)
+        return end(&ss, rc);
+
+    snap_rec_begin(w, SNAP_REC_PROCESS);
+    snap_put_u64(w, SNAP_PROC_PID, FIX_PID);
+    snap_put_u64(w, SNAP_PROC_PPID, FIX_PPID);
+    snap_put_str(w, SNAP_PROC_EXE, FIX_EXE);
+    snap_put_bytes(w, SNAP_PROC_CMDLINE, FIX_CMDLINE, FIX_CMDLINE_LEN);
+    snap_put_u64(w, SNAP_PROC_START_MS, FIX_START_MS);
+    put_rlimit(w, 7, 1024, 4096);
+    put_rlimit(w, 3, 8388608, UINT64_MAX);
+    put_rlimit(w, 4, 0, UINT64_MAX);
+    snap_put_u64(w, SNAP_PROC_VM_RSS_KB, FIX_RSS_KB);
+    snap_put_u64(w, SNAP_PROC_VM_SIZE_KB, FIX_VM_KB);
+    snap_put_u64(w, SNAP_PROC_VM_HWM_KB, FIX_HWM_KB);
+    snap_put_u64(w, SNAP_PROC_THREADS, FIX_THREADS);
+    snap_put_u64(w, SNAP_PROC_UID, FIX_UID);
+    snap_put_str(w, SNAP_PROC_APP, FIX_APP);
+    snap_put_u64(w, SNAP_PROC_TIME_MS, FIX_TIME_MS);
+    snap_put_str(w, SNAP_PROC_HOSTNAME, FIX_HOST);
+    snap_put_str(w, SNAP_PROC_KERNEL, FIX_KERNEL);
+    snap_put_str(w, SNAP_PROC_ARCH, FIX_ARCH);
+    snap_put_u64(w, SNAP_PROC_FD_LIMIT, FIX_FD_LIMIT);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_PROCESS);
+
+    snap_rec_begin(w, SNAP_REC_TRIGGER);
+    snap_put_u64(w, SNAP_TRIG_KIND, SNAP_TRIGGER_CRASH);
+    snap_put_u64(w, SNAP_TRIG_SIGNAL, FIX_SIGNAL);
+    snap_put_i64(w, SNAP_TRIG_CODE, FIX_CODE);
+    snap_put_u64(w, SNAP_TRIG_ADDR, FIX_ADDR);
+    snap_put_u64(w, SNAP_TRIG_SENDER_PID, FIX_SENDER_PID);
+    snap_put_str(w, SNAP_TRIG_REASON, "null pointer write");
+    snap_put_u64(w, SNAP_TRIG_TID, FIX_TRIGGER_TID);
+    snap_put_u64(w, SNAP_TRIG_SENDER_UID, FIX_SENDER_UID);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_TRIGGER);
+
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, 4242);
+    snap_put_str(w, SNAP_THR_NAME, "main");
+    snap_put_u64(w, SNAP_THR_STATE, 'R');
+    snap_put_u64(w, SNAP_THR_CRASHED, 1);
+    put_packed(w, SNAP_THR_FRAMES, fix_main_frames, FIX_MAIN_NFRAMES, 1);
+    put_packed(w, SNAP_THR_REGS, fix_regs, FIX_NREGS, 0);
+    snap_put_u64(w, SNAP_THR_STATUS, SNAP_THREAD_UNWOUND);
+    snap_put_u64(w, SNAP_THR_SIGNAL, 11);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_THREAD_MAIN);
+
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, 4243);
+    snap_put_str(w, SNAP_THR_NAME, "worker");
+    snap_put_u64(w, SNAP_THR_STATE, 'S');
+    snap_put_u64(w, SNAP_THR_STATUS, SNAP_THREAD_BLOCKED);
+    snap_put_str(w, SNAP_THR_WCHAN, "futex_wait_queue");
+    snap_put_u64(w, SNAP_THR_KERNEL_PC, 0x7ffff7e8f0f0ull);
+    snap_put_i64(w, SNAP_THR_SYSCALL, 202);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_THREAD_WORKER);
+
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, 4244);
+    snap_put_str(w, SNAP_THR_NAME, "deep");
+    snap_put_u64(w, SNAP_THR_STATE, 'D');
+    snap_put_u64(w, SNAP_THR_STATUS, SNAP_THREAD_TIMEOUT);
+    put_packed(w, SNAP_THR_FRAMES, fix_cut_frames, FIX_CUT_NFRAMES, 1);
+    snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
+    snap_put_i64(w, SNAP_THR_SYSCALL, -1);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_THREAD_CUT);
+
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, 0);
+    snap_put_u64(w, SNAP_FD_KINDF, SNAP_FD_DEVICE);
+    snap_put_str(w, SNAP_FD_TARGET, "/dev/pts/0");
+    snap_put_u64(w, SNAP_FD_FLAGS, 0x8002); /* O_RDWR|O_LARGEFILE */
+    snap_put_u64(w, SNAP_FD_OFFSET, 0);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_FD_TTY);
+
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, 3);
+    snap_put_u64(w, SNAP_FD_KINDF, SNAP_FD_SOCKET);
+    snap_put_str(w, SNAP_FD_TARGET, "socket:[81234]");
+    snap_put_u64(w, SNAP_FD_FLAGS, 0x802); /* O_RDWR|O_NONBLOCK */
+    snap_put_u64(w, SNAP_FD_INODE, 81234);
+    snap_put_u64(w, SNAP_FD_SOCK_FAMILY, 2);
+    snap_put_u64(w, SNAP_FD_SOCK_TYPE, 1);
+    snap_put_str(w, SNAP_FD_SOCK_LOCAL, "127.0.0.1:40000");
+    snap_put_str(w, SNAP_FD_SOCK_PEER, "127.0.0.1:8080");
+    snap_put_u64(w, SNAP_FD_SOCK_PROTO, 6);
+    snap_put_u64(w, SNAP_FD_CLOEXEC, 1);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_FD_SOCKET);
+
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, 4);
+    snap_put_u64(w, SNAP_FD_KINDF, SNAP_FD_FILE);
+    snap_put_str(w, SNAP_FD_TARGET, "/tmp/demo.log");
+    snap_put_u64(w, SNAP_FD_FLAGS, 0x441); /* O_WRONLY|O_CREAT|O_APPEND */
+    snap_put_u64(w, SNAP_FD_OFFSET, 5000);
+    snap_put_u64(w, SNAP_FD_INODE, 99);
+    snap_put_u64(w, SNAP_FD_SIZE, 5000);
+    snap_put_str(w, SNAP_FD_DETAILS, "pos:\t5000\nflags:\t02102101");
+    snap_rec_end(w);
+    after(&ss, FIX_REC_FD_FILE);
+
+    snap_rec_begin(w, SNAP_REC_MODULE);
+    snap_put_str(w, SNAP_MOD_PATH, FIX_LIBC_PATH);
+    snap_put_u64(w, SNAP_MOD_BIAS, FIX_LIBC_BIAS);
+    snap_put_u64(w, SNAP_MOD_START, FIX_LIBC_START);
+    snap_put_u64(w, SNAP_MOD_END, FIX_LIBC_END);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_MODULE_LIBC);
+
+    snap_rec_begin(w, SNAP_REC_MODULE);
+    snap_put_str(w, SNAP_MOD_PATH, FIX_EXE);
+    snap_put_u64(w, SNAP_MOD_BIAS, FIX_EXE_BIAS);
+    snap_put_bytes(w, SNAP_MOD_BUILD_ID, fix_exe_build_id, sizeof(fix_exe_build_id));
+    snap_put_u64(w, SNAP_MOD_START, FIX_EXE_START);
+    snap_put_u64(w, SNAP_MOD_END, FIX_EXE_END);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_MODULE_EXE);
+
+    for (int i = 0; i < 3; i++) {
+        snap_rec_begin(w, SNAP_REC_BREADCRUMB);
+        snap_put_u64(w, SNAP_BC_TIME_MS, FIX_TIME_MS - 3000 + (uint64_t)i * 1000);
+        snap_put_u64(w, SNAP_BC_TID, 4242 + (uint64_t)i);
+        snap_put_str(w, SNAP_BC_TEXT, fix_crumbs[i]);
+        snap_rec_end(w);
+        after(&ss, FIX_REC_CRUMB0 + i);
+    }
+
+    snap_rec_begin(w, SNAP_REC_ANNOTATION);
+    snap_put_str(w, SNAP_ANN_KEY, "app.version");
+    snap_put_str(w, SNAP_ANN_VALUE, "1.2.3");
+    snap_rec_end(w);
+    after(&ss, FIX_REC_ANN0);
+
+    snap_rec_begin(w, SNAP_REC_ANNOTATION);
+    snap_put_str(w, SNAP_ANN_KEY, "session");
+    snap_put_str(w, SNAP_ANN_VALUE, "a\"b\\c");
+    snap_rec_end(w);
+    after(&ss, FIX_REC_ANN1);
+
+    snap_rec_begin(w, SNAP_REC_CAPTURE);
+    snap_put_u64(w, SNAP_CAP_DURATION_US, 12345);
+    snap_put_u64(w, SNAP_CAP_THREADS, 3);
+    snap_put_u64(w, SNAP_CAP_UNWOUND, 1);
+    snap_put_u64(w, SNAP_CAP_FDS, 3);
+    snap_put_str(w, SNAP_CAP_VERSION, "0.1.0");
+    snap_put_u64(w, SNAP_CAP_MODULES, 2);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_CAPTURE);
+
+    if (finish) {
+        rc = snap_writer_finish(w);
+        f->flush_end[FIX_REC_COUNT] = (size_t)w->bytes_out;
+    } else {
+        snap_writer_flush(w);
+        rc = w->error;
+    }
+    return end(&ss, rc);
+}
+
+int fixture_request(fixture_file *f)
+{
+    session ss;
+    snap_writer *w = &ss.w;
+    int rc = begin(&ss, f, 0);
+    if (rc < 0)
+        return end(&ss, rc);
+    snap_rec_begin(w, SNAP_REC_PROCESS);
+    snap_put_u64(w, SNAP_PROC_PID, 77);
+    snap_put_str(w, SNAP_PROC_APP, "viewer");
+    snap_put_str(w, SNAP_PROC_ARCH, "aarch64");
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_TRIGGER);
+    snap_put_u64(w, SNAP_TRIG_KIND, SNAP_TRIGGER_REQUEST);
+    snap_put_str(w, SNAP_TRIG_REASON, "main loop stalled for 5000 ms");
+    snap_put_u64(w, SNAP_TRIG_TID, 78);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, 77);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, 78);
+    snap_put_str(w, SNAP_THR_NAME, "watchdog");
+    snap_put_u64(w, SNAP_THR_STATUS, SNAP_THREAD_SKIPPED);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, 9);
+    snap_put_u64(w, SNAP_FD_KINDF, SNAP_FD_EVENTFD);
+    snap_put_u64(w, SNAP_FD_FLAGS, 0x802);
+    snap_put_str(w, SNAP_FD_DETAILS, "eventfd-count: 0");
+    snap_rec_end(w);
+    return end(&ss, snap_writer_finish(w));
+}
+
+void fix_put_varint(uint8_t *buf, size_t *pos, uint64_t v)
+{
+    *pos += snap_varint_put(buf + *pos, v);
+}
+
+void fix_put_record(uint8_t *buf, size_t *pos, uint64_t type, const void *payload,
+                    size_t n)
+{
+    fix_put_varint(buf, pos, type);
+    fix_put_varint(buf, pos, n);
+    memcpy(buf + *pos, payload, n);
+    *pos += n;
+}
+
+int fixture_add_frame(fixture_file *f, const void *raw, size_t n)
+{
+    size_t bound = ZSTD_compressBound(n);
+    uint8_t *nd = realloc(f->data, f->len + bound);
+    if (!nd)
+        return -1;
+    f->data = nd;
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (!c)
+        return -1;
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    size_t k = ZSTD_compress2(c, f->data + f->len, bound, raw, n);
+    ZSTD_freeCCtx(c);
+    if (ZSTD_isError(k))
+        return -1;
+    f->len += k;
+    return 0;
+}
+
+int fixture_wrap(fixture_file *f, const void *raw, size_t n, unsigned major)
+{
+    memset(f, 0, sizeof(*f));
+    f->data = calloc(1, SNAP_HEADER_LEN);
+    if (!f->data)
+        return -1;
+    memcpy(f->data, SNAP_MAGIC, SNAP_MAGIC_LEN);
+    f->data[8] = major & 0xff;
+    f->data[9] = (major >> 8) & 0xff;
+    f->data[12] = SNAP_HEADER_LEN;
+    f->len = SNAP_HEADER_LEN;
+    return fixture_add_frame(f, raw, n);
+}
+
+/* Payload helpers for hand-made records. */
+static void field_u64(uint8_t *p, size_t *pos, unsigned field, uint64_t v)
+{
+    fix_put_varint(p, pos, (uint64_t)field << 3 | SNAP_WIRE_VARINT);
+    fix_put_varint(p, pos, v);
+}
+
+static void field_bytes(uint8_t *p, size_t *pos, unsigned field, const void *d, size_t n)
+{
+    fix_put_varint(p, pos, (uint64_t)field << 3 | SNAP_WIRE_BYTES);
+    fix_put_varint(p, pos, n);
+    memcpy(p + *pos, d, n);
+    *pos += n;
+}
+
+static void end_record(uint8_t *raw, size_t *pos, uint64_t count)
+{
+    uint8_t pl[16];
+    size_t n = 0;
+    field_u64(pl, &n, SNAP_END_RECORDS, count);
+    fix_put_record(raw, pos, SNAP_REC_END, pl, n);
+}
+
+static void pid_record(uint8_t *raw, size_t *pos, uint64_t pid)
+{
+    uint8_t pl[16];
+    size_t n = 0;
+    field_u64(pl, &n, SNAP_PROC_PID, pid);
+    fix_put_record(raw, pos, SNAP_REC_PROCESS, pl, n);
+}
+
+int fixture_hostile(fixture_file *f, int which)
+{
+    enum { RAW = 64 * 1024 };
+    uint8_t *raw = malloc(RAW), *pl = malloc(RAW);
+    size_t pos = 0, n = 0;
+    int rc = -1;
+    if (!raw || !pl)
+        goto out;
+    switch (which) {
+    case FIX_HUGE_LENGTHS:
+        field_u64(pl, &n, SNAP_THR_TID, 5);
+        fix_put_varint(pl, &n, SNAP_THR_NAME << 3 | SNAP_WIRE_BYTES);
+        fix_put_varint(pl, &n, 1ull << 60);
+        memcpy(pl + n, "abc", 3);
+        n += 3;
+        fix_put_record(raw, &pos, SNAP_REC_THREAD, pl, n);
+        fix_put_varint(raw, &pos, SNAP_REC_THREAD);
+        fix_put_varint(raw, &pos, 1ull << 40);
+        memset(raw + pos, 0, 32);
+        pos += 32;
+        break;
+    case FIX_VARINT_OVERFLOW:
+        pid_record(raw, &pos, 1);
+        field_u64(pl, &n, SNAP_THR_TID, 6);
+        memset(pl + n, 0xff, 10);
+        pl[n + 10] = 0x01;
+        n += 11;
+        fix_put_record(raw, &pos, SNAP_REC_THREAD, pl, n);
+        memset(raw + pos, 0x81, 10);
+        raw[pos + 10] = 0x01;
+        pos += 11;
+        raw[pos++] = 0;
+        break;
+    case FIX_MANY_FRAMES: {
+        uint8_t *frames = malloc(5000 * 3);
+        size_t fn = 0;
+        if (!frames)
+            goto out;
+        fix_put_varint(frames, &fn, 0x1000 << 1); /* zigzag(0x1000) */
+        for (int i = 1; i < 5000; i++)
+            fix_put_varint(frames, &fn, 16 << 1);
+        field_u64(pl, &n, SNAP_THR_TID, 9);
+        field_bytes(pl, &n, SNAP_THR_FRAMES, frames, fn);
+        free(frames);
+        fix_put_record(raw, &pos, SNAP_REC_THREAD, pl, n);
+        end_record(raw, &pos, 1);
+        break;
+    }
+    case FIX_WRONG_WIRE:
+        field_bytes(pl, &n, SNAP_PROC_PID, "xx", 2);
+        field_u64(pl, &n, SNAP_PROC_EXE, 5);
+        field_u64(pl, &n, SNAP_PROC_PID, 9);
+        fix_put_record(raw, &pos, SNAP_REC_PROCESS, pl, n);
+        end_record(raw, &pos, 1);
+        break;
+    case FIX_UNKNOWN:
+        fix_put_record(raw, &pos, 99, "\x08\x01", 2);
+        field_bytes(pl, &n, 100, "future", 6);
+        field_u64(pl, &n, 101, 1234567);
+        field_u64(pl, &n, SNAP_PROC_PID, 3);
+        fix_put_record(raw, &pos, SNAP_REC_PROCESS, pl, n);
+        end_record(raw, &pos, 2);
+        break;
+    case FIX_END_MISMATCH:
+        pid_record(raw, &pos, 1);
+        end_record(raw, &pos, 5);
+        break;
+    case FIX_TWO_FRAMES:
+        pid_record(raw, &pos, 1);
+        if (fixture_wrap(f, raw, pos, SNAP_VERSION_MAJOR) < 0)
+            goto out;
+        pos = 0;
+        field_u64(pl, &n, SNAP_THR_TID, 2);
+        fix_put_record(raw, &pos, SNAP_REC_THREAD, pl, n);
+        end_record(raw, &pos, 2);
+        rc = fixture_add_frame(f, raw, pos);
+        goto out;
+    case FIX_AFTER_END:
+        pid_record(raw, &pos, 1);
+        end_record(raw, &pos, 1);
+        pid_record(raw, &pos, 2);
+        break;
+    case FIX_TRAILING:
+        pid_record(raw, &pos, 1);
+        end_record(raw, &pos, 1);
+        if (fixture_wrap(f, raw, pos, SNAP_VERSION_MAJOR) < 0)
+            goto out;
+        uint8_t *nd = realloc(f->data, f->len + 7);
+        if (!nd)
+            goto out;
+        f->data = nd;
+        memcpy(f->data + f->len, "garbage", 7);
+        f->len += 7;
+        rc = 0;
+        goto out;
+    default:
+        goto out;
+    }
+    rc = fixture_wrap(f, raw, pos, SNAP_VERSION_MAJOR);
+out:
+    free(raw);
+    free(pl);
+    return rc;
+}
+
+void fixture_file_release(fixture_file *f)
+{
+    free(f->data);
+    f->data = NULL;
+    f->len = 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * snap_fixture.h - known snapshots for the reader tests and the corpus
+ * generator, written by the real writer (bbx_snapwriter) into memory.
+ *
+ * The reference snapshot holds every record type and every field, with the
+ * values below, in the order of enum fixture_record; the tests compare what
+ * the reader returns against these.  Buffers are malloc'd and owned by the
+ * caller (fixture_file_release()).
+ */
+#ifndef BBX_SNAP_FIXTURE_H
+#define BBX_SNAP_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Records of the reference snapshot, in file order. */
+enum fixture_record {
+    FIX_REC_PROCESS,
+    FIX_REC_TRIGGER,
+    FIX_REC_THREAD_MAIN,   /* crashed, registers, frames */
+    FIX_REC_THREAD_WORKER, /* blocked: kernel data only */
+    FIX_REC_THREAD_CUT,    /* truncated stack, wide pc jumps */
+    FIX_REC_FD_TTY,
+    FIX_REC_FD_SOCKET,
+    FIX_REC_FD_FILE,
+    FIX_REC_MODULE_LIBC,   /* written before the exe: the reader sorts */
+    FIX_REC_MODULE_EXE,
+    FIX_REC_CRUMB0,
+    FIX_REC_CRUMB1,
+    FIX_REC_CRUMB2,
+    FIX_REC_ANN0,
+    FIX_REC_ANN1,
+    FIX_REC_CAPTURE,
+    FIX_REC_COUNT          /* END follows */
+};
+
+#define FIX_PID 4242
+#define FIX_PPID 17
+#define FIX_UID 1000
+#define FIX_START_MS 1714564798000ull
+#define FIX_TIME_MS 1714564800123ull
+#define FIX_EXE "/usr/bin/demo"
+#define FIX_APP "demo"
+#define FIX_HOST "buildbox"
+#define FIX_KERNEL "6.1.0-18-amd64"
+#define FIX_ARCH "x86_64"
+#define FIX_CMDLINE "demo\0--crash\0two words\0" /* 3 arguments */
+#define FIX_CMDLINE_LEN 23
+#define FIX_RSS_KB 12345
+#define FIX_VM_KB 234567
+#define FIX_HWM_KB 13000
+#define FIX_THREADS 3
+#define FIX_FD_LIMIT 1024
+
+#define FIX_SIGNAL 11
+#define FIX_CODE 1
+#define FIX_ADDR 0x0ull
+#define FIX_SENDER_PID 0
+#define FIX_SENDER_UID 0
+#define FIX_TRIGGER_TID 4242
+
+#define FIX_EXE_START 0x555555554000ull
+#define FIX_EXE_END 0x555555559000ull
+#define FIX_EXE_BIAS 0x555555554000ull
+#define FIX_LIBC_START 0x7ffff7dc3000ull
+#define FIX_LIBC_END 0x7ffff7f9f000ull
+#define FIX_LIBC_BIAS 0x7ffff7d9b000ull
+#define FIX_LIBC_PATH "/usr/lib/x86_64-linux-gnu/libc.so.6"
+
+#define FIX_MAIN_NFRAMES 5
+#define FIX_CUT_NFRAMES 3
+#define FIX_NREGS 18
+
+extern const uint64_t fix_main_frames[FIX_MAIN_NFRAMES];
+extern const uint64_t fix_cut_frames[FIX_CUT_NFRAMES];
+extern const uint64_t fix_regs[FIX_NREGS];
+extern const uint8_t fix_exe_build_id[20];
+extern const char *const fix_crumbs[3];
+
+typedef struct fixture_file {
+    uint8_t *data;
+    size_t len;
+    /* flush_end[i]: file length once record i (enum fixture_record, then
+     * END at FIX_REC_COUNT) was flushed; only with flush_each. */
+    size_t flush_end[FIX_REC_COUNT + 1];
+} fixture_file;
+
+/*
+ * Write the reference snapshot.  `flush_each`: a zstd flush after every
+ * record (so a cut at flush_end[i] keeps records 0..i).  `finish`: 0 stops
+ * before the END record and leaves the frame open.  0 or -1.
+ */
+int fixture_reference(fixture_file *f, int flush_each, int finish);
+
+/* A small on-demand snapshot (request trigger, one thread).  0 or -1. */
+int fixture_request(fixture_file *f);
+
+/* Wrap raw record bytes (already encoded) into a snapshot file: header with
+ * `major`, then a one-frame zstd stream of raw[n].  0 or -1. */
+int fixture_wrap(fixture_file *f, const void *raw, size_t n, unsigned major);
+
+/* Append raw[n] as one more zstd frame (with checksum).  0 or -1. */
+int fixture_add_frame(fixture_file *f, const void *raw, size_t n);
+
+/* Hand-made hostile snapshots; each comment says what a reader must make
+ * of it. */
+enum fixture_hostile {
+    FIX_HUGE_LENGTHS,    /* THREAD{tid 5, NAME declaring 2^60 bytes}, then a
+                            record header declaring 2^40 bytes: 2 records, the
+                            thread kept without a name, 1 malformed, corrupt */
+    FIX_VARINT_OVERFLOW, /* PROCESS{pid 1}, THREAD{11-byte key}, then an
+                            11-byte record type: 2 records, 1 malformed */
+    FIX_MANY_FRAMES,     /* THREAD{tid 9, 5000 frames 0x1000 + 16 i}, END:
+                            complete, 4096 frames kept, truncated */
+    FIX_WRONG_WIRE,      /* PROCESS{pid as bytes, exe as varint, pid 9}, END:
+                            complete, pid 9, no exe */
+    FIX_UNKNOWN,         /* record 99, PROCESS{unknown fields, pid 3}, END:
+                            complete, 1 unknown record, pid 3 */
+    FIX_END_MISMATCH,    /* PROCESS, END{5}: incomplete ("END record counts") */
+    FIX_TWO_FRAMES,      /* PROCESS | THREAD, END in a second frame: complete */
+    FIX_AFTER_END,       /* PROCESS, END{1}, PROCESS: incomplete */
+    FIX_TRAILING,        /* a complete snapshot + 7 bytes: incomplete */
+    FIX_HOSTILE_COUNT
+};
+
+int fixture_hostile(fixture_file *f, int which);
+
+void fixture_file_release(fixture_file *f);
+
+/* Encode helpers for hand-made records: append to buf at *pos (the buffer
+ * must have room; tests size them generously).  */
+void fix_put_varint(uint8_t *buf, size_t *pos, uint64_t v);
+void fix_put_record(uint8_t *buf, size_t *pos, uint64_t type, const void *payload,
+                    size_t n);
+
+#endif
