@@ -4,7 +4,9 @@
  *   crasher MODE
  *
  * Modes: null, abort, divzero, overflow-main, overflow-thread, threads-fds,
- * many-threads, blocked-thread, two-threads, emfile, malloc-lock, snapshot.
+ * many-threads, blocked-thread, two-threads, emfile, malloc-lock, snapshot,
+ * chain (the program's own SIGSEGV handler, installed before bbx_init(),
+ * must still run: it exits with status 42).
  * Before crashing it prints a manifest on stdout ("fd N KIND", "threads N",
  * "function NAME") so tests can compare the snapshot with what was made.
  */
@@ -231,11 +233,19 @@ static void *arena_holder(void *arg)
     return arg;
 }
 
+static void app_segv_handler(int sig)
+{
+    static const char msg[] = "app handler ran\n";
+    if (write(1, msg, sizeof(msg) - 1) < 0)
+        _exit(43);
+    _exit(42);
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: crasher null|abort|divzero|overflow-main|overflow-thread|"
                     "threads-fds|many-threads|blocked-thread|two-threads|emfile|"
-                    "malloc-lock|snapshot\n");
+                    "malloc-lock|snapshot|chain\n");
     return 2;
 }
 
@@ -248,6 +258,8 @@ int main(int argc, char **argv)
     if (!scratch)
         scratch = "/tmp";
 
+    if (strcmp(mode, "chain") == 0)
+        signal(SIGSEGV, app_segv_handler);
     setvbuf(stdout, NULL, _IONBF, 0); /* printing must not allocate (malloc-lock) */
     int rc = bbx_init(NULL);
     if (rc != 0) {
@@ -259,7 +271,7 @@ int main(int argc, char **argv)
     bbx_log("crasher starting in mode %s", mode);
     bbx_log("pid %d", (int)getpid());
 
-    if (strcmp(mode, "null") == 0) {
+    if (strcmp(mode, "null") == 0 || strcmp(mode, "chain") == 0) {
         crash_null_deref();
     } else if (strcmp(mode, "abort") == 0) {
         crash_abort();
@@ -284,6 +296,7 @@ int main(int argc, char **argv)
         pthread_barrier_init(&ready, NULL, 2);
         pthread_create(&t, NULL, blocking_thread, NULL);
         pthread_barrier_wait(&ready);
+        usleep(100 * 1000); /* let it reach pause() */
         manifest("threads 2");
         crash_null_deref();
     } else if (strcmp(mode, "two-threads") == 0) {
