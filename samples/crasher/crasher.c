@@ -11,7 +11,9 @@
  * "function NAME") so tests can compare the snapshot with what was made.
  */
 #include <bbx.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -223,6 +225,25 @@ void free(void *p)
     __libc_free(p);
 }
 #endif
+
+/* Stands for another thread inside the dynamic loader: once the trap is
+ * set, dl_iterate_phdr() (which libunwind's local unwinder would call)
+ * never returns. */
+int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+    static int (*real)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+    if (malloc_trap) {
+        static const char msg[] = "dl_iterate_phdr called during the crash\n";
+        if (write(2, msg, sizeof(msg) - 1) < 0)
+            _exit(44);
+        for (;;)
+            pause();
+    }
+    if (!real)
+        real = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))dlsym(
+            RTLD_NEXT, "dl_iterate_phdr");
+    return real(cb, data);
+}
 
 static void *arena_holder(void *arg)
 {
