@@ -5,7 +5,6 @@
  * getsockopt are async-signal-safe).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -218,32 +217,28 @@ static void write_fd(snap_writer *w, int dirfd, int fd, const char *name)
     snap_rec_end(w);
 }
 
+struct scan {
+    snap_writer *w;
+    const int *skip;
+    unsigned n_skip, count;
+};
+
+static void scan_one(void *ctx, int dirfd, uint64_t number, const char *name)
+{
+    struct scan *sc = ctx;
+    int fd = (int)number;
+    int ours = fd == dirfd || ss_fd_is_reserved(fd);
+    for (unsigned i = 0; i < sc->n_skip; i++)
+        ours |= fd == sc->skip[i];
+    if (ours)
+        return;
+    write_fd(sc->w, dirfd, fd, name);
+    sc->count++;
+}
+
 unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
 {
-    int dirfd = ss_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
-    unsigned count = 0;
-    if (dirfd < 0)
-        return 0;
-    for (;;) {
-        long k = syscall(SYS_getdents64, dirfd, bbx_g.iobuf, BBX_IOBUF);
-        if (k <= 0)
-            break;
-        for (long off = 0; off < k;) {
-            struct dirent64 *d = (struct dirent64 *)(bbx_g.iobuf + off);
-            const char *s = d->d_name;
-            off += d->d_reclen;
-            if (*s < '0' || *s > '9')
-                continue;
-            int fd = (int)ss_parse_u64(&s, 10);
-            int ours = fd == dirfd || ss_fd_is_reserved(fd);
-            for (unsigned i = 0; i < n_skip; i++)
-                ours |= fd == skip[i];
-            if (ours)
-                continue;
-            write_fd(w, dirfd, fd, d->d_name);
-            count++;
-        }
-    }
-    close(dirfd);
-    return count;
+    struct scan sc = { w, skip, n_skip, 0 };
+    ss_for_each_numbered("/proc/self/fd", bbx_g.iobuf, BBX_IOBUF, scan_one, &sc);
+    return sc.count;
 }

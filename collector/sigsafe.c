@@ -3,6 +3,7 @@
  */
 #include "sigsafe.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -158,6 +159,29 @@ ssize_t ss_read_file(int dirfd, const char *path, char *buf, size_t cap)
     buf[len] = '\0';
     close(fd);
     return (ssize_t)len;
+}
+
+int ss_for_each_numbered(const char *path, char *buf, size_t cap,
+                         void (*fn)(void *ctx, int dirfd, uint64_t number, const char *name),
+                         void *ctx)
+{
+    int dirfd = ss_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
+    if (dirfd < 0)
+        return -1;
+    for (;;) {
+        long k = syscall(SYS_getdents64, dirfd, buf, cap);
+        if (k <= 0)
+            break;
+        for (long off = 0; off < k;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            const char *s = d->d_name;
+            off += d->d_reclen;
+            if (*s >= '0' && *s <= '9')
+                fn(ctx, dirfd, ss_parse_u64(&s, 10), d->d_name);
+        }
+    }
+    close(dirfd);
+    return 0;
 }
 
 uint64_t ss_parse_u64(const char **s, int base)

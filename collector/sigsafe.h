@@ -48,6 +48,13 @@ void ss_fd_reserve(void);
 void ss_fd_unreserve(void);
 int ss_fd_is_reserved(int fd);
 
+/* Call fn(ctx, dirfd, number, name) for each entry of directory `path`
+ * whose name is a decimal number (/proc/self/fd, /proc/self/task), reading
+ * with getdents64 into buf[cap].  Returns 0, or -1 if it cannot be opened. */
+int ss_for_each_numbered(const char *path, char *buf, size_t cap,
+                         void (*fn)(void *ctx, int dirfd, uint64_t number, const char *name),
+                         void *ctx);
+
 /* Parse an unsigned decimal (or hex when base 16) number at *s, advancing. */
 uint64_t ss_parse_u64(const char **s, int base);
 

@@ -14,7 +14,6 @@
  * request was abandoned is ignored.  A slot whose thread was caught
  * mid-answer when abandoned is never used again.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -317,26 +316,18 @@ static void thread_header(snap_writer *w, pid_t tid, const struct task_info *ti,
     snap_put_u64(w, SNAP_THR_STATUS, (uint64_t)status);
 }
 
+static void add_task(void *ctx, int dirfd, uint64_t tid, const char *name)
+{
+    unsigned *n = ctx;
+    if (*n < bbx_g.cfg.max_threads)
+        bbx_g.tids[(*n)++] = (pid_t)tid;
+}
+
 /* List thread ids into bbx_g.tids; returns the count. */
 static unsigned list_tasks(void)
 {
-    int fd = ss_openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY, 0);
     unsigned n = 0;
-    if (fd < 0)
-        return 0;
-    for (;;) {
-        long k = syscall(SYS_getdents64, fd, bbx_g.iobuf, BBX_IOBUF);
-        if (k <= 0)
-            break;
-        for (long off = 0; off < k;) {
-            struct dirent64 *d = (struct dirent64 *)(bbx_g.iobuf + off);
-            const char *s = d->d_name;
-            if (*s >= '0' && *s <= '9' && n < bbx_g.cfg.max_threads)
-                bbx_g.tids[n++] = (pid_t)ss_parse_u64(&s, 10);
-            off += d->d_reclen;
-        }
-    }
-    close(fd);
+    ss_for_each_numbered("/proc/self/task", bbx_g.iobuf, BBX_IOBUF, add_task, &n);
     return n;
 }
 
