@@ -7,6 +7,12 @@
  * pending buffer -> whole records.  The pending buffer holds at most one
  * record (<= SNAP_MAX_RECORD) plus one decompression chunk, and it grows
  * only as bytes actually arrive, so a huge declared length costs nothing.
+ *
+ * zstd reports an error without the output of the call that failed, so the
+ * compressed bytes go in one decoding step at a time (frame header, block
+ * header, block, checksum: ZSTD_nextSrcSizeToDecompress()): a bad checksum
+ * or a corrupt block then costs only that block, and every record that came
+ * out of the blocks before it is kept.
  */
 #include "snap_reader.h"
 
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_nextSrcSizeToDecompress */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -241,17 +248,23 @@ static void zstd_failed(reader *r, size_t code)
 /* Compressed bytes in[n] arrive. */
 static void reader_feed(reader *r, const uint8_t *data, size_t n)
 {
-    ZSTD_inBuffer in = { data, n, 0 };
+    size_t pos = 0;
     int out_full = 0;
     while (!r->failed) {
-        if (in.pos == in.size && (!out_full || r->zret == 0))
+        if (pos == n && (!out_full || r->zret == 0))
             break;
         if (r->ended && r->zret == 0) {
             fail(r, "trailing garbage after the end of the snapshot");
             break;
         }
+        /* One decoding step; 0 between frames: a frame header's first bytes. */
+        size_t step = ZSTD_nextSrcSizeToDecompress(r->z);
+        if (step == 0)
+            step = ZSTD_FRAMEHEADERSIZE_PREFIX(ZSTD_f_zstd1);
+        ZSTD_inBuffer in = { data + pos, step < n - pos ? step : n - pos, 0 };
         ZSTD_outBuffer out = { r->out, r->out_cap, 0 };
         size_t ret = ZSTD_decompressStream(r->z, &out, &in);
+        pos += in.pos;
         take_output(r, r->out, out.pos);
         if (ZSTD_isError(ret)) {
             zstd_failed(r, ret);

@@ -320,7 +320,8 @@ void fix_put_record(uint8_t *buf, size_t *pos, uint64_t type, const void *payloa
 {
     fix_put_varint(buf, pos, type);
     fix_put_varint(buf, pos, n);
-    memcpy(buf + *pos, payload, n);
+    if (n)
+        memcpy(buf + *pos, payload, n);
     *pos += n;
 }
 
