@@ -28,7 +28,8 @@ static void ann_set(struct annotation *a, const char *key, const char *value)
 {
     atomic_fetch_add(&a->seq, 1); /* odd: torn */
     a->used = value != NULL;
-    snprintf(a->key, sizeof(a->key), "%s", key);
+    if (key != a->key)
+        snprintf(a->key, sizeof(a->key), "%s", key);
     snprintf(a->value, sizeof(a->value), "%s", value ? value : "");
     atomic_fetch_add(&a->seq, 1);
 }

@@ -213,6 +213,7 @@ int bbx_init(const bbx_config *cfg)
     if ((rc = reserve_memory()) != 0)
         goto fail;
     process_info_init();
+    fd_scan_init();
     ss_fd_reserve();
     if ((rc = unwind_init()) != 0)
         goto fail;

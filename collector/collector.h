@@ -94,9 +94,14 @@ const char *crash_signal_name(int sig);
 /* thread_capture.c */
 int thread_capture_install(void);     /* the thread-signal handler */
 void thread_capture_uninstall(void);
-void thread_capture_write_all(snap_writer *w, const struct capture_trigger *trig,
-                              uint64_t deadline_us, unsigned *n_threads,
-                              unsigned *n_unwound);
+/* Ask every other thread for its stack and write the triggering thread's
+ * record; the others unwind meanwhile.  thread_capture_finish() waits for
+ * them (bounded by thread_timeout_ms from the asking, and deadline_us) and
+ * writes their records.  Anything may be written in between. */
+void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
+                          unsigned *n_threads, unsigned *n_unwound);
+void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_threads,
+                           unsigned *n_unwound);
 /* Give every existing thread but the caller an alternate signal stack. */
 void thread_capture_give_altstacks(void);
 
@@ -108,6 +113,7 @@ void process_info_write(snap_writer *w, uint64_t now_ms);
 void process_info_init(void);
 
 /* fd_scan.c */
+void fd_scan_init(void);
 unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip);
 
 /* breadcrumbs.c */

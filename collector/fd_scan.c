@@ -1,8 +1,15 @@
 /*
  * fd_scan.c - the fd table: number, kind, target, flags, offset, and per
  * kind the socket addresses or the fdinfo details.  Raw system calls only
- * (getdents64, readlinkat, fstat, fcntl, lseek, getsockname, getpeername,
- * getsockopt are async-signal-safe).
+ * (fcntl, fstat, readlinkat, lseek, getsockname, getpeername, getsockopt
+ * are async-signal-safe).
+ *
+ * /proc is slow for large tables (the kernel builds a dentry per fd the
+ * first time), so it is used only where nothing else tells: the fd numbers
+ * come from an fcntl(F_GETFD) sweep over the table's size, the kind from
+ * fstat (anonymous pipes are told from named FIFOs by pipefs's device, read
+ * at init), "socket:[ino]" and "pipe:[ino]" are built from the inode, and
+ * readlinkat/fdinfo are read only for paths and anonymous inodes.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -23,12 +30,36 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static dev_t pipefs_dev;
+
+void fd_scan_init(void)
+{
+    int p[2];
+    struct stat st;
+    if (pipe(p) == 0) {
+        if (fstat(p[0], &st) == 0)
+            pipefs_dev = st.st_dev;
+        close(p[0]);
+        close(p[1]);
+    }
+}
+
+/* Does the kind need the /proc/self/fd link to be told or described? */
+static int needs_link(const struct stat *st)
+{
+    switch (st->st_mode & S_IFMT) {
+    case S_IFSOCK: return 0;
+    case S_IFIFO: return st->st_dev != pipefs_dev;
+    default: return 1;
+    }
+}
+
 static int classify(const struct stat *st, const char *target)
 {
     switch (st->st_mode & S_IFMT) {
     case S_IFREG: return starts(target, "/memfd:") ? SNAP_FD_MEMFD : SNAP_FD_FILE;
     case S_IFDIR: return SNAP_FD_DIR;
-    case S_IFIFO: return starts(target, "pipe:") ? SNAP_FD_PIPE : SNAP_FD_FIFO;
+    case S_IFIFO: return st->st_dev == pipefs_dev ? SNAP_FD_PIPE : SNAP_FD_FIFO;
     case S_IFSOCK: return SNAP_FD_SOCKET;
     case S_IFCHR:
     case S_IFBLK: return SNAP_FD_DEVICE;
@@ -129,17 +160,12 @@ static void put_socket(snap_writer *w, int fd)
     socklen_t l = sizeof(v);
     struct sockaddr_storage ss;
     char text[160];
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) == 0)
-        snap_put_u64(w, SNAP_FD_SOCK_FAMILY, (uint64_t)v);
-    l = sizeof(v);
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) == 0)
         snap_put_u64(w, SNAP_FD_SOCK_TYPE, (uint64_t)v);
-    l = sizeof(v);
-    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
-        snap_put_u64(w, SNAP_FD_SOCK_PROTO, (uint64_t)v);
     l = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
     if (getsockname(fd, (struct sockaddr *)&ss, &l) == 0) {
+        snap_put_u64(w, SNAP_FD_SOCK_FAMILY, ss.ss_family);
         ss_buf b = ss_buf_of(text, sizeof(text));
         format_addr(&b, &ss, l);
         snap_put_str(w, SNAP_FD_SOCK_LOCAL, text);
@@ -155,13 +181,9 @@ static void put_socket(snap_writer *w, int fd)
 
 /* The kind-specific lines of /proc/self/fdinfo/N (pos, flags, mnt_id and
  * ino are already fields). */
-static void put_details(snap_writer *w, const char *name)
+static void put_details(snap_writer *w, int infofd, const char *name)
 {
-    char path[48];
-    ss_buf p = ss_buf_of(path, sizeof(path));
-    ss_puts(&p, "/proc/self/fdinfo/");
-    ss_puts(&p, name);
-    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 2048) <= 0)
+    if (infofd < 0 || ss_read_file(infofd, name, bbx_g.iobuf2, 2048) <= 0)
         return;
     char *out = bbx_g.iobuf2 + 2048;
     ss_buf b = ss_buf_of(out, 2048);
@@ -181,17 +203,30 @@ static void put_details(snap_writer *w, const char *name)
     snap_put_str(w, SNAP_FD_DETAILS, out);
 }
 
-static void write_fd(snap_writer *w, int dirfd, int fd, const char *name)
+struct dirs {
+    int fd_dir, info_dir; /* /proc/self/fd and /proc/self/fdinfo, or -1 */
+};
+
+static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
 {
-    char target[512];
+    char target[512], name[16];
     struct stat st;
-    ssize_t tl = readlinkat(dirfd, name, target, sizeof(target) - 1);
-    target[tl > 0 ? tl : 0] = '\0';
+    ss_buf nb = ss_buf_of(name, sizeof(name));
+    ss_putu(&nb, (uint64_t)fd);
     if (fstat(fd, &st) != 0)
         memset(&st, 0, sizeof(st));
+    target[0] = '\0';
+    if (needs_link(&st)) {
+        ssize_t tl = d->fd_dir >= 0 ? readlinkat(d->fd_dir, name, target, sizeof(target) - 1) : -1;
+        target[tl > 0 ? tl : 0] = '\0';
+    } else {
+        ss_buf tb = ss_buf_of(target, sizeof(target));
+        ss_puts(&tb, S_ISSOCK(st.st_mode) ? "socket:[" : "pipe:[");
+        ss_putu(&tb, (uint64_t)st.st_ino);
+        ss_puts(&tb, "]");
+    }
     int kind = classify(&st, target);
     int fl = fcntl(fd, F_GETFL);
-    int fdfl = fcntl(fd, F_GETFD);
 
     snap_rec_begin(w, SNAP_REC_FD);
     snap_put_u64(w, SNAP_FD_NUM, (uint64_t)fd);
@@ -199,7 +234,7 @@ static void write_fd(snap_writer *w, int dirfd, int fd, const char *name)
     snap_put_str(w, SNAP_FD_TARGET, target);
     if (fl >= 0)
         snap_put_u64(w, SNAP_FD_FLAGS, (uint64_t)fl);
-    if (fdfl >= 0 && (fdfl & FD_CLOEXEC))
+    if (fdflags & FD_CLOEXEC)
         snap_put_u64(w, SNAP_FD_CLOEXEC, 1);
     if (st.st_ino)
         snap_put_u64(w, SNAP_FD_INODE, (uint64_t)st.st_ino);
@@ -213,32 +248,47 @@ static void write_fd(snap_writer *w, int dirfd, int fd, const char *name)
     if (kind == SNAP_FD_SOCKET)
         put_socket(w, fd);
     else if (kind >= SNAP_FD_EVENTFD && kind <= SNAP_FD_INOTIFY)
-        put_details(w, name);
+        put_details(w, d->info_dir, name);
     snap_rec_end(w);
 }
 
-struct scan {
-    snap_writer *w;
-    const int *skip;
-    unsigned n_skip, count;
-};
-
-static void scan_one(void *ctx, int dirfd, uint64_t number, const char *name)
+/* Size of the fd table (FDSize in /proc/self/status), at least 1024. */
+static int table_size(void)
 {
-    struct scan *sc = ctx;
-    int fd = (int)number;
-    int ours = fd == dirfd || ss_fd_is_reserved(fd);
-    for (unsigned i = 0; i < sc->n_skip; i++)
-        ours |= fd == sc->skip[i];
-    if (ours)
-        return;
-    write_fd(sc->w, dirfd, fd, name);
-    sc->count++;
+    const char *s;
+    int n = 0;
+    if (ss_read_file(AT_FDCWD, "/proc/self/status", bbx_g.iobuf2, 8192) > 0 &&
+        (s = strstr(bbx_g.iobuf2, "\nFDSize:")) != NULL) {
+        s += 8;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        n = (int)ss_parse_u64(&s, 10);
+    }
+    return n < 1024 ? 1024 : n;
 }
 
 unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
 {
-    struct scan sc = { w, skip, n_skip, 0 };
-    ss_for_each_numbered("/proc/self/fd", bbx_g.iobuf, BBX_IOBUF, scan_one, &sc);
-    return sc.count;
+    struct dirs d;
+    unsigned count = 0;
+    int size = table_size();
+    d.fd_dir = ss_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
+    d.info_dir = ss_openat(AT_FDCWD, "/proc/self/fdinfo", O_RDONLY | O_DIRECTORY, 0);
+    for (int fd = 0; fd < size; fd++) {
+        int fdflags = fcntl(fd, F_GETFD);
+        if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir || ss_fd_is_reserved(fd))
+            continue;
+        int ours = 0;
+        for (unsigned i = 0; i < n_skip; i++)
+            ours |= fd == skip[i];
+        if (ours)
+            continue;
+        write_fd(w, &d, fd, fdflags);
+        count++;
+    }
+    if (d.fd_dir >= 0)
+        close(d.fd_dir);
+    if (d.info_dir >= 0)
+        close(d.info_dir);
+    return count;
 }

@@ -14,17 +14,6 @@
 
 #define MAPS_BUF (64u << 10)
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_ASAN __attribute__((no_sanitize("address")))
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NO_ASAN __attribute__((no_sanitize("address")))
-#endif
-#endif
-#ifndef NO_ASAN
-#define NO_ASAN
-#endif
-
 static void *map_anon(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -58,11 +47,9 @@ void modscan_release(struct module_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len)
+const struct mem_range *modscan_range_of(const struct module_table *t, uintptr_t addr)
 {
     unsigned lo = 0, hi = t->n_ranges;
-    if (addr + len < addr)
-        return 0;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
         const struct mem_range *r = &t->ranges[mid];
@@ -71,9 +58,15 @@ int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len)
         else if (addr >= r->end)
             lo = mid + 1;
         else
-            return addr + len <= r->end;
+            return r;
     }
-    return 0;
+    return NULL;
+}
+
+int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len)
+{
+    const struct mem_range *r = modscan_range_of(t, addr);
+    return r && addr + len >= addr && addr + len <= r->end;
 }
 
 const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr_t pc)
@@ -87,7 +80,7 @@ const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr
 }
 
 /* Copy len bytes from addr if readable. */
-NO_ASAN static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
+SS_NO_ASAN static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
 {
     if (!modscan_readable(t, addr, len))
         return -1;

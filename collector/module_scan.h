@@ -49,6 +49,9 @@ void modscan_release(struct module_table *t);
 /* Rescan /proc/self/maps.  Returns 0 or -1 (table left empty). */
 int modscan_run(struct module_table *t);
 
+/* The readable range holding addr, or NULL. */
+const struct mem_range *modscan_range_of(const struct module_table *t, uintptr_t addr);
+
 /* Is [addr, addr+len) inside one readable mapping? */
 int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len);
 

@@ -204,14 +204,6 @@ uint64_t ss_parse_u64(const char **s, int base)
     return v;
 }
 
-int ss_read_word(uintptr_t addr, uintptr_t *out)
-{
-    if (!modscan_readable(&bbx_g.mods, addr, sizeof(uintptr_t)))
-        return -1;
-    *out = *(volatile const uintptr_t *)addr;
-    return 0;
-}
-
 /* Days since 1970-01-01 to civil date (proleptic Gregorian). */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {

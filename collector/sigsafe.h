@@ -11,6 +11,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* For functions that read memory the program owns but ASan does not know
+ * about (other stacks, ELF headers): their reads are range-checked instead. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SS_NO_ASAN __attribute__((no_sanitize("address")))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SS_NO_ASAN __attribute__((no_sanitize("address")))
+#endif
+#endif
+#ifndef SS_NO_ASAN
+#define SS_NO_ASAN
+#endif
+
 /* A bounded string builder over caller memory; output is always
  * NUL-terminated and silently cut at cap - 1. */
 typedef struct ss_buf {
@@ -57,10 +70,6 @@ int ss_for_each_numbered(const char *path, char *buf, size_t cap,
 
 /* Parse an unsigned decimal (or hex when base 16) number at *s, advancing. */
 uint64_t ss_parse_u64(const char **s, int base);
-
-/* Read a word from memory only if it lies in a readable mapping known to
- * the module table; returns 0 or -1. */
-int ss_read_word(uintptr_t addr, uintptr_t *out);
 
 /* Civil UTC date and time of a Unix time in ms, as "YYYYMMDD-HHMMSS.mmm". */
 void ss_put_utc(ss_buf *b, uint64_t unix_ms);

@@ -331,14 +331,18 @@ static unsigned list_tasks(void)
     return n;
 }
 
-void thread_capture_write_all(snap_writer *w, const struct capture_trigger *trig,
-                              uint64_t deadline_us, unsigned *n_threads, unsigned *n_unwound)
+static unsigned asked;     /* slots of the capture in progress */
+static uint64_t asked_at;  /* when they were asked */
+
+void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
+                          unsigned *n_threads, unsigned *n_unwound)
 {
     pid_t self = ss_gettid();
     struct task_info ti;
     uint64_t regs[SNAP_X86_64_REG_COUNT];
     int truncated;
-    unsigned n = ask_all(self, list_tasks(), ASK_STACK);
+    asked = ask_all(self, list_tasks(), ASK_STACK);
+    asked_at = ss_mono_us();
 
     /* The triggering thread first, unwound from the trigger's context, while
      * the others unwind themselves. */
@@ -356,7 +360,12 @@ void thread_capture_write_all(snap_writer *w, const struct capture_trigger *trig
     snap_rec_end(w);
     *n_threads = 1;
     *n_unwound = 1;
+}
 
+void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_threads,
+                           unsigned *n_unwound)
+{
+    unsigned n = asked;
     /* Threads that cannot answer are not waited for. */
     for (unsigned i = 0; i < n; i++) {
         read_task_status(atomic_load(&slots[i].tid), &bbx_g.tinfo[i]);
@@ -364,7 +373,7 @@ void thread_capture_write_all(snap_writer *w, const struct capture_trigger *trig
         if (t->state == 0 || t->blocks_signal || strchr("ZXTt", t->state))
             settle(i);
     }
-    uint64_t wait_end = ss_mono_us() + (uint64_t)bbx_g.cfg.thread_timeout_ms * 1000;
+    uint64_t wait_end = asked_at + (uint64_t)bbx_g.cfg.thread_timeout_ms * 1000;
     wait_answers(n, wait_end < deadline_us ? wait_end : deadline_us);
 
     for (unsigned i = 0; i < n; i++) {

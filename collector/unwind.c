@@ -25,8 +25,11 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip
 
 static unw_addr_space_t the_as;
 
+/* Per cursor: the registers to start from, and the last readable range hit
+ * (most reads fall in the same stack or the same module). */
 struct regs_arg {
     const ucontext_t *uc;
+    const struct mem_range *last;
 };
 
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
@@ -55,15 +58,20 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dilap, void *
     return -UNW_ENOINFO;
 }
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write,
-                      void *arg)
+SS_NO_ASAN static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
+                                 int write, void *arg)
 {
-    uintptr_t v;
+    struct regs_arg *ra = arg;
+    const struct mem_range *r = ra->last;
     if (write)
         return -UNW_EINVAL;
-    if (ss_read_word(addr, &v) < 0)
-        return -UNW_EINVAL;
-    *valp = v;
+    if (!r || addr < r->start || addr + sizeof(unw_word_t) > r->end) {
+        r = modscan_range_of(&bbx_g.mods, addr);
+        if (!r || addr + sizeof(unw_word_t) > r->end || addr + sizeof(unw_word_t) < addr)
+            return -UNW_EINVAL;
+        ra->last = r;
+    }
+    *valp = *(volatile const unw_word_t *)addr;
     return 0;
 }
 
@@ -137,7 +145,7 @@ int unwind_init(void)
     the_as = unw_create_addr_space(&accessors, 0);
     if (!the_as)
         return BBX_ENOMEM;
-    unw_set_caching_policy(the_as, UNW_CACHE_NONE);
+    unw_set_caching_policy(the_as, UNW_CACHE_GLOBAL);
     /* Warm libunwind up now (its lazy one-time initialisation may allocate):
      * unwind the current thread once. */
     ucontext_t uc;
@@ -157,7 +165,7 @@ void unwind_release(void)
 
 unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max, int *truncated)
 {
-    struct regs_arg ra = { uc };
+    struct regs_arg ra = { uc, NULL };
     unw_cursor_t cur;
     unsigned n = 0;
     unw_word_t last_ip = 0, last_sp = 0;

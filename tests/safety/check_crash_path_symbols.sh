@@ -12,7 +12,7 @@ crash_path="snap_writer capture crash_handler thread_capture unwind module_scan 
 allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
   access clock_gettime close fcntl fstat getpid getppid getuid lseek open openat read
   readlink readlinkat rename unlink write sigaction sigaddset sigemptyset signal syscall
-  getpeername getsockname getsockopt nanosleep mmap munmap mprotect sigaltstack
+  getpeername getsockname getsockopt nanosleep mmap munmap mprotect sigaltstack pipe
   memchr memcmp memcpy memmove memset strchr strcmp strlen strncmp strnlen strrchr strstr"
 # Functions that are in these files but never on the crash path:
 #   unwind: getcontext (warm-up at init); process_info: sysconf (init);
