@@ -1,0 +1,92 @@
+#!/bin/sh
+# test_cli.sh - the `bbx` command's contract: exit codes, one-line errors
+# naming the file, help and version, and --json output that parses.
+# usage: test_cli.sh BBX CORPUS_DIR
+set -u
+BBX="$1"
+CORPUS="$2"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# run WANT_RC ARGS...: runs bbx, checks the exit code; output in $TMP/out, err
+run() {
+    want="$1"
+    shift
+    "$BBX" "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then ok; else bad "bbx $* exited $rc, want $want"; fi
+}
+
+# The stderr of the last run is exactly this one line.
+err_is() {
+    if [ "$(cat "$TMP/err")" = "$1" ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok
+    else bad "stderr was '$(cat "$TMP/err")', want '$1'"; fi
+}
+
+err_has() {
+    if grep -qF -- "$1" "$TMP/err"; then ok; else bad "stderr lacks '$1'"; fi
+}
+
+out_has() {
+    if grep -qF -- "$1" "$TMP/out"; then ok; else bad "stdout lacks '$1'"; fi
+}
+
+run 0 --version;           out_has "bbx "
+run 0 --help;              out_has "usage: bbx"; out_has "show"
+run 0 help;                out_has "usage: bbx"
+run 0 help show;           out_has "usage: bbx show"
+run 0 show --help;         out_has "--json"
+run 2;                     err_has "usage: bbx"
+run 2 frob;                err_is "bbx: 'frob' is not a bbx command (see 'bbx help')"
+run 2 --frob;              err_is "bbx: unknown option '--frob' (see 'bbx help')"
+run 2 help frob;           err_is "bbx: 'frob' is not a bbx command (see 'bbx help')"
+run 2 show;                err_is "bbx show: no FILE given (usage: bbx show [--json] FILE)"
+run 2 show --frob x;       err_is "bbx show: unknown option '--frob' (see 'bbx show --help')"
+run 2 show a b;            err_is "bbx show: one FILE only (see 'bbx show --help')"
+run 2 show "$CORPUS/bad-magic.snap"
+err_is "bbx show: $CORPUS/bad-magic.snap: not a bbx snapshot (bad magic)"
+run 2 show "$CORPUS/future-major.snap"
+err_is "bbx show: $CORPUS/future-major.snap: unsupported format version 2.0 (this bbx reads 1.x)"
+run 2 show "$TMP/missing.snap"
+err_is "bbx show: $TMP/missing.snap: cannot open: No such file or directory"
+: >"$TMP/empty.snap"
+run 2 show --json "$TMP/empty.snap"
+err_is "bbx show: $TMP/empty.snap: empty file"
+
+run 0 show "$CORPUS/crash.snap"
+out_has "signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0"
+if [ -s "$TMP/err" ]; then bad "stderr not empty for a good file"; else ok; fi
+run 0 show "$CORPUS/crash-cut-half.snap"; out_has "INCOMPLETE snapshot: truncated after"
+run 0 show --json "$CORPUS/crash-cut-half.snap"; out_has '"complete": false'
+run 0 show -- "$CORPUS/crash.snap"
+
+# Every corpus file: exit 0 or 2, and --json output that parses.
+for f in "$CORPUS"/*; do
+    "$BBX" show --json "$f" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    case $rc in
+    0)
+        if command -v python3 >/dev/null 2>&1; then
+            if python3 -m json.tool "$TMP/out" >/dev/null 2>&1; then ok
+            else bad "invalid JSON for $f"; fi
+        fi ;;
+    2) if [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok; else bad "not one line for $f"; fi ;;
+    *) bad "bbx show --json $f exited $rc" ;;
+    esac
+done
+
+# A report that cannot be written is an error, not silence.
+if [ -w /dev/full ]; then
+    "$BBX" show "$CORPUS/crash.snap" >/dev/full 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" -eq 2 ] && grep -q "^bbx show: cannot write the report" "$TMP/err"; then ok
+    else bad "writing to /dev/full: exit $rc, $(cat "$TMP/err")"; fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
