@@ -137,6 +137,7 @@ int capture_run(const struct capture_trigger *trig)
      * them for the CPUs). */
     uint64_t t_threads = ss_mono_us();
     modscan_run(&bbx_g.mods);
+    unwind_new_capture();
     thread_capture_begin(w, trig, &n_threads, &n_unwound);
     thread_capture_finish(w, deadline, &n_threads, &n_unwound);
     snap_writer_flush(w);

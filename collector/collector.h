@@ -126,6 +126,8 @@ void annotations_clear(void);
 /* unwind.c */
 int unwind_init(void);
 void unwind_release(void);
+/* Forget cached unwind information (modules may have changed). */
+void unwind_new_capture(void);
 /* Unwind from `uc` using the module table; returns the number of frames
  * stored in pcs[0..max), sets *truncated when max was reached. */
 unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max,

@@ -8,8 +8,12 @@
  *  - find unwind tables in the module table scanned from /proc/self/maps
  *    (the .eh_frame_hdr binary search table, read in place), and
  *  - read memory only inside readable mappings (never a second fault).
- * The address space is created at init (libunwind allocates then), with
- * caching off, so unwinding allocates nothing and takes no lock.
+ * The address space is created at init (libunwind allocates then).  Its
+ * unwind-info cache is shared by the threads that unwind themselves during
+ * a capture; the cache's lock belongs to this private address space, which
+ * only the (serialised) capture uses, so no application code can hold it,
+ * and libunwind blocks signals while holding it.  The cache is flushed at
+ * the start of every capture, as modules may have moved since the last.
  */
 #include <libunwind.h>
 #include <string.h>
@@ -161,6 +165,12 @@ void unwind_release(void)
     if (the_as)
         unw_destroy_addr_space(the_as);
     the_as = NULL;
+}
+
+void unwind_new_capture(void)
+{
+    if (the_as)
+        unw_flush_cache(the_as, 0, 0);
 }
 
 unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max, int *truncated)
