@@ -15,6 +15,7 @@
 #include "snap_fixture.h"
 #include "snap_format.h"
 #include "snap_reader.h"
+#include "unit_run.h"
 
 static size_t clamp_count(size_t k, size_t first, size_t max)
 {
@@ -707,9 +708,5 @@ static Suite *reader_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(reader_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(reader_suite());
 }

@@ -14,6 +14,7 @@
 #include "snap_fixture.h"
 #include "snap_format.h"
 #include "snap_reader.h"
+#include "unit_run.h"
 
 /* A memory stream and what it collected. */
 typedef struct sink {
@@ -311,9 +312,5 @@ int main(void)
     tcase_add_test(tc, text_incomplete_and_request);
     tcase_add_test(tc, hostile_strings);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

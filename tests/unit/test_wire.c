@@ -8,6 +8,7 @@
 
 #include "snap_format.h"
 #include "snap_reader.h"
+#include "unit_run.h"
 #include "snap_wire.h"
 
 static int get(const char *bytes, size_t n, uint64_t *v, size_t *used)
@@ -193,9 +194,5 @@ int main(void)
     tcase_add_test(tc, names);
     tcase_add_test(tc, open_flags);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }
