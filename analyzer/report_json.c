@@ -282,6 +282,8 @@ static void capture(json_writer *w, const snap *s)
     json_kv_u64(w, "unwound", c->unwound);
     json_kv_u64(w, "fds", c->fds);
     json_kv_u64(w, "modules", c->modules);
+    json_kv_u64(w, "threads_us", c->threads_us);
+    json_kv_u64(w, "fds_us", c->fds_us);
     json_kv_string(w, "collector_version", c->version);
     json_object_end(w);
 }

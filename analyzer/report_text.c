@@ -395,6 +395,10 @@ static void capture_stats(FILE *out, const snap *s)
             " unwound), %" PRIu64 " fds, %" PRIu64 " modules, %" PRIu64 " records\n",
             c->duration_us / 1000, (unsigned)(c->duration_us % 1000), c->threads,
             c->unwound, c->fds, c->modules, s->records);
+    if (c->threads_us || c->fds_us)
+        fprintf(out, "  phases: threads %" PRIu64 ".%03u ms, fds %" PRIu64 ".%03u ms\n",
+                c->threads_us / 1000, (unsigned)(c->threads_us % 1000), c->fds_us / 1000,
+                (unsigned)(c->fds_us % 1000));
     if (s->unknown_records || s->malformed_records || s->dropped_items)
         fprintf(out, "reader: %" PRIu64 " unknown records skipped, %" PRIu64
                 " malformed, %" PRIu64 " items over the limit dropped\n",

@@ -314,6 +314,8 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_CAP_UNWOUND: c->unwound = f->value; break;
     case SNAP_CAP_FDS: c->fds = f->value; break;
     case SNAP_CAP_MODULES: c->modules = f->value; break;
+    case SNAP_CAP_THREADS_US: c->threads_us = f->value; break;
+    case SNAP_CAP_FDS_US: c->fds_us = f->value; break;
     default: break;
     }
     return 0;

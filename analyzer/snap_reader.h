@@ -92,6 +92,7 @@ typedef struct snap_annotation {
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
     char *version;
+    uint64_t threads_us, fds_us; /* time spent on threads (+ modules), on fds */
 } snap_capture;
 
 typedef struct snap {

@@ -263,6 +263,8 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_put_u64(w, SNAP_CAP_FDS, 3);
     snap_put_str(w, SNAP_CAP_VERSION, "0.1.0");
     snap_put_u64(w, SNAP_CAP_MODULES, 2);
+    snap_put_u64(w, SNAP_CAP_THREADS_US, 8000);
+    snap_put_u64(w, SNAP_CAP_FDS_US, 2500);
     snap_rec_end(w);
     after(&ss, FIX_REC_CAPTURE);
 

@@ -229,6 +229,8 @@ static void check_reference_prefix(const snap *s, size_t k)
         ck_assert_uint_eq(s->capture.unwound, 1);
         ck_assert_uint_eq(s->capture.fds, 3);
         ck_assert_uint_eq(s->capture.modules, 2);
+        ck_assert_uint_eq(s->capture.threads_us, 8000);
+        ck_assert_uint_eq(s->capture.fds_us, 2500);
         ck_assert_str_eq(s->capture.version, "0.1.0");
     } else {
         ck_assert_ptr_null(s->capture.version);

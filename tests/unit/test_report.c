@@ -188,7 +188,8 @@ START_TEST(json_schema)
     has(j, "{\"time_ms\":1714564798123,\"tid\":4243,\"text\":\"opened \\\"config\\\"\\twith tab\"}");
     has(j, "\"annotations\":{\"app.version\":\"1.2.3\",\"session\":\"a\\\"b\\\\c\"}");
     has(j, "\"capture_ms\":12.345,\"capture\":{\"duration_us\":12345,\"threads\":3,"
-           "\"unwound\":1,\"fds\":3,\"modules\":2,\"collector_version\":\"0.1.0\"}");
+           "\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
+           "\"collector_version\":\"0.1.0\"}");
     has(j, "\"reader\":{\"unknown_records\":0,\"malformed_records\":0,\"dropped_items\":0}}");
     free(j);
     j = render_json(s, 1); /* pretty: the same document, indented */
@@ -235,7 +236,8 @@ START_TEST(text_report)
     has(t, "build-id deadbeef000102030405060708090a0b0c0d0eff  /usr/bin/demo\n");
     has(t, "  app.version = 1.2.3\n");
     has(t, "  limit STACK      8388608 / unlimited\n");
-    has(t, "capture: 12.345 ms, 3 threads (1 unwound), 3 fds, 2 modules, 17 records\n");
+    has(t, "capture: 12.345 ms, 3 threads (1 unwound), 3 fds, 2 modules, 17 records\n"
+           "  phases: threads 8.000 ms, fds 2.500 ms\n");
     /* The crashed thread comes before the others. */
     ck_assert_ptr_nonnull(strstr(t, "--- thread 4242"));
     ck_assert(strstr(t, "--- thread 4242") < strstr(t, "--- thread 4243"));
