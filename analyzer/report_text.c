@@ -269,11 +269,13 @@ static void fd_socket(FILE *out, const snap_fd *d)
         fprintf(out, " type %" PRIu64, d->sock_type);
     if (d->sock_proto)
         fprintf(out, " proto %" PRIu64, d->sock_proto);
-    if (d->sock_local || d->sock_peer) {
+    if (d->sock_local) {
         fputc(' ', out);
-        put_str(out, d->sock_local, "?");
+        put_str(out, d->sock_local, "");
+    }
+    if (d->sock_peer) {
         fputs(" -> ", out);
-        put_str(out, d->sock_peer, "?");
+        put_str(out, d->sock_peer, "");
     }
     fputc('\n', out);
 }
@@ -286,7 +288,18 @@ static void fd_table(FILE *out, const snap *s)
     fputc('\n', out);
     if (!s->n_fds)
         return;
-    fprintf(out, "  %5s  %-8s  %-28s  %10s  %s\n", "fd", "kind", "flags", "offset", "target");
+    /* The flags column is as wide as its widest entry. */
+    int width = 5;
+    for (size_t i = 0; i < s->n_fds; i++) {
+        const snap_fd *d = &s->fds[i];
+        if (d->has_flags) {
+            size_t n = snap_open_flags_format(s->process.arch, d->flags, d->cloexec, NULL, 0);
+            if (n > (size_t)width)
+                width = n < 255 ? (int)n : 255;
+        }
+    }
+    fprintf(out, "  %5s  %-8s  %-*s  %10s  %s\n", "fd", "kind", width, "flags", "offset",
+            "target");
     for (size_t i = 0; i < s->n_fds; i++) {
         const snap_fd *d = &s->fds[i];
         char flags[256] = "-", offset[24] = "-";
@@ -295,8 +308,8 @@ static void fd_table(FILE *out, const snap *s)
                                    sizeof(flags));
         if (d->has_offset)
             snprintf(offset, sizeof(offset), "%" PRIu64, d->offset);
-        fprintf(out, "  %5" PRIu64 "  %-8s  %-28s  %10s  ", d->fd,
-                snap_fd_kind_name(d->kind), flags, offset);
+        fprintf(out, "  %5" PRIu64 "  %-8s  %-*s  %10s  ", d->fd,
+                snap_fd_kind_name(d->kind), width, flags, offset);
         put_str(out, d->target, "?");
         fputc('\n', out);
         if (d->kind == SNAP_FD_SOCKET)
