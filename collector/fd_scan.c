@@ -44,11 +44,13 @@ void fd_scan_init(void)
     }
 }
 
-/* Does the kind need the /proc/self/fd link to be told or described? */
+/* Does the kind need the /proc/self/fd link to be told or described?
+ * (Anonymous inodes are told by their fdinfo first.) */
 static int needs_link(const struct stat *st)
 {
     switch (st->st_mode & S_IFMT) {
-    case S_IFSOCK: return 0;
+    case S_IFSOCK:
+    case 0: return 0;
     case S_IFIFO: return st->st_dev != pipefs_dev;
     default: return 1;
     }
@@ -180,14 +182,14 @@ static void put_socket(snap_writer *w, int fd)
 }
 
 /* The kind-specific lines of /proc/self/fdinfo/N (pos, flags, mnt_id and
- * ino are already fields). */
-static void put_details(snap_writer *w, int infofd, const char *name)
+ * ino are fields already) into out[cap]; returns its length. */
+static size_t read_details(int infofd, const char *name, char *out, size_t cap)
 {
-    if (infofd < 0 || ss_read_file(infofd, name, bbx_g.iobuf2, 2048) <= 0)
-        return;
-    char *out = bbx_g.iobuf2 + 2048;
-    ss_buf b = ss_buf_of(out, 2048);
-    for (const char *s = bbx_g.iobuf2; *s;) {
+    char *raw = bbx_g.iobuf2;
+    ss_buf b = ss_buf_of(out, cap);
+    if (infofd < 0 || ss_read_file(infofd, name, raw, 2048) <= 0)
+        return 0;
+    for (const char *s = raw; *s;) {
         const char *nl = strchr(s, '\n');
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         if (!starts(s, "pos:") && !starts(s, "flags:") && !starts(s, "mnt_id:") &&
@@ -200,7 +202,37 @@ static void put_details(snap_writer *w, int infofd, const char *name)
             break;
         s = nl + 1;
     }
-    snap_put_str(w, SNAP_FD_DETAILS, out);
+    return b.len;
+}
+
+/* An anonymous inode's kind from its fdinfo lines, which the kernel writes
+ * per kind; SNAP_FD_OTHER when they do not tell (an epoll or inotify fd
+ * with nothing watched, or another kind): then the link is read. */
+static int kind_from_details(const char *d)
+{
+    if (starts(d, "eventfd-count:"))
+        return SNAP_FD_EVENTFD;
+    if (starts(d, "clockid:"))
+        return SNAP_FD_TIMERFD;
+    if (starts(d, "sigmask:"))
+        return SNAP_FD_SIGNALFD;
+    if (starts(d, "tfd:"))
+        return SNAP_FD_EPOLL;
+    if (starts(d, "inotify "))
+        return SNAP_FD_INOTIFY;
+    return SNAP_FD_OTHER;
+}
+
+static const char *anon_target(int kind)
+{
+    switch (kind) {
+    case SNAP_FD_EVENTFD: return "anon_inode:[eventfd]";
+    case SNAP_FD_TIMERFD: return "anon_inode:[timerfd]";
+    case SNAP_FD_SIGNALFD: return "anon_inode:[signalfd]";
+    case SNAP_FD_EPOLL: return "anon_inode:[eventpoll]";
+    case SNAP_FD_INOTIFY: return "anon_inode:inotify";
+    default: return "";
+    }
 }
 
 struct dirs {
@@ -209,23 +241,31 @@ struct dirs {
 
 static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
 {
-    char target[512], name[16];
+    char target[512], name[16], details[1024];
     struct stat st;
+    int kind;
     ss_buf nb = ss_buf_of(name, sizeof(name));
     ss_putu(&nb, (uint64_t)fd);
     if (fstat(fd, &st) != 0)
         memset(&st, 0, sizeof(st));
-    target[0] = '\0';
-    if (needs_link(&st)) {
-        ssize_t tl = d->fd_dir >= 0 ? readlinkat(d->fd_dir, name, target, sizeof(target) - 1) : -1;
-        target[tl > 0 ? tl : 0] = '\0';
-    } else {
-        ss_buf tb = ss_buf_of(target, sizeof(target));
+    ss_buf tb = ss_buf_of(target, sizeof(target));
+    details[0] = '\0';
+    if ((st.st_mode & S_IFMT) == 0) { /* anonymous inode */
+        read_details(d->info_dir, name, details, sizeof(details));
+        kind = kind_from_details(details);
+        ss_puts(&tb, anon_target(kind));
+    } else if (!needs_link(&st)) {
         ss_puts(&tb, S_ISSOCK(st.st_mode) ? "socket:[" : "pipe:[");
         ss_putu(&tb, (uint64_t)st.st_ino);
         ss_puts(&tb, "]");
     }
-    int kind = classify(&st, target);
+    if (!tb.len && d->fd_dir >= 0) {
+        ssize_t tl = readlinkat(d->fd_dir, name, target, sizeof(target) - 1);
+        target[tl > 0 ? tl : 0] = '\0';
+    }
+    kind = classify(&st, target);
+    if (kind >= SNAP_FD_EVENTFD && kind <= SNAP_FD_INOTIFY && !details[0])
+        read_details(d->info_dir, name, details, sizeof(details));
     int fl = fcntl(fd, F_GETFL);
 
     snap_rec_begin(w, SNAP_REC_FD);
@@ -247,8 +287,7 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
     }
     if (kind == SNAP_FD_SOCKET)
         put_socket(w, fd);
-    else if (kind >= SNAP_FD_EVENTFD && kind <= SNAP_FD_INOTIFY)
-        put_details(w, d->info_dir, name);
+    snap_put_str(w, SNAP_FD_DETAILS, details);
     snap_rec_end(w);
 }
 
