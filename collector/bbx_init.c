@@ -187,7 +187,7 @@ int bbx_init(const bbx_config *cfg)
     c.max_frames = clamp(c.max_frames, 256, 8, 1024);
     c.max_threads = clamp(c.max_threads, 1024, 1, 8192);
     c.breadcrumbs = clamp(c.breadcrumbs, 64, 1, 4096);
-    c.thread_timeout_ms = clamp(c.thread_timeout_ms, 100, 1, 10000);
+    c.thread_timeout_ms = clamp(c.thread_timeout_ms, 250, 1, 10000);
     c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
     if (c.thread_signal == 0)
         c.thread_signal = SIGRTMAX - 3;

@@ -223,9 +223,26 @@ static void wait_answers(unsigned n, uint64_t deadline_us)
 }
 
 
+/* Is signal `sig` set in a /proc status mask ("SigBlk:\t<hex>", most
+ * significant digit first, bit n-1 for signal n)? */
+static int mask_has(const char *hex, size_t digits, int sig)
+{
+    int bit = sig - 1;
+    if ((size_t)(bit / 4) >= digits)
+        return 0;
+    char c = hex[digits - 1 - (size_t)(bit / 4)];
+    int d = (c >= 'a') ? c - 'a' + 10 : c - '0';
+    return (d >> (bit % 4)) & 1;
+}
+
+/* Name, state, and whether the thread blocks the capture signal.  Blocked
+ * and pending means the application blocks it; blocked but no longer
+ * pending means it is being handled right now (the kernel blocks a signal
+ * during its own handler), so the answer is coming. */
 static void read_task_status(pid_t tid, struct task_info *ti)
 {
     char path[64];
+    int blocked = 0, pending = 0;
     ss_buf p = ss_buf_of(path, sizeof(path));
     ss_puts(&p, "/proc/self/task/");
     ss_putu(&p, (uint64_t)tid);
@@ -242,17 +259,13 @@ static void read_task_status(pid_t tid, struct task_info *ti)
         } else if (len > 7 && memcmp(s, "State:\t", 7) == 0) {
             ti->state = s[7];
         } else if (len > 8 && memcmp(s, "SigBlk:\t", 8) == 0) {
-            /* a hex mask, most significant digit first; bit n-1 = signal n */
-            int bit = bbx_g.thread_signal - 1;
-            size_t digits = len - 8;
-            if ((size_t)(bit / 4) < digits) {
-                char c = s[8 + digits - 1 - (size_t)(bit / 4)];
-                int d = (c >= 'a') ? c - 'a' + 10 : c - '0';
-                ti->blocks_signal = (d >> (bit % 4)) & 1;
-            }
+            blocked = mask_has(s + 8, len - 8, bbx_g.thread_signal);
+        } else if (len > 8 && memcmp(s, "SigPnd:\t", 8) == 0) {
+            pending = mask_has(s + 8, len - 8, bbx_g.thread_signal);
         }
         s = nl ? nl + 1 : NULL;
     }
+    ti->blocks_signal = blocked && pending;
 }
 
 /* What the kernel says about a thread that did not unwind itself. */

@@ -72,8 +72,8 @@ typedef struct bbx_config {
     unsigned max_threads;
     /* Number of breadcrumbs kept in the ring (default 64, at most 4096). */
     unsigned breadcrumbs;
-    /* Bounded waits: per thread asked for its stack, and for the whole
-     * capture (milliseconds; defaults 100 and 3000). */
+    /* Bounded waits, in milliseconds: for the other threads' stacks (all
+     * asked at once; default 250) and for a whole capture (default 3000). */
     unsigned thread_timeout_ms;
     unsigned capture_timeout_ms;
     /* Set to 1 to skip installing fatal-signal handlers (bbx_snapshot()
