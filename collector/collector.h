@@ -42,7 +42,8 @@ struct pending_crash {
 struct task_info {
     char name[64];
     char state;
-    int blocks_signal;
+    int blocks_signal;   /* the capture signal is blocked */
+    int signal_pending;  /* ... and pending */
 };
 
 struct bbx_state {

@@ -148,6 +148,49 @@ void thread_capture_uninstall(void)
     slot_frames = NULL;
 }
 
+/* Is signal `sig` set in a /proc status mask ("SigBlk:\t<hex>", most
+ * significant digit first, bit n-1 for signal n)? */
+static int mask_has(const char *hex, size_t digits, int sig)
+{
+    int bit = sig - 1;
+    if ((size_t)(bit / 4) >= digits)
+        return 0;
+    char c = hex[digits - 1 - (size_t)(bit / 4)];
+    int d = (c >= 'a') ? c - 'a' + 10 : c - '0';
+    return (d >> (bit % 4)) & 1;
+}
+
+/* Name, state, and whether the capture signal is blocked and pending. */
+static void read_task_status(pid_t tid, struct task_info *ti)
+{
+    char path[64];
+    int blocked = 0, pending = 0;
+    ss_buf p = ss_buf_of(path, sizeof(path));
+    ss_puts(&p, "/proc/self/task/");
+    ss_putu(&p, (uint64_t)tid);
+    ss_puts(&p, "/status");
+    memset(ti, 0, sizeof(*ti));
+    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 4096) <= 0)
+        return;
+    for (const char *s = bbx_g.iobuf2; s && *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        if (len > 6 && memcmp(s, "Name:\t", 6) == 0) {
+            ss_buf b = ss_buf_of(ti->name, sizeof(ti->name));
+            ss_putn(&b, s + 6, len - 6);
+        } else if (len > 7 && memcmp(s, "State:\t", 7) == 0) {
+            ti->state = s[7];
+        } else if (len > 8 && memcmp(s, "SigBlk:\t", 8) == 0) {
+            blocked = mask_has(s + 8, len - 8, bbx_g.thread_signal);
+        } else if (len > 8 && memcmp(s, "SigPnd:\t", 8) == 0) {
+            pending = mask_has(s + 8, len - 8, bbx_g.thread_signal);
+        }
+        s = nl ? nl + 1 : NULL;
+    }
+    ti->blocks_signal = blocked;
+    ti->signal_pending = pending;
+}
+
 /* Publish a request of `kind` to every listed thread but `self` and signal
  * them.  Returns the number of slots used; slots[i].tid says who. */
 static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
@@ -163,13 +206,21 @@ static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
             n++;
         if (n == bbx_g.cfg.max_threads)
             break;
+        int ask = 1;
+        if (kind == ASK_STACK) {
+            /* the state before we interrupt it; zombies and stopped
+             * threads cannot answer */
+            struct task_info *t = &bbx_g.tinfo[n];
+            read_task_status(bbx_g.tids[i], t);
+            ask = t->state && !strchr("ZXTt", t->state);
+        }
         atomic_store(&slots[n].tid, bbx_g.tids[i]);
-        atomic_store(&slots[n].ticket, seq << 8 | PH_ASKED);
+        atomic_store(&slots[n].ticket, seq << 8 | (ask ? PH_ASKED : PH_IDLE));
         n++;
     }
     atomic_store(&n_slots, n);
     for (unsigned i = 0; i < n; i++) {
-        if (slots[i].stuck)
+        if (slots[i].stuck || (atomic_load(&slots[i].ticket) & 0xff) != PH_ASKED)
             continue;
         if (syscall(SYS_tgkill, getpid(), atomic_load(&slots[i].tid), bbx_g.thread_signal) != 0)
             atomic_store(&slots[i].ticket, seq << 8 | PH_IDLE); /* gone */
@@ -222,51 +273,6 @@ static void wait_answers(unsigned n, uint64_t deadline_us)
     }
 }
 
-
-/* Is signal `sig` set in a /proc status mask ("SigBlk:\t<hex>", most
- * significant digit first, bit n-1 for signal n)? */
-static int mask_has(const char *hex, size_t digits, int sig)
-{
-    int bit = sig - 1;
-    if ((size_t)(bit / 4) >= digits)
-        return 0;
-    char c = hex[digits - 1 - (size_t)(bit / 4)];
-    int d = (c >= 'a') ? c - 'a' + 10 : c - '0';
-    return (d >> (bit % 4)) & 1;
-}
-
-/* Name, state, and whether the thread blocks the capture signal.  Blocked
- * and pending means the application blocks it; blocked but no longer
- * pending means it is being handled right now (the kernel blocks a signal
- * during its own handler), so the answer is coming. */
-static void read_task_status(pid_t tid, struct task_info *ti)
-{
-    char path[64];
-    int blocked = 0, pending = 0;
-    ss_buf p = ss_buf_of(path, sizeof(path));
-    ss_puts(&p, "/proc/self/task/");
-    ss_putu(&p, (uint64_t)tid);
-    ss_puts(&p, "/status");
-    memset(ti, 0, sizeof(*ti));
-    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 4096) <= 0)
-        return;
-    for (const char *s = bbx_g.iobuf2; s && *s;) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        if (len > 6 && memcmp(s, "Name:\t", 6) == 0) {
-            ss_buf b = ss_buf_of(ti->name, sizeof(ti->name));
-            ss_putn(&b, s + 6, len - 6);
-        } else if (len > 7 && memcmp(s, "State:\t", 7) == 0) {
-            ti->state = s[7];
-        } else if (len > 8 && memcmp(s, "SigBlk:\t", 8) == 0) {
-            blocked = mask_has(s + 8, len - 8, bbx_g.thread_signal);
-        } else if (len > 8 && memcmp(s, "SigPnd:\t", 8) == 0) {
-            pending = mask_has(s + 8, len - 8, bbx_g.thread_signal);
-        }
-        s = nl ? nl + 1 : NULL;
-    }
-    ti->blocks_signal = blocked && pending;
-}
 
 /* What the kernel says about a thread that did not unwind itself. */
 static void write_kernel_view(snap_writer *w, pid_t tid)
@@ -379,11 +385,17 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
                            unsigned *n_unwound)
 {
     unsigned n = asked;
-    /* Threads that cannot answer are not waited for. */
+    /* A thread that blocked the signal when asked and still has it pending
+     * blocks it for good: not waited for.  (One that blocked it only for a
+     * moment, as pthread_create does, answers.) */
     for (unsigned i = 0; i < n; i++) {
-        read_task_status(atomic_load(&slots[i].tid), &bbx_g.tinfo[i]);
-        const struct task_info *t = &bbx_g.tinfo[i];
-        if (t->state == 0 || t->blocks_signal || strchr("ZXTt", t->state))
+        struct task_info *t = &bbx_g.tinfo[i];
+        if (!t->blocks_signal || (atomic_load(&slots[i].ticket) & 0xff) != PH_ASKED)
+            continue;
+        struct task_info now;
+        read_task_status(atomic_load(&slots[i].tid), &now);
+        t->blocks_signal = now.blocks_signal && now.signal_pending;
+        if (t->blocks_signal)
             settle(i);
     }
     uint64_t wait_end = asked_at + (uint64_t)bbx_g.cfg.thread_timeout_ms * 1000;
