@@ -208,6 +208,10 @@ int bbx_init(const bbx_config *cfg)
 
     if (resolve_dir(c.dir) != 0 || make_dir(bbx_g.dir) != 0)
         return BBX_EDIR;
+    /* absolute, so that a later chdir() of the program does not move it */
+    char abs[PATH_MAX];
+    if (!realpath(bbx_g.dir, abs) || copy_str(bbx_g.dir, sizeof(bbx_g.dir), abs) != 0)
+        return BBX_EDIR;
     resolve_app(c.app_name);
 
     if ((rc = reserve_memory()) != 0)

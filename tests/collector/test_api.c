@@ -133,6 +133,24 @@ START_TEST(dir_from_environment_created_private)
 }
 END_TEST
 
+START_TEST(relative_dir_survives_chdir)
+{
+    char want[128], cwd[256];
+    make_scratch();
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+    ck_assert_int_eq(chdir(scratch), 0);
+    setenv("BBX_DIR", "rel/snaps", 1);
+    ck_assert_int_eq(bbx_init(NULL), 0);
+    ck_assert_int_eq(chdir("/"), 0);
+    ck_assert_int_eq(bbx_snapshot("moved"), 0);
+    snprintf(want, sizeof(want), "%s/rel/snaps/", scratch);
+    ck_assert_msg(strstr(bbx_last_snapshot(), want) != NULL, "%s", bbx_last_snapshot());
+    bbx_shutdown();
+    ck_assert_int_eq(chdir(cwd), 0);
+    remove_scratch();
+}
+END_TEST
+
 START_TEST(default_dir_is_per_user_state)
 {
     char home[128], want[160];
@@ -302,6 +320,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, calls_before_init_are_harmless);
     tcase_add_test(tc, lifecycle);
     tcase_add_test(tc, dir_from_environment_created_private);
+    tcase_add_test(tc, relative_dir_survives_chdir);
     tcase_add_test(tc, default_dir_is_per_user_state);
     tcase_add_test(tc, unusable_dir_is_refused);
     tcase_add_test(tc, bad_config_is_refused);
