@@ -129,7 +129,7 @@ class Target:
         return self.proc.pid
 
     def finish(self):
-        if self.proc.poll() is None and self.wait:
+        if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.communicate(timeout=60)
@@ -205,12 +205,14 @@ def run_case(exe, case, args, with_tools, log):
     try:
         for k in range(args.cold):
             tg = Target(exe, case, args.warm, with_tools and k == 0, workdir)
-            caps = tg.read_captures()
-            if with_tools and k == 0:
-                log("  case %s: target pid %d (%s fds set up in %s ms)"
-                    % (case, tg.pid, tg.ready.get("fds"), tg.ready.get("setup_ms")))
-                tools = run_tools(tg.pid, args.reps, args.gdb_reps, log)
-            tg.finish()
+            try:
+                caps = tg.read_captures()
+                if with_tools and k == 0:
+                    log("  case %s: target pid %d (%s fds set up in %s ms)"
+                        % (case, tg.pid, tg.ready.get("fds"), tg.ready.get("setup_ms")))
+                    tools = run_tools(tg.pid, args.reps, args.gdb_reps, log)
+            finally:
+                tg.finish()  # also when interrupted: no target left waiting
             for c in caps:
                 c["rest_ms"] = (float(c["ms"]) - float(c.get("threads_us", 0)) / 1e3
                                 - float(c.get("fds_us", 0)) / 1e3)
