@@ -148,7 +148,9 @@ enum snap_capture_field {
     SNAP_CAP_FDS = 4,          /* varint: fds written */
     SNAP_CAP_VERSION = 5,      /* bytes: collector version */
     SNAP_CAP_MODULES = 6,      /* varint */
-    SNAP_CAP_THREADS_US = 7,   /* varint: time spent on threads (and modules scan) */
+    SNAP_CAP_THREADS_US = 7,   /* varint: time the capturing thread spent on threads
+                                  (module scan, asking, waiting, writing), not
+                                  overlapping FDS_US */
     SNAP_CAP_FDS_US = 8,       /* varint: time spent on the fd table */
 };
 
