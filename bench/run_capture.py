@@ -61,9 +61,7 @@ def check_tools(need_build):
 
 def build(build_dir):
     cfg = ["cmake", "-S", REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-           "-DBBX_BUILD_TESTS=OFF", "-DBBX_BUILD_SAMPLES=OFF",
-           # the benchmark measures; warnings are the CI's business
-           "-DBBX_WERROR=OFF"]
+           "-DBBX_BUILD_TESTS=OFF", "-DBBX_BUILD_SAMPLES=OFF"]
     bld = ["cmake", "--build", build_dir, "--target", "bbx_capture_target",
            "-j", str(os.cpu_count() or 2)]
     for cmd in (cfg, bld):
