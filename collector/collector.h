@@ -72,7 +72,6 @@ struct bbx_state {
     char *iobuf;               /* BBX_IOBUF bytes for /proc reads */
     char *iobuf2;              /* a second one for nested reads */
     int thread_signal;
-    uint64_t boot_time_s;      /* btime from /proc/stat */
     long clk_tck;
 };
 

@@ -1,13 +1,14 @@
 /*
  * process_info.c - the PROCESS record: ids, executable, command line, start
- * time, limits and memory.  What cannot change (host, kernel, clock ticks,
- * boot time) is read once at init; the rest at capture, with raw reads of
+ * time, limits and memory.  What cannot change (host, kernel, clock ticks)
+ * is read once at init; the rest at capture, with raw reads of
  * /proc/self and prlimit64.
  */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -26,7 +27,6 @@ static void chomp(char *s)
 
 void process_info_init(void)
 {
-    char buf[4096];
     if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/hostname", hostname, sizeof(hostname)) < 0)
         hostname[0] = '\0';
     if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/osrelease", kernel, sizeof(kernel)) < 0)
@@ -34,17 +34,11 @@ void process_info_init(void)
     chomp(hostname);
     chomp(kernel);
     bbx_g.clk_tck = sysconf(_SC_CLK_TCK);
-    if (ss_read_file(AT_FDCWD, "/proc/stat", buf, sizeof(buf)) > 0) {
-        const char *s = strstr(buf, "\nbtime ");
-        if (s) {
-            s += 7;
-            bbx_g.boot_time_s = ss_parse_u64(&s, 10);
-        }
-    }
 }
 
-/* Process start in Unix ms, from field 22 of /proc/self/stat. */
-static uint64_t start_ms(void)
+/* Process start in Unix ms, from field 22 of /proc/self/stat (clock ticks
+ * since boot): its age on CLOCK_BOOTTIME, subtracted from now. */
+static uint64_t start_ms(uint64_t now_ms)
 {
     char *buf = bbx_g.iobuf2;
     if (ss_read_file(AT_FDCWD, "/proc/self/stat", buf, 4096) <= 0 || bbx_g.clk_tck <= 0)
@@ -57,8 +51,13 @@ static uint64_t start_ms(void)
         if (*s++ == ' ')
             field++;
     }
-    uint64_t ticks = ss_parse_u64(&s, 10);
-    return bbx_g.boot_time_s * 1000 + ticks * 1000 / (uint64_t)bbx_g.clk_tck;
+    uint64_t started = ss_parse_u64(&s, 10) * 1000 / (uint64_t)bbx_g.clk_tck;
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    uint64_t boot_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    if (started > boot_ms || boot_ms - started > now_ms)
+        return 0;
+    return now_ms - (boot_ms - started);
 }
 
 static uint64_t status_kb(const char *status, const char *key)
@@ -98,7 +97,7 @@ void process_info_write(snap_writer *w, uint64_t now_ms)
     snap_put_u64(w, SNAP_PROC_UID, (uint64_t)getuid());
     snap_put_str(w, SNAP_PROC_APP, bbx_g.app);
     snap_put_u64(w, SNAP_PROC_TIME_MS, now_ms);
-    snap_put_u64(w, SNAP_PROC_START_MS, start_ms());
+    snap_put_u64(w, SNAP_PROC_START_MS, start_ms(now_ms));
     snap_put_str(w, SNAP_PROC_HOSTNAME, hostname);
     snap_put_str(w, SNAP_PROC_KERNEL, kernel);
     snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
