@@ -21,6 +21,7 @@
 
 #include "snap_format.h"
 #include "snap_reader.h"
+#include "unit_run.h"
 
 #ifndef CRASHER_PATH
 #error "CRASHER_PATH must name the crasher binary"
@@ -481,9 +482,5 @@ static Suite *crasher_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(crasher_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(crasher_suite());
 }
