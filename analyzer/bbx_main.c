@@ -19,6 +19,7 @@ typedef struct command {
 
 static const command commands[] = {
     { "show", cmd_show, "print the crash report held in a snapshot" },
+    { "symbolize", cmd_symbolize, "addresses of a binary to functions and source lines" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,231 @@
+/*
+ * cmd_symbolize.c - `bbx symbolize -e BINARY [ADDR...]`: addresses of a
+ * binary to functions and source lines, every inlined call its own frame,
+ * in the layout of `eu-addr2line -f -i` so scripts can switch; --json for
+ * machines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json_writer.h"
+#include "symbolizer.h"
+
+static const char symbolize_usage[] =
+    "usage: bbx symbolize -e BINARY [--json] [--no-demangle] [--debug-dir DIR]... [ADDR...]\n"
+    "\n"
+    "Print, for each address (hexadecimal, 0x optional; read from standard\n"
+    "input, one a line, when none is given), the function and the file:line:column,\n"
+    "then one more pair for each call it is inlined into, innermost first -\n"
+    "the layout of 'eu-addr2line -f -i -e BINARY'.  Addresses are the binary's\n"
+    "own (ELF virtual addresses).  '?" "?' and '?" "?:0' stand for what is unknown.\n"
+    "\n"
+    "  -e BINARY          the executable or shared library\n"
+    "  --json             a JSON array: [{address, frames: [{function, file,\n"
+    "                     line, column, inlined}]}]\n"
+    "  --no-demangle      keep C++ names as they are in the binary\n"
+    "  --debug-dir DIR    also look for debug files under DIR (repeatable;\n"
+    "                     then $BBX_DEBUG_PATH, colon-separated, then /usr/lib/debug)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 done, 2 bad usage, an unreadable BINARY or a malformed address.\n";
+
+struct out {
+    FILE *f;
+    int json;
+    json_writer jw;
+};
+
+static void print_loc(FILE *f, const char *file, unsigned line, unsigned col)
+{
+    if (!file) {
+        fputs("??:0\n", f);
+    } else if (col) {
+        fprintf(f, "%s:%u:%u\n", file, line, col);
+    } else {
+        fprintf(f, "%s:%u\n", file, line);
+    }
+}
+
+static void emit(struct out *o, uint64_t addr, const sym_frame *fr, size_t n)
+{
+    if (o->json) {
+        json_object_begin(&o->jw);
+        json_kv_hex(&o->jw, "address", addr);
+        json_key(&o->jw, "frames");
+        json_array_begin(&o->jw);
+        for (size_t i = 0; i < n; i++) {
+            json_object_begin(&o->jw);
+            json_kv_string(&o->jw, "function", fr[i].function);
+            json_kv_string(&o->jw, "file", fr[i].file);
+            json_kv_u64(&o->jw, "line", fr[i].line);
+            json_kv_u64(&o->jw, "column", fr[i].column);
+            json_kv_bool(&o->jw, "inlined", fr[i].inlined);
+            json_object_end(&o->jw);
+        }
+        json_array_end(&o->jw);
+        json_object_end(&o->jw);
+        return;
+    }
+    if (n == 0) {
+        fputs("??\n??:0\n", o->f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = fr[i].function ? fr[i].function : "??";
+        if (i == 0 && fr[0].inlined) {
+            fprintf(o->f, "%s inlined at ", name);
+            const char *cf = fr[0].call_file ? fr[0].call_file : "??";
+            if (fr[0].call_column)
+                fprintf(o->f, "%s:%u:%u", cf, fr[0].call_line, fr[0].call_column);
+            else
+                fprintf(o->f, "%s:%u", cf, fr[0].call_line);
+            fprintf(o->f, " in %s\n", fr[n - 1].function ? fr[n - 1].function : "??");
+        } else {
+            fprintf(o->f, "%s\n", name);
+        }
+        print_loc(o->f, fr[i].file, fr[i].line, fr[i].column);
+    }
+}
+
+/* Parse a hexadecimal address (0x optional, surrounding blanks allowed). */
+static int parse_addr(const char *s, uint64_t *out)
+{
+    char *end;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s)
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 16);
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        end++;
+    if (errno || *end || end == s || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int one(struct out *o, sym_session *ss, sym_module *m, const char *text)
+{
+    uint64_t addr;
+    const sym_frame *fr = NULL;
+    if (parse_addr(text, &addr) < 0) {
+        cli_error("symbolize", "'%s' is not a hexadecimal address", text);
+        return -1;
+    }
+    size_t n = sym_lookup(ss, m, addr, 0, &fr);
+    emit(o, addr, fr, n);
+    return 0;
+}
+
+int cmd_symbolize(int argc, char **argv)
+{
+    const char *binary = NULL;
+    const char **dirs = calloc((size_t)argc, sizeof(*dirs));
+    const char **addrs = calloc((size_t)argc, sizeof(*addrs));
+    size_t n_dirs = 0, n_addrs = 0;
+    int json = 0, no_demangle = 0, opts = 1, rc = CLI_ERROR;
+    struct out o;
+    sym_session *ss = NULL;
+
+    if (!dirs || !addrs) {
+        cli_error("symbolize", "out of memory");
+        goto out;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts && strcmp(a, "--") == 0) {
+            opts = 0;
+        } else if (opts && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            fputs(symbolize_usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if (opts && strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (opts && strcmp(a, "--no-demangle") == 0) {
+            no_demangle = 1;
+        } else if (opts && (strcmp(a, "-e") == 0 || strcmp(a, "--debug-dir") == 0)) {
+            if (i + 1 >= argc) {
+                cli_error("symbolize", "%s needs an argument (see 'bbx symbolize --help')", a);
+                goto out;
+            }
+            if (a[1] == 'e')
+                binary = argv[++i];
+            else
+                dirs[n_dirs++] = argv[++i];
+        } else if (opts && strncmp(a, "-e", 2) == 0 && a[2]) {
+            binary = a + 2;
+        } else if (opts && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+            cli_error("symbolize", "unknown option '%s' (see 'bbx symbolize --help')", a);
+            goto out;
+        } else {
+            addrs[n_addrs++] = a;
+        }
+    }
+    if (!binary) {
+        cli_error("symbolize", "no binary given (usage: bbx symbolize -e BINARY [ADDR...])");
+        goto out;
+    }
+    FILE *probe = fopen(binary, "rb");
+    if (!probe) {
+        cli_error("symbolize", "%s: %s", binary, strerror(errno));
+        goto out;
+    }
+    fclose(probe);
+
+    sym_options opt = { dirs, n_dirs, 1, no_demangle };
+    ss = sym_session_new(&opt);
+    sym_module *m = ss ? sym_module_get(ss, binary, NULL, 0) : NULL;
+    if (!m) {
+        cli_error("symbolize", "out of memory");
+        goto out;
+    }
+    if (!sym_module_usable(m)) {
+        cli_error("symbolize", "%s: %s", binary,
+                  sym_module_note(m) ? sym_module_note(m) : "not an ELF file");
+        goto out;
+    }
+    o.f = stdout;
+    o.json = json;
+    if (json) {
+        json_init(&o.jw, stdout, 0);
+        json_array_begin(&o.jw);
+    }
+    rc = CLI_OK;
+    if (n_addrs) {
+        for (size_t i = 0; i < n_addrs && rc == CLI_OK; i++)
+            if (one(&o, ss, m, addrs[i]) < 0)
+                rc = CLI_ERROR;
+    } else {
+        char line[256];
+        while (rc == CLI_OK && fgets(line, sizeof(line), stdin)) {
+            const char *p = line;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p == '\n' || *p == '\0' || *p == '#')
+                continue;
+            if (one(&o, ss, m, line) < 0)
+                rc = CLI_ERROR;
+        }
+    }
+    if (json) {
+        json_array_end(&o.jw);
+        fputc('\n', stdout);
+        if (!json_finish(&o.jw) && rc == CLI_OK)
+            rc = CLI_ERROR;
+    }
+    if (sym_module_note(m))
+        fprintf(stderr, "bbx symbolize: note: %s\n", sym_module_note(m));
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) {
+        cli_error("symbolize", "cannot write the output: %s", strerror(errno));
+        rc = CLI_ERROR;
+    }
+out:
+    sym_session_free(ss);
+    free(dirs);
+    free(addrs);
+    return rc;
+}

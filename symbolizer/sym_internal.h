@@ -1,0 +1,107 @@
+/*
+ * sym_internal.h - what the symbolizer's files share: the session and
+ * module structures, the per-CU index, the result cache.
+ */
+#ifndef BBX_SYM_INTERNAL_H
+#define BBX_SYM_INTERNAL_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include "symbolizer.h"
+
+#define SYM_BUILD_ID_MAX 64
+
+/* A function or an inlined call, in one CU's index. */
+struct sym_node {
+    const char *name;
+    const char *call_file;        /* for an inlined call: the call site */
+    unsigned call_line, call_column;
+    uint64_t entry;               /* lowest address, for offsets */
+    uint32_t parent;              /* SYM_NONE for a function */
+    uint32_t child_first, n_child;/* slice of cu_index.child */
+    int inlined;
+};
+
+#define SYM_NONE UINT32_MAX
+
+struct sym_range {
+    uint64_t lo, hi;
+    uint32_t node;
+    uint32_t parent; /* only while building */
+};
+
+/* Sorted ranges of one compilation unit, built on its first lookup. */
+struct sym_cu_index {
+    Dwarf_Off offset;             /* of the CU DIE: the key */
+    struct sym_node *nodes;
+    size_t n_nodes;
+    struct sym_range *top;        /* functions, sorted by lo */
+    size_t n_top;
+    struct sym_range *child;      /* inlined calls, grouped by parent, sorted */
+    size_t n_child;
+};
+
+struct sym_module {
+    sym_session *s;
+    uint32_t id;
+    char *path;                   /* as asked */
+    uint8_t build_id[SYM_BUILD_ID_MAX];
+    size_t build_id_len;
+    int opened, usable, has_dwarf;
+    char *file;                   /* main ELF used */
+    char *note;
+    Dwfl *dwfl;
+    Dwfl_Module *mod;
+    Dwarf_Addr bias;              /* dwfl address = ELF vaddr + bias */
+    /* CU indexes by CU offset: open addressing */
+    struct sym_cu_index **cus;
+    size_t cu_cap, n_cus;
+    /* where we looked, for the note */
+    char *looked;
+    size_t looked_len, looked_cap;
+};
+
+struct sym_cache_entry {
+    uint64_t key_addr;            /* address | is_return in bit 63 */
+    uint32_t module;              /* module id + 1; 0 = empty */
+    uint32_t n_frames;
+    const sym_frame *frames;
+};
+
+struct sym_session {
+    sym_options opt;
+    char **dirs;                  /* debug directories, in search order */
+    size_t n_dirs;
+    char *dwfl_path;              /* libdwfl's debuginfo_path string */
+    Dwfl_Callbacks callbacks;
+    sym_module **mods;
+    size_t n_mods, cap_mods;
+    struct sym_cache_entry *cache;
+    size_t cache_cap, cache_used;
+    /* arena for frames and strings */
+    char **blocks;
+    size_t n_blocks, cap_blocks;
+    char *arena;
+    size_t arena_left;
+};
+
+/* sym_session.c */
+void *sym_alloc(sym_session *s, size_t n);   /* arena: never freed alone */
+char *sym_strdup(sym_session *s, const char *str);
+
+/* sym_find.c: open the module's files (once). */
+void sym_module_open(sym_module *m);
+void sym_looked_add(sym_module *m, const char *what);
+
+/* sym_cu_index.c */
+struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie);
+void sym_cu_index_free(struct sym_cu_index *ci);
+/* Innermost-last chain of nodes containing addr; returns its length. */
+size_t sym_cu_index_chain(const struct sym_cu_index *ci, uint64_t addr, uint32_t *chain,
+                          size_t max);
+
+/* sym_demangle.c: a demangled copy in the arena, or name itself. */
+const char *sym_demangle(sym_session *s, const char *name);
+
+#endif

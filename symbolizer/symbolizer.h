@@ -1,0 +1,99 @@
+/*
+ * symbolizer.h - module + address -> function, file:line:column and the
+ * chain of inlined calls, on elfutils libdwfl/libdw.
+ *
+ * A session (sym_session_new/sym_session_free) owns everything: the modules
+ * it was asked about (one libdwfl session each, opened once), the per
+ * compilation-unit indexes built on first use (sorted ranges of functions
+ * and inlined calls, so a lookup is a binary search and a short descent,
+ * not a walk of the DIE tree), and a cache of results keyed by (build-id,
+ * address).  Nothing of ELF or DWARF is parsed here by hand.
+ *
+ * Finding a module's code and debug information, in order:
+ *  1. the path the snapshot recorded, if its build-id matches;
+ *  2. under each debug directory (--debug-dir, BBX_DEBUG_PATH, then
+ *     /usr/lib/debug): DIR/.build-id/xx/rest (the executable) and
+ *     DIR/.build-id/xx/rest.debug;
+ *  3. libdwfl's build-id search, which also asks debuginfod when
+ *     DEBUGINFOD_URLS is set and libdebuginfod is installed.
+ * Separate debug information is then found by libdwfl from the build-id,
+ * the .gnu_debuglink section and the same directories.  A file whose
+ * build-id differs from the expected one is never used.
+ *
+ * Ownership: strings returned in frames and notes belong to the session and
+ * live until sym_session_free().  Not thread-safe: one session per thread.
+ */
+#ifndef BBX_SYMBOLIZER_H
+#define BBX_SYMBOLIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sym_session sym_session;
+typedef struct sym_module sym_module;
+
+typedef struct sym_options {
+    const char *const *debug_dirs; /* searched first, in order; may be NULL */
+    size_t n_debug_dirs;
+    int use_env;                   /* also BBX_DEBUG_PATH (colon-separated) */
+    int no_demangle;               /* keep C++ names as linkage names */
+} sym_options;
+
+/* One frame of a lookup: the innermost first; every frame but the last is
+ * an inlined call inside the next one. */
+typedef struct sym_frame {
+    const char *function;  /* NULL when unknown */
+    const char *file;      /* NULL when unknown */
+    unsigned line, column; /* 0 when unknown */
+    uint64_t offset;       /* address - function start (outermost frame) */
+    int has_offset;
+    int inlined;           /* 1: this call was inlined into the next frame */
+    /* for an inlined frame: where it was called, in the next frame */
+    const char *call_file;
+    unsigned call_line, call_column;
+} sym_frame;
+
+/* A new session; opt may be NULL (no extra dirs, environment used).
+ * Returns NULL only when out of memory. */
+sym_session *sym_session_new(const sym_options *opt);
+void sym_session_free(sym_session *s); /* NULL is a no-op */
+
+/*
+ * The module for `path` with the expected build-id (NULL/0 when unknown:
+ * then the file at path is taken as it is).  The same (build-id, or path
+ * when there is none) returns the same module.  Opening is lazy: the first
+ * lookup finds the files.  Never NULL except out of memory.
+ */
+sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *build_id,
+                           size_t build_id_len);
+
+/*
+ * Symbolize `addr`, an ELF virtual address of the module (snapshot pc minus
+ * load bias).  `is_return_address`: the address follows a call (every frame
+ * but a stack's first), so it is looked up at addr - 1 and the line is the
+ * call's.  Stores a pointer to the frames (innermost first) in *frames and
+ * returns their number, or 0 when nothing is known (module not found,
+ * address outside it).  The frames stay valid until sym_session_free().
+ */
+size_t sym_lookup(sym_session *s, sym_module *m, uint64_t addr, int is_return_address,
+                  const sym_frame **frames);
+
+/*
+ * What is missing for this module, once it has been looked at: NULL when
+ * it has DWARF, else one line such as "no debug info for libfoo.so
+ * (build-id 1a2b...): looked in ...; ELF symbols only", or "build-id
+ * mismatch: ...; not symbolized".
+ */
+const char *sym_module_note(const sym_module *m);
+
+/* 1 when the module's code or symbols were found (lookups can answer). */
+int sym_module_usable(sym_module *m);
+
+/* The module's path as given, and its file actually used (or NULL). */
+const char *sym_module_path(const sym_module *m);
+const char *sym_module_file(const sym_module *m);
+
+/* Every module of the session, in the order they were first asked for. */
+size_t sym_session_modules(const sym_session *s, sym_module *const **mods);
+
+#endif
