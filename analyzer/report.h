@@ -13,10 +13,18 @@
 #include <stdio.h>
 
 #include "snap_reader.h"
+#include "symbolizer.h"
 
-int report_text(FILE *out, const snap *s);
+/* How to render.  NULL means the defaults (no symbols). */
+typedef struct report_options {
+    /* Symbolize frames with this session (the caller's); NULL: frames stay
+     * module+offset. */
+    sym_session *symbols;
+} report_options;
+
+int report_text(FILE *out, const snap *s, const report_options *opt);
 
 /* `pretty`: indented, one member a line (what `bbx show --json` writes). */
-int report_json(FILE *out, const snap *s, int pretty);
+int report_json(FILE *out, const snap *s, int pretty, const report_options *opt);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "json_writer.h"
+#include "frame_symbols.h"
 #include "report.h"
 #include "snap_format.h"
 
@@ -108,26 +109,52 @@ static void registers(json_writer *w, const snap *s, const snap_thread *t)
     json_object_end(w);
 }
 
-static void frames(json_writer *w, const snap *s, const snap_thread *t)
+static void kv_u32_or_null(json_writer *w, const char *key, unsigned v, int known)
+{
+    json_key(w, key);
+    if (known)
+        json_u64(w, v);
+    else
+        json_null(w);
+}
+
+/* One object per frame and per inlined call in it (innermost first, the
+ * same pc, module and offset); symbol fields null when unknown. */
+static void frames(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss)
 {
     json_key(w, "frames");
     json_array_begin(w);
     for (size_t i = 0; i < t->n_frames; i++) {
         const snap_module *m = snap_module_for_pc(s, t->frames[i]);
-        json_object_begin(w);
-        json_kv_hex(w, "pc", t->frames[i]);
-        json_kv_string(w, "module", m ? m->path : NULL);
-        json_key(w, "offset");
-        if (m)
-            json_hex(w, t->frames[i] - m->bias);
-        else
-            json_null(w);
-        json_object_end(w);
+        const sym_frame *sf;
+        size_t n = frame_symbols(ss, s, t, i, &sf);
+        for (size_t k = 0; k < (n ? n : 1); k++) {
+            const sym_frame *f = n ? &sf[k] : NULL;
+            json_object_begin(w);
+            json_kv_hex(w, "pc", t->frames[i]);
+            json_kv_string(w, "module", m ? m->path : NULL);
+            json_key(w, "offset");
+            if (m)
+                json_hex(w, t->frames[i] - m->bias);
+            else
+                json_null(w);
+            json_kv_string(w, "function", f ? f->function : NULL);
+            json_key(w, "function_offset");
+            if (f && f->has_offset)
+                json_hex(w, f->offset);
+            else
+                json_null(w);
+            json_kv_string(w, "file", f ? f->file : NULL);
+            kv_u32_or_null(w, "line", f ? f->line : 0, f && f->file);
+            kv_u32_or_null(w, "column", f ? f->column : 0, f && f->file && f->column);
+            json_kv_bool(w, "inlined", f && f->inlined);
+            json_object_end(w);
+        }
     }
     json_array_end(w);
 }
 
-static void threads(json_writer *w, const snap *s)
+static void threads(json_writer *w, const snap *s, sym_session *ss)
 {
     json_key(w, "threads");
     json_array_begin(w);
@@ -148,7 +175,7 @@ static void threads(json_writer *w, const snap *s)
         json_kv_bool(w, "truncated", t->truncated);
         if (t->n_regs)
             registers(w, s, t);
-        frames(w, s, t);
+        frames(w, s, t, ss);
         json_kv_string(w, "wchan", t->wchan);
         json_key(w, "syscall");
         if (t->has_syscall)
@@ -288,8 +315,14 @@ static void capture(json_writer *w, const snap *s)
     json_object_end(w);
 }
 
-int report_json(FILE *out, const snap *s, int pretty)
+static void put_note(void *ctx, const char *note)
 {
+    json_string(ctx, note);
+}
+
+int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
+{
+    sym_session *ss = opt ? opt->symbols : NULL;
     json_writer w;
     char version[32];
     json_init(&w, out, pretty);
@@ -301,12 +334,16 @@ int report_json(FILE *out, const snap *s, int pretty)
     json_kv_u64(&w, "records", s->records);
     trigger(&w, s);
     process(&w, s);
-    threads(&w, s);
+    threads(&w, s, ss);
     fds(&w, s);
     modules(&w, s);
     breadcrumbs(&w, s);
     annotations(&w, s);
     capture(&w, s);
+    json_key(&w, "symbol_notes");
+    json_array_begin(&w);
+    frame_symbol_notes(ss, put_note, &w);
+    json_array_end(&w);
     json_key(&w, "reader");
     json_object_begin(&w);
     json_kv_u64(&w, "unknown_records", s->unknown_records);

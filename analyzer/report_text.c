@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "frame_symbols.h"
 #include "report.h"
 #include "snap_format.h"
 #include "utf8.h"
@@ -191,7 +192,26 @@ static void registers(FILE *out, const snap *s, const snap_thread *t)
     }
 }
 
-static void backtrace(FILE *out, const snap *s, const snap_thread *t)
+/* "  function+0xoff (file:line:col)" after module+offset, when known. */
+static void put_symbol(FILE *out, const sym_frame *f)
+{
+    fputs("  ", out);
+    put_str(out, f->function, "??");
+    if (f->has_offset)
+        fprintf(out, "+0x%" PRIx64, f->offset);
+    if (f->file) {
+        fputs(" (", out);
+        put_str(out, f->file, "??");
+        fprintf(out, ":%u", f->line);
+        if (f->column)
+            fprintf(out, ":%u", f->column);
+        fputc(')', out);
+    }
+    if (f->inlined)
+        fputs(" [inlined]", out);
+}
+
+static void backtrace(FILE *out, const snap *s, const snap_thread *t, sym_session *ss)
 {
     if (!t->n_frames) {
         fputs("  (no frames)\n", out);
@@ -200,19 +220,26 @@ static void backtrace(FILE *out, const snap *s, const snap_thread *t)
     fputs("  backtrace:\n", out);
     for (size_t i = 0; i < t->n_frames; i++) {
         const snap_module *m = snap_module_for_pc(s, t->frames[i]);
-        fprintf(out, "    #%02zu pc 0x%016" PRIx64 "  ", i, t->frames[i]);
-        if (m) {
-            put_str(out, m->path ? base_name(m->path) : NULL, "???");
-            fprintf(out, "+0x%" PRIx64 "\n", t->frames[i] - m->bias);
-        } else {
-            fputs("???\n", out);
+        const sym_frame *sf;
+        size_t n = frame_symbols(ss, s, t, i, &sf);
+        for (size_t k = 0; k < (n ? n : 1); k++) {
+            fprintf(out, "    #%02zu pc 0x%016" PRIx64 "  ", i, t->frames[i]);
+            if (m) {
+                put_str(out, m->path ? base_name(m->path) : NULL, "???");
+                fprintf(out, "+0x%" PRIx64, t->frames[i] - m->bias);
+            } else {
+                fputs("???", out);
+            }
+            if (n)
+                put_symbol(out, &sf[k]);
+            fputc('\n', out);
         }
     }
     if (t->truncated)
         fprintf(out, "    ... (stack cut after %zu frames)\n", t->n_frames);
 }
 
-static void thread(FILE *out, const snap *s, const snap_thread *t)
+static void thread(FILE *out, const snap *s, const snap_thread *t, sym_session *ss)
 {
     fprintf(out, "\n--- thread %" PRIu64 " \"", t->tid);
     put_str(out, t->name, "");
@@ -239,17 +266,17 @@ static void thread(FILE *out, const snap *s, const snap_thread *t)
     }
     if (t->n_regs)
         registers(out, s, t);
-    backtrace(out, s, t);
+    backtrace(out, s, t, ss);
 }
 
-static void threads(FILE *out, const snap *s)
+static void threads(FILE *out, const snap *s, sym_session *ss)
 {
     const snap_thread *lead = snap_trigger_thread(s);
     if (lead)
-        thread(out, s, lead);
+        thread(out, s, lead, ss);
     for (size_t i = 0; i < s->n_threads; i++)
         if (&s->threads[i] != lead)
-            thread(out, s, &s->threads[i]);
+            thread(out, s, &s->threads[i], ss);
     if (!s->n_threads)
         fputs("\n(no threads recorded)\n", out);
 }
@@ -418,16 +445,38 @@ static void capture_stats(FILE *out, const snap *s)
                 s->unknown_records, s->malformed_records, s->dropped_items);
 }
 
-int report_text(FILE *out, const snap *s)
+static void put_note(void *ctx, const char *note)
 {
+    FILE *out = ctx;
+    fputs("  ", out);
+    put_str(out, note, "");
+    fputc('\n', out);
+}
+
+static void symbol_notes(FILE *out, sym_session *ss)
+{
+    sym_module *const *mods;
+    size_t n = ss ? sym_session_modules(ss, &mods) : 0, with_note = 0;
+    for (size_t i = 0; i < n; i++)
+        with_note += sym_module_note(mods[i]) != NULL;
+    if (!with_note)
+        return;
+    fputs("\nsymbols:\n", out);
+    frame_symbol_notes(ss, put_note, out);
+}
+
+int report_text(FILE *out, const snap *s, const report_options *opt)
+{
+    sym_session *ss = opt ? opt->symbols : NULL;
     header(out, s);
     why(out, s);
-    threads(out, s);
+    threads(out, s, ss);
     fd_table(out, s);
     module_table(out, s);
     breadcrumb_list(out, s);
     annotation_list(out, s);
     process_state(out, s);
     capture_stats(out, s);
+    symbol_notes(out, ss);
     return ferror(out) ? -1 : 0;
 }

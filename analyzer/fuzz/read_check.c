@@ -37,7 +37,7 @@ void read_check(const uint8_t *data, size_t size)
     FILE *mem = open_memstream(&json, &json_len);
     if (!mem)
         abort();
-    if (report_json(mem, s, 0) < 0)
+    if (report_json(mem, s, 0, NULL) < 0)
         broken("report_json failed on a memory stream");
     fclose(mem);
     if (!json_check(json, json_len, &where)) {
@@ -49,7 +49,7 @@ void read_check(const uint8_t *data, size_t size)
     FILE *null = fopen("/dev/null", "w");
     if (!null)
         abort();
-    if (report_text(null, s) < 0)
+    if (report_text(null, s, NULL) < 0)
         broken("report_text failed on /dev/null");
     fclose(null);
     snap_free(s);

@@ -137,7 +137,7 @@ static char *render_json(const snap *s, int pretty)
 {
     sink k;
     sink_open(&k);
-    ck_assert_int_eq(report_json(k.f, s, pretty), 0);
+    ck_assert_int_eq(report_json(k.f, s, pretty, NULL), 0);
     sink_close(&k);
     assert_valid_json(&k);
     return k.buf;
@@ -147,7 +147,7 @@ static char *render_text(const snap *s)
 {
     sink k;
     sink_open(&k);
-    ck_assert_int_eq(report_text(k.f, s), 0);
+    ck_assert_int_eq(report_text(k.f, s, NULL), 0);
     sink_close(&k);
     return k.buf;
 }
