@@ -173,8 +173,9 @@ START_TEST(json_schema)
            "\"unwound\",\"crashed\":true,\"signal\":11,\"truncated\":false,"
            "\"registers\":{\"rip\":\"0x5555555551a9\"");
     has(j, "\"frames\":[{\"pc\":\"0x5555555551a9\",\"module\":\"/usr/bin/demo\","
-           "\"offset\":\"0x11a9\"}");
-    has(j, "{\"pc\":\"0x1000\",\"module\":null,\"offset\":null}");
+           "\"offset\":\"0x11a9\",\"function\":null,\"function_offset\":null,"
+           "\"file\":null,\"line\":null,\"column\":null,\"inlined\":false}");
+    has(j, "{\"pc\":\"0x1000\",\"module\":null,\"offset\":null,\"function\":null,");
     has(j, "\"wchan\":\"futex_wait_queue\",\"syscall\":202,\"kernel_pc\":\"0x7ffff7e8f0f0\"");
     has(j, "{\"fd\":3,\"kind\":\"socket\",\"target\":\"socket:[81234]\",\"flags\":"
            "\"O_RDWR|O_NONBLOCK|O_CLOEXEC\",\"flags_raw\":2050,\"cloexec\":true,"
