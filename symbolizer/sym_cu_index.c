@@ -15,6 +15,7 @@
 
 struct builder {
     sym_module *m;
+    struct sym_cu_index *ci;
     Dwarf_Files *files;
     size_t n_files;
     struct sym_node *nodes;
@@ -100,7 +101,8 @@ static uint32_t add_node(struct builder *b, Dwarf_Die *die, int inlined, uint32_
     if (inlined) {
         unsigned file = attr_udata(die, DW_AT_call_file);
         if (b->files && file < b->n_files)
-            n->call_file = dwarf_filesrc(b->files, file, NULL, NULL);
+            n->call_file = sym_cu_file_name(b->m->s, b->ci,
+                                            dwarf_filesrc(b->files, file, NULL, NULL));
         n->call_line = attr_udata(die, DW_AT_call_line);
         n->call_column = attr_udata(die, DW_AT_call_column);
     }
@@ -159,6 +161,9 @@ struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie)
         return NULL;
     memset(&b, 0, sizeof(b));
     b.m = m;
+    b.ci = ci;
+    Dwarf_Attribute a;
+    ci->comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &a));
     if (dwarf_getsrcfiles(cudie, &b.files, &b.n_files) != 0) {
         b.files = NULL;
         b.n_files = 0;
@@ -194,10 +199,37 @@ struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie)
     return ci;
 }
 
+const char *sym_cu_file_name(sym_session *s, struct sym_cu_index *ci, const char *raw)
+{
+    if (!raw || raw[0] == '/' || !ci->comp_dir)
+        return raw;
+    for (size_t i = 0; i < ci->n_names; i++)
+        if (ci->names[i].raw == raw)
+            return ci->names[i].full;
+    size_t a = strlen(ci->comp_dir), b = strlen(raw);
+    char *full = sym_alloc(s, a + b + 2);
+    if (!full)
+        return raw;
+    memcpy(full, ci->comp_dir, a);
+    full[a] = '/';
+    memcpy(full + a + 1, raw, b + 1);
+    if (ci->n_names == ci->cap_names) {
+        size_t cap = ci->cap_names ? ci->cap_names * 2 : 8;
+        struct sym_file_name *n = realloc(ci->names, cap * sizeof(*n));
+        if (!n)
+            return full;
+        ci->names = n;
+        ci->cap_names = cap;
+    }
+    ci->names[ci->n_names++] = (struct sym_file_name){ raw, full };
+    return full;
+}
+
 void sym_cu_index_free(struct sym_cu_index *ci)
 {
     if (!ci)
         return;
+    free(ci->names);
     free(ci->nodes);
     free(ci->child); /* top lives in the same array */
     free(ci);

@@ -32,8 +32,15 @@ struct sym_range {
 };
 
 /* Sorted ranges of one compilation unit, built on its first lookup. */
+struct sym_file_name {
+    const char *raw, *full;
+};
+
 struct sym_cu_index {
     Dwarf_Off offset;             /* of the CU DIE: the key */
+    const char *comp_dir;         /* DW_AT_comp_dir, or NULL */
+    struct sym_file_name *names;  /* relative file names made absolute */
+    size_t n_names, cap_names;
     struct sym_node *nodes;
     size_t n_nodes;
     struct sym_range *top;        /* functions, sorted by lo */
@@ -97,6 +104,9 @@ void sym_looked_add(sym_module *m, const char *what);
 /* sym_cu_index.c */
 struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie);
 void sym_cu_index_free(struct sym_cu_index *ci);
+/* A file name as eu-addr2line prints it by default: relative names joined
+ * to the CU's compilation directory.  Cached per CU. */
+const char *sym_cu_file_name(sym_session *s, struct sym_cu_index *ci, const char *raw);
 /* Innermost-last chain of nodes containing addr; returns its length. */
 size_t sym_cu_index_chain(const struct sym_cu_index *ci, uint64_t addr, uint32_t *chain,
                           size_t max);

@@ -292,16 +292,20 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
     Dwarf_Addr cubias = 0;
     Dwarf_Addr dw = look + m->bias;
 
+    struct sym_cu_index *ci_w = NULL;
     if (m->has_dwarf) {
         Dwarf_Die *cu = dwfl_module_addrdie(m->mod, dw, &cubias);
-        if (cu && (ci = cu_index_get(m, cu)) != NULL)
-            depth = sym_cu_index_chain(ci, dw - cubias, chain, MAX_DEPTH);
+        if (cu && (ci_w = cu_index_get(m, cu)) != NULL)
+            depth = sym_cu_index_chain(ci_w, dw - cubias, chain, MAX_DEPTH);
     }
+    ci = ci_w;
     const char *file = NULL;
     int line = 0, col = 0;
     Dwfl_Line *ln = dwfl_module_getsrc(m->mod, dw);
     if (ln)
         file = dwfl_lineinfo(ln, NULL, &line, &col, NULL, NULL);
+    if (file && ci_w)
+        file = sym_cu_file_name(m->s, ci_w, file);
 
     if (depth == 0) {
         GElf_Off off = 0;
