@@ -68,10 +68,9 @@ static unsigned attr_udata(Dwarf_Die *die, unsigned name)
  * index, or SYM_NONE when it has no code. */
 static uint32_t add_node(struct builder *b, Dwarf_Die *die, int inlined, uint32_t parent)
 {
-    Dwarf_Addr base, lo, hi, entry;
+    Dwarf_Addr base, lo, hi;
     ptrdiff_t off = 0;
     size_t first_range = b->n_ranges;
-    uint64_t lowest = UINT64_MAX;
     uint32_t id = (uint32_t)b->n_nodes;
 
     while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
@@ -82,8 +81,6 @@ static uint32_t add_node(struct builder *b, Dwarf_Die *die, int inlined, uint32_
         if (b->failed)
             return SYM_NONE;
         b->ranges[b->n_ranges++] = (struct sym_range){ lo, hi, id, parent };
-        if (lo < lowest)
-            lowest = lo;
     }
     if (b->n_ranges == first_range)
         return SYM_NONE;
@@ -97,7 +94,6 @@ static uint32_t add_node(struct builder *b, Dwarf_Die *die, int inlined, uint32_
     n->name = die_name(b->m->s, die);
     n->parent = parent;
     n->inlined = inlined;
-    n->entry = dwarf_entrypc(die, &entry) == 0 ? entry : lowest;
     if (inlined) {
         unsigned file = attr_udata(die, DW_AT_call_file);
         if (b->files && file < b->n_files)
@@ -150,7 +146,7 @@ static int by_parent_then_lo(const void *a, const void *b)
         return x->parent < y->parent ? -1 : 1;
     if (x->lo != y->lo)
         return x->lo < y->lo ? -1 : 1;
-    return 0;
+    return x->node < y->node ? -1 : x->node > y->node; /* DIE order */
 }
 
 struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie)
@@ -247,17 +243,25 @@ static const struct sym_range *find(const struct sym_range *r, size_t n, uint64_
             hi = mid;
     }
     /* the candidates end just before; overlaps are rare and short */
-    for (size_t k = lo, tries = 0; k > 0 && tries < 16; k--, tries++)
-        if (addr < r[k - 1].hi)
-            return &r[k - 1];
+    for (size_t k = lo, tries = 0; k > 0 && tries < 16; k--, tries++) {
+        if (addr >= r[k - 1].hi)
+            continue;
+        /* several DIEs for the same code (aliases): the first one, as
+         * eu-addr2line names it */
+        while (k > 1 && r[k - 2].lo == r[k - 1].lo && addr < r[k - 2].hi)
+            k--;
+        return &r[k - 1];
+    }
     return NULL;
 }
 
 size_t sym_cu_index_chain(const struct sym_cu_index *ci, uint64_t addr, uint32_t *chain,
-                          size_t max)
+                          size_t max, uint64_t *part_start)
 {
     size_t n = 0;
     const struct sym_range *r = find(ci->top, ci->n_top, addr);
+    if (r)
+        *part_start = r->lo;
     while (r && n < max) {
         const struct sym_node *node = &ci->nodes[r->node];
         chain[n++] = r->node;

@@ -11,6 +11,7 @@
  * is kept for the module's one note.
  */
 #include <elfutils/libdwelf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libelf.h>
 #include <stdarg.h>
@@ -61,8 +62,12 @@ static const char *base_name(const char *path)
 static int try_file(sym_module *m, const char *path, char *other, size_t other_cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        char what[4200];
+        snprintf(what, sizeof(what), "%s (%s)", path, strerror(errno));
+        sym_looked_add(m, what);
         return -1;
+    }
     sym_looked_add(m, path);
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     const void *id = NULL;

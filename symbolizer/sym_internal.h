@@ -17,7 +17,6 @@ struct sym_node {
     const char *name;
     const char *call_file;        /* for an inlined call: the call site */
     unsigned call_line, call_column;
-    uint64_t entry;               /* lowest address, for offsets */
     uint32_t parent;              /* SYM_NONE for a function */
     uint32_t child_first, n_child;/* slice of cu_index.child */
     int inlined;
@@ -107,9 +106,11 @@ void sym_cu_index_free(struct sym_cu_index *ci);
 /* A file name as eu-addr2line prints it by default: relative names joined
  * to the CU's compilation directory.  Cached per CU. */
 const char *sym_cu_file_name(sym_session *s, struct sym_cu_index *ci, const char *raw);
-/* Innermost-last chain of nodes containing addr; returns its length. */
+/* Innermost-last chain of nodes containing addr; returns its length.  The
+ * start of the function's part (a function split into hot and cold parts
+ * has one range each) holding addr goes to *part_start. */
 size_t sym_cu_index_chain(const struct sym_cu_index *ci, uint64_t addr, uint32_t *chain,
-                          size_t max);
+                          size_t max, uint64_t *part_start);
 
 /* sym_demangle.c: a demangled copy in the arena, or name itself. */
 const char *sym_demangle(sym_session *s, const char *name);

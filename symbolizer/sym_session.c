@@ -293,10 +293,11 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
     Dwarf_Addr dw = look + m->bias;
 
     struct sym_cu_index *ci_w = NULL;
+    uint64_t part_start = 0;
     if (m->has_dwarf) {
         Dwarf_Die *cu = dwfl_module_addrdie(m->mod, dw, &cubias);
         if (cu && (ci_w = cu_index_get(m, cu)) != NULL)
-            depth = sym_cu_index_chain(ci_w, dw - cubias, chain, MAX_DEPTH);
+            depth = sym_cu_index_chain(ci_w, dw - cubias, chain, MAX_DEPTH, &part_start);
     }
     ci = ci_w;
     const char *file = NULL;
@@ -308,14 +309,14 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
         file = sym_cu_file_name(m->s, ci_w, file);
 
     if (depth == 0) {
-        GElf_Off off = 0;
+        /* the symbol dwfl_module_addrname() gives, as eu-addr2line does */
         GElf_Sym sym;
-        const char *name = dwfl_module_addrinfo(m->mod, dw, &off, &sym, NULL, NULL, NULL);
+        const char *name = dwfl_module_addrsym(m->mod, dw, &sym, NULL);
         if (!name && !file)
             return 0;
         memset(out, 0, sizeof(*out));
         out->function = name ? sym_demangle(m->s, name) : NULL;
-        out->offset = off + (orig - look);
+        out->offset = name ? orig + m->bias - sym.st_value : 0;
         out->has_offset = name != NULL;
         out->file = file;
         out->line = line > 0 ? (unsigned)line : 0;
@@ -342,7 +343,7 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
             f->column = inner->call_column;
         }
         if (!node->inlined) {
-            f->offset = orig + m->bias - cubias - node->entry;
+            f->offset = orig + m->bias - cubias - part_start;
             f->has_offset = 1;
         }
     }
