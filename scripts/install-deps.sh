@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
-      elfutils binutils file zstd python3"
+      elfutils binutils file zstd python3 libc6-dbg"
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS gdb hyperfine"
 fi
