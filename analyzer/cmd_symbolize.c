@@ -82,7 +82,9 @@ static void emit(struct out *o, uint64_t addr, const sym_frame *fr, size_t n)
                 fprintf(o->f, "%s:%u:%u", cf, fr[0].call_line, fr[0].call_column);
             else
                 fprintf(o->f, "%s:%u", cf, fr[0].call_line);
-            fprintf(o->f, " in %s\n", fr[n - 1].function ? fr[n - 1].function : "??");
+            /* eu-addr2line names the ELF symbol here */
+            const char *outer = fr[0].symbol ? fr[0].symbol : fr[n - 1].function;
+            fprintf(o->f, " in %s\n", outer ? outer : "??");
         } else {
             fprintf(o->f, "%s\n", name);
         }

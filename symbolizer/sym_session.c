@@ -141,8 +141,24 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
         sym_module *m = s->mods[i];
         if (build_id_len ? (m->build_id_len == build_id_len &&
                             memcmp(m->build_id, build_id, build_id_len) == 0)
-                         : (m->build_id_len == 0 && strcmp(m->path, path) == 0))
+                         : (m->build_id_len == 0 && strcmp(m->path, path) == 0)) {
+            if (m->opened && !m->usable && path && strcmp(m->path, path) != 0) {
+                /* not found where first recorded: look again from here */
+                char *p = strdup(path);
+                if (p) {
+                    free(m->path);
+                    m->path = p;
+                    m->opened = 0;
+                    m->note = NULL;
+                    m->looked_len = 0;
+                    if (m->dwfl)
+                        dwfl_end(m->dwfl);
+                    m->dwfl = NULL;
+                    m->mod = NULL;
+                }
+            }
             return m;
+        }
     }
     if (s->n_mods == s->cap_mods) {
         size_t cap = s->cap_mods ? s->cap_mods * 2 : 16;
@@ -323,10 +339,17 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
         out->column = col > 0 ? (unsigned)col : 0;
         return 1;
     }
+    const char *symbol0 = NULL;
+    if (depth > 1) {
+        GElf_Sym sym;
+        symbol0 = dwfl_module_addrsym(m->mod, dw, &sym, NULL);
+    }
     for (size_t i = 0; i < depth; i++) {
         const struct sym_node *node = &ci->nodes[chain[depth - 1 - i]];
         sym_frame *f = &out[i];
         memset(f, 0, sizeof(*f));
+        if (i == 0 && symbol0)
+            f->symbol = sym_demangle(m->s, symbol0);
         f->function = node->name;
         f->inlined = node->inlined;
         f->call_file = node->call_file;

@@ -51,6 +51,9 @@ typedef struct sym_frame {
     /* for an inlined frame: where it was called, in the next frame */
     const char *call_file;
     unsigned call_line, call_column;
+    /* first frame only, when it is inlined: the ELF symbol at the address
+     * (what eu-addr2line prints after "in"), or NULL */
+    const char *symbol;
 } sym_frame;
 
 /* A new session; opt may be NULL (no extra dirs, environment used).
@@ -61,8 +64,9 @@ void sym_session_free(sym_session *s); /* NULL is a no-op */
 /*
  * The module for `path` with the expected build-id (NULL/0 when unknown:
  * then the file at path is taken as it is).  The same (build-id, or path
- * when there is none) returns the same module.  Opening is lazy: the first
- * lookup finds the files.  Never NULL except out of memory.
+ * when there is none) returns the same module; asked again under another
+ * path after it could not be found, it tries that path too.  Opening is
+ * lazy: the first lookup finds the files.  Never NULL except out of memory.
  */
 sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *build_id,
                            size_t build_id_len);
