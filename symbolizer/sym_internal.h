@@ -48,6 +48,13 @@ struct sym_cu_index {
     size_t n_child;
 };
 
+struct sym_symbol {
+    uint64_t value, size;
+    const char *name;
+    uint32_t index;
+    uint8_t rank;                 /* 0 global, 1 weak, 2 local */
+};
+
 struct sym_module {
     sym_session *s;
     uint32_t id;
@@ -63,6 +70,10 @@ struct sym_module {
     /* CU indexes by CU offset: open addressing */
     struct sym_cu_index **cus;
     size_t cu_cap, n_cus;
+    /* ELF symbols by address, built on first need */
+    struct sym_symbol *syms;
+    size_t n_syms;
+    int symtab_built;
     /* where we looked, for the note */
     char *looked;
     size_t looked_len, looked_cap;
@@ -111,6 +122,10 @@ const char *sym_cu_file_name(sym_session *s, struct sym_cu_index *ci, const char
  * has one range each) holding addr goes to *part_start. */
 size_t sym_cu_index_chain(const struct sym_cu_index *ci, uint64_t addr, uint32_t *chain,
                           size_t max, uint64_t *part_start);
+
+/* sym_symtab.c: the ELF symbol eu-addr2line would name at addr (dwfl
+ * address), or NULL. */
+const struct sym_symbol *sym_symtab_find(sym_module *m, uint64_t addr);
 
 /* sym_demangle.c: a demangled copy in the arena, or name itself. */
 const char *sym_demangle(sym_session *s, const char *name);

@@ -107,6 +107,7 @@ static void module_free(sym_module *m)
     for (size_t i = 0; i < m->cu_cap; i++)
         sym_cu_index_free(m->cus ? m->cus[i] : NULL);
     free(m->cus);
+    free(m->syms);
     if (m->dwfl)
         dwfl_end(m->dwfl);
     free(m->looked);
@@ -155,6 +156,10 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
                         dwfl_end(m->dwfl);
                     m->dwfl = NULL;
                     m->mod = NULL;
+                    free(m->syms);
+                    m->syms = NULL;
+                    m->n_syms = 0;
+                    m->symtab_built = 0;
                 }
             }
             return m;
@@ -306,7 +311,11 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
     size_t depth = 0;
     const struct sym_cu_index *ci = NULL;
     Dwarf_Addr cubias = 0;
-    Dwarf_Addr dw = look + m->bias;
+    Dwarf_Addr dw = look + m->bias, start = 0, end = 0;
+
+    dwfl_module_info(m->mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+    if (dw < start || dw >= end)
+        return 0; /* not in this module */
 
     struct sym_cu_index *ci_w = NULL;
     uint64_t part_start = 0;
@@ -326,13 +335,13 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
 
     if (depth == 0) {
         /* the symbol dwfl_module_addrname() gives, as eu-addr2line does */
-        GElf_Sym sym;
-        const char *name = dwfl_module_addrsym(m->mod, dw, &sym, NULL);
+        const struct sym_symbol *sym = sym_symtab_find(m, dw);
+        const char *name = sym ? sym->name : NULL;
         if (!name && !file)
             return 0;
         memset(out, 0, sizeof(*out));
         out->function = name ? sym_demangle(m->s, name) : NULL;
-        out->offset = name ? orig + m->bias - sym.st_value : 0;
+        out->offset = name ? orig + m->bias - sym->value : 0;
         out->has_offset = name != NULL;
         out->file = file;
         out->line = line > 0 ? (unsigned)line : 0;
@@ -341,8 +350,8 @@ static size_t resolve(sym_module *m, uint64_t look, uint64_t orig, sym_frame *ou
     }
     const char *symbol0 = NULL;
     if (depth > 1) {
-        GElf_Sym sym;
-        symbol0 = dwfl_module_addrsym(m->mod, dw, &sym, NULL);
+        const struct sym_symbol *sym = sym_symtab_find(m, dw);
+        symbol0 = sym ? sym->name : NULL;
     }
     for (size_t i = 0; i < depth; i++) {
         const struct sym_node *node = &ci->nodes[chain[depth - 1 - i]];
