@@ -8,7 +8,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       elfutils binutils file zstd python3 libc6-dbg"
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS gdb hyperfine"
+  PKGS="$PKGS gdb hyperfine llvm time"
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
