@@ -214,8 +214,19 @@ def in_functions(addrs, spans):
 
 
 def write_list(path, addrs):
-    with open(path, "w") as fh:
-        fh.write("".join("0x%x\n" % a for a in addrs))
+    """Write the list unless it is there already; never truncate a file a tool may be
+    reading (another run of this script on the same work directory)."""
+    text = "".join("0x%x\n" % a for a in addrs)
+    try:
+        with open(path) as fh:
+            if fh.read() == text:
+                return
+    except OSError:
+        pass
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 class Target:
@@ -427,7 +438,7 @@ def run(cmd, infile, outfile, keep=False):
 
 
 def outfile_of(target):
-    return os.path.join(os.path.dirname(target.files["unique"]), "out.txt")
+    return os.path.join(os.path.dirname(target.files["unique"]), "out.%d.txt" % os.getpid())
 
 
 def readback(tool, target):
