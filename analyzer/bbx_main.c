@@ -20,6 +20,8 @@ typedef struct command {
 static const command commands[] = {
     { "show", cmd_show, "print the crash report held in a snapshot" },
     { "symbolize", cmd_symbolize, "addresses of a binary to functions and source lines" },
+    { "leaks", cmd_leaks, "fd, thread and child-process leak suspects in a snapshot series" },
+    { "diff", cmd_diff, "compare two leak reports; exit 1 on a new or grown leak" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

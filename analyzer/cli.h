@@ -18,6 +18,8 @@ enum cli_exit {
 
 int cmd_show(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /*
  * Print "bbx CMD: MESSAGE" as one line on stderr (just "bbx: MESSAGE" when

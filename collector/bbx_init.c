@@ -150,6 +150,7 @@ static void release_memory(void)
     unmap((void **)&bbx_g.iobuf2, BBX_IOBUF);
     modscan_release(&bbx_g.mods);
     breadcrumbs_release();
+    dir_cap_release();
 }
 
 static int reserve_memory(void)
@@ -169,6 +170,8 @@ static int reserve_memory(void)
         return BBX_ENOMEM;
     if (breadcrumbs_init(bbx_g.cfg.breadcrumbs) != 0)
         return BBX_ENOMEM;
+    if (dir_cap_init() != 0)
+        return BBX_ENOMEM;
     /* Touch the compressor's memory now, not at crash time. */
     memset(bbx_g.writer_ws, 0, bbx_g.writer_ws_size);
     return snap_writer_prepare(&bbx_g.writer, bbx_g.writer_ws, bbx_g.writer_ws_size,
@@ -184,6 +187,8 @@ int bbx_init(const bbx_config *cfg)
     bbx_config_init(&c);
     if (cfg)
         c = *cfg;
+    if (config_from_env(&c) != 0)
+        return BBX_EINVAL;
     c.max_frames = clamp(c.max_frames, 256, 8, 1024);
     c.max_threads = clamp(c.max_threads, 1024, 1, 8192);
     c.breadcrumbs = clamp(c.breadcrumbs, 64, 1, 4096);
@@ -230,6 +235,14 @@ int bbx_init(const bbx_config *cfg)
     atomic_store(&bbx_g.initialized, 1);
     if (c.app_version)
         bbx_annotate("app.version", c.app_version);
+    if (c.track && (rc = track_start(c.track, c.track_frames)) != 0) {
+        bbx_shutdown();
+        return rc;
+    }
+    if ((rc = triggers_start()) != 0) {
+        bbx_shutdown();
+        return rc;
+    }
     return 0;
 
 fail:
@@ -263,8 +276,12 @@ const char *bbx_last_snapshot(void)
 
 void bbx_shutdown(void)
 {
+    if (!atomic_load(&bbx_g.initialized))
+        return;
+    triggers_stop(); /* the collector thread may still take a snapshot */
     if (!atomic_exchange(&bbx_g.initialized, 0))
         return;
+    track_stop();
     crash_handlers_uninstall();
     /* wait (boundedly) for a capture in progress, then keep others out */
     if (capture_lock(ss_gettid(), bbx_g.cfg.capture_timeout_ms) != 0)

@@ -2,8 +2,8 @@
  * capture.c - one snapshot, from trigger to a whole file on disk.
  *
  * Order: process, trigger, the triggering thread, fds, the other threads
- * (which unwind themselves meanwhile), modules, breadcrumbs, annotations,
- * capture statistics, END.  The writer flushes
+ * (which unwind themselves meanwhile), origins (tracking mode), children,
+ * modules, breadcrumbs, annotations, capture statistics, END.  The writer flushes
  * after each section so a cut file keeps every section before the cut.  The
  * file is written under a temporary name and renamed when complete.
  * Runs in a signal handler: memory from bbx_init(), raw system calls only.
@@ -80,6 +80,19 @@ static void write_modules(snap_writer *w)
     }
 }
 
+__thread int bbx_busy __attribute__((tls_model("initial-exec")));
+
+static const char *trigger_word(const struct capture_trigger *trig)
+{
+    switch (trig->kind) {
+    case SNAP_TRIGGER_CRASH: return crash_signal_name(trig->signal);
+    case SNAP_TRIGGER_SIGNAL: return "signal";
+    case SNAP_TRIGGER_PERIODIC: return "periodic";
+    case SNAP_TRIGGER_EXIT: return "exit";
+    default: return "request";
+    }
+}
+
 /* "<dir>/<app>-<pid>-<utc>-<trigger>.bbx" into last_path; returns the
  * offset of the file name inside it. */
 static size_t make_name(ss_buf *b, const struct capture_trigger *trig, uint64_t now_ms,
@@ -94,7 +107,7 @@ static size_t make_name(ss_buf *b, const struct capture_trigger *trig, uint64_t 
     ss_puts(b, "-");
     ss_put_utc(b, now_ms);
     ss_puts(b, "-");
-    ss_puts(b, trig->kind == SNAP_TRIGGER_CRASH ? crash_signal_name(trig->signal) : "request");
+    ss_puts(b, trigger_word(trig));
     if (attempt) {
         ss_puts(b, "-");
         ss_putu(b, attempt);
@@ -103,13 +116,24 @@ static size_t make_name(ss_buf *b, const struct capture_trigger *trig, uint64_t 
     return name_at;
 }
 
+static int capture_file(const struct capture_trigger *trig);
+
 int capture_run(const struct capture_trigger *trig)
+{
+    bbx_busy++; /* fds this capture opens are not tracked */
+    int rc = capture_file(trig);
+    bbx_busy--;
+    return rc;
+}
+
+static int capture_file(const struct capture_trigger *trig)
 {
     snap_writer *w = &bbx_g.writer;
     char path[BBX_PATH_MAX], tmp[BBX_PATH_MAX + 8];
     uint64_t now_ms = ss_real_ms();
     uint64_t deadline = trig->t0_us + (uint64_t)bbx_g.cfg.capture_timeout_ms * 1000;
-    unsigned n_threads = 0, n_unwound = 0, n_fds = 0;
+    unsigned n_threads = 0, n_unwound = 0, n_fds = 0, n_origins = 0, n_children = 0;
+    uint64_t track_lost = 0;
     int fd = -1;
 
     bbx_g.pid = getpid();
@@ -147,6 +171,10 @@ int capture_run(const struct capture_trigger *trig)
     snap_writer_flush(w);
     uint64_t t_end_threads = ss_mono_us();
 
+    n_origins = origins_write(w, &track_lost);
+    n_children = children_write(w);
+    snap_writer_flush(w);
+
     write_modules(w);
     breadcrumbs_write(w);
     annotations_write(w);
@@ -160,6 +188,12 @@ int capture_run(const struct capture_trigger *trig)
     snap_put_u64(w, SNAP_CAP_THREADS_US, (t_fds - t_threads) + (t_end_threads - t_end_fds));
     snap_put_u64(w, SNAP_CAP_FDS_US, t_end_fds - t_fds);
     snap_put_str(w, SNAP_CAP_VERSION, BBX_VERSION_STRING);
+    if (track_flags()) {
+        snap_put_u64(w, SNAP_CAP_TRACKING, track_flags());
+        snap_put_u64(w, SNAP_CAP_ORIGINS, n_origins);
+        snap_put_u64(w, SNAP_CAP_TRACK_LOST, track_lost);
+    }
+    snap_put_u64(w, SNAP_CAP_CHILDREN, n_children);
     snap_rec_end(w);
 
     int rc = snap_writer_finish(w);
@@ -167,7 +201,7 @@ int capture_run(const struct capture_trigger *trig)
         rc = BBX_EIO;
     if (rc == 0 && rename(tmp, path) != 0)
         rc = BBX_EIO;
-    if (rc != 0 && trig->kind == SNAP_TRIGGER_REQUEST)
+    if (rc != 0 && trig->kind != SNAP_TRIGGER_CRASH)
         unlink(tmp); /* a crash keeps its partial file: readers recover it */
     if (rc == 0) {
         memcpy(bbx_g.last_path, path, sizeof(path));

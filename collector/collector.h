@@ -108,6 +108,45 @@ void thread_capture_give_altstacks(void);
 /* thread_hooks.c: alternate signal stacks for the calling thread. */
 int altstack_install_current(void);
 
+/* env_config.c: fill the fields `c` leaves unset from BBX_* environment
+ * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
+int config_from_env(bbx_config *c);
+
+/* triggers.c: the on-demand signal, the periodic collector thread and the
+ * at-exit snapshot, as configured.  Started last by bbx_init(), stopped
+ * first by bbx_shutdown(). */
+int triggers_start(void);
+void triggers_stop(void);
+/* Take a snapshot of `kind` (SNAP_TRIGGER_*) now from the calling thread,
+ * then apply the directory cap.  Async-signal-safe. */
+int triggers_snapshot(int kind, const char *reason);
+
+/* dir_cap.c: delete the oldest non-crash snapshots of this app while the
+ * directory is over max_files / max_bytes.  Async-signal-safe (raw
+ * getdents64, memory reserved by dir_cap_init()). */
+int dir_cap_init(void);
+void dir_cap_release(void);
+void dir_cap_enforce(void);
+
+/* track_*.c: tracking mode.  track_start() reserves the tables and marks
+ * the fds open now as "origin unknown"; the interposed calls record from
+ * then on.  origins_write() writes an ORIGIN record for every live tracked
+ * fd and thread (async-signal-safe) and returns how many; *lost gets the
+ * creations that could not be recorded. */
+int track_start(unsigned flags, unsigned frames);
+void track_stop(void);
+unsigned track_flags(void);
+unsigned origins_write(snap_writer *w, uint64_t *lost);
+
+/* children.c: a CHILD record per child process; returns how many.
+ * Async-signal-safe. */
+unsigned children_write(snap_writer *w);
+
+/* The calling thread is inside bbx (a capture, or a tracking hook):
+ * interposed calls made from here are not tracked.  Initial-exec TLS, so
+ * async-signal-safe to read and write. */
+extern __thread int bbx_busy __attribute__((tls_model("initial-exec")));
+
 /* process_info.c */
 void process_info_write(snap_writer *w, uint64_t now_ms);
 void process_info_init(void);

@@ -17,7 +17,7 @@
 #define SNAP_MAGIC_LEN 8
 #define SNAP_HEADER_LEN 16
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
-#define SNAP_VERSION_MINOR 0 /* additions only */
+#define SNAP_VERSION_MINOR 1 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5 */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -32,6 +32,8 @@ enum snap_record_type {
     SNAP_REC_BREADCRUMB = 6,
     SNAP_REC_ANNOTATION = 7,
     SNAP_REC_CAPTURE = 8,
+    SNAP_REC_ORIGIN = 9,       /* tracking mode: who created a live fd or thread */
+    SNAP_REC_CHILD = 10,       /* a child process */
     SNAP_REC_END = 15,
 };
 
@@ -56,7 +58,13 @@ enum snap_process_field {
     SNAP_PROC_FD_LIMIT = 17,   /* varint: RLIMIT_NOFILE soft limit */
 };
 
-enum snap_trigger_kind { SNAP_TRIGGER_CRASH = 1, SNAP_TRIGGER_REQUEST = 2 };
+enum snap_trigger_kind {
+    SNAP_TRIGGER_CRASH = 1,    /* a fatal signal */
+    SNAP_TRIGGER_REQUEST = 2,  /* bbx_snapshot() */
+    SNAP_TRIGGER_SIGNAL = 3,   /* the on-demand signal (BBX_SIGNAL) */
+    SNAP_TRIGGER_PERIODIC = 4, /* the collector thread (BBX_INTERVAL_MS) */
+    SNAP_TRIGGER_EXIT = 5,     /* normal exit (BBX_AT_EXIT) */
+};
 
 enum snap_trigger_field {
     SNAP_TRIG_KIND = 1,        /* varint: snap_trigger_kind */
@@ -152,6 +160,41 @@ enum snap_capture_field {
                                   (module scan, asking, waiting, writing), not
                                   overlapping FDS_US */
     SNAP_CAP_FDS_US = 8,       /* varint: time spent on the fd table */
+    SNAP_CAP_TRACKING = 9,     /* varint: tracking flags (1 fds, 2 threads); absent
+                                  or 0 when tracking was off */
+    SNAP_CAP_ORIGINS = 10,     /* varint: ORIGIN records written */
+    SNAP_CAP_TRACK_LOST = 11,  /* varint: creations tracking could not record
+                                  (table full, fd beyond the table) */
+    SNAP_CAP_CHILDREN = 12,    /* varint: CHILD records written */
+};
+
+enum snap_origin_resource { SNAP_ORIGIN_FD = 1, SNAP_ORIGIN_THREAD = 2 };
+
+/* ORIGIN: one per live tracked fd or thread, written after the FD and THREAD
+ * records (readers join on fd number / tid). */
+enum snap_origin_field {
+    SNAP_ORIG_RESOURCE = 1,    /* varint: snap_origin_resource */
+    SNAP_ORIG_ID = 2,          /* varint: fd number or tid */
+    SNAP_ORIG_FRAMES = 3,      /* bytes: as SNAP_THR_FRAMES, innermost first; every
+                                  entry is a return address (look up pc - 1) */
+    SNAP_ORIG_TIME_MS = 4,     /* varint: creation time, Unix ms */
+    SNAP_ORIG_TID = 5,         /* varint: the creating thread */
+    SNAP_ORIG_CALL = 6,        /* bytes: the call that created it ("socket",
+                                  "openat", "fopen", "pthread_create", ...) */
+    SNAP_ORIG_UNKNOWN = 7,     /* varint: 1 = existed before tracking started */
+    SNAP_ORIG_START = 8,       /* varint: thread start routine address */
+    SNAP_ORIG_TRUNCATED = 9,   /* varint: 1 when the stack was cut at the limit */
+};
+
+/* CHILD: one per child process (a process whose parent is this one). */
+enum snap_child_field {
+    SNAP_CHILD_PID = 1,        /* varint */
+    SNAP_CHILD_STATE = 2,      /* varint: state letter from /proc (Z = zombie) */
+    SNAP_CHILD_ZOMBIE = 3,     /* varint: 1 when exited but not reaped */
+    SNAP_CHILD_CMDLINE = 4,    /* bytes: arguments separated by NUL (empty for
+                                  zombies) */
+    SNAP_CHILD_COMM = 5,       /* bytes: the kernel's command name */
+    SNAP_CHILD_START_MS = 6,   /* varint: start time, Unix ms */
 };
 
 enum snap_end_field { SNAP_END_RECORDS = 1 /* varint: records before END */ };

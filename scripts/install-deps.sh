@@ -6,9 +6,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
-      elfutils binutils file zstd python3 libc6-dbg"
+      libjansson-dev elfutils binutils file zstd python3 libc6-dbg"
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS gdb hyperfine llvm time"
+  PKGS="$PKGS gdb hyperfine llvm time valgrind"
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

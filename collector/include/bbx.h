@@ -79,7 +79,35 @@ typedef struct bbx_config {
     /* Set to 1 to skip installing fatal-signal handlers (bbx_snapshot()
      * still works). */
     int no_crash_handlers;
+
+    /* Triggers beyond crashes.  Each one left 0 falls back to its
+     * environment variable (README.md lists them), else stays off. */
+    /* Signal that takes a snapshot (e.g. SIGUSR2).  $BBX_SIGNAL: a name
+     * ("USR2", "SIGUSR2") or a number. */
+    int snapshot_signal;
+    /* Milliseconds between periodic snapshots, taken by a collector
+     * thread.  $BBX_INTERVAL_MS. */
+    unsigned interval_ms;
+    /* 1: take a final snapshot at normal exit (exit() or return from
+     * main).  $BBX_AT_EXIT=1. */
+    int at_exit;
+    /* Directory cap: after a snapshot, while the directory holds more than
+     * max_files snapshots of this app or more than max_bytes of them, the
+     * oldest non-crash snapshots are deleted (periodic ones first); crash
+     * snapshots are never deleted.  $BBX_MAX_FILES, $BBX_MAX_BYTES. */
+    unsigned max_files;
+    unsigned long long max_bytes;
+    /* Tracking mode: BBX_TRACK_FD and/or BBX_TRACK_THREAD.  Records the
+     * creating stack, thread and time of every fd and thread, written into
+     * every snapshot.  $BBX_TRACK: "fd", "thread", "fd,thread" or "all". */
+    unsigned track;
+    /* Frames kept per creation stack (default 32, at most 64). */
+    unsigned track_frames;
 } bbx_config;
+
+/* Flags for bbx_config.track. */
+#define BBX_TRACK_FD 1u
+#define BBX_TRACK_THREAD 2u
 
 /*
  * Fill *cfg with the defaults (all fields zero/NULL).

@@ -431,9 +431,9 @@ START_TEST(refused_inputs)
                    "not a bbx snapshot (bad magic)");
     expect_refused("PK", 2, "not a bbx snapshot (bad magic)");
     f.data[8] = 2; /* major 2 */
-    expect_refused(f.data, f.len, "unsupported format version 2.0 (this bbx reads 1.x)");
+    expect_refused(f.data, f.len, "unsupported format version 2.1 (this bbx reads 1.x)");
     f.data[8] = 0;
-    expect_refused(f.data, f.len, "unsupported format version 0.0 (this bbx reads 1.x)");
+    expect_refused(f.data, f.len, "unsupported format version 0.1 (this bbx reads 1.x)");
     f.data[8] = 1;
     f.data[12] = 8;
     expect_refused(f.data, f.len, "bad header length 8");

@@ -161,7 +161,7 @@ START_TEST(json_schema)
 {
     snap *s = reference(0);
     char *j = render_json(s, 0);
-    has(j, "{\"format_version\":\"1.0\",\"complete\":true,\"incomplete_reason\":null,");
+    has(j, "{\"format_version\":\"1.1\",\"complete\":true,\"incomplete_reason\":null,");
     has(j, "\"trigger\":{\"kind\":\"crash\",\"signal\":11,\"signal_name\":\"SIGSEGV\","
            "\"code\":1,\"code_name\":\"SEGV_MAPERR\",\"fault_address\":\"0x0\","
            "\"sender_pid\":0,\"sender_uid\":0,\"reason\":\"null pointer write\",\"tid\":4242}");

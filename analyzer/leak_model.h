@@ -1,0 +1,67 @@
+/*
+ * leak_model.h - a leak report in memory: what `bbx leaks` computes from a
+ * snapshot series and prints, and what `bbx diff` compares (read back from
+ * the JSON of `bbx leaks`, or computed from two snapshot sets).
+ *
+ * The JSON form (docs/FORMAT.md, "bbx leaks --json") is the one to one
+ * image of these structures; field names match.
+ *
+ * Ownership: a leak_report owns every string and array in it; free it with
+ * leak_report_free().  Not thread-safe; not async-signal-safe.
+ */
+#ifndef BBX_LEAK_MODEL_H
+#define BBX_LEAK_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One frame of a creation stack, symbolized.  Any string may be NULL when
+ * unknown; line is 0 when unknown. */
+typedef struct leak_frame {
+    char *function;  /* DWARF or symbol-table name, demangled */
+    char *file;      /* source file as the debug info names it */
+    uint64_t line;
+    char *module;    /* base name of the module ("leaker", "libc.so.6") */
+} leak_frame;
+
+typedef struct leak_group {
+    char *resource;         /* "fd", "thread" or "child" */
+    char *kind;             /* fd kind ("socket", "file", ...), "thread",
+                               or child state ("zombie", "running") */
+    uint64_t count;         /* live at the last snapshot */
+    double growth_per_min;  /* least-squares slope of count over time */
+    uint64_t first_seen_ms; /* Unix ms of the first snapshot it appears in */
+    uint64_t last_seen_ms;  /* ... and the last */
+    leak_frame *origin;     /* creation stack, innermost first; for threads
+                               the creating stack (start routine in `name`) */
+    size_t n_origin;
+    char *name;             /* threads: start routine and thread name;
+                               children: command; else NULL */
+    char **examples;        /* a few example targets ("socket:[123] 10.0.0.1:80") */
+    size_t n_examples;
+    char *confidence;       /* "high", "medium" or "low" */
+    char *why;              /* one sentence: why it is a suspect */
+    char *signature;        /* stable across rebuilds: leak_signature() */
+} leak_group;
+
+typedef struct leak_report {
+    char *app;              /* application name of the series, may be NULL */
+    uint64_t pid;
+    size_t n_snapshots;
+    uint64_t first_ms, last_ms;
+    leak_group *leaks;      /* suspects, most important first */
+    size_t n_leaks;
+} leak_report;
+
+void leak_report_free(leak_report *r);
+
+/*
+ * The signature of a group: resource, kind, name (digits dropped) and, for
+ * each origin frame, function name and the base name of its file (module
+ * base name when the function is unknown); never addresses or line numbers,
+ * so that it survives a rebuild.  Returns a malloc'd string or NULL (no
+ * memory).
+ */
+char *leak_signature(const leak_group *g);
+
+#endif
