@@ -1,8 +1,8 @@
 /*
  * bbx_init.c - the collector's lifecycle: configuration, reserving memory,
  * installing handlers, on-demand snapshots, shutdown.  Not on the crash
- * path except bbx_snapshot(), which only takes the capture lock and runs
- * the (async-signal-safe) capture.
+ * path except bbx_snapshot(), which hands over to triggers_snapshot() (the
+ * capture lock, the async-signal-safe capture, the directory cap).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,7 +195,7 @@ int bbx_init(const bbx_config *cfg)
     c.thread_timeout_ms = clamp(c.thread_timeout_ms, 250, 1, 10000);
     c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
     if (c.thread_signal == 0)
-        c.thread_signal = SIGRTMAX - 3;
+        c.thread_signal = BBX_DEFAULT_THREAD_SIGNAL;
     if (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX)
         return BBX_EINVAL;
 
@@ -255,18 +255,7 @@ fail:
 
 int bbx_snapshot(const char *reason)
 {
-    ucontext_t uc;
-    uint64_t t0 = ss_mono_us();
-    if (!atomic_load(&bbx_g.initialized))
-        return BBX_ENOTINIT;
-    if (capture_lock(ss_gettid(), 0) != 0)
-        return BBX_EBUSY;
-    getcontext(&uc);
-    struct capture_trigger trig = { SNAP_TRIGGER_REQUEST, 0, NULL, &uc,
-                                    reason ? reason : "bbx_snapshot", t0 };
-    int rc = capture_run(&trig);
-    capture_unlock();
-    return rc;
+    return triggers_snapshot(SNAP_TRIGGER_REQUEST, reason ? reason : "bbx_snapshot");
 }
 
 const char *bbx_last_snapshot(void)

@@ -20,6 +20,7 @@
 
 #define BBX_PATH_MAX 1024
 #define BBX_MAX_PENDING_CRASHES 16
+#define BBX_DEFAULT_THREAD_SIGNAL (SIGRTMAX - 3)
 
 /* What started a capture. */
 struct capture_trigger {
@@ -111,6 +112,13 @@ int altstack_install_current(void);
 /* env_config.c: fill the fields `c` leaves unset from BBX_* environment
  * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
 int config_from_env(bbx_config *c);
+/* After config_from_env() failed: "BBX_X=\"value\" is invalid: why", else
+ * NULL.  Static storage, overwritten by the next config_from_env(). */
+const char *config_env_error(void);
+/* 1 when `sig` may serve as the on-demand snapshot signal: not KILL, STOP,
+ * a crash signal bbx handles, glibc's own, or the thread signal (0: the
+ * default one). */
+int config_snapshot_signal_ok(int sig, int thread_signal);
 
 /* triggers.c: the on-demand signal, the periodic collector thread and the
  * at-exit snapshot, as configured.  Started last by bbx_init(), stopped

@@ -1,11 +1,244 @@
 /*
  * env_config.c - BBX_* environment variables for the fields a bbx_config
- * leaves unset.  STUB: to be written (issue 4).
+ * leaves unset (0 or NULL).  BBX_DIR and BBX_APP are resolved by
+ * bbx_init.c; everything else is read here.  A set but unparsable variable
+ * fails bbx_init() with BBX_EINVAL, and config_env_error() says which one
+ * and why (libbbx-preload.so prints it).  An empty variable counts as unset.
+ * Runs at init only: not on the crash path.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "collector.h"
+
+#define MIN_INTERVAL_MS 10u
+#define MAX_TRACK_FRAMES 64u
+
+static char env_error[192];
+
+const char *config_env_error(void)
+{
+    return env_error[0] ? env_error : NULL;
+}
+
+static int bad(const char *name, const char *value, const char *why)
+{
+    snprintf(env_error, sizeof(env_error), "%s=\"%.64s\" is invalid: %s", name, value, why);
+    return -1;
+}
+
+/* The variable's value, or NULL when it is unset or empty. */
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* A whole decimal number, no sign, no trailing junk. */
+static int parse_ull(const char *s, unsigned long long *out, const char **end)
+{
+    char *e;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *out = strtoull(s, &e, 10);
+    if (errno != 0)
+        return -1;
+    *end = e;
+    return 0;
+}
+
+static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *field)
+{
+    const char *v = env(name), *end;
+    unsigned long long n;
+    char why[64];
+    if (*field || !v)
+        return 0;
+    if (parse_ull(v, &n, &end) != 0 || *end)
+        return bad(name, v, "expected a whole number");
+    if (n < lo || n > hi) {
+        snprintf(why, sizeof(why), "expected %u to %u", lo, hi);
+        return bad(name, v, why);
+    }
+    *field = (unsigned)n;
+    return 0;
+}
+
+static int env_bool(const char *name, int *field)
+{
+    static const char *const yes[] = { "1", "yes", "true", "on" };
+    static const char *const no[] = { "0", "no", "false", "off" };
+    const char *v = env(name);
+    if (*field || !v)
+        return 0;
+    for (unsigned i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *field = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    }
+    return bad(name, v, "expected 0 or 1");
+}
+
+/* A byte count: digits with an optional K, M or G (powers of 1024),
+ * optionally followed by "B" or "iB". */
+static int env_bytes(const char *name, unsigned long long *field)
+{
+    const char *v = env(name), *end;
+    unsigned long long n;
+    unsigned shift = 0;
+    if (*field || !v)
+        return 0;
+    if (parse_ull(v, &n, &end) != 0)
+        return bad(name, v, "expected a size such as 500M");
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (shift && *end == 'i')
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || (shift && n > (~0ull >> shift)))
+        return bad(name, v, "expected a size such as 500M");
+    *field = n << shift;
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int sig;
+} signal_names[] = {
+    { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT },
+    { "USR1", SIGUSR1 },     { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },
+    { "ALRM", SIGALRM },     { "TERM", SIGTERM },   { "CHLD", SIGCHLD },
+    { "CONT", SIGCONT },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
+    { "TTOU", SIGTTOU },     { "URG", SIGURG },     { "XCPU", SIGXCPU },
+    { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+    { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
+    { "PWR", SIGPWR },       { "KILL", SIGKILL },   { "STOP", SIGSTOP },
+    { "SEGV", SIGSEGV },     { "BUS", SIGBUS },     { "ILL", SIGILL },
+    { "FPE", SIGFPE },       { "ABRT", SIGABRT },   { "TRAP", SIGTRAP },
+    { "SYS", SIGSYS },
+};
+
+/* "USR2", "SIGUSR2", "12", "RTMIN+2", "SIGRTMAX-1"; 0 when unknown. */
+static int parse_signal(const char *s)
+{
+    const char *end;
+    unsigned long long n;
+    if (parse_ull(s, &n, &end) == 0)
+        return *end || n == 0 || n > (unsigned long long)SIGRTMAX ? 0 : (int)n;
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+        if (strcasecmp(s, signal_names[i].name) == 0)
+            return signal_names[i].sig;
+    int base = strncasecmp(s, "RTMIN", 5) == 0 ? SIGRTMIN
+             : strncasecmp(s, "RTMAX", 5) == 0 ? SIGRTMAX : 0;
+    if (!base)
+        return 0;
+    s += 5;
+    if (!*s)
+        return base;
+    int sign = *s == '+' ? 1 : *s == '-' ? -1 : 0;
+    if (!sign || parse_ull(s + 1, &n, &end) != 0 || *end || n > 64)
+        return 0;
+    int sig = base + sign * (int)n;
+    return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : 0;
+}
+
+int config_snapshot_signal_ok(int sig, int thread_signal)
+{
+    static const int refused[] = { SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
+                                   SIGFPE,  SIGABRT, SIGTRAP, SIGSYS };
+    if (sig <= 0 || sig > SIGRTMAX || (sig > SIGSYS && sig < SIGRTMIN))
+        return 0; /* glibc keeps 32 and 33 for itself */
+    for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        if (sig == refused[i])
+            return 0;
+    return sig != (thread_signal ? thread_signal : BBX_DEFAULT_THREAD_SIGNAL);
+}
+
+static int env_signal(const char *name, int thread_signal, int *field)
+{
+    const char *v = env(name);
+    if (*field || !v)
+        return 0;
+    int sig = parse_signal(v);
+    if (!sig)
+        return bad(name, v, "not a signal name or number");
+    if (!config_snapshot_signal_ok(sig, thread_signal))
+        return bad(name, v, "signal reserved (KILL, STOP, the crash signals, bbx's thread signal)");
+    *field = sig;
+    return 0;
+}
+
+static int env_thread_signal(const char *name, int *field)
+{
+    const char *v = env(name);
+    if (*field || !v)
+        return 0;
+    int sig = parse_signal(v);
+    if (sig < SIGRTMIN || sig > SIGRTMAX)
+        return bad(name, v, "expected a real-time signal such as RTMAX-3");
+    *field = sig;
+    return 0;
+}
+
+/* "fd", "thread", "fd,thread", "all", "1"; "none" or "0" turn it off. */
+static int env_track(const char *name, unsigned *field)
+{
+    const char *v = env(name);
+    unsigned flags = 0;
+    if (*field || !v)
+        return 0;
+    if (strcasecmp(v, "none") == 0 || strcmp(v, "0") == 0)
+        return 0;
+    if (strcasecmp(v, "all") == 0 || strcmp(v, "1") == 0) {
+        *field = BBX_TRACK_FD | BBX_TRACK_THREAD;
+        return 0;
+    }
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == 2 && strncasecmp(p, "fd", 2) == 0)
+            flags |= BBX_TRACK_FD;
+        else if (n == 6 && strncasecmp(p, "thread", 6) == 0)
+            flags |= BBX_TRACK_THREAD;
+        else
+            return bad(name, v, "expected fd, thread, fd,thread, all or none");
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    *field = flags;
+    return 0;
+}
 
 int config_from_env(bbx_config *c)
 {
-    (void)c;
+    env_error[0] = '\0';
+    if (env_thread_signal("BBX_THREAD_SIGNAL", &c->thread_signal) != 0 ||
+        env_signal("BBX_SIGNAL", c->thread_signal, &c->snapshot_signal) != 0 ||
+        env_uint("BBX_INTERVAL_MS", MIN_INTERVAL_MS, 86400000u, &c->interval_ms) != 0 ||
+        env_bool("BBX_AT_EXIT", &c->at_exit) != 0 ||
+        env_uint("BBX_MAX_FILES", 0, 1000000u, &c->max_files) != 0 ||
+        env_bytes("BBX_MAX_BYTES", &c->max_bytes) != 0 ||
+        env_track("BBX_TRACK", &c->track) != 0 ||
+        env_uint("BBX_TRACK_FRAMES", 1, MAX_TRACK_FRAMES, &c->track_frames) != 0 ||
+        env_uint("BBX_MAX_FRAMES", 8, 1024, &c->max_frames) != 0 ||
+        env_uint("BBX_MAX_THREADS", 1, 8192, &c->max_threads) != 0 ||
+        env_uint("BBX_BREADCRUMBS", 1, 4096, &c->breadcrumbs) != 0 ||
+        env_bool("BBX_NO_CRASH_HANDLERS", &c->no_crash_handlers) != 0)
+        return BBX_EINVAL;
     return 0;
 }

@@ -1,5 +1,51 @@
 /*
- * preload.c - libbbx-preload.so: starts the collector from the environment
- * when the library is loaded.  STUB: to be written (issue 4).
+ * preload.c - libbbx-preload.so: the collector for programs that cannot be
+ * rebuilt.  `LD_PRELOAD=/path/to/libbbx-preload.so program` runs a
+ * constructor that starts the collector from the BBX_* environment only
+ * (bbx_init(NULL)), unless something initialised it already.  When that
+ * fails it prints one line to stderr and the program runs as if bbx were
+ * not there.  The collector stays up until the process ends; children
+ * that keep LD_PRELOAD start their own.
  */
+#include <string.h>
+#include <unistd.h>
+
 #include "collector.h"
+
+/* Write the parts to stderr as one line, without stdio (the program's
+ * buffers are not ours to touch this early). */
+static void say(const char *const *parts, unsigned n)
+{
+    char line[512];
+    size_t len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t k = strnlen(parts[i], sizeof(line) - 1 - len);
+        memcpy(line + len, parts[i], k);
+        len += k;
+    }
+    line[len++] = '\n';
+    if (write(STDERR_FILENO, line, len) < 0) {
+        /* nowhere to report it */
+    }
+}
+
+__attribute__((constructor)) static void bbx_preload_start(void)
+{
+    if (atomic_load(&bbx_g.initialized))
+        return;
+    int rc = bbx_init(NULL);
+    if (rc == 0 || rc == BBX_EALREADY)
+        return;
+    const char *env_error = rc == BBX_EINVAL ? config_env_error() : NULL;
+    if (env_error) {
+        const char *parts[] = { "bbx-preload: ", env_error, "; collector not started" };
+        say(parts, 3);
+    } else if (rc == BBX_EDIR) {
+        const char *parts[] = { "bbx-preload: snapshot directory ", bbx_g.dir,
+                                " cannot be created or written; collector not started" };
+        say(parts, 3);
+    } else {
+        const char *parts[] = { "bbx-preload: ", bbx_strerror(rc), "; collector not started" };
+        say(parts, 3);
+    }
+}

@@ -1,20 +1,249 @@
 /*
- * triggers.c - snapshots beyond crashes.  STUB: to be written (issue 4).
+ * triggers.c - snapshots beyond crashes: on request (bbx_snapshot), on a
+ * signal, periodically, and at exit.
+ *
+ * When an on-demand signal or an interval is configured, a collector
+ * thread ("bbx-collector") waits on an eventfd with the time to the next
+ * periodic snapshot as its timeout.  The signal handler only writes to the
+ * eventfd; the capture runs on the collector thread, so the application
+ * pauses only while the other threads record their stacks.  The collector
+ * thread blocks every signal but the crash signals and bbx's thread signal.
+ *
+ * At exit (an atexit() handler, in the process that started bbx only) the
+ * collector thread is stopped, then the exit snapshot is taken if asked.
+ * After fork() the child has no collector thread: periodic and signal
+ * snapshots stop in a child that does not exec (crash snapshots and
+ * bbx_snapshot() still work there); a child that execs a program under
+ * libbbx-preload.so starts its own collector.
+ *
+ * triggers_snapshot() and the signal handler are async-signal-safe; the
+ * rest runs at init, shutdown, fork and exit.
  */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "collector.h"
+#include "sigsafe.h"
+#include "snap_format.h"
+
+#define MIN_INTERVAL_MS 10u
+
+static struct {
+    pthread_t thread;
+    int running;                 /* the collector thread exists */
+    _Atomic int stop;
+    _Atomic int wake_fd;         /* eventfd, -1 when none */
+    int signal;                  /* on-demand signal, 0 when none */
+    struct sigaction old_action; /* its disposition before bbx */
+    char signal_reason[32];
+    pid_t owner;                 /* the process that started the triggers */
+    _Atomic int exit_done;
+} trg = { .wake_fd = -1 };
+
+static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
+
+int triggers_snapshot(int kind, const char *reason)
+{
+    ucontext_t uc;
+    uint64_t t0 = ss_mono_us();
+    if (!atomic_load(&bbx_g.initialized))
+        return BBX_ENOTINIT;
+    /* bbx_snapshot() keeps its contract (busy: fail now); the collector's
+     * own snapshots wait, boundedly, for a capture in progress. */
+    unsigned wait_ms = kind == SNAP_TRIGGER_REQUEST ? 0 : bbx_g.cfg.capture_timeout_ms;
+    if (capture_lock(ss_gettid(), wait_ms) != 0)
+        return BBX_EBUSY;
+    if (!atomic_load(&bbx_g.initialized)) { /* shut down while we waited */
+        capture_unlock();
+        return BBX_ENOTINIT;
+    }
+    getcontext(&uc);
+    struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0 };
+    int rc = capture_run(&trig);
+    dir_cap_enforce();
+    capture_unlock();
+    return rc;
+}
+
+/* The on-demand signal: wake the collector thread, nothing more. */
+static void on_snapshot_signal(int sig)
+{
+    int saved_errno = errno;
+    uint64_t one = 1;
+    int fd = atomic_load(&trg.wake_fd);
+    (void)sig;
+    if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+        /* counter full: a wake-up is pending anyway */
+    }
+    errno = saved_errno;
+}
+
+static int poll_timeout_ms(uint64_t next_us)
+{
+    if (!next_us)
+        return -1;
+    uint64_t now = ss_mono_us();
+    return next_us <= now ? 0 : (int)((next_us - now + 999) / 1000);
+}
+
+static void *collector_main(void *arg)
+{
+    (void)arg;
+    bbx_busy = 1; /* nothing this thread does is the application's */
+    pthread_setname_np(pthread_self(), "bbx-collector");
+    uint64_t interval_us = (uint64_t)bbx_g.cfg.interval_ms * 1000;
+    uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
+    while (!atomic_load(&trg.stop)) {
+        struct pollfd p = { .fd = atomic_load(&trg.wake_fd), .events = POLLIN };
+        int n = poll(&p, 1, poll_timeout_ms(next_us));
+        if (atomic_load(&trg.stop))
+            break;
+        if (n > 0 && (p.revents & POLLIN)) {
+            uint64_t count;
+            if (read(p.fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
+                triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
+        } else if (n > 0) {
+            break; /* the eventfd is gone */
+        }
+        if (next_us && ss_mono_us() >= next_us) {
+            triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
+            next_us += interval_us;
+            uint64_t now = ss_mono_us();
+            if (next_us <= now) /* a slow capture: skip the missed ones */
+                next_us = now + interval_us;
+        }
+    }
+    return NULL;
+}
+
+/* Start the thread with every signal blocked but the crash signals and the
+ * thread signal; bbx_busy keeps tracking mode from recording it. */
+static int start_collector_thread(void)
+{
+    static const int allowed[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+    sigset_t mask, old;
+    sigfillset(&mask);
+    for (unsigned i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        sigdelset(&mask, allowed[i]);
+    sigdelset(&mask, bbx_g.thread_signal);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
+    bbx_busy++;
+    int rc = pthread_create(&trg.thread, NULL, collector_main, NULL);
+    bbx_busy--;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return BBX_ENOMEM;
+    trg.running = 1;
+    return 0;
+}
+
+static void stop_collector_thread(void)
+{
+    if (!trg.running)
+        return;
+    trg.running = 0;
+    atomic_store(&trg.stop, 1);
+    uint64_t one = 1;
+    if (write(atomic_load(&trg.wake_fd), &one, sizeof(one)) < 0) {
+        /* counter full: the thread wakes anyway */
+    }
+    if (pthread_equal(pthread_self(), trg.thread))
+        return;
+    /* Bounded: a capture in progress ends within capture_timeout_ms. */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += bbx_g.cfg.capture_timeout_ms / 1000 + 2;
+    if (pthread_timedjoin_np(trg.thread, NULL, &deadline) != 0)
+        pthread_detach(trg.thread);
+}
+
+static void close_wake_fd(void)
+{
+    int fd = atomic_exchange(&trg.wake_fd, -1);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* In a forked child the collector thread does not exist. */
+static void after_fork_in_child(void)
+{
+    trg.running = 0;
+    close_wake_fd();
+}
+
+static void at_process_exit(void)
+{
+    if (getpid() != trg.owner)
+        return; /* a forked child leaving: its parent's business */
+    triggers_stop();
+    if (atomic_load(&bbx_g.initialized) && bbx_g.cfg.at_exit &&
+        !atomic_exchange(&trg.exit_done, 1))
+        triggers_snapshot(SNAP_TRIGGER_EXIT, "exit");
+}
+
+static void register_process_hooks(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+    atexit(at_process_exit);
+}
+
+static int install_signal(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_snapshot_signal;
+    sa.sa_flags = SA_RESTART | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, &trg.old_action) != 0)
+        return BBX_ESIGNAL;
+    trg.signal = sig;
+    snprintf(trg.signal_reason, sizeof(trg.signal_reason), "signal %d", sig);
+    return 0;
+}
 
 int triggers_start(void)
 {
-    return 0;
+    bbx_config *c = &bbx_g.cfg;
+    int sig = c->snapshot_signal;
+    if (sig && !config_snapshot_signal_ok(sig, bbx_g.thread_signal))
+        return BBX_EINVAL;
+    if (c->interval_ms && c->interval_ms < MIN_INTERVAL_MS)
+        c->interval_ms = MIN_INTERVAL_MS;
+    trg.owner = getpid();
+    atomic_store(&trg.exit_done, 0);
+    atomic_store(&trg.stop, 0);
+    if (!sig && !c->interval_ms && !c->at_exit)
+        return 0;
+    pthread_once(&process_hooks_once, register_process_hooks);
+    if (!sig && !c->interval_ms)
+        return 0;
+
+    bbx_busy++;
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    bbx_busy--;
+    if (fd < 0)
+        return BBX_ENOMEM;
+    atomic_store(&trg.wake_fd, fd);
+    int rc = start_collector_thread();
+    if (rc == 0 && sig)
+        rc = install_signal(sig);
+    return rc; /* on failure bbx_init() calls bbx_shutdown(): triggers_stop() */
 }
 
 void triggers_stop(void)
 {
-}
-
-int triggers_snapshot(int kind, const char *reason)
-{
-    (void)kind;
-    (void)reason;
-    return BBX_EINVAL;
+    if (trg.signal) {
+        sigaction(trg.signal, &trg.old_action, NULL);
+        trg.signal = 0;
+    }
+    stop_collector_thread();
+    close_wake_fd();
 }
