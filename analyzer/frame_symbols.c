@@ -3,18 +3,48 @@
  */
 #include "frame_symbols.h"
 
-size_t frame_symbols(sym_session *ss, const snap *s, const snap_thread *t, size_t i,
-                     const sym_frame **out)
+#include <string.h>
+
+size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_return,
+                        const sym_frame **out)
 {
     const snap_module *m;
     *out = NULL;
-    if (!ss || i >= t->n_frames || !(m = snap_module_for_pc(s, t->frames[i])) || !m->path ||
-        m->path[0] != '/')
+    if (!ss || !(m = snap_module_for_pc(s, pc)) || !m->path || m->path[0] != '/')
         return 0;
     sym_module *sm = sym_module_get(ss, m->path, m->build_id, m->build_id_len);
     if (!sm)
         return 0;
-    return sym_lookup(ss, sm, t->frames[i] - m->bias, i > 0, out);
+    return sym_lookup(ss, sm, pc - m->bias, is_return, out);
+}
+
+size_t frame_symbols(sym_session *ss, const snap *s, const snap_thread *t, size_t i,
+                     const sym_frame **out)
+{
+    *out = NULL;
+    if (i >= t->n_frames)
+        return 0;
+    return frame_symbols_pc(ss, s, t->frames[i], i > 0, out);
+}
+
+int frame_module_is_collector(const char *path)
+{
+    const char *base;
+    if (!path)
+        return 0;
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strncmp(base, "libbbx", 6) == 0;
+}
+
+size_t frame_origin_first(const snap *s, const snap_origin *o)
+{
+    for (size_t i = 0; i < o->n_frames; i++) {
+        const snap_module *m = snap_module_for_pc(s, o->frames[i]);
+        if (!m || !frame_module_is_collector(m->path))
+            return i;
+    }
+    return 0;
 }
 
 void frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx)

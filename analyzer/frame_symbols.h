@@ -20,6 +20,19 @@
 size_t frame_symbols(sym_session *ss, const snap *s, const snap_thread *t, size_t i,
                      const sym_frame **out);
 
+/* The same for any address of the snapshot's process: `is_return` when pc
+ * follows a call (origin frames), 0 for a code address (a start routine). */
+size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_return,
+                        const sym_frame **out);
+
+/* The index of the first frame of origin `o` outside the collector itself
+ * (a module named libbbx*): where the program asked for the resource.  0
+ * when every frame is in the collector or none is. */
+size_t frame_origin_first(const snap *s, const snap_origin *o);
+
+/* 1 when `path` is the collector's own library (libbbx.so*, libbbx-preload.so). */
+int frame_module_is_collector(const char *path);
+
 /* The session's notes (one a module that lacks something), for the
  * report's end; calls fn for each. */
 void frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx);

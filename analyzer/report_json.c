@@ -118,40 +118,77 @@ static void kv_u32_or_null(json_writer *w, const char *key, unsigned v, int know
         json_null(w);
 }
 
-/* One object per frame and per inlined call in it (innermost first, the
- * same pc, module and offset); symbol fields null when unknown. */
-static void frames(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss)
+/* The objects of code address pc: one per inlined call in it (innermost
+ * first, the same pc, module and offset); symbol fields null when unknown.
+ * `is_return`: pc follows a call (looked up at pc - 1). */
+static void frame_objects(json_writer *w, const snap *s, uint64_t pc, int is_return,
+                          sym_session *ss)
+{
+    const snap_module *m = snap_module_for_pc(s, pc);
+    const sym_frame *sf;
+    size_t n = frame_symbols_pc(ss, s, pc, is_return, &sf);
+    for (size_t k = 0; k < (n ? n : 1); k++) {
+        const sym_frame *f = n ? &sf[k] : NULL;
+        json_object_begin(w);
+        json_kv_hex(w, "pc", pc);
+        json_kv_string(w, "module", m ? m->path : NULL);
+        json_key(w, "offset");
+        if (m)
+            json_hex(w, pc - m->bias);
+        else
+            json_null(w);
+        json_kv_string(w, "function", f ? f->function : NULL);
+        json_key(w, "function_offset");
+        if (f && f->has_offset)
+            json_hex(w, f->offset);
+        else
+            json_null(w);
+        json_kv_string(w, "file", f ? f->file : NULL);
+        kv_u32_or_null(w, "line", f ? f->line : 0, f && f->file);
+        kv_u32_or_null(w, "column", f ? f->column : 0, f && f->file && f->column);
+        json_kv_bool(w, "inlined", f && f->inlined);
+        json_object_end(w);
+    }
+}
+
+/* "frames": a stack, innermost first; the first entry is a return address
+ * too when `all_return` (origin stacks), else the pc where it stopped. */
+static void frames(json_writer *w, const snap *s, const uint64_t *pcs, size_t n_pcs,
+                   int all_return, sym_session *ss)
 {
     json_key(w, "frames");
     json_array_begin(w);
-    for (size_t i = 0; i < t->n_frames; i++) {
-        const snap_module *m = snap_module_for_pc(s, t->frames[i]);
-        const sym_frame *sf;
-        size_t n = frame_symbols(ss, s, t, i, &sf);
-        for (size_t k = 0; k < (n ? n : 1); k++) {
-            const sym_frame *f = n ? &sf[k] : NULL;
-            json_object_begin(w);
-            json_kv_hex(w, "pc", t->frames[i]);
-            json_kv_string(w, "module", m ? m->path : NULL);
-            json_key(w, "offset");
-            if (m)
-                json_hex(w, t->frames[i] - m->bias);
-            else
-                json_null(w);
-            json_kv_string(w, "function", f ? f->function : NULL);
-            json_key(w, "function_offset");
-            if (f && f->has_offset)
-                json_hex(w, f->offset);
-            else
-                json_null(w);
-            json_kv_string(w, "file", f ? f->file : NULL);
-            kv_u32_or_null(w, "line", f ? f->line : 0, f && f->file);
-            kv_u32_or_null(w, "column", f ? f->column : 0, f && f->file && f->column);
-            json_kv_bool(w, "inlined", f && f->inlined);
-            json_object_end(w);
+    for (size_t i = 0; i < n_pcs; i++)
+        frame_objects(w, s, pcs[i], all_return || i > 0, ss);
+    json_array_end(w);
+}
+
+/* "origin": where a tracked fd or thread was created, or null. */
+static void origin(json_writer *w, const snap *s, const snap_origin *o, sym_session *ss)
+{
+    json_key(w, "origin");
+    if (!o) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_bool(w, "unknown", o->unknown);
+    json_kv_string(w, "call", o->call);
+    json_kv_u64(w, "time_ms", o->time_ms);
+    json_kv_u64(w, "tid", o->tid);
+    json_kv_bool(w, "truncated", o->truncated);
+    if (o->resource == SNAP_ORIGIN_THREAD) {
+        json_key(w, "start_routine");
+        if (o->start) {
+            json_array_begin(w);
+            frame_objects(w, s, o->start, 0, ss);
+            json_array_end(w);
+        } else {
+            json_null(w);
         }
     }
-    json_array_end(w);
+    frames(w, s, o->frames, o->n_frames, 1, ss);
+    json_object_end(w);
 }
 
 static void threads(json_writer *w, const snap *s, sym_session *ss)
@@ -175,7 +212,7 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
         json_kv_bool(w, "truncated", t->truncated);
         if (t->n_regs)
             registers(w, s, t);
-        frames(w, s, t, ss);
+        frames(w, s, t->frames, t->n_frames, 0, ss);
         json_kv_string(w, "wchan", t->wchan);
         json_key(w, "syscall");
         if (t->has_syscall)
@@ -187,6 +224,7 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
             json_hex(w, t->kernel_pc);
         else
             json_null(w);
+        origin(w, s, snap_thread_origin(s, t->tid), ss);
         json_object_end(w);
     }
     json_array_end(w);
@@ -208,7 +246,7 @@ static void socket_info(json_writer *w, const snap_fd *d)
     json_object_end(w);
 }
 
-static void fds(json_writer *w, const snap *s)
+static void fds(json_writer *w, const snap *s, sym_session *ss)
 {
     json_key(w, "fds");
     json_array_begin(w);
@@ -243,6 +281,33 @@ static void fds(json_writer *w, const snap *s)
         if (d->kind == SNAP_FD_SOCKET)
             socket_info(w, d);
         json_kv_string(w, "details", d->details);
+        origin(w, s, snap_fd_origin(s, d->fd), ss);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+/* "children": child processes in file order. */
+static void children(json_writer *w, const snap *s)
+{
+    json_key(w, "children");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_children; i++) {
+        const snap_child *c = &s->children[i];
+        char state[2] = { c->state, 0 };
+        const char *arg;
+        size_t pos = 0, len;
+        json_object_begin(w);
+        json_kv_u64(w, "pid", c->pid);
+        json_kv_string(w, "state", c->state ? state : NULL);
+        json_kv_bool(w, "zombie", c->zombie);
+        json_kv_string(w, "comm", c->comm);
+        json_key(w, "cmdline");
+        json_array_begin(w);
+        while (snap_args_next(c->cmdline, c->cmdline_len, &pos, &arg, &len))
+            json_string_n(w, arg, len);
+        json_array_end(w);
+        json_kv_u64(w, "start_time_ms", c->start_ms);
         json_object_end(w);
     }
     json_array_end(w);
@@ -312,6 +377,10 @@ static void capture(json_writer *w, const snap *s)
     json_kv_u64(w, "threads_us", c->threads_us);
     json_kv_u64(w, "fds_us", c->fds_us);
     json_kv_string(w, "collector_version", c->version);
+    json_kv_u64(w, "tracking", c->tracking);
+    json_kv_u64(w, "origins", c->origins);
+    json_kv_u64(w, "track_lost", c->track_lost);
+    json_kv_u64(w, "children", c->children);
     json_object_end(w);
 }
 
@@ -335,7 +404,8 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     trigger(&w, s);
     process(&w, s);
     threads(&w, s, ss);
-    fds(&w, s);
+    fds(&w, s, ss);
+    children(&w, s);
     modules(&w, s);
     breadcrumbs(&w, s);
     annotations(&w, s);

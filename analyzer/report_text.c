@@ -1,8 +1,9 @@
 /*
  * report_text.c - the `bbx show` report for people, tombstone-style: who
  * died and why, the thread that triggered the snapshot first (registers,
- * backtrace), then every other thread, the fd table, modules, breadcrumbs,
- * annotations, limits and memory, and how the capture went.
+ * backtrace), then every other thread, the fd table, child processes,
+ * modules, breadcrumbs, annotations, limits and memory, and how the capture
+ * went.  In tracking mode each fd and thread also says where it was created.
  *
  * Every string from the file goes through put_safe(): control bytes and
  * invalid UTF-8 come out as \xNN, so a hostile file cannot drive the
@@ -84,11 +85,27 @@ static int needs_quotes(const char *a, size_t n)
     return 0;
 }
 
+/* Arguments separated by NUL (a missing last NUL tolerated) as one line,
+ * quoted where needed. */
+static void put_args(FILE *out, const char *cmd, size_t cmd_len)
+{
+    const char *arg;
+    size_t pos = 0, len;
+    for (int first = 1; snap_args_next(cmd, cmd_len, &pos, &arg, &len); first = 0) {
+        int q = needs_quotes(arg, len);
+        if (!first)
+            fputc(' ', out);
+        if (q)
+            fputc('\'', out);
+        put_safe(out, arg, len);
+        if (q)
+            fputc('\'', out);
+    }
+}
+
 static void header(FILE *out, const snap *s)
 {
     const snap_process *p = &s->process;
-    const char *arg;
-    size_t pos = 0, len;
     char when[64], started[64];
 
     fputs("*** bbx snapshot ***\n", out);
@@ -104,16 +121,7 @@ static void header(FILE *out, const snap *s)
     fputs("exe:      ", out);
     put_str(out, p->exe, "?");
     fputs("\ncmdline:  ", out);
-    for (int first = 1; snap_cmdline_next(s, &pos, &arg, &len); first = 0) {
-        int q = needs_quotes(arg, len);
-        if (!first)
-            fputc(' ', out);
-        if (q)
-            fputc('\'', out);
-        put_safe(out, arg, len);
-        if (q)
-            fputc('\'', out);
-    }
+    put_args(out, p->cmdline, p->cmdline_len);
     fmt_time(when, sizeof(when), p->time_ms);
     fmt_time(started, sizeof(started), p->start_ms);
     fprintf(out, "\ntime:     %s", p->time_ms ? when : "?");
@@ -140,10 +148,27 @@ static void why(FILE *out, const snap *s)
         fputs("trigger:  unknown (no trigger record)\n", out);
         return;
     }
-    if (t->kind == SNAP_TRIGGER_REQUEST) {
-        fputs("requested: ", out);
+    if (t->kind == SNAP_TRIGGER_REQUEST || t->kind == SNAP_TRIGGER_PERIODIC ||
+        t->kind == SNAP_TRIGGER_EXIT) {
+        fputs(t->kind == SNAP_TRIGGER_REQUEST    ? "requested: "
+              : t->kind == SNAP_TRIGGER_PERIODIC ? "periodic: "
+                                                 : "at exit: ", out);
         put_str(out, t->reason, "(no reason given)");
         fprintf(out, " (thread %" PRIu64 ")\n", t->tid);
+        return;
+    }
+    if (t->kind == SNAP_TRIGGER_SIGNAL) {
+        fprintf(out, "on demand: signal %" PRIu64 " (%s)", t->signal,
+                snap_signal_name(t->signal));
+        if (t->sender_pid)
+            fprintf(out, " from pid %" PRIu64 " (uid %" PRIu64 ")", t->sender_pid,
+                    t->sender_uid);
+        fprintf(out, " (thread %" PRIu64 ")\n", t->tid);
+        if (t->reason) {
+            fputs("  reason: ", out);
+            put_str(out, t->reason, "");
+            fputc('\n', out);
+        }
         return;
     }
     if (t->kind != SNAP_TRIGGER_CRASH)
@@ -211,6 +236,54 @@ static void put_symbol(FILE *out, const sym_frame *f)
         fputs(" [inlined]", out);
 }
 
+/* "fn (file.c:88)" for the code at pc, or "module+0xoff" without symbols. */
+static void put_site(FILE *out, const snap *s, uint64_t pc, int is_return, sym_session *ss)
+{
+    const sym_frame *sf;
+    size_t n = frame_symbols_pc(ss, s, pc, is_return, &sf);
+    if (n && sf[0].function) {
+        /* The outermost frame is the real function; inner ones were inlined. */
+        put_str(out, sf[n - 1].function, "??");
+        if (sf[0].file) {
+            fputs(" (", out);
+            put_str(out, base_name(sf[0].file), "??");
+            fprintf(out, ":%u)", sf[0].line);
+        }
+        return;
+    }
+    const snap_module *m = snap_module_for_pc(s, pc);
+    if (m) {
+        put_str(out, m->path ? base_name(m->path) : NULL, "???");
+        fprintf(out, "+0x%" PRIx64, pc - m->bias);
+    } else {
+        fprintf(out, "0x%" PRIx64, pc);
+    }
+}
+
+/* One line: where a tracked fd or thread was created. */
+static void origin_line(FILE *out, const snap *s, const snap_origin *o, sym_session *ss,
+                        const char *indent)
+{
+    fputs(indent, out);
+    if (o->unknown) {
+        fputs("origin unknown (open before tracking started)\n", out);
+        return;
+    }
+    fputs("created by ", out);
+    put_str(out, o->call, "?");
+    fputs("()", out);
+    if (o->n_frames) {
+        fputs(" in ", out);
+        put_site(out, s, o->frames[frame_origin_first(s, o)], 1, ss);
+    }
+    fprintf(out, ", thread %" PRIu64, o->tid);
+    if (o->start) {
+        fputs(", start routine ", out);
+        put_site(out, s, o->start, 0, ss);
+    }
+    fputc('\n', out);
+}
+
 static void backtrace(FILE *out, const snap *s, const snap_thread *t, sym_session *ss)
 {
     if (!t->n_frames) {
@@ -264,6 +337,9 @@ static void thread(FILE *out, const snap *s, const snap_thread *t, sym_session *
             fprintf(out, ", pc 0x%" PRIx64, t->kernel_pc);
         fputc('\n', out);
     }
+    const snap_origin *o = snap_thread_origin(s, t->tid);
+    if (o)
+        origin_line(out, s, o, ss, "  ");
     if (t->n_regs)
         registers(out, s, t);
     backtrace(out, s, t, ss);
@@ -307,7 +383,7 @@ static void fd_socket(FILE *out, const snap_fd *d)
     fputc('\n', out);
 }
 
-static void fd_table(FILE *out, const snap *s)
+static void fd_table(FILE *out, const snap *s, sym_session *ss)
 {
     fprintf(out, "\nopen files: %zu", s->n_fds);
     if (s->process.fd_limit)
@@ -339,6 +415,9 @@ static void fd_table(FILE *out, const snap *s)
                 snap_fd_kind_name(d->kind), width, flags, offset);
         put_str(out, d->target, "?");
         fputc('\n', out);
+        const snap_origin *o = snap_fd_origin(s, d->fd);
+        if (o)
+            origin_line(out, s, o, ss, "      ");
         if (d->kind == SNAP_FD_SOCKET)
             fd_socket(out, d);
         if (d->details) {
@@ -355,6 +434,31 @@ static void fd_table(FILE *out, const snap *s)
                 p += n + (nl != NULL);
             }
         }
+    }
+}
+
+static void child_list(FILE *out, const snap *s)
+{
+    size_t zombies = 0;
+    if (!s->n_children)
+        return;
+    for (size_t i = 0; i < s->n_children; i++)
+        zombies += s->children[i].zombie != 0;
+    fprintf(out, "\nchildren: %zu (%zu zombie%s, exited but not reaped)\n", s->n_children,
+            zombies, zombies == 1 ? "" : "s");
+    fprintf(out, "  %7s  %-5s  %-6s  %s\n", "pid", "state", "zombie", "command");
+    for (size_t i = 0; i < s->n_children; i++) {
+        const snap_child *c = &s->children[i];
+        fprintf(out, "  %7" PRIu64 "  %-5c  %-6s  ", c->pid, c->state ? c->state : '?',
+                c->zombie ? "yes" : "no");
+        if (c->cmdline_len) {
+            put_args(out, c->cmdline, c->cmdline_len);
+        } else {
+            fputc('[', out);
+            put_str(out, c->comm, "?");
+            fputc(']', out);
+        }
+        fputc('\n', out);
     }
 }
 
@@ -439,6 +543,11 @@ static void capture_stats(FILE *out, const snap *s)
         fprintf(out, "  phases: threads %" PRIu64 ".%03u ms, fds %" PRIu64 ".%03u ms\n",
                 c->threads_us / 1000, (unsigned)(c->threads_us % 1000), c->fds_us / 1000,
                 (unsigned)(c->fds_us % 1000));
+    if (c->tracking || s->n_origins)
+        fprintf(out, "  tracking:%s%s, %" PRIu64 " origins, %" PRIu64
+                " creations not recorded, %" PRIu64 " children\n",
+                c->tracking & 1 ? " fds" : "", c->tracking & 2 ? " threads" : "",
+                c->origins, c->track_lost, c->children);
     if (s->unknown_records || s->malformed_records || s->dropped_items)
         fprintf(out, "reader: %" PRIu64 " unknown records skipped, %" PRIu64
                 " malformed, %" PRIu64 " items over the limit dropped\n",
@@ -471,7 +580,8 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     header(out, s);
     why(out, s);
     threads(out, s, ss);
-    fd_table(out, s);
+    fd_table(out, s, ss);
+    child_list(out, s);
     module_table(out, s);
     breadcrumb_list(out, s);
     annotation_list(out, s);

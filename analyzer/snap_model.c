@@ -4,7 +4,7 @@
  *
  * Singleton records (PROCESS, TRIGGER, CAPTURE) merge: a later record sets
  * the fields it carries.  Repeated records (THREAD, FD, MODULE, BREADCRUMB,
- * ANNOTATION) each add an item.  A known field with an unexpected wire type
+ * ANNOTATION, ORIGIN, CHILD) each add an item.  A known field with an unexpected wire type
  * is skipped; a string field that appears twice keeps the last value.
  */
 #include "snap_model.h"
@@ -316,6 +316,63 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_CAP_MODULES: c->modules = f->value; break;
     case SNAP_CAP_THREADS_US: c->threads_us = f->value; break;
     case SNAP_CAP_FDS_US: c->fds_us = f->value; break;
+    case SNAP_CAP_TRACKING: c->tracking = f->value; break;
+    case SNAP_CAP_ORIGINS: c->origins = f->value; break;
+    case SNAP_CAP_TRACK_LOST: c->track_lost = f->value; break;
+    case SNAP_CAP_CHILDREN: c->children = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int origin_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_origin *o = obj;
+    if (IS_BYTES(f)) {
+        int cut = 0, rc;
+        if (f->number == SNAP_ORIG_CALL)
+            return set_str(&o->call, f);
+        if (f->number != SNAP_ORIG_FRAMES)
+            return 0;
+        rc = unpack(b, f, SNAP_READ_MAX_FRAMES, 1, &o->frames, &o->n_frames, &cut);
+        if (cut)
+            o->truncated = 1;
+        return rc;
+    }
+    switch (f->number) {
+    case SNAP_ORIG_RESOURCE: o->resource = f->value; break;
+    case SNAP_ORIG_ID: o->id = f->value; break;
+    case SNAP_ORIG_TIME_MS: o->time_ms = f->value; break;
+    case SNAP_ORIG_TID: o->tid = f->value; break;
+    case SNAP_ORIG_UNKNOWN: o->unknown = f->value != 0; break;
+    case SNAP_ORIG_START: o->start = f->value; break;
+    case SNAP_ORIG_TRUNCATED: o->truncated = o->truncated || f->value != 0; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int child_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_child *c = obj;
+    (void)b;
+    if (IS_BYTES(f)) {
+        if (f->number == SNAP_CHILD_COMM)
+            return set_str(&c->comm, f);
+        if (f->number == SNAP_CHILD_CMDLINE) {
+            if (set_str(&c->cmdline, f) < 0)
+                return -1;
+            c->cmdline_len = f->len;
+        }
+        return 0;
+    }
+    switch (f->number) {
+    case SNAP_CHILD_PID: c->pid = f->value; break;
+    case SNAP_CHILD_STATE:
+        c->state = f->value > 0x20 && f->value < 0x7f ? (char)f->value : 0;
+        break;
+    case SNAP_CHILD_ZOMBIE: c->zombie = f->value != 0; break;
+    case SNAP_CHILD_START_MS: c->start_ms = f->value; break;
     default: break;
     }
     return 0;
@@ -373,6 +430,14 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
         obj = APPEND(b, s->annotations, s->n_annotations, b->cap_annotations, &oom);
         fn = annotation_field;
         break;
+    case SNAP_REC_ORIGIN:
+        obj = APPEND(b, s->origins, s->n_origins, b->cap_origins, &oom);
+        fn = origin_field;
+        break;
+    case SNAP_REC_CHILD:
+        obj = APPEND(b, s->children, s->n_children, b->cap_children, &oom);
+        fn = child_field;
+        break;
     default:
         s->unknown_records++;
         return 0;
@@ -397,11 +462,60 @@ static int module_cmp(const void *a, const void *b)
     return strcmp(x->path ? x->path : "", y->path ? y->path : "");
 }
 
+/* Origins by resource, id, then creation time and stack (a total order on
+ * what matters, so duplicates in hostile files sort the same every time). */
+static int origin_cmp(const void *a, const void *b)
+{
+    const snap_origin *x = a, *y = b;
+    if (x->resource != y->resource)
+        return x->resource < y->resource ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    if (x->time_ms != y->time_ms)
+        return x->time_ms < y->time_ms ? -1 : 1;
+    if (x->n_frames != y->n_frames)
+        return x->n_frames < y->n_frames ? -1 : 1;
+    return 0;
+}
+
 void snap_builder_finish(snap_builder *b)
 {
     snap *s = b->s;
     if (s->n_modules > 1)
         qsort(s->modules, s->n_modules, sizeof(*s->modules), module_cmp);
+    if (s->n_origins > 1)
+        qsort(s->origins, s->n_origins, sizeof(*s->origins), origin_cmp);
+}
+
+/* The first origin of (resource, id): binary search over the sorted array. */
+static const snap_origin *origin_find(const snap *s, uint64_t resource, uint64_t id)
+{
+    size_t lo = 0, hi;
+    if (!s || !s->n_origins)
+        return NULL;
+    hi = s->n_origins;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const snap_origin *o = &s->origins[mid];
+        if (o->resource < resource || (o->resource == resource && o->id < id))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->n_origins && s->origins[lo].resource == resource &&
+        s->origins[lo].id == id)
+        return &s->origins[lo];
+    return NULL;
+}
+
+const snap_origin *snap_fd_origin(const snap *s, uint64_t fd)
+{
+    return origin_find(s, SNAP_ORIGIN_FD, fd);
+}
+
+const snap_origin *snap_thread_origin(const snap *s, uint64_t tid)
+{
+    return origin_find(s, SNAP_ORIGIN_THREAD, tid);
 }
 
 const snap_module *snap_module_for_pc(const snap *s, uint64_t pc)
@@ -441,18 +555,23 @@ const snap_thread *snap_trigger_thread(const snap *s)
     return NULL;
 }
 
-int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len)
+int snap_args_next(const char *args, size_t args_len, size_t *pos, const char **arg,
+                   size_t *len)
 {
-    const snap_process *p = &s->process;
-    if (!p->cmdline || *pos >= p->cmdline_len)
+    if (!args || *pos >= args_len)
         return 0;
-    const char *start = p->cmdline + *pos;
-    const char *nul = memchr(start, 0, p->cmdline_len - *pos);
-    size_t n = nul ? (size_t)(nul - start) : p->cmdline_len - *pos;
+    const char *start = args + *pos;
+    const char *nul = memchr(start, 0, args_len - *pos);
+    size_t n = nul ? (size_t)(nul - start) : args_len - *pos;
     *arg = start;
     *len = n;
     *pos += n + 1;
     return 1;
+}
+
+int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len)
+{
+    return snap_args_next(s->process.cmdline, s->process.cmdline_len, pos, arg, len);
 }
 
 static void free_process(snap_process *p)
@@ -500,6 +619,16 @@ void snap_free(snap *s)
         free(s->annotations[i].value);
     }
     free(s->annotations);
+    for (size_t i = 0; i < s->n_origins; i++) {
+        free(s->origins[i].frames);
+        free(s->origins[i].call);
+    }
+    free(s->origins);
+    for (size_t i = 0; i < s->n_children; i++) {
+        free(s->children[i].cmdline);
+        free(s->children[i].comm);
+    }
+    free(s->children);
     free(s->incomplete_why);
     free(s);
 }

@@ -19,7 +19,7 @@
 typedef struct snap_builder {
     snap *s;
     size_t cap_threads, cap_fds, cap_modules, cap_breadcrumbs;
-    size_t cap_annotations, cap_rlimits;
+    size_t cap_annotations, cap_rlimits, cap_origins, cap_children;
     int bad; /* the current record had a field that could not be decoded */
 } snap_builder;
 
@@ -34,7 +34,8 @@ void snap_builder_init(snap_builder *b, snap *s);
  */
 int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n);
 
-/* Put the finishing touches (modules sorted by start address). */
+/* Put the finishing touches (modules sorted by start address, origins by
+ * resource and id). */
 void snap_builder_finish(snap_builder *b);
 
 #endif

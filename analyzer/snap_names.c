@@ -53,6 +53,12 @@ const char *snap_trigger_kind_name(uint64_t kind)
         return "crash";
     if (kind == SNAP_TRIGGER_REQUEST)
         return "request";
+    if (kind == SNAP_TRIGGER_SIGNAL)
+        return "signal";
+    if (kind == SNAP_TRIGGER_PERIODIC)
+        return "periodic";
+    if (kind == SNAP_TRIGGER_EXIT)
+        return "exit";
     return "unknown";
 }
 

@@ -89,10 +89,38 @@ typedef struct snap_annotation {
     char *key, *value;
 } snap_annotation;
 
+/*
+ * Tracking mode: who created a live fd or thread (ORIGIN record).  `frames`
+ * are return addresses, innermost first (look them up at pc - 1); `call` is
+ * the creating call ("socket", "fopen", "pthread_create", ...) or NULL;
+ * `unknown` is set for resources that existed before tracking started (no
+ * stack then); `start` is a thread's start routine address, 0 for fds.
+ */
+typedef struct snap_origin {
+    uint64_t resource, id, time_ms, tid, start; /* resource: SNAP_ORIGIN_* */
+    uint64_t *frames;
+    size_t n_frames;
+    char *call;
+    int unknown, truncated;
+} snap_origin;
+
+/* A child process of the snapshot's process (CHILD record). */
+typedef struct snap_child {
+    uint64_t pid, start_ms;
+    char state;           /* /proc state letter, 0 when unknown */
+    int zombie;           /* exited, not reaped */
+    char *cmdline;        /* arguments separated by NUL, or NULL */
+    size_t cmdline_len;
+    char *comm;
+} snap_child;
+
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
     char *version;
     uint64_t threads_us, fds_us; /* time spent on threads (+ modules), on fds */
+    uint64_t tracking;    /* tracking flags (1 fds, 2 threads), 0 off */
+    uint64_t origins, track_lost, children; /* ORIGIN/CHILD records written;
+                                               creations not recorded */
 } snap_capture;
 
 typedef struct snap {
@@ -113,6 +141,10 @@ typedef struct snap {
     size_t n_breadcrumbs;
     snap_annotation *annotations;
     size_t n_annotations;
+    snap_origin *origins; /* sorted by resource, then id (then time) */
+    size_t n_origins;
+    snap_child *children; /* in file order */
+    size_t n_children;
     /* What the reader passed over (counts over the whole file). */
     uint64_t unknown_records;   /* records of a type this reader does not know */
     uint64_t malformed_records; /* records with a field that could not be
@@ -142,6 +174,13 @@ void snap_free(snap *s);
 const snap_module *snap_module_for_pc(const snap *s, uint64_t pc);
 
 /*
+ * The origin of fd number `fd` / of thread `tid`, or NULL when the snapshot
+ * has none (tracking off, or not tracked).  Binary search over `origins`.
+ */
+const snap_origin *snap_fd_origin(const snap *s, uint64_t fd);
+const snap_origin *snap_thread_origin(const snap *s, uint64_t tid);
+
+/*
  * The thread the trigger happened on: the first thread marked crashed, else
  * the one whose tid is the trigger's, else NULL.
  */
@@ -154,11 +193,16 @@ const snap_thread *snap_trigger_thread(const snap *s);
  */
 int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len);
 
+/* The same over any NUL-separated argument list args[args_len] (a child's
+ * cmdline); args may be NULL. */
+int snap_args_next(const char *args, size_t args_len, size_t *pos, const char **arg,
+                   size_t *len);
+
 /* Names for numbers: "eventfd", "SIGSEGV", ... (static strings, never NULL). */
 const char *snap_fd_kind_name(uint64_t kind);
 const char *snap_signal_name(uint64_t sig);
 const char *snap_thread_status_name(uint64_t status);
-/* "crash", "request", or "unknown". */
+/* "crash", "request", "signal", "periodic", "exit", or "unknown". */
 const char *snap_trigger_kind_name(uint64_t kind);
 
 /*

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     static const char *const hostile[FIX_HOSTILE_COUNT] = {
         "huge-lengths", "varint-overflow", "many-frames", "wrong-wire",
         "unknown-records", "end-mismatch", "two-frames", "after-end", "trailing",
+        "tracking-odd",
     };
     fixture_file f;
     int rc = 0;
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
         return 1;
     rc |= save(dir, "crash-flushed", f.data, f.len);
     rc |= save(dir, "crash-flushed-cut", f.data, f.flush_end[FIX_REC_FD_SOCKET] + 3);
+    rc |= save(dir, "crash-flushed-origin-cut", f.data, f.flush_end[FIX_REC_ORIGIN_SOCKET] + 3);
     fixture_file_release(&f);
 
     if (fixture_reference(&f, 1, 0) < 0)

@@ -27,6 +27,13 @@ const uint64_t fix_regs[FIX_NREGS] = {
     0x5555555551a9ull, 0x7fffffffe3a0ull, 0x7fffffffe3c0ull, 0, 1, 2, 3, 4, 5,
     6, 7, 8, 9, 10, 11, 12, 0xffffffffffffffffull, 0x10246,
 };
+/* Return addresses: libc's socket wrapper, then the exe. */
+const uint64_t fix_origin_socket_frames[FIX_ORIGIN_SOCKET_NFRAMES] = {
+    0x7ffff7e9a0b5ull, 0x555555555288ull, 0x555555555106ull,
+};
+const uint64_t fix_origin_worker_frames[FIX_ORIGIN_WORKER_NFRAMES] = {
+    0x5555555551f0ull, 0x555555555106ull,
+};
 const uint8_t fix_exe_build_id[20] = {
     0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
     0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0xff,
@@ -256,6 +263,53 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_rec_end(w);
     after(&ss, FIX_REC_ANN1);
 
+    snap_rec_begin(w, SNAP_REC_ORIGIN);
+    snap_put_u64(w, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_FD);
+    snap_put_u64(w, SNAP_ORIG_ID, 0);
+    snap_put_u64(w, SNAP_ORIG_UNKNOWN, 1);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_ORIGIN_TTY);
+
+    snap_rec_begin(w, SNAP_REC_ORIGIN);
+    snap_put_u64(w, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_FD);
+    snap_put_u64(w, SNAP_ORIG_ID, 3);
+    put_packed(w, SNAP_ORIG_FRAMES, fix_origin_socket_frames, FIX_ORIGIN_SOCKET_NFRAMES, 1);
+    snap_put_u64(w, SNAP_ORIG_TIME_MS, FIX_ORIGIN_SOCKET_MS);
+    snap_put_u64(w, SNAP_ORIG_TID, 4242);
+    snap_put_str(w, SNAP_ORIG_CALL, "socket");
+    snap_rec_end(w);
+    after(&ss, FIX_REC_ORIGIN_SOCKET);
+
+    snap_rec_begin(w, SNAP_REC_ORIGIN);
+    snap_put_u64(w, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_THREAD);
+    snap_put_u64(w, SNAP_ORIG_ID, 4243);
+    put_packed(w, SNAP_ORIG_FRAMES, fix_origin_worker_frames, FIX_ORIGIN_WORKER_NFRAMES, 1);
+    snap_put_u64(w, SNAP_ORIG_TIME_MS, FIX_ORIGIN_WORKER_MS);
+    snap_put_u64(w, SNAP_ORIG_TID, 4242);
+    snap_put_str(w, SNAP_ORIG_CALL, "pthread_create");
+    snap_put_u64(w, SNAP_ORIG_START, FIX_WORKER_START);
+    snap_put_u64(w, SNAP_ORIG_TRUNCATED, 1);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_ORIGIN_WORKER);
+
+    snap_rec_begin(w, SNAP_REC_CHILD);
+    snap_put_u64(w, SNAP_CHILD_PID, 5000);
+    snap_put_u64(w, SNAP_CHILD_STATE, 'Z');
+    snap_put_u64(w, SNAP_CHILD_ZOMBIE, 1);
+    snap_put_str(w, SNAP_CHILD_COMM, "true");
+    snap_put_u64(w, SNAP_CHILD_START_MS, FIX_TIME_MS - 2000);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_CHILD_ZOMBIE);
+
+    snap_rec_begin(w, SNAP_REC_CHILD);
+    snap_put_u64(w, SNAP_CHILD_PID, 5001);
+    snap_put_u64(w, SNAP_CHILD_STATE, 'S');
+    snap_put_bytes(w, SNAP_CHILD_CMDLINE, FIX_CHILD_CMDLINE, FIX_CHILD_CMDLINE_LEN);
+    snap_put_str(w, SNAP_CHILD_COMM, "sh");
+    snap_put_u64(w, SNAP_CHILD_START_MS, FIX_TIME_MS - 1000);
+    snap_rec_end(w);
+    after(&ss, FIX_REC_CHILD_RUN);
+
     snap_rec_begin(w, SNAP_REC_CAPTURE);
     snap_put_u64(w, SNAP_CAP_DURATION_US, 12345);
     snap_put_u64(w, SNAP_CAP_THREADS, 3);
@@ -265,6 +319,10 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_put_u64(w, SNAP_CAP_MODULES, 2);
     snap_put_u64(w, SNAP_CAP_THREADS_US, 8000);
     snap_put_u64(w, SNAP_CAP_FDS_US, 2500);
+    snap_put_u64(w, SNAP_CAP_TRACKING, 3);
+    snap_put_u64(w, SNAP_CAP_ORIGINS, 3);
+    snap_put_u64(w, SNAP_CAP_TRACK_LOST, 1);
+    snap_put_u64(w, SNAP_CAP_CHILDREN, 2);
     snap_rec_end(w);
     after(&ss, FIX_REC_CAPTURE);
 
@@ -486,6 +544,40 @@ int fixture_hostile(fixture_file *f, int which)
         f->len += 7;
         rc = 0;
         goto out;
+    case FIX_TRACKING_ODD: {
+        uint8_t *frames = malloc(5000 * 3);
+        size_t fn = 0;
+        if (!frames)
+            goto out;
+        fix_put_varint(frames, &fn, 0x1000 << 1);
+        for (int i = 1; i < 5000; i++)
+            fix_put_varint(frames, &fn, 16 << 1);
+        field_u64(pl, &n, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_FD);
+        field_u64(pl, &n, SNAP_ORIG_ID, 7);
+        field_bytes(pl, &n, SNAP_ORIG_FRAMES, frames, fn);
+        field_u64(pl, &n, SNAP_ORIG_CALL, 12);
+        free(frames);
+        fix_put_record(raw, &pos, SNAP_REC_ORIGIN, pl, n);
+        n = 0;
+        field_u64(pl, &n, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_FD);
+        field_u64(pl, &n, SNAP_ORIG_ID, 7);
+        field_u64(pl, &n, SNAP_ORIG_UNKNOWN, 1);
+        fix_put_record(raw, &pos, SNAP_REC_ORIGIN, pl, n);
+        fix_put_record(raw, &pos, SNAP_REC_ORIGIN, NULL, 0);
+        n = 0;
+        field_u64(pl, &n, SNAP_CHILD_PID, 8);
+        field_u64(pl, &n, SNAP_CHILD_STATE, 1);
+        field_bytes(pl, &n, SNAP_CHILD_CMDLINE, "a\0b", 3);
+        field_u64(pl, &n, SNAP_CHILD_COMM, 5);
+        fix_put_record(raw, &pos, SNAP_REC_CHILD, pl, n);
+        n = 0;
+        field_u64(pl, &n, SNAP_ORIG_RESOURCE, SNAP_ORIGIN_THREAD);
+        field_u64(pl, &n, SNAP_ORIG_ID, 9);
+        field_bytes(pl, &n, SNAP_ORIG_FRAMES, "\x02\x80", 2); /* 1, then a cut varint */
+        fix_put_record(raw, &pos, SNAP_REC_ORIGIN, pl, n);
+        end_record(raw, &pos, 5);
+        break;
+    }
     default:
         goto out;
     }

@@ -30,6 +30,11 @@ enum fixture_record {
     FIX_REC_CRUMB2,
     FIX_REC_ANN0,
     FIX_REC_ANN1,
+    FIX_REC_ORIGIN_TTY,    /* fd 0: unknown (open before tracking) */
+    FIX_REC_ORIGIN_SOCKET, /* fd 3: socket() with a stack in the exe */
+    FIX_REC_ORIGIN_WORKER, /* thread 4243: pthread_create, start routine */
+    FIX_REC_CHILD_ZOMBIE,  /* pid 5000, exited, not reaped */
+    FIX_REC_CHILD_RUN,     /* pid 5001, sleeping, with a command line */
     FIX_REC_CAPTURE,
     FIX_REC_COUNT          /* END follows */
 };
@@ -67,6 +72,15 @@ enum fixture_record {
 #define FIX_LIBC_BIAS 0x7ffff7d9b000ull
 #define FIX_LIBC_PATH "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
+/* Tracking records of the reference snapshot. */
+#define FIX_ORIGIN_SOCKET_NFRAMES 3
+#define FIX_ORIGIN_WORKER_NFRAMES 2
+#define FIX_ORIGIN_SOCKET_MS (FIX_TIME_MS - 2500)
+#define FIX_ORIGIN_WORKER_MS (FIX_TIME_MS - 2900)
+#define FIX_WORKER_START 0x555555555300ull
+#define FIX_CHILD_CMDLINE "sh\0-c\0sleep 60\0"
+#define FIX_CHILD_CMDLINE_LEN 15
+
 #define FIX_MAIN_NFRAMES 5
 #define FIX_CUT_NFRAMES 3
 #define FIX_NREGS 18
@@ -74,6 +88,8 @@ enum fixture_record {
 extern const uint64_t fix_main_frames[FIX_MAIN_NFRAMES];
 extern const uint64_t fix_cut_frames[FIX_CUT_NFRAMES];
 extern const uint64_t fix_regs[FIX_NREGS];
+extern const uint64_t fix_origin_socket_frames[FIX_ORIGIN_SOCKET_NFRAMES];
+extern const uint64_t fix_origin_worker_frames[FIX_ORIGIN_WORKER_NFRAMES];
 extern const uint8_t fix_exe_build_id[20];
 extern const char *const fix_crumbs[3];
 
@@ -120,6 +136,13 @@ enum fixture_hostile {
     FIX_TWO_FRAMES,      /* PROCESS | THREAD, END in a second frame: complete */
     FIX_AFTER_END,       /* PROCESS, END{1}, PROCESS: incomplete */
     FIX_TRAILING,        /* a complete snapshot + 7 bytes: incomplete */
+    FIX_TRACKING_ODD,    /* ORIGIN{fd 7, 5000 frames, call as varint},
+                            ORIGIN{fd 7 again, unknown}, ORIGIN{no fields},
+                            CHILD{pid 8, state 0x01, cmdline without NUL,
+                            comm as varint}, ORIGIN{thread 9, frames cut
+                            inside a varint}, END: complete, 4 origins (the
+                            first truncated at 4096 frames, no call), child
+                            with state 0 and cmdline "a\0b", 1 malformed */
     FIX_HOSTILE_COUNT
 };
 

@@ -51,7 +51,7 @@ run 2 show a b;            err_is "bbx show: one FILE only (see 'bbx show --help
 run 2 show "$CORPUS/bad-magic.snap"
 err_is "bbx show: $CORPUS/bad-magic.snap: not a bbx snapshot (bad magic)"
 run 2 show "$CORPUS/future-major.snap"
-err_is "bbx show: $CORPUS/future-major.snap: unsupported format version 2.0 (this bbx reads 1.x)"
+err_is "bbx show: $CORPUS/future-major.snap: unsupported format version 2.1 (this bbx reads 1.x)"
 run 2 show "$TMP/missing.snap"
 err_is "bbx show: $TMP/missing.snap: cannot open: No such file or directory"
 : >"$TMP/empty.snap"

@@ -171,6 +171,65 @@ static void check_module_libc(const snap_module *m)
     ck_assert_ptr_null(m->build_id);
 }
 
+/* The ORIGIN and CHILD records among the first k of the reference. */
+static void check_tracking_prefix(const snap *s, size_t k)
+{
+    size_t n = clamp_count(k, FIX_REC_ORIGIN_TTY, 3);
+    ck_assert_uint_eq(s->n_origins, n);
+    /* Sorted by resource then id: fd 0, fd 3, thread 4243 (file order too). */
+    if (n > 0) {
+        const snap_origin *o = &s->origins[0];
+        ck_assert(o->resource == SNAP_ORIGIN_FD && o->id == 0 && o->unknown);
+        ck_assert(o->n_frames == 0 && !o->frames && !o->call && !o->truncated);
+        ck_assert_ptr_eq(snap_fd_origin(s, 0), o);
+    }
+    if (n > 1) {
+        const snap_origin *o = &s->origins[1];
+        ck_assert(o->resource == SNAP_ORIGIN_FD && o->id == 3 && !o->unknown);
+        ck_assert_uint_eq(o->n_frames, FIX_ORIGIN_SOCKET_NFRAMES);
+        for (size_t i = 0; i < o->n_frames; i++)
+            ck_assert_uint_eq(o->frames[i], fix_origin_socket_frames[i]);
+        ck_assert_uint_eq(o->time_ms, FIX_ORIGIN_SOCKET_MS);
+        ck_assert_uint_eq(o->tid, 4242);
+        ck_assert_uint_eq(o->start, 0);
+        ck_assert_str_eq(o->call, "socket");
+        ck_assert_ptr_eq(snap_fd_origin(s, 3), o);
+    }
+    if (n > 2) {
+        const snap_origin *o = &s->origins[2];
+        ck_assert(o->resource == SNAP_ORIGIN_THREAD && o->id == 4243 && o->truncated);
+        ck_assert_uint_eq(o->n_frames, FIX_ORIGIN_WORKER_NFRAMES);
+        for (size_t i = 0; i < o->n_frames; i++)
+            ck_assert_uint_eq(o->frames[i], fix_origin_worker_frames[i]);
+        ck_assert_uint_eq(o->time_ms, FIX_ORIGIN_WORKER_MS);
+        ck_assert_uint_eq(o->start, FIX_WORKER_START);
+        ck_assert_str_eq(o->call, "pthread_create");
+        ck_assert_ptr_eq(snap_thread_origin(s, 4243), o);
+    }
+    ck_assert_ptr_null(snap_fd_origin(s, 4));
+    ck_assert_ptr_null(snap_fd_origin(s, 4243));
+    ck_assert_ptr_null(snap_thread_origin(s, 3));
+    ck_assert_ptr_null(snap_thread_origin(s, 4242));
+
+    n = clamp_count(k, FIX_REC_CHILD_ZOMBIE, 2);
+    ck_assert_uint_eq(s->n_children, n);
+    if (n > 0) {
+        const snap_child *c = &s->children[0];
+        ck_assert(c->pid == 5000 && c->state == 'Z' && c->zombie);
+        ck_assert(!c->cmdline && c->cmdline_len == 0);
+        ck_assert_str_eq(c->comm, "true");
+        ck_assert_uint_eq(c->start_ms, FIX_TIME_MS - 2000);
+    }
+    if (n > 1) {
+        const snap_child *c = &s->children[1];
+        ck_assert(c->pid == 5001 && c->state == 'S' && !c->zombie);
+        ck_assert_uint_eq(c->cmdline_len, FIX_CHILD_CMDLINE_LEN);
+        ck_assert_mem_eq(c->cmdline, FIX_CHILD_CMDLINE, FIX_CHILD_CMDLINE_LEN);
+        ck_assert_str_eq(c->comm, "sh");
+        ck_assert_uint_eq(c->start_ms, FIX_TIME_MS - 1000);
+    }
+}
+
 /*
  * s must hold exactly the first k records of the reference snapshot, every
  * field as written (k may count the END record).
@@ -223,7 +282,12 @@ static void check_reference_prefix(const snap *s, size_t k)
         ck_assert_str_eq(s->annotations[1].key, "session");
         ck_assert_str_eq(s->annotations[1].value, "a\"b\\c");
     }
+    check_tracking_prefix(s, k);
     if (k > FIX_REC_CAPTURE) {
+        ck_assert_uint_eq(s->capture.tracking, 3);
+        ck_assert_uint_eq(s->capture.origins, 3);
+        ck_assert_uint_eq(s->capture.track_lost, 1);
+        ck_assert_uint_eq(s->capture.children, 2);
         ck_assert_uint_eq(s->capture.duration_us, 12345);
         ck_assert_uint_eq(s->capture.threads, 3);
         ck_assert_uint_eq(s->capture.unwound, 1);
@@ -371,7 +435,7 @@ START_TEST(no_end_record)
     ck_assert_int_eq(s->complete, 0);
     ck_assert_uint_eq(s->records, FIX_REC_COUNT);
     check_reference_prefix(s, FIX_REC_COUNT);
-    ck_assert_str_eq(s->incomplete_why, "truncated after 16 records");
+    ck_assert_str_eq(s->incomplete_why, "truncated after 21 records");
     snap_free(s);
     fixture_file_release(&f);
 }
@@ -571,7 +635,42 @@ START_TEST(checksum_mismatch)
     f.data[f.len - 1] ^= 0x55; /* the frame's checksum */
     snap *s = read_ok(&f, f.len);
     ck_assert_int_eq(s->complete, 0);
-    ck_assert_str_eq(s->incomplete_why, "checksum mismatch after 17 records");
+    ck_assert_str_eq(s->incomplete_why, "checksum mismatch after 22 records");
+    snap_free(s);
+    fixture_file_release(&f);
+}
+END_TEST
+
+/* Odd tracking records: bounded stacks, wrong wire types, duplicates. */
+START_TEST(tracking_odd)
+{
+    fixture_file f;
+    ck_assert_int_eq(fixture_hostile(&f, FIX_TRACKING_ODD), 0);
+    snap *s = read_ok(&f, f.len);
+    ck_assert_msg(s->complete, "incomplete: %s", s->incomplete_why);
+    ck_assert_uint_eq(s->n_origins, 4);
+    ck_assert_uint_eq(s->malformed_records, 1);
+    /* Sorted: the empty one (resource 0) first, then fd 7 twice, thread 9. */
+    ck_assert_uint_eq(s->origins[0].resource, 0);
+    const snap_origin *o = snap_fd_origin(s, 7);
+    ck_assert_ptr_eq(o, &s->origins[1]);
+    ck_assert(o->unknown && o->n_frames == 0); /* time 0 sorts first */
+    o = &s->origins[2];
+    ck_assert_uint_eq(o->n_frames, SNAP_READ_MAX_FRAMES);
+    ck_assert(o->truncated && !o->call);
+    ck_assert_uint_eq(o->frames[1], 0x1010);
+    o = snap_thread_origin(s, 9);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(o->n_frames, 1);
+    ck_assert_uint_eq(o->frames[0], 1);
+    ck_assert_uint_eq(s->n_children, 1);
+    ck_assert(s->children[0].pid == 8 && s->children[0].state == 0 && !s->children[0].comm);
+    ck_assert_uint_eq(s->children[0].cmdline_len, 3);
+    const char *arg;
+    size_t pos = 0, len;
+    ck_assert(snap_args_next(s->children[0].cmdline, 3, &pos, &arg, &len) && len == 1);
+    ck_assert(snap_args_next(s->children[0].cmdline, 3, &pos, &arg, &len) && len == 1);
+    ck_assert(arg[0] == 'b' && !snap_args_next(s->children[0].cmdline, 3, &pos, &arg, &len));
     snap_free(s);
     fixture_file_release(&f);
 }
@@ -701,6 +800,7 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, wrong_wire_and_unknown);
     tcase_add_test(tc, framing_oddities);
     tcase_add_test(tc, checksum_mismatch);
+    tcase_add_test(tc, tracking_odd);
     tcase_add_test(tc, items_over_limit);
     tcase_add_test(tc, decompressed_limit);
     tcase_add_test(tc, read_file);

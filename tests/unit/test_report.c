@@ -190,7 +190,23 @@ START_TEST(json_schema)
     has(j, "\"annotations\":{\"app.version\":\"1.2.3\",\"session\":\"a\\\"b\\\\c\"}");
     has(j, "\"capture_ms\":12.345,\"capture\":{\"duration_us\":12345,\"threads\":3,"
            "\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
-           "\"collector_version\":\"0.1.0\"}");
+           "\"collector_version\":\"0.1.0\",\"tracking\":3,\"origins\":3,"
+           "\"track_lost\":1,\"children\":2}");
+    /* Tracking: origins on fds and threads, the children. */
+    has(j, "\"details\":null,\"origin\":{\"unknown\":true,\"call\":null,\"time_ms\":0,"
+           "\"tid\":0,\"truncated\":false,\"frames\":[]}}");
+    has(j, "\"origin\":{\"unknown\":false,\"call\":\"socket\",\"time_ms\":1714564797623,"
+           "\"tid\":4242,\"truncated\":false,\"frames\":[{\"pc\":\"0x7ffff7e9a0b5\","
+           "\"module\":\"/usr/lib/x86_64-linux-gnu/libc.so.6\",\"offset\":\"0xff0b5\","
+           "\"function\":null,");
+    has(j, "\"origin\":{\"unknown\":false,\"call\":\"pthread_create\","
+           "\"time_ms\":1714564797223,\"tid\":4242,\"truncated\":true,"
+           "\"start_routine\":[{\"pc\":\"0x555555555300\",\"module\":\"/usr/bin/demo\","
+           "\"offset\":\"0x1300\",");
+    has(j, "\"kernel_pc\":null,\"origin\":null}"); /* thread 4244: untracked */
+    has(j, "\"children\":[{\"pid\":5000,\"state\":\"Z\",\"zombie\":true,\"comm\":\"true\","
+           "\"cmdline\":[],\"start_time_ms\":1714564798123},{\"pid\":5001,\"state\":\"S\","
+           "\"zombie\":false,\"comm\":\"sh\",\"cmdline\":[\"sh\",\"-c\",\"sleep 60\"],");
     has(j, "\"reader\":{\"unknown_records\":0,\"malformed_records\":0,\"dropped_items\":0}}");
     free(j);
     j = render_json(s, 1); /* pretty: the same document, indented */
@@ -205,7 +221,8 @@ START_TEST(json_incomplete)
     snap *s = reference(FIX_REC_TRIGGER + 1);
     char *j = render_json(s, 0);
     has(j, "\"complete\":false,\"incomplete_reason\":\"truncated after 2 records\"");
-    has(j, "\"threads\":[],\"fds\":[],\"modules\":[],\"breadcrumbs\":[],\"annotations\":{}");
+    has(j, "\"threads\":[],\"fds\":[],\"children\":[],\"modules\":[],\"breadcrumbs\":[],"
+           "\"annotations\":{}");
     free(j);
     snap_free(s);
     s = reference(1); /* process only: no trigger */
@@ -237,8 +254,17 @@ START_TEST(text_report)
     has(t, "build-id deadbeef000102030405060708090a0b0c0d0eff  /usr/bin/demo\n");
     has(t, "  app.version = 1.2.3\n");
     has(t, "  limit STACK      8388608 / unlimited\n");
-    has(t, "capture: 12.345 ms, 3 threads (1 unwound), 3 fds, 2 modules, 17 records\n"
-           "  phases: threads 8.000 ms, fds 2.500 ms\n");
+    has(t, "capture: 12.345 ms, 3 threads (1 unwound), 3 fds, 2 modules, 22 records\n"
+           "  phases: threads 8.000 ms, fds 2.500 ms\n"
+           "  tracking: fds threads, 3 origins, 1 creations not recorded, 2 children\n");
+    /* Tracking: where fds and threads came from, the children. */
+    has(t, "  /dev/pts/0\n      origin unknown (open before tracking started)\n");
+    has(t, "  socket:[81234]\n      created by socket() in libc.so.6+0xff0b5, thread 4242\n");
+    has(t, "  created by pthread_create() in demo+0x11f0, thread 4242, start routine "
+           "demo+0x1300\n");
+    has(t, "\nchildren: 2 (1 zombie, exited but not reaped)\n");
+    has(t, "     5000  Z      yes     [true]\n");
+    has(t, "     5001  S      no      sh -c 'sleep 60'\n");
     /* The crashed thread comes before the others. */
     ck_assert_ptr_nonnull(strstr(t, "--- thread 4242"));
     ck_assert(strstr(t, "--- thread 4242") < strstr(t, "--- thread 4243"));
