@@ -1,12 +1,390 @@
 /*
- * cmd_diff.c - `bbx diff`.  STUB: to be written (issue 4).
+ * cmd_diff.c - `bbx diff [options] BASE CURRENT`: compare two leak reports
+ * (JSON of `bbx leaks --json`, or snapshot sets analysed here), print what
+ * is new, grown, unchanged and fixed, and exit 1 when a leak is new or grew
+ * (docs/FORMAT.md, "bbx diff").  Matching and classification live in
+ * leak_diff.c, suppression rules in leak_suppress.c.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
+#include "json_writer.h"
+#include "leak_diff.h"
+#include "leak_json_read.h"
+#include "leak_suppress.h"
+#include "symbolizer.h"
+#include "utf8.h"
+
+/* Frames of a creation stack printed for a new or grown leak. */
+#define DIFF_MAX_FRAMES 16
+
+static const char diff_usage[] =
+    "usage: bbx diff [--json] [--suppress FILE]... [--tolerance PCT]\n"
+    "                [--no-symbols] [--no-demangle] [--debug-dir DIR]... BASE CURRENT\n"
+    "\n"
+    "Compare the leak suspects of BASE (say, the last good build) with those of\n"
+    "CURRENT.  Each is the JSON of 'bbx leaks --json' (told apart by its first\n"
+    "character, '{'), or a snapshot set: a directory of snapshots or one\n"
+    "snapshot file, analysed as 'bbx leaks' does.\n"
+    "\n"
+    "Groups are matched by a signature that survives a rebuild: resource, kind,\n"
+    "name without digits, and per creation-stack frame the function (compiler\n"
+    "clone suffixes such as .constprop.0 dropped) and the base name of its\n"
+    "source file; never addresses or line numbers.  Each group is then\n"
+    "  new        only in CURRENT\n"
+    "  grown      more in CURRENT than in BASE (beyond --tolerance)\n"
+    "  unchanged  in both, not grown\n"
+    "  fixed      only in BASE\n"
+    "New and grown groups are printed first, with their creation stack.\n"
+    "\n"
+    "  --json             one JSON document instead (schema: docs/FORMAT.md)\n"
+    "  --suppress FILE    drop the groups FILE's rules match, from both sides,\n"
+    "                     before comparing (repeatable)\n"
+    "  --tolerance PCT    grown only when CURRENT > BASE * (100 + PCT) / 100\n"
+    "                     (default 0: any increase)\n"
+    "  --no-symbols       snapshot sets: frames as module+offset only (their\n"
+    "                     signatures then hold module names)\n"
+    "  --no-demangle      snapshot sets: keep C++ names as in the binary\n"
+    "  --debug-dir DIR    snapshot sets: also look for debug files under DIR\n"
+    "                     (repeatable; then $BBX_DEBUG_PATH, /usr/lib/debug)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Suppression file: one rule a line, '#' comments, blank lines skipped.  A\n"
+    "rule is one or more FIELD:PATTERN terms separated by spaces; it drops a\n"
+    "group when all of them match.  PATTERN is a glob ('*', '?') over the whole\n"
+    "value.  FIELD is\n"
+    "  function  any creation-stack frame's function (clone suffixes dropped)\n"
+    "  top       the innermost frame's function, looking past libc, the\n"
+    "            dynamic loader and libbbx\n"
+    "  file      any frame's source file (base name unless PATTERN has a '/')\n"
+    "  module    any frame's module (base name unless PATTERN has a '/')\n"
+    "  leak      any frame's function, file or module contains PATTERN\n"
+    "            (LeakSanitizer's leak: rules)\n"
+    "  resource  fd, thread or child;  kind  socket, pipe, zombie, ...\n"
+    "  name      the thread's start routine and name, or the child's command\n"
+    "e.g.\n"
+    "  top:g_thread_pool_new        # GLib's pool threads live on\n"
+    "  resource:fd kind:socket function:dbus_*\n"
+    "  module:libfontconfig.so*\n"
+    "\n"
+    "Exit status: 0 nothing new or grown, 1 a leak is new or grew, 2 bad usage,\n"
+    "an unreadable input or a bad suppression line (one line on stderr naming\n"
+    "the file and what is wrong).\n";
+
+typedef struct diff_args {
+    const char *paths[2];
+    int json, symbols, no_demangle;
+    unsigned tolerance;
+    const char **supp_files, **debug_dirs;
+    size_t n_supp, n_debug_dirs;
+} diff_args;
+
+/* 0, or CLI_ERROR after printing why; 1 when --help was printed. */
+static int parse_args(int argc, char **argv, diff_args *a)
+{
+    size_t n_paths = 0;
+    int opts = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (opts && strcmp(s, "--") == 0) {
+            opts = 0;
+        } else if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
+            fputs(diff_usage, stdout);
+            return 1;
+        } else if (opts && strcmp(s, "--json") == 0) {
+            a->json = 1;
+        } else if (opts && strcmp(s, "--no-symbols") == 0) {
+            a->symbols = 0;
+        } else if (opts && strcmp(s, "--no-demangle") == 0) {
+            a->no_demangle = 1;
+        } else if (opts && (strcmp(s, "--suppress") == 0 || strcmp(s, "--debug-dir") == 0 ||
+                            strcmp(s, "--tolerance") == 0)) {
+            if (i + 1 >= argc) {
+                cli_error("diff", "%s needs a value (see 'bbx diff --help')", s);
+                return CLI_ERROR;
+            }
+            const char *v = argv[++i];
+            if (s[2] == 's') {
+                a->supp_files[a->n_supp++] = v;
+            } else if (s[2] == 'd') {
+                a->debug_dirs[a->n_debug_dirs++] = v;
+            } else {
+                char *end;
+                errno = 0;
+                unsigned long t = strtoul(v, &end, 10);
+                if (!*v || *end || errno || v[0] == '-' || t > 1000000) {
+                    cli_error("diff", "--tolerance: '%s' is not a percentage from 0 to 1000000",
+                              v);
+                    return CLI_ERROR;
+                }
+                a->tolerance = (unsigned)t;
+            }
+        } else if (opts && s[0] == '-' && s[1]) {
+            cli_error("diff", "unknown option '%s' (see 'bbx diff --help')", s);
+            return CLI_ERROR;
+        } else if (n_paths == 2) {
+            cli_error("diff", "two inputs only, BASE and CURRENT (see 'bbx diff --help')");
+            return CLI_ERROR;
+        } else {
+            a->paths[n_paths++] = s;
+        }
+    }
+    if (n_paths != 2) {
+        cli_error("diff", "BASE and CURRENT needed (usage: bbx diff [options] BASE CURRENT)");
+        return CLI_ERROR;
+    }
+    return 0;
+}
+
+/* 1 when path holds JSON (its first non-space byte is '{'), 0 when it is a
+ * snapshot set (a directory, or a file starting otherwise), -1 with err. */
+static int is_json_file(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    int c;
+    do
+        c = getc(f);
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    fclose(f);
+    return c == '{';
+}
+
+/* Text from a report: control bytes, backslashes and invalid UTF-8 as \xNN. */
+static void put_text(FILE *out, const char *s)
+{
+    const uint8_t *p = (const uint8_t *)(s ? s : "?"), *end = p + strlen((const char *)p);
+    while (p < end) {
+        uint32_t cp;
+        size_t len = utf8_decode(p, (size_t)(end - p), &cp);
+        if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == '\\') {
+            len = len ? len : 1;
+            for (size_t i = 0; i < len; i++)
+                fprintf(out, "\\x%02x", p[i]);
+        } else {
+            fwrite(p, 1, len, out);
+        }
+        p += len;
+    }
+}
+
+/* "function (file:line)", "function (module)", "?? (module)" or "??". */
+static void put_frame(FILE *out, const leak_frame *f)
+{
+    put_text(out, f->function ? f->function : "??");
+    if (f->file) {
+        fputs(" (", out);
+        put_text(out, f->file);
+        if (f->line)
+            fprintf(out, ":%llu", (unsigned long long)f->line);
+        fputc(')', out);
+    } else if (f->module) {
+        fputs(" (", out);
+        put_text(out, f->module);
+        fputc(')', out);
+    }
+}
+
+/* The group an entry is shown with: CURRENT's, or BASE's when fixed. */
+static const leak_group *shown_group(const leak_diff_entry *e)
+{
+    return e->current ? e->current : e->base;
+}
+
+static void text_entry(FILE *out, const leak_diff_entry *e)
+{
+    const leak_group *g = shown_group(e);
+    fprintf(out, "%-9s ", leak_change_name(e->change));
+    put_text(out, g->resource);
+    fputc(' ', out);
+    put_text(out, g->kind);
+    if (g->name) {
+        fputs(" \"", out);
+        put_text(out, g->name);
+        fputc('"', out);
+    }
+    fprintf(out, ": %llu", (unsigned long long)e->current_count);
+    if (e->change == LEAK_GROWN)
+        fprintf(out, " (was %llu, +%llu)", (unsigned long long)e->base_count,
+                (unsigned long long)(e->current_count - e->base_count));
+    else if (e->change != LEAK_NEW)
+        fprintf(out, " (was %llu)", (unsigned long long)e->base_count);
+    if (e->change == LEAK_NEW || e->change == LEAK_GROWN) {
+        fputc('\n', out);
+        if (!g->n_origin)
+            fputs("    no creation stack\n", out);
+        for (size_t i = 0; i < g->n_origin && i < DIFF_MAX_FRAMES; i++) {
+            fputs(i ? "       " : "    at ", out);
+            put_frame(out, &g->origin[i]);
+            fputc('\n', out);
+        }
+        if (g->n_origin > DIFF_MAX_FRAMES)
+            fprintf(out, "       ... %zu frames more\n", g->n_origin - DIFF_MAX_FRAMES);
+    } else if (g->n_origin) {
+        fputs(" at ", out);
+        put_frame(out, &g->origin[0]);
+        fputc('\n', out);
+    } else {
+        fputc('\n', out);
+    }
+}
+
+static void text_report(FILE *out, const leak_diff *d, const leak_suppressions *supp)
+{
+    for (size_t i = 0; i < d->n_entries; i++)
+        text_entry(out, &d->entries[i]);
+    for (size_t i = 0; supp && i < supp->n_rules; i++) {
+        const leak_rule *r = &supp->rules[i];
+        fputs("suppression ", out);
+        put_text(out, r->where);
+        fprintf(out, " matched %llu group%s\n", (unsigned long long)r->hits,
+                r->hits == 1 ? "" : "s");
+    }
+    fprintf(out, "%zu new, %zu grown, %zu unchanged, %zu fixed, %zu suppressed\n",
+            d->n_new, d->n_grown, d->n_unchanged, d->n_fixed, d->n_suppressed);
+}
+
+static void json_entry(json_writer *w, const leak_diff_entry *e)
+{
+    const leak_group *g = shown_group(e);
+    json_object_begin(w);
+    json_kv_string(w, "signature", e->signature);
+    json_kv_string(w, "resource", g->resource);
+    json_kv_string(w, "kind", g->kind);
+    json_kv_string(w, "name", g->name);
+    json_kv_u64(w, "base_count", e->base_count);
+    json_kv_u64(w, "current_count", e->current_count);
+    json_key(w, "origin");
+    json_array_begin(w);
+    for (size_t i = 0; i < g->n_origin; i++) {
+        const leak_frame *f = &g->origin[i];
+        json_object_begin(w);
+        json_kv_string(w, "function", f->function);
+        json_kv_string(w, "file", f->file);
+        json_key(w, "line");
+        if (f->line)
+            json_u64(w, f->line);
+        else
+            json_null(w);
+        json_kv_string(w, "module", f->module);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static int json_report(FILE *out, const diff_args *a, const leak_diff *d)
+{
+    json_writer w;
+    json_init(&w, out, 1);
+    json_object_begin(&w);
+    json_kv_string(&w, "format", "bbx-diff");
+    json_kv_u64(&w, "version", 1);
+    json_kv_string(&w, "base", a->paths[0]);
+    json_kv_string(&w, "current", a->paths[1]);
+    json_kv_u64(&w, "tolerance_pct", a->tolerance);
+    for (int c = LEAK_NEW; c <= LEAK_FIXED; c++) {
+        json_key(&w, leak_change_name((leak_change)c));
+        json_array_begin(&w);
+        for (size_t i = 0; i < d->n_entries; i++)
+            if ((int)d->entries[i].change == c)
+                json_entry(&w, &d->entries[i]);
+        json_array_end(&w);
+    }
+    json_kv_u64(&w, "suppressed", d->n_suppressed);
+    json_object_end(&w);
+    return json_finish(&w) ? 0 : -1;
+}
+
+/* One side: a leaks JSON file or a snapshot set.  NULL after printing the
+ * error.  *symbols is created on the first snapshot set (when wanted). */
+static leak_report *load_side(const char *path, const diff_args *a, sym_session **symbols)
+{
+    char err[512];
+    int json = is_json_file(path, err, sizeof(err));
+    leak_report *r = NULL;
+    if (json > 0) {
+        r = leak_json_read_file(path, err, sizeof(err));
+    } else if (json == 0) {
+        if (a->symbols && !*symbols) {
+            sym_options so = { a->debug_dirs, a->n_debug_dirs, 1, a->no_demangle };
+            *symbols = sym_session_new(&so);
+        }
+        snprintf(err, sizeof(err), "not JSON, and snapshot sets are not read yet");
+    }
+    if (!r)
+        cli_error("diff", "%s: %s", path, err);
+    return r;
+}
 
 int cmd_diff(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("diff", "not implemented yet");
-    return CLI_ERROR;
+    diff_args a = { .symbols = 1 };
+    leak_report *sides[2] = { NULL, NULL };
+    leak_suppressions *supp = NULL;
+    sym_session *symbols = NULL;
+    leak_diff *d = NULL;
+    char err[512];
+    int rc = CLI_ERROR;
+    a.supp_files = calloc((size_t)argc, sizeof(*a.supp_files));
+    a.debug_dirs = calloc((size_t)argc, sizeof(*a.debug_dirs));
+    if (!a.supp_files || !a.debug_dirs) {
+        cli_error("diff", "out of memory");
+        goto out;
+    }
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed) {
+        rc = parsed == 1 ? CLI_OK : CLI_ERROR;
+        goto out;
+    }
+    if (a.n_supp && !(supp = leak_suppress_new())) {
+        cli_error("diff", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < a.n_supp; i++)
+        if (leak_suppress_load(supp, a.supp_files[i], err, sizeof(err)) < 0) {
+            cli_error("diff", "%s", err);
+            goto out;
+        }
+    for (int i = 0; i < 2; i++)
+        if (!(sides[i] = load_side(a.paths[i], &a, &symbols)))
+            goto out;
+    if (!(d = leak_diff_new(sides[0], sides[1], supp, a.tolerance))) {
+        cli_error("diff", "out of memory");
+        goto out;
+    }
+    if (a.json) {
+        if (json_report(stdout, &a, d) < 0)
+            errno = EIO;
+    } else {
+        text_report(stdout, d, supp);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("diff", "cannot write the report: %s", strerror(errno));
+        goto out;
+    }
+    rc = d->n_new || d->n_grown ? CLI_FINDINGS : CLI_OK;
+out:
+    leak_diff_free(d);
+    leak_report_free(sides[0]);
+    leak_report_free(sides[1]);
+    leak_suppress_free(supp);
+    sym_session_free(symbols);
+    free(a.supp_files);
+    free(a.debug_dirs);
+    return rc;
 }

@@ -1,8 +1,11 @@
 /*
- * leak_model.c - freeing a leak report, and group signatures.
- * STUB: leak_signature to be written (issue 4).
+ * leak_model.c - freeing a leak report, and group signatures: the text by
+ * which `bbx diff` matches a leak of one build with the same leak of
+ * another.
  */
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "leak_model.h"
 
@@ -33,8 +36,127 @@ void leak_report_free(leak_report *r)
     free(r);
 }
 
+/* ---- signatures ---------------------------------------------------------
+ *
+ * A signature is one line of text built only from what a rebuild of the
+ * same source keeps:
+ *
+ *   RESOURCE|KIND|NAME|FRAME;FRAME;...
+ *
+ * NAME is the group's name with every decimal digit dropped ("worker-3"
+ * and "worker-12" are one thread kind), empty when there is none.  Each
+ * origin frame, innermost first, is
+ *   FUNCTION@FILE   function known, FILE the base name of its source file
+ *   FUNCTION        function known, no file
+ *   MODULE          no function: base name of the module, its ".so" version
+ *                   dropped ("libfoo.so.1.2" -> "libfoo.so")
+ *   ?               neither
+ * FUNCTION has the clone suffixes compilers add dropped (leak_function_key).
+ * Line numbers and addresses never take part.
+ */
+
+/* Suffixes GCC and Clang append to a function's symbol when they clone or
+ * split it; from the first of these on, the name is the compiler's. */
+static const char *const clone_suffixes[] = {
+    ".constprop", ".isra", ".part", ".cold", ".hot", ".lto_priv",
+    ".llvm", ".localalias", ".specialized", ".clone",
+};
+
+size_t leak_function_key_len(const char *fn)
+{
+    size_t n = strlen(fn);
+    /* demangled C++ clones: "f(int) [clone .constprop.0]" */
+    const char *clone = strstr(fn, " [clone ");
+    if (clone)
+        n = (size_t)(clone - fn);
+    for (const char *dot = memchr(fn, '.', n); dot;
+         dot = memchr(dot + 1, '.', n - (size_t)(dot + 1 - fn))) {
+        for (size_t i = 0; i < sizeof(clone_suffixes) / sizeof(*clone_suffixes); i++) {
+            size_t sl = strlen(clone_suffixes[i]);
+            if ((size_t)(fn + n - dot) >= sl && memcmp(dot, clone_suffixes[i], sl) == 0 &&
+                (dot + sl == fn + n || dot[sl] == '.'))
+                return (size_t)(dot - fn);
+        }
+    }
+    return n;
+}
+
+const char *leak_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+size_t leak_module_key_len(const char *module)
+{
+    const char *base = leak_base_name(module);
+    const char *so = strstr(base, ".so.");
+    return (size_t)(base - module) + (so ? (size_t)(so + 3 - base) : strlen(base));
+}
+
+typedef struct sig_buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sig_buf;
+
+static void sig_put(sig_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sig_puts(sig_buf *b, const char *s)
+{
+    sig_put(b, s, strlen(s));
+}
+
 char *leak_signature(const leak_group *g)
 {
-    (void)g;
-    return NULL;
+    sig_buf b = { 0 };
+    sig_puts(&b, g->resource ? g->resource : "?");
+    sig_puts(&b, "|");
+    sig_puts(&b, g->kind ? g->kind : "?");
+    sig_puts(&b, "|");
+    for (const char *s = g->name; s && *s; s++)
+        if (!isdigit((unsigned char)*s))
+            sig_put(&b, s, 1);
+    sig_puts(&b, "|");
+    for (size_t i = 0; i < g->n_origin; i++) {
+        const leak_frame *f = &g->origin[i];
+        if (i)
+            sig_puts(&b, ";");
+        if (f->function && *f->function) {
+            sig_put(&b, f->function, leak_function_key_len(f->function));
+            if (f->file && *f->file) {
+                sig_puts(&b, "@");
+                sig_puts(&b, leak_base_name(f->file));
+            }
+        } else if (f->module && *f->module) {
+            const char *base = leak_base_name(f->module);
+            sig_put(&b, base, leak_module_key_len(f->module) - (size_t)(base - f->module));
+        } else {
+            sig_puts(&b, "?");
+        }
+    }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p ? b.p : strdup("");
 }

@@ -64,4 +64,15 @@ void leak_report_free(leak_report *r);
  */
 char *leak_signature(const leak_group *g);
 
+/* The parts of a signature, for the suppression matcher too.
+ * leak_function_key_len: length of the function name without the suffixes
+ *   compilers add to clones and split parts (".constprop.0", ".isra.0",
+ *   ".part.1", ".cold", " [clone .constprop.0]", ...).
+ * leak_base_name: the part after the last '/' (a pointer into path).
+ * leak_module_key_len: length of module up to the end of its base name
+ *   without the version after ".so" ("/lib/libz.so.1.3" -> "/lib/libz.so"). */
+size_t leak_function_key_len(const char *fn);
+const char *leak_base_name(const char *path);
+size_t leak_module_key_len(const char *module);
+
 #endif
