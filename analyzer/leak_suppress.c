@@ -91,7 +91,7 @@ static int term_matches(const leak_term *t, const leak_group *g)
     switch (t->field) {
     case LEAK_FIELD_RESOURCE: return match_str(p, g->resource);
     case LEAK_FIELD_KIND: return match_str(p, g->kind);
-    case LEAK_FIELD_NAME: return match_str(p, g->name);
+    case LEAK_FIELD_NAME: return g->name && match_str(p, g->name);
     case LEAK_FIELD_TOP: {
         const leak_frame *f = top_frame(g);
         return f && match_function(p, f->function);

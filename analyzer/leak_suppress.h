@@ -9,7 +9,8 @@
  * term matches it.  FIELD is one of
  *   resource  the group's resource ("fd", "thread", "child")
  *   kind      its kind ("socket", "pipe", "zombie", ...)
- *   name      its name (thread start routine and name, child command)
+ *   name      its name (thread start routine and name, child command);
+ *             a group without one never matches
  *   function  any origin frame's function (clone suffixes dropped)
  *   top       the function of the innermost origin frame that is not in
  *             the C library, the dynamic loader or libbbx
