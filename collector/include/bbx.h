@@ -83,25 +83,35 @@ typedef struct bbx_config {
     /* Triggers beyond crashes.  Each one left 0 falls back to its
      * environment variable (README.md lists them), else stays off. */
     /* Signal that takes a snapshot (e.g. SIGUSR2).  $BBX_SIGNAL: a name
-     * ("USR2", "SIGUSR2") or a number. */
+     * ("USR2", "SIGUSR2", "RTMIN+2") or a number.  SIGKILL, SIGSTOP, the
+     * crash signals (see bbx_init) and thread_signal are refused
+     * (BBX_EINVAL).  The handler only wakes the collector thread, which
+     * takes the snapshot; the application must not use the signal itself. */
     int snapshot_signal;
-    /* Milliseconds between periodic snapshots, taken by a collector
-     * thread.  $BBX_INTERVAL_MS. */
+    /* Milliseconds between periodic snapshots (at least 10), taken by the
+     * collector thread "bbx-collector".  $BBX_INTERVAL_MS.  That thread
+     * exists when snapshot_signal or interval_ms is set; it blocks the
+     * application's signals.  A child made by fork() has no collector
+     * thread: periodic and signal snapshots stop there unless it execs. */
     unsigned interval_ms;
     /* 1: take a final snapshot at normal exit (exit() or return from
-     * main).  $BBX_AT_EXIT=1. */
+     * main; not _exit() or a fatal signal), in the process that called
+     * bbx_init() only.  $BBX_AT_EXIT=1. */
     int at_exit;
     /* Directory cap: after a snapshot, while the directory holds more than
      * max_files snapshots of this app or more than max_bytes of them, the
      * oldest non-crash snapshots are deleted (periodic ones first); crash
-     * snapshots are never deleted.  $BBX_MAX_FILES, $BBX_MAX_BYTES. */
+     * snapshots are never deleted, nor the one just written.  0: no cap.
+     * $BBX_MAX_FILES, $BBX_MAX_BYTES (with K, M or G: powers of 1024). */
     unsigned max_files;
     unsigned long long max_bytes;
     /* Tracking mode: BBX_TRACK_FD and/or BBX_TRACK_THREAD.  Records the
      * creating stack, thread and time of every fd and thread, written into
-     * every snapshot.  $BBX_TRACK: "fd", "thread", "fd,thread" or "all". */
+     * every snapshot.  $BBX_TRACK: "fd", "thread", "fd,thread", "all" or
+     * "none". */
     unsigned track;
-    /* Frames kept per creation stack (default 32, at most 64). */
+    /* Frames kept per creation stack (default 32, at most 64).
+     * $BBX_TRACK_FRAMES. */
     unsigned track_frames;
 } bbx_config;
 
@@ -123,7 +133,14 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * Threads that exist already get an alternate signal stack; threads created
  * later through pthread_create() get one too.
  *
- * Environment (used when cfg leaves the field unset): BBX_DIR, BBX_APP.
+ * Environment (used when cfg leaves the field unset; README.md has the
+ * table): BBX_DIR, BBX_APP, BBX_SIGNAL, BBX_INTERVAL_MS, BBX_AT_EXIT,
+ * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
+ * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
+ * BBX_NO_CRASH_HANDLERS.  An empty variable counts as unset; one that
+ * cannot be parsed makes bbx_init() return BBX_EINVAL.
+ * Then starts what the configuration asks for: the collector thread (on-
+ * demand signal, periodic snapshots), the at-exit snapshot, tracking mode.
  * Returns 0, BBX_EALREADY, or a negative error (nothing stays installed).
  * Not thread-safe against concurrent bbx_init()/bbx_shutdown(); call it once,
  * early, from one thread.  Not async-signal-safe.
@@ -134,8 +151,12 @@ BBX_API int bbx_init(const bbx_config *cfg);
  * Take a snapshot now, with `reason` (may be NULL; copied, at most 255 bytes
  * kept) recorded as the trigger.  The calling thread does the capture; the
  * other threads are interrupted only for their own stacks.  The program goes
- * on.  Returns 0 when the snapshot file is complete on disk, else BBX_EBUSY,
- * BBX_EIO, BBX_ENOTINIT, ...
+ * on.  The file is "<app>-<pid>-<utc>-request.bbx" in the output directory;
+ * afterwards the directory cap (max_files, max_bytes) is applied, which may
+ * delete older non-crash snapshots of this app, never a crash snapshot nor
+ * this one.  Returns 0 when the snapshot file is complete on disk, else
+ * BBX_EBUSY (another capture is running: no waiting), BBX_EIO,
+ * BBX_ENOTINIT, ...
  * Thread-safe (one capture at a time; a concurrent call gets BBX_EBUSY).
  * Async-signal-safe (it may be called from a signal handler).
  */
@@ -161,8 +182,10 @@ BBX_API void bbx_log_raw(const char *msg);
 BBX_API int bbx_annotate(const char *key, const char *value);
 
 /*
- * Stop the collector: restore the signal handlers that were there before
- * bbx_init(), release memory.  Later calls are harmless no-ops until the next
+ * Stop the collector: stop and join the collector thread (bounded by
+ * capture_timeout_ms), restore the signal handlers that were there before
+ * bbx_init(), release memory.  The at-exit snapshot is not taken after
+ * this.  Later calls are harmless no-ops until the next
  * bbx_init().  Call it when no other thread uses bbx.  Not async-signal-safe.
  */
 BBX_API void bbx_shutdown(void);
