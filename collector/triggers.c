@@ -172,11 +172,16 @@ static void close_wake_fd(void)
         close(fd);
 }
 
-/* In a forked child the collector thread does not exist. */
+/* In a forked child the collector thread does not exist, nor does a
+ * thread of the parent that was capturing: free the capture lock it held
+ * (the next capture starts from scratch). */
 static void after_fork_in_child(void)
 {
     trg.running = 0;
     close_wake_fd();
+    pid_t owner = atomic_load(&bbx_g.capture_owner);
+    if (owner != 0 && owner != ss_gettid() && !atomic_load(&bbx_g.crash_done))
+        atomic_store(&bbx_g.capture_owner, 0);
 }
 
 static void at_process_exit(void)

@@ -258,6 +258,23 @@ START_TEST(at_exit_snapshot_on_exit_only)
 }
 END_TEST
 
+/* Forked children have no collector thread: they leave without waiting on
+ * it, and take no exit snapshot of their own; the parent's is taken. */
+START_TEST(forked_children_exit_cleanly)
+{
+    const char *env[] = { "BBX_APP=trig", "BBX_AT_EXIT=1", "BBX_INTERVAL_MS=20",
+                          "BBX_SIGNAL=USR2", NULL };
+    int out;
+    make_scratch();
+    pid_t pid = spawn_helper("fork", env, &out);
+    int status = reap(pid);
+    close(out);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(check_files("-exit.bbx", SNAP_TRIGGER_EXIT, "exit"), 1);
+    remove_scratch();
+}
+END_TEST
+
 START_TEST(bad_values_are_refused)
 {
     static const char *const bad[][2] = {
@@ -519,6 +536,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, interval_gives_periodic_snapshots);
     tcase_add_test(tc, signal_gives_one_snapshot);
     tcase_add_test(tc, at_exit_snapshot_on_exit_only);
+    tcase_add_test(tc, forked_children_exit_cleanly);
     tcase_add_test(tc, bad_values_are_refused);
     tcase_add_test(tc, bad_interval_fails_init_in_process);
     tcase_add_test(tc, cap_deletes_periodic_first_never_crash);
