@@ -17,10 +17,11 @@ import leaktest as lt
 p = lt.arg_parser("at-exit leak of a run-once program")
 p.add_argument("--prog", required=True)
 args = p.parse_args()
+preload = lt.preload_value(args)
 
 with lt.Scratch("at-exit") as scratch:
     snap_dir = scratch.sub("snaps")
-    env = lt.collector_env(snap_dir, args.preload, track="fd", at_exit=1)
+    env = lt.collector_env(snap_dir, preload, track="fd", at_exit=1)
     run = lt.run([args.prog], env=env)
     manifest = lt.manifest_leaks(run.stdout)
     snaps = lt.snapshots(snap_dir)

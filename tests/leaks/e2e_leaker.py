@@ -17,12 +17,13 @@ import leaktest as lt
 p = lt.arg_parser("bbx leaks on the leaker sample")
 p.add_argument("--leaker", required=True)
 args = p.parse_args()
+preload = lt.preload_value(args)
 LEAK_ARGS = ["--duration-ms", "3000", "--tick-ms", "20", "--retry-every", "5"]
 
 
 def run_leaker(scratch, name, extra):
     snap_dir = scratch.sub(name)
-    env = lt.collector_env(snap_dir, args.preload, track="fd,thread", interval_ms=150)
+    env = lt.collector_env(snap_dir, preload, track="fd,thread", interval_ms=150)
     p = lt.run([args.leaker, *LEAK_ARGS, *extra], env=env)
     snaps = lt.snapshots(snap_dir)
     lt.note("%s: %d snapshots; leaker says: %s" % (name, len(snaps),

@@ -18,9 +18,8 @@ import leaktest as lt
 
 p = lt.arg_parser("python3 under the preload")
 p.add_argument("--python", required=True)
-p.add_argument("--sanitizer-runtimes", default="")
 args = p.parse_args()
-preload = lt.foreign_preload(args, args.sanitizer_runtimes)
+preload = lt.preload_value(args)
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_threads_sockets.py")
 
 with lt.Scratch("python") as scratch:

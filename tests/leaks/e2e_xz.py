@@ -24,9 +24,8 @@ import leaktest as lt
 
 p = lt.arg_parser("xz under the preload")
 p.add_argument("--xz", required=True)
-p.add_argument("--sanitizer-runtimes", default="")
 args = p.parse_args()
-preload = lt.foreign_preload(args, args.sanitizer_runtimes)
+preload = lt.preload_value(args)
 CHUNK = 1 << 20
 WAIT_S = 180  # for the snapshot showing the worker threads: a bound, not a timing claim
 

@@ -43,8 +43,10 @@ def arg_parser(description):
     p.add_argument("--bbx", required=True, help="the bbx command")
     p.add_argument("--preload", help="libbbx-preload.so (preload mode)")
     p.add_argument("--asan", action="store_true",
-                   help="the build has the sanitizers: preload tests of programs "
-                        "built without them are skipped")
+                   help="the build has the sanitizers: the preload needs their "
+                        "runtimes loaded before it")
+    p.add_argument("--sanitizer-runtimes", default="",
+                   help="LIB[:LIB]: the sanitizer runtimes to preload first")
     return p
 
 
@@ -187,14 +189,16 @@ def sample(items, n):
     return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
 
 
-def foreign_preload(args, runtimes):
-    """The LD_PRELOAD value for a program built without the sanitizers: the
-    preload alone, or in a sanitizer build the sanitizer runtimes first (the
-    ASan runtime must be the first library of the process).  Skips the test
-    when a sanitizer build gave no runtimes."""
-    if not args.asan:
+def preload_value(args):
+    """The LD_PRELOAD value: the preload alone, or in a sanitizer build the
+    sanitizer runtimes first (the ASan runtime must be the first library of
+    the process, and preloaded libraries come before the program's own, even
+    in a program linked with ASan).  Skips the test when a sanitizer build
+    gave no runtimes.  None without --preload."""
+    if not args.preload or not args.asan:
         return args.preload
-    libs = [r for r in (runtimes or "").split(":") if r and os.path.isabs(r) and os.path.exists(r)]
+    libs = [r for r in args.sanitizer_runtimes.split(":")
+            if r and os.path.isabs(r) and os.path.exists(r)]
     if not libs:
         skip("the preload is built with the sanitizers and no sanitizer runtime was "
              "given to load before it into a program built without them")
