@@ -8,9 +8,17 @@
 size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_return,
                         const sym_frame **out)
 {
-    const snap_module *m;
     *out = NULL;
-    if (!ss || !(m = snap_module_for_pc(s, pc)) || !m->path || m->path[0] != '/')
+    if (!ss)
+        return 0;
+    return frame_symbols_module(ss, snap_module_for_pc(s, pc), pc, is_return, out);
+}
+
+size_t frame_symbols_module(sym_session *ss, const snap_module *m, uint64_t pc,
+                            int is_return, const sym_frame **out)
+{
+    *out = NULL;
+    if (!ss || !m || !m->path || m->path[0] != '/')
         return 0;
     sym_module *sm = sym_module_get(ss, m->path, m->build_id, m->build_id_len);
     if (!sm)

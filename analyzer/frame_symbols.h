@@ -25,6 +25,11 @@ size_t frame_symbols(sym_session *ss, const snap *s, const snap_thread *t, size_
 size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_return,
                         const sym_frame **out);
 
+/* The same with the module already known (a copy of a snapshot's module
+ * record, as `bbx leaks` keeps them): pc is an address in that process. */
+size_t frame_symbols_module(sym_session *ss, const snap_module *m, uint64_t pc,
+                            int is_return, const sym_frame **out);
+
 /* The index of the first frame of origin `o` outside the collector itself
  * (a module named libbbx*): where the program asked for the resource.  0
  * when every frame is in the collector or none is. */

@@ -150,6 +150,16 @@ void json_i64(json_writer *w, int64_t v)
         fprintf(w->out, "%" PRId64, v);
 }
 
+void json_double(json_writer *w, double v)
+{
+    if (!before_item(w))
+        return;
+    if (v != v || v > 1e300 || v < -1e300)
+        fputs("null", w->out); /* NaN and infinities are not JSON */
+    else
+        fprintf(w->out, "%.15g", v == 0 ? 0.0 : v); /* no "-0" */
+}
+
 void json_bool(json_writer *w, int v)
 {
     if (before_item(w))

@@ -44,6 +44,7 @@ void json_string(json_writer *w, const char *s);
 void json_string_n(json_writer *w, const char *s, size_t n);
 void json_u64(json_writer *w, uint64_t v);
 void json_i64(json_writer *w, int64_t v);
+void json_double(json_writer *w, double v);     /* %.15g; null if not finite */
 void json_bool(json_writer *w, int v);
 void json_null(json_writer *w);
 void json_hex(json_writer *w, uint64_t v);      /* "0x1f" */

@@ -27,4 +27,11 @@ int report_text(FILE *out, const snap *s, const report_options *opt);
 /* `pretty`: indented, one member a line (what `bbx show --json` writes). */
 int report_json(FILE *out, const snap *s, int pretty, const report_options *opt);
 
+/* Helpers the other text outputs (bbx leaks) share with report_text():
+ * write s[n] with control bytes, backslashes and invalid UTF-8 escaped as
+ * \xNN; Unix milliseconds as "2024-05-01 12:00:00.123 UTC" (or "@<ms> ms")
+ * into buf[len]. */
+void report_put_safe(FILE *out, const char *s, size_t n);
+void report_fmt_time(char *buf, size_t len, uint64_t ms);
+
 #endif

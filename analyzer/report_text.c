@@ -5,7 +5,7 @@
  * modules, breadcrumbs, annotations, limits and memory, and how the capture
  * went.  In tracking mode each fd and thread also says where it was created.
  *
- * Every string from the file goes through put_safe(): control bytes and
+ * Every string from the file goes through report_put_safe(): control bytes and
  * invalid UTF-8 come out as \xNN, so a hostile file cannot drive the
  * terminal.
  */
@@ -21,8 +21,7 @@
 #define RLIM_UNLIMITED UINT64_MAX
 #define REGS_PER_ROW 4
 
-/* Write s[n] with control bytes, backslashes and invalid UTF-8 escaped. */
-static void put_safe(FILE *out, const char *s, size_t n)
+void report_put_safe(FILE *out, const char *s, size_t n)
 {
     const uint8_t *p = (const uint8_t *)s, *end = p + n;
     while (p < end) {
@@ -46,7 +45,7 @@ static void put_safe(FILE *out, const char *s, size_t n)
 static void put_str(FILE *out, const char *s, const char *missing)
 {
     if (s)
-        put_safe(out, s, strlen(s));
+        report_put_safe(out, s, strlen(s));
     else
         fputs(missing, out);
 }
@@ -58,8 +57,7 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* Unix milliseconds as "2024-05-01 12:00:00.123 UTC" (or "@<ms> ms"). */
-static void fmt_time(char *buf, size_t len, uint64_t ms)
+void report_fmt_time(char *buf, size_t len, uint64_t ms)
 {
     struct tm tm;
     time_t t = (time_t)(ms / 1000);
@@ -97,7 +95,7 @@ static void put_args(FILE *out, const char *cmd, size_t cmd_len)
             fputc(' ', out);
         if (q)
             fputc('\'', out);
-        put_safe(out, arg, len);
+        report_put_safe(out, arg, len);
         if (q)
             fputc('\'', out);
     }
@@ -122,8 +120,8 @@ static void header(FILE *out, const snap *s)
     put_str(out, p->exe, "?");
     fputs("\ncmdline:  ", out);
     put_args(out, p->cmdline, p->cmdline_len);
-    fmt_time(when, sizeof(when), p->time_ms);
-    fmt_time(started, sizeof(started), p->start_ms);
+    report_fmt_time(when, sizeof(when), p->time_ms);
+    report_fmt_time(started, sizeof(started), p->start_ms);
     fprintf(out, "\ntime:     %s", p->time_ms ? when : "?");
     if (p->start_ms && p->time_ms >= p->start_ms)
         fprintf(out, " (process started %s, up %" PRIu64 ".%03u s)", started,
@@ -428,7 +426,7 @@ static void fd_table(FILE *out, const snap *s, sym_session *ss)
                 size_t n = nl ? (size_t)(nl - p) : strlen(p);
                 if (n) {
                     fputs("      ", out);
-                    put_safe(out, p, n);
+                    report_put_safe(out, p, n);
                     fputc('\n', out);
                 }
                 p += n + (nl != NULL);
@@ -485,7 +483,7 @@ static void breadcrumb_list(FILE *out, const snap *s)
     for (size_t i = 0; i < s->n_breadcrumbs; i++) {
         const snap_breadcrumb *c = &s->breadcrumbs[i];
         char when[64];
-        fmt_time(when, sizeof(when), c->time_ms);
+        report_fmt_time(when, sizeof(when), c->time_ms);
         fprintf(out, "  %s  %7" PRIu64 "  ", when, c->tid);
         put_str(out, c->text, "");
         fputc('\n', out);

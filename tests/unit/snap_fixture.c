@@ -588,6 +588,108 @@ out:
     return rc;
 }
 
+static void put_modules(snap_writer *w)
+{
+    snap_rec_begin(w, SNAP_REC_MODULE);
+    snap_put_str(w, SNAP_MOD_PATH, FIX_EXE);
+    snap_put_u64(w, SNAP_MOD_BIAS, FIX_EXE_BIAS);
+    snap_put_bytes(w, SNAP_MOD_BUILD_ID, fix_exe_build_id, sizeof(fix_exe_build_id));
+    snap_put_u64(w, SNAP_MOD_START, FIX_EXE_START);
+    snap_put_u64(w, SNAP_MOD_END, FIX_EXE_END);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_MODULE);
+    snap_put_str(w, SNAP_MOD_PATH, FIX_LIBC_PATH);
+    snap_put_u64(w, SNAP_MOD_BIAS, FIX_LIBC_BIAS);
+    snap_put_u64(w, SNAP_MOD_START, FIX_LIBC_START);
+    snap_put_u64(w, SNAP_MOD_END, FIX_LIBC_END);
+    snap_rec_end(w);
+}
+
+static void put_origin(snap_writer *w, uint64_t resource, uint64_t id, const uint64_t *frames,
+                       size_t n_frames, int unknown, uint64_t start, const char *call)
+{
+    snap_rec_begin(w, SNAP_REC_ORIGIN);
+    snap_put_u64(w, SNAP_ORIG_RESOURCE, resource);
+    snap_put_u64(w, SNAP_ORIG_ID, id);
+    if (unknown) {
+        snap_put_u64(w, SNAP_ORIG_UNKNOWN, 1);
+    } else {
+        put_packed(w, SNAP_ORIG_FRAMES, frames, n_frames, 1);
+        snap_put_str(w, SNAP_ORIG_CALL, call);
+        if (start)
+            snap_put_u64(w, SNAP_ORIG_START, start);
+    }
+    snap_rec_end(w);
+}
+
+int fixture_snapshot(fixture_file *f, const fix_snapshot *d)
+{
+    session ss;
+    snap_writer *w = &ss.w;
+    int rc = begin(&ss, f, 0);
+    if (rc < 0)
+        return end(&ss, rc);
+    snap_rec_begin(w, SNAP_REC_PROCESS);
+    snap_put_u64(w, SNAP_PROC_PID, d->pid);
+    snap_put_str(w, SNAP_PROC_EXE, FIX_EXE);
+    snap_put_str(w, SNAP_PROC_APP, FIX_APP);
+    snap_put_u64(w, SNAP_PROC_TIME_MS, d->time_ms);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_TRIGGER);
+    snap_put_u64(w, SNAP_TRIG_KIND, d->trigger_kind);
+    snap_rec_end(w);
+    for (size_t i = 0; i < d->n_threads; i++) {
+        snap_rec_begin(w, SNAP_REC_THREAD);
+        snap_put_u64(w, SNAP_THR_TID, d->threads[i].tid);
+        if (d->threads[i].name)
+            snap_put_str(w, SNAP_THR_NAME, d->threads[i].name);
+        snap_rec_end(w);
+    }
+    for (size_t i = 0; i < d->n_fds; i++) {
+        const fix_fd *fd = &d->fds[i];
+        snap_rec_begin(w, SNAP_REC_FD);
+        snap_put_u64(w, SNAP_FD_NUM, fd->fd);
+        snap_put_u64(w, SNAP_FD_KINDF, fd->kind);
+        if (fd->target)
+            snap_put_str(w, SNAP_FD_TARGET, fd->target);
+        if (fd->peer)
+            snap_put_str(w, SNAP_FD_SOCK_PEER, fd->peer);
+        snap_rec_end(w);
+    }
+    put_modules(w);
+    for (size_t i = 0; i < d->n_fds; i++) {
+        const fix_fd *fd = &d->fds[i];
+        if (fd->frames || fd->unknown)
+            put_origin(w, SNAP_ORIGIN_FD, fd->fd, fd->frames, fd->n_frames, fd->unknown, 0,
+                       "socket");
+    }
+    for (size_t i = 0; i < d->n_threads; i++) {
+        const fix_thread *t = &d->threads[i];
+        if (t->frames)
+            put_origin(w, SNAP_ORIGIN_THREAD, t->tid, t->frames, t->n_frames, 0, t->start,
+                       "pthread_create");
+    }
+    for (size_t i = 0; i < d->n_children; i++) {
+        const fix_child *c = &d->children[i];
+        snap_rec_begin(w, SNAP_REC_CHILD);
+        snap_put_u64(w, SNAP_CHILD_PID, c->pid);
+        snap_put_u64(w, SNAP_CHILD_STATE, c->zombie ? 'Z' : 'S');
+        snap_put_u64(w, SNAP_CHILD_ZOMBIE, c->zombie != 0);
+        if (c->comm)
+            snap_put_str(w, SNAP_CHILD_COMM, c->comm);
+        if (c->cmdline_len)
+            snap_put_bytes(w, SNAP_CHILD_CMDLINE, c->cmdline, c->cmdline_len);
+        snap_rec_end(w);
+    }
+    if (d->incomplete) {
+        snap_writer_flush(w);
+        rc = w->error;
+    } else {
+        rc = snap_writer_finish(w);
+    }
+    return end(&ss, rc);
+}
+
 void fixture_file_release(fixture_file *f)
 {
     free(f->data);

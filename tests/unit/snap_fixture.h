@@ -150,6 +150,50 @@ int fixture_hostile(fixture_file *f, int which);
 
 void fixture_file_release(fixture_file *f);
 
+/*
+ * Made-to-order snapshots, for the leak analysis tests: a process (pid,
+ * capture time, FIX_EXE with the reference modules, so frames between
+ * FIX_EXE_START and FIX_EXE_END are the program's own code and those of
+ * FIX_LIBC_* are libc's), a trigger, and the fds, threads (with ORIGIN
+ * records when they have frames or are unknown) and children described.
+ */
+typedef struct fix_fd {
+    uint64_t fd, kind;
+    const char *target, *peer;    /* may be NULL */
+    const uint64_t *frames;       /* creation stack, NULL: untracked */
+    size_t n_frames;
+    int unknown;                  /* ORIGIN with UNKNOWN (no frames) */
+} fix_fd;
+
+typedef struct fix_thread {
+    uint64_t tid;
+    const char *name;
+    const uint64_t *frames;       /* creation stack, NULL: untracked */
+    size_t n_frames;
+    uint64_t start;               /* start routine */
+} fix_thread;
+
+typedef struct fix_child {
+    uint64_t pid;
+    int zombie;
+    const char *comm;
+    const char *cmdline;          /* NUL-separated, cmdline_len bytes */
+    size_t cmdline_len;
+} fix_child;
+
+typedef struct fix_snapshot {
+    uint64_t pid, time_ms, trigger_kind;
+    const fix_fd *fds;
+    size_t n_fds;
+    const fix_thread *threads;
+    size_t n_threads;
+    const fix_child *children;
+    size_t n_children;
+    int incomplete;               /* stop before END (a cut file) */
+} fix_snapshot;
+
+int fixture_snapshot(fixture_file *f, const fix_snapshot *d);
+
 /* Encode helpers for hand-made records: append to buf at *pos (the buffer
  * must have room; tests size them generously).  */
 void fix_put_varint(uint8_t *buf, size_t *pos, uint64_t v);

@@ -1,0 +1,659 @@
+/*
+ * leak_analyze.c - the rules of `bbx leaks`: reads the snapshot files,
+ * folds them into a series (leak_series.c), orders it by capture time,
+ * decides which groups are leak suspects and how confident that is, and
+ * builds the leak report with symbolized creation stacks.
+ *
+ * The rules, with n snapshots in time order and c[i] a group's count in
+ * snapshot i (0 where absent), q = max(1, n / 4):
+ *  - grows: n >= 2, least-squares slope of c over time > 0, min of the
+ *    last q counts > max of the first q, c[n-1] - c[0] >= 2.  Balanced noise
+ *    (short-lived fds that come and go) and fixed-size pools fail the
+ *    quarter test or the slope.
+ *  - still open at exit (the last snapshot has trigger kind EXIT): fds not
+ *    numbered 0-2 and threads with a creation stack that has a frame in the
+ *    main executable; never UNKNOWN-origin fds.  Zombie children at exit.
+ *  - zombies that persist: a zombie group present in the last two
+ *    snapshots.
+ * Confidence: high = tracked stack, never shrank, >= 5 snapshots; medium =
+ * tracked with >= 3 snapshots, or untracked never shrinking over >= 5;
+ * low = the rest (untracked, few snapshots, at exit only).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* vasprintf, asprintf */
+#endif
+#include "leak_analyze.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame_symbols.h"
+#include "leak_series.h"
+#include "snap_format.h"
+
+#define GROWTH_MIN_NET 2
+#define HIGH_MIN_SNAPSHOTS 5
+#define MEDIUM_MIN_SNAPSHOTS 3
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- building strings, with one out-of-memory flag --------------------- */
+
+typedef struct builder {
+    int oom;
+} builder;
+
+static char *b_strdup(builder *b, const char *s)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    if (!(d = strdup(s)))
+        b->oom = 1;
+    return d;
+}
+
+static char *b_printf(builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static char *b_printf(builder *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0) {
+        s = NULL;
+        b->oom = 1;
+    }
+    va_end(ap);
+    return s;
+}
+
+/* ---- the series in time order ------------------------------------------ */
+
+typedef struct timeline {
+    const leak_series *ls;
+    size_t n;
+    size_t *order;      /* order[k]: snapshot index at time rank k */
+    size_t *rank;       /* rank[si]: time rank of snapshot si */
+    double *minutes;    /* minutes since the first snapshot, by rank */
+    uint64_t *c;        /* scratch: counts of one group by rank */
+    uint64_t *c_no_stdio;
+    int at_exit;        /* the last snapshot was taken at exit */
+} timeline;
+
+static const leak_series *sort_series;
+
+static int snap_time_cmp(const void *a, const void *b)
+{
+    const series_snap *x = &sort_series->snaps[*(const size_t *)a];
+    const series_snap *y = &sort_series->snaps[*(const size_t *)b];
+    if (x->time_ms != y->time_ms)
+        return x->time_ms < y->time_ms ? -1 : 1;
+    return x->file < y->file ? -1 : x->file > y->file;
+}
+
+static int timeline_init(timeline *t, const leak_series *ls)
+{
+    size_t n = ls->n_snaps;
+    memset(t, 0, sizeof(*t));
+    t->ls = ls;
+    t->n = n;
+    t->order = malloc(n * sizeof(*t->order));
+    t->rank = malloc(n * sizeof(*t->rank));
+    t->minutes = malloc(n * sizeof(*t->minutes));
+    t->c = malloc(n * sizeof(*t->c));
+    t->c_no_stdio = malloc(n * sizeof(*t->c_no_stdio));
+    if (!t->order || !t->rank || !t->minutes || !t->c || !t->c_no_stdio)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        t->order[i] = i;
+    sort_series = ls;
+    qsort(t->order, n, sizeof(*t->order), snap_time_cmp);
+    for (size_t k = 0; k < n; k++) {
+        t->rank[t->order[k]] = k;
+        t->minutes[k] =
+            (double)(ls->snaps[t->order[k]].time_ms - ls->snaps[t->order[0]].time_ms) / 60000.0;
+    }
+    t->at_exit = ls->snaps[t->order[n - 1]].trigger_kind == SNAP_TRIGGER_EXIT;
+    return 0;
+}
+
+static void timeline_release(timeline *t)
+{
+    free(t->order);
+    free(t->rank);
+    free(t->minutes);
+    free(t->c);
+    free(t->c_no_stdio);
+}
+
+/* What the rules need to know of one group's counts. */
+typedef struct group_stats {
+    uint64_t first, last, lo, hi;   /* c[0], c[n-1], min, max */
+    uint64_t head_max, tail_min;    /* max of the first q, min of the last q */
+    size_t shrinks;                 /* times the count went down */
+    size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
+    size_t present;                 /* snapshots where count > 0 */
+    double slope;                   /* counts per minute */
+} group_stats;
+
+static void stats_of(timeline *t, const series_group *g, group_stats *st)
+{
+    size_t n = t->n, q = n / 4 ? n / 4 : 1;
+    memset(t->c, 0, n * sizeof(*t->c));
+    memset(t->c_no_stdio, 0, n * sizeof(*t->c_no_stdio));
+    for (size_t i = 0; i < g->n_counts; i++) {
+        size_t k = t->rank[g->counts[i].snap];
+        t->c[k] += g->counts[i].count;
+        t->c_no_stdio[k] += g->counts[i].count_no_stdio;
+    }
+    memset(st, 0, sizeof(*st));
+    st->first = t->c[0];
+    st->last = t->c[n - 1];
+    st->lo = UINT64_MAX;
+    st->first_seen = n;
+    st->tail_min = UINT64_MAX;
+    double mx = 0, my = 0, sxy = 0, sxx = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t c = t->c[k];
+        if (c < st->lo)
+            st->lo = c;
+        if (c > st->hi)
+            st->hi = c;
+        if (k < q && c > st->head_max)
+            st->head_max = c;
+        if (k >= n - q && c < st->tail_min)
+            st->tail_min = c;
+        if (k && c < t->c[k - 1])
+            st->shrinks++;
+        if (c) {
+            if (st->first_seen == n)
+                st->first_seen = k;
+            st->last_seen = k;
+            st->present++;
+        }
+        mx += t->minutes[k];
+        my += (double)c;
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    for (size_t k = 0; k < n; k++) {
+        double dx = t->minutes[k] - mx;
+        sxy += dx * ((double)t->c[k] - my);
+        sxx += dx * dx;
+    }
+    st->slope = sxx > 0 ? sxy / sxx : 0;
+}
+
+/* ---- the verdict on one group ------------------------------------------- */
+
+enum confidence { CONF_HIGH, CONF_MEDIUM, CONF_LOW, CONF_NONE };
+static const char *const confidence_names[] = { "high", "medium", "low", "none" };
+
+typedef struct verdict {
+    enum confidence conf;
+    uint64_t count;     /* what the report says is live at the end */
+    char *why;
+} verdict;
+
+static double span_minutes(const timeline *t)
+{
+    return t->minutes[t->n - 1];
+}
+
+static int grows(const timeline *t, const group_stats *st)
+{
+    return t->n >= 2 && st->slope > 0 && st->tail_min > st->head_max &&
+           st->last >= st->first + GROWTH_MIN_NET;
+}
+
+static void judge(builder *b, timeline *t, const series_group *g, const group_stats *st,
+                  verdict *v)
+{
+    size_t n = t->n;
+    v->conf = CONF_NONE;
+    v->count = st->last;
+    v->why = NULL;
+    if (grows(t, st)) {
+        int tracked = g->tracked || g->resource == SERIES_CHILD;
+        if (tracked && !st->shrinks && n >= HIGH_MIN_SNAPSHOTS)
+            v->conf = CONF_HIGH;
+        else if ((tracked && n >= MEDIUM_MIN_SNAPSHOTS) ||
+                 (!st->shrinks && n >= HIGH_MIN_SNAPSHOTS))
+            v->conf = CONF_MEDIUM;
+        else
+            v->conf = CONF_LOW;
+        if (st->shrinks)
+            v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
+                              "(%.1f min), shrank %zu time%s but never back to the start%s",
+                              st->first, st->last, n, span_minutes(t), st->shrinks,
+                              st->shrinks == 1 ? "" : "s",
+                              g->tracked || g->resource == SERIES_CHILD
+                                  ? "" : "; no creation stack (tracking off)");
+        else
+            v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
+                              "(%.1f min), never shrank%s",
+                              st->first, st->last, n, span_minutes(t),
+                              g->tracked || g->resource == SERIES_CHILD
+                                  ? "" : "; no creation stack (tracking off)");
+        return;
+    }
+    if (t->at_exit && st->last > 0) {
+        if (g->resource == SERIES_FD && g->tracked && g->own_code &&
+            t->c_no_stdio[n - 1] > 0) {
+            v->conf = CONF_LOW;
+            v->count = t->c_no_stdio[n - 1];
+            v->why = b_printf(b, "%" PRIu64 " still open at exit, created in the program's "
+                              "own code", v->count);
+            return;
+        }
+        if (g->resource == SERIES_THREAD && g->tracked && g->own_code) {
+            v->conf = CONF_LOW;
+            v->why = b_printf(b, "%" PRIu64 " still running at exit, created in the "
+                              "program's own code", st->last);
+            return;
+        }
+        if (g->resource == SERIES_CHILD && g->kind) {
+            v->conf = CONF_LOW;
+            v->why = b_printf(b, "%" PRIu64 " zombie%s at exit: exited but never reaped",
+                              st->last, st->last == 1 ? "" : "s");
+            return;
+        }
+    }
+    if (g->resource == SERIES_CHILD && g->kind && n >= 2 && t->c[n - 1] > 0 &&
+        t->c[n - 2] > 0) {
+        v->conf = n >= MEDIUM_MIN_SNAPSHOTS && st->present >= MEDIUM_MIN_SNAPSHOTS
+                      ? CONF_MEDIUM : CONF_LOW;
+        v->why = b_printf(b, "%" PRIu64 " zombie%s never reaped: seen in %zu of %zu "
+                          "snapshots, up to the last", st->last, st->last == 1 ? "" : "s",
+                          st->present, n);
+        return;
+    }
+    v->why = b_printf(b, "not a suspect: between %" PRIu64 " and %" PRIu64 " over %zu "
+                      "snapshot%s, %" PRIu64 " at the end", st->lo, st->hi, n,
+                      n == 1 ? "" : "s", st->last);
+}
+
+/* ---- one report entry ------------------------------------------------------ */
+
+static const char *module_base(const snap_module *m)
+{
+    return m && m->path ? leak_base_name(m->path) : NULL;
+}
+
+/* Append the symbolized frames of pc to g->origin. */
+static void origin_frames(builder *b, const leak_series *ls, sym_session *ss, leak_group *g,
+                          uint64_t pc, size_t mi, size_t *cap)
+{
+    const snap_module *m = mi == SIZE_MAX ? NULL : &ls->modules[mi];
+    const sym_frame *sf;
+    size_t n = frame_symbols_module(ss, m, pc, 1, &sf);
+    for (size_t k = 0; k < (n ? n : 1); k++) {
+        if (g->n_origin == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 8;
+            leak_frame *nf = realloc(g->origin, ncap * sizeof(*nf));
+            if (!nf) {
+                b->oom = 1;
+                return;
+            }
+            g->origin = nf;
+            *cap = ncap;
+        }
+        leak_frame *f = &g->origin[g->n_origin++];
+        memset(f, 0, sizeof(*f));
+        f->module = b_strdup(b, module_base(m));
+        if (n) {
+            f->function = b_strdup(b, sf[k].function);
+            f->file = b_strdup(b, sf[k].file);
+            f->line = sf[k].file ? sf[k].line : 0;
+        }
+    }
+}
+
+/* The start routine of a thread group: its function, else module+offset. */
+static char *start_routine(builder *b, const leak_series *ls, sym_session *ss,
+                           const series_group *sg)
+{
+    const snap_module *m = sg->start_module == SIZE_MAX ? NULL : &ls->modules[sg->start_module];
+    const sym_frame *sf;
+    size_t n = frame_symbols_module(ss, m, sg->start, 0, &sf);
+    if (n && sf[n - 1].function)
+        return b_strdup(b, sf[n - 1].function);
+    if (m)
+        return b_printf(b, "%s+0x%" PRIx64, module_base(m) ? module_base(m) : "?",
+                        sg->start - m->bias);
+    return b_printf(b, "0x%" PRIx64, sg->start);
+}
+
+static void fill_group(builder *b, const timeline *t, sym_session *ss, const series_group *sg,
+                       const group_stats *st, verdict *v, leak_group *g)
+{
+    const leak_series *ls = t->ls;
+    size_t cap = 0;
+    memset(g, 0, sizeof(*g));
+    static const char *const resources[] = { "fd", "thread", "child" };
+    g->resource = b_strdup(b, resources[sg->resource]);
+    if (sg->resource == SERIES_FD)
+        g->kind = b_strdup(b, snap_fd_kind_name(sg->kind));
+    else if (sg->resource == SERIES_THREAD)
+        g->kind = b_strdup(b, "thread");
+    else
+        g->kind = b_strdup(b, sg->kind ? "zombie" : "running");
+    g->count = v->count;
+    g->growth_per_min = st->slope;
+    if (st->first_seen < t->n) {
+        g->first_seen_ms = ls->snaps[t->order[st->first_seen]].time_ms;
+        g->last_seen_ms = ls->snaps[t->order[st->last_seen]].time_ms;
+    }
+    for (size_t i = 0; i < sg->n_frames && !b->oom; i++)
+        origin_frames(b, ls, ss, g, sg->frames[i], sg->frame_module[i], &cap);
+    if (sg->resource == SERIES_THREAD && sg->start) {
+        char *fn = start_routine(b, ls, ss, sg);
+        g->name = b_printf(b, "%s \"%s\"", fn ? fn : "?", sg->name ? sg->name : "");
+        free(fn);
+    } else if (sg->resource != SERIES_FD) {
+        g->name = b_strdup(b, sg->name);
+    }
+    if (sg->n_examples && (g->examples = calloc(sg->n_examples, sizeof(*g->examples)))) {
+        for (size_t i = 0; i < sg->n_examples; i++)
+            g->examples[g->n_examples++] = b_strdup(b, sg->examples[i]);
+    } else if (sg->n_examples) {
+        b->oom = 1;
+    }
+    g->confidence = b_strdup(b, confidence_names[v->conf]);
+    g->why = v->why;
+    v->why = NULL;
+    g->signature = leak_signature(g); /* NULL until bbx diff's helper lands */
+}
+
+static int confidence_rank(const char *c)
+{
+    for (int i = 0; i <= CONF_NONE; i++)
+        if (c && strcmp(c, confidence_names[i]) == 0)
+            return i;
+    return CONF_NONE + 1;
+}
+
+static int str_cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Most important first: confidence, then growth, then count. */
+static int group_cmp(const void *pa, const void *pb)
+{
+    const leak_group *a = pa, *b = pb;
+    int ra = confidence_rank(a->confidence), rb = confidence_rank(b->confidence), c;
+    if (ra != rb)
+        return ra - rb;
+    if (a->growth_per_min != b->growth_per_min)
+        return a->growth_per_min > b->growth_per_min ? -1 : 1;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    if ((c = str_cmp(a->resource, b->resource)) || (c = str_cmp(a->kind, b->kind)) ||
+        (c = str_cmp(a->name, b->name)))
+        return c;
+    return str_cmp(a->n_examples ? a->examples[0] : NULL, b->n_examples ? b->examples[0] : NULL);
+}
+
+int leak_group_is_suspect(const leak_group *g)
+{
+    return confidence_rank(g->confidence) < CONF_NONE;
+}
+
+size_t leak_report_suspects(const leak_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; r && i < r->n_leaks; i++)
+        n += leak_group_is_suspect(&r->leaks[i]) != 0;
+    return n;
+}
+
+static leak_report *report_of(const leak_series *ls, const leak_options *o, char *err,
+                              size_t errlen)
+{
+    builder b = { 0 };
+    timeline t = { 0 };
+    leak_report *r = calloc(1, sizeof(*r));
+    sym_session *ss = o ? o->symbols : NULL;
+    if (!r || timeline_init(&t, ls) < 0) {
+        free(r);
+        timeline_release(&t);
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->app = b_strdup(&b, ls->app);
+    r->pid = ls->snaps[0].pid;
+    r->n_snapshots = ls->n_snaps;
+    r->first_ms = ls->snaps[t.order[0]].time_ms;
+    r->last_ms = ls->snaps[t.order[t.n - 1]].time_ms;
+    if (ls->n_groups && !(r->leaks = calloc(ls->n_groups, sizeof(*r->leaks))))
+        b.oom = 1;
+    for (size_t i = 0; i < ls->n_groups && !b.oom; i++) {
+        group_stats st;
+        verdict v;
+        stats_of(&t, &ls->groups[i], &st);
+        judge(&b, &t, &ls->groups[i], &st, &v);
+        if (v.conf == CONF_NONE && !(o && o->all_groups)) {
+            free(v.why);
+            continue;
+        }
+        fill_group(&b, &t, ss, &ls->groups[i], &st, &v, &r->leaks[r->n_leaks++]);
+    }
+    timeline_release(&t);
+    if (b.oom) {
+        leak_report_free(r);
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (r->n_leaks > 1)
+        qsort(r->leaks, r->n_leaks, sizeof(*r->leaks), group_cmp);
+    return r;
+}
+
+/* ---- inputs ------------------------------------------------------------------ */
+
+/* Check snapshot s (named `name`) against the series' process; 1 to use
+ * it, 0 to skip it (another pid than o->pid), -1 error (err set). */
+static int pid_check(const leak_series *ls, const char *first_name, const snap *s,
+                     const char *name, const leak_options *o, char *err, size_t errlen)
+{
+    if (o && o->pid)
+        return s->process.pid == o->pid;
+    if (ls->n_snaps && s->process.pid != ls->snaps[0].pid) {
+        set_err(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
+                " (snapshots of several processes: choose one with --pid)",
+                name, s->process.pid, first_name, ls->snaps[0].pid);
+        return -1;
+    }
+    return 1;
+}
+
+static leak_report *finish(leak_series *ls, const leak_options *o, char *err, size_t errlen)
+{
+    leak_report *r = NULL;
+    if (!ls->n_snaps && o && o->pid)
+        set_err(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
+    else if (!ls->n_snaps)
+        set_err(err, errlen, "no snapshots given");
+    else
+        r = report_of(ls, o, err, errlen);
+    leak_series_release(ls);
+    return r;
+}
+
+leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *names,
+                                  size_t n, const leak_options *o, char *err, size_t errlen)
+{
+    leak_series ls;
+    size_t first = SIZE_MAX;
+    leak_series_init(&ls);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names && names[i] ? names[i] : "snapshot";
+        const char *first_name = first != SIZE_MAX && names && names[first]
+                                     ? names[first] : "the first";
+        int use = pid_check(&ls, first_name, snaps[i], name, o, err, errlen);
+        if (use < 0) {
+            leak_series_release(&ls);
+            return NULL;
+        }
+        if (!use)
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        if (leak_series_add(&ls, snaps[i], i) < 0) {
+            set_err(err, errlen, "out of memory");
+            leak_series_release(&ls);
+            return NULL;
+        }
+    }
+    return finish(&ls, o, err, errlen);
+}
+
+/* The list of files to read. */
+typedef struct file_list {
+    char **paths;
+    size_t n, cap;
+} file_list;
+
+static int list_add(file_list *fl, char *path)
+{
+    if (!path)
+        return -1;
+    if (fl->n == fl->cap) {
+        size_t ncap = fl->cap ? fl->cap * 2 : 64;
+        char **np = realloc(fl->paths, ncap * sizeof(*np));
+        if (!np) {
+            free(path);
+            return -1;
+        }
+        fl->paths = np;
+        fl->cap = ncap;
+    }
+    fl->paths[fl->n++] = path;
+    return 0;
+}
+
+static void list_free(file_list *fl)
+{
+    for (size_t i = 0; i < fl->n; i++)
+        free(fl->paths[i]);
+    free(fl->paths);
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Add path, or the *.bbx files of directory path (sorted).  0 or -1. */
+static int expand(file_list *fl, const char *path, char *err, size_t errlen)
+{
+    DIR *d = opendir(path);
+    size_t before = fl->n;
+    if (!d && errno == ENOTDIR) {
+        if (list_add(fl, strdup(path)) == 0)
+            return 0;
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!d) {
+        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
+            continue;
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
+            closedir(d);
+            set_err(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    closedir(d);
+    if (fl->n == before) {
+        set_err(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
+        return -1;
+    }
+    qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
+    return 0;
+}
+
+leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
+                                   const leak_options *o, leak_warn_fn warn,
+                                   void *warn_ctx, char *err, size_t errlen)
+{
+    file_list fl = { 0 };
+    leak_series ls;
+    size_t first = SIZE_MAX;
+    char why[256];
+    if (!n_paths) {
+        set_err(err, errlen, "no snapshots given");
+        return NULL;
+    }
+    for (size_t i = 0; i < n_paths; i++) {
+        if (expand(&fl, paths[i], err, errlen) < 0) {
+            list_free(&fl);
+            return NULL;
+        }
+    }
+    leak_series_init(&ls);
+    for (size_t i = 0; i < fl.n; i++) {
+        snap *s = snap_read_file(fl.paths[i], why, sizeof(why));
+        if (!s) {
+            set_err(err, errlen, "%s: %s", fl.paths[i], why);
+            goto fail;
+        }
+        int use = pid_check(&ls, first == SIZE_MAX ? "" : fl.paths[first], s, fl.paths[i],
+                            o, err, errlen);
+        if (use > 0 && !s->complete && warn) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "%s: incomplete snapshot (%s), used as far as it goes",
+                     fl.paths[i], s->incomplete_why ? s->incomplete_why : "cut short");
+            warn(warn_ctx, msg);
+        }
+        if (use > 0 && first == SIZE_MAX)
+            first = i;
+        if (use > 0 && leak_series_add(&ls, s, i) < 0) {
+            set_err(err, errlen, "out of memory");
+            use = -1;
+        }
+        snap_free(s);
+        if (use < 0)
+            goto fail;
+    }
+    list_free(&fl);
+    return finish(&ls, o, err, errlen);
+fail:
+    leak_series_release(&ls);
+    list_free(&fl);
+    return NULL;
+}
+
+leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_options *o,
+                              char *err, size_t errlen)
+{
+    return leaks_from_paths_warn(paths, n_paths, o, NULL, NULL, err, errlen);
+}

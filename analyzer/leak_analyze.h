@@ -1,0 +1,69 @@
+/*
+ * leak_analyze.h - `bbx leaks` as a library: a time-ordered series of
+ * snapshots of one process (or one at-exit snapshot) to a leak report
+ * (leak_model.h), and the report as text for people or JSON for machines.
+ *
+ * The rules (which groups are suspects, how confident, in what order) are
+ * documented in docs/FORMAT.md ("bbx leaks") and in `bbx leaks --help`.
+ *
+ * Ownership: the caller keeps paths, options and the symbol session; the
+ * returned report is the caller's (leak_report_free()).  Never prints.
+ * Not thread-safe (the symbol session is not); not async-signal-safe.
+ */
+#ifndef BBX_LEAK_ANALYZE_H
+#define BBX_LEAK_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "leak_model.h"
+#include "snap_reader.h"
+#include "symbolizer.h"
+
+typedef struct leak_options {
+    sym_session *symbols; /* may be NULL: no symbols */
+    int all_groups;       /* 1: also non-suspect groups (confidence "none") */
+    uint64_t pid;         /* 0: the series must be one process */
+} leak_options;
+
+/* Called once per snapshot that is used although incomplete: message is
+ * one line naming the file. */
+typedef void (*leak_warn_fn)(void *ctx, const char *message);
+
+/*
+ * Analyze the snapshots at paths[n_paths]: files, or directories whose
+ * *.bbx files are taken (not recursively).  Returns the report, or NULL
+ * with a one-line reason naming the file in err[errlen]: a file that is not
+ * a readable snapshot, a directory without snapshots, snapshots of several
+ * processes (without o->pid), no snapshot of o->pid, out of memory.
+ */
+leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_options *o,
+                              char *err, size_t errlen);
+
+/* The same, with incomplete snapshots reported through warn (may be NULL). */
+leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
+                                   const leak_options *o, leak_warn_fn warn,
+                                   void *warn_ctx, char *err, size_t errlen);
+
+/*
+ * The same over snapshots already in memory (any order; names[i] names
+ * snaps[i] in messages, may be NULL).  The snapshots stay the caller's.
+ */
+leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *names,
+                                  size_t n, const leak_options *o, char *err,
+                                  size_t errlen);
+
+/* 1 when group g is a leak suspect (confidence other than "none"). */
+int leak_group_is_suspect(const leak_group *g);
+
+/* Number of suspects in r. */
+size_t leak_report_suspects(const leak_report *r);
+
+/* Write r as JSON (the "bbx-leaks" document, docs/FORMAT.md), pretty. */
+void leak_report_write_json(const leak_report *r, FILE *out);
+
+/* Write r for people: suspects most important first, then a summary line. */
+void leak_report_write_text(const leak_report *r, FILE *out);
+
+#endif

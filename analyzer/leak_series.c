@@ -1,0 +1,460 @@
+/*
+ * leak_series.c - folds snapshots into groups of like fds, threads and
+ * children, counting each group per snapshot (leak_series.h).
+ *
+ * Groups are found through a hash table keyed by identity bytes built in a
+ * scratch buffer, so the work per fd is one key, one hash and (usually) one
+ * comparison; what a group needs for the report (stack, modules, examples)
+ * is copied only when the group is created.
+ */
+#include "leak_series.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame_symbols.h"
+#include "snap_format.h"
+
+#define HASH_MUL 0x9e3779b97f4a7c15ull
+#define EXAMPLE_MAX 200 /* bytes of one example */
+
+void leak_series_init(leak_series *ls)
+{
+    memset(ls, 0, sizeof(*ls));
+}
+
+void leak_series_release(leak_series *ls)
+{
+    for (size_t i = 0; i < ls->n_groups; i++) {
+        series_group *g = &ls->groups[i];
+        free(g->frames);
+        free(g->frame_module);
+        free(g->call);
+        free(g->name);
+        for (size_t k = 0; k < g->n_examples; k++)
+            free(g->examples[k]);
+        free(g->key);
+        free(g->counts);
+    }
+    free(ls->groups);
+    free(ls->snaps);
+    free(ls->table);
+    for (size_t i = 0; i < ls->n_modules; i++) {
+        free(ls->modules[i].path);
+        free(ls->modules[i].build_id);
+    }
+    free(ls->modules);
+    free(ls->app);
+    free(ls->exe);
+    free(ls->keybuf);
+    memset(ls, 0, sizeof(*ls));
+}
+
+/* Grow *arr (n used, *cap) to hold one more of `elem` bytes.  0 or -1. */
+static int reserve(void **arr, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = realloc(*arr, ncap * elem);
+    if (!na)
+        return -1;
+    *arr = na;
+    *cap = ncap;
+    return 0;
+}
+
+#define RESERVE(arr, n, cap) reserve((void **)&(arr), (n), &(cap), sizeof(*(arr)))
+
+static char *dup_str(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+typedef struct key {
+    leak_series *ls;
+    size_t len;
+    int failed;
+} key;
+
+static void key_put(key *k, const void *p, size_t n)
+{
+    leak_series *ls = k->ls;
+    if (k->failed)
+        return;
+    if (k->len + n > ls->keybuf_cap) {
+        size_t cap = ls->keybuf_cap ? ls->keybuf_cap : 256;
+        while (cap < k->len + n)
+            cap *= 2;
+        uint8_t *nb = realloc(ls->keybuf, cap);
+        if (!nb) {
+            k->failed = 1;
+            return;
+        }
+        ls->keybuf = nb;
+        ls->keybuf_cap = cap;
+    }
+    if (n)
+        memcpy(ls->keybuf + k->len, p, n);
+    k->len += n;
+}
+
+static void key_u64(key *k, uint64_t v)
+{
+    key_put(k, &v, sizeof(v));
+}
+
+/* A string with its terminating NUL (so "a"+"b" and "ab"+"" differ);
+ * digits dropped when `no_digits`. */
+static void key_str(key *k, const char *s, int no_digits)
+{
+    if (s) {
+        const char *run = s;
+        for (const char *p = s; *p; p++) {
+            if (no_digits && isdigit((unsigned char)*p)) {
+                key_put(k, run, (size_t)(p - run));
+                run = p + 1;
+            }
+        }
+        key_put(k, run, strlen(run));
+    }
+    key_put(k, "", 1);
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (n * HASH_MUL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * HASH_MUL;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, n);
+    h = (h ^ tail) * HASH_MUL;
+    h ^= h >> 32;
+    return h;
+}
+
+/* ---- the group table --------------------------------------------------- */
+
+static int table_grow(leak_series *ls)
+{
+    size_t cap = ls->table_cap ? ls->table_cap * 2 : 1024;
+    size_t *t = calloc(cap, sizeof(*t));
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < ls->n_groups; i++) {
+        size_t j = (size_t)ls->groups[i].hash & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = i + 1;
+    }
+    free(ls->table);
+    ls->table = t;
+    ls->table_cap = cap;
+    return 0;
+}
+
+/* The group whose key is the scratch key k (hash h), or SIZE_MAX; *slot
+ * (out) is where a new one would go. */
+static size_t table_find(const leak_series *ls, const key *k, uint64_t h, size_t *slot)
+{
+    size_t j = (size_t)h & (ls->table_cap - 1);
+    while (ls->table[j]) {
+        const series_group *g = &ls->groups[ls->table[j] - 1];
+        if (g->hash == h && g->key_len == k->len && memcmp(g->key, ls->keybuf, k->len) == 0)
+            return ls->table[j] - 1;
+        j = (j + 1) & (ls->table_cap - 1);
+    }
+    *slot = j;
+    return SIZE_MAX;
+}
+
+/* The series' copy of module m, added when new; SIZE_MAX when m is NULL or
+ * memory ran out. */
+static size_t module_index(leak_series *ls, const snap_module *m)
+{
+    if (!m)
+        return SIZE_MAX;
+    for (size_t i = ls->n_modules; i > 0; i--) {
+        const snap_module *c = &ls->modules[i - 1];
+        if (c->start == m->start && c->bias == m->bias && c->end == m->end &&
+            strcmp(c->path ? c->path : "", m->path ? m->path : "") == 0)
+            return i - 1;
+    }
+    if (RESERVE(ls->modules, ls->n_modules, ls->cap_modules) < 0)
+        return SIZE_MAX;
+    snap_module *c = &ls->modules[ls->n_modules];
+    memset(c, 0, sizeof(*c));
+    c->path = dup_str(m->path);
+    c->bias = m->bias;
+    c->start = m->start;
+    c->end = m->end;
+    if (m->build_id_len && (c->build_id = malloc(m->build_id_len))) {
+        memcpy(c->build_id, m->build_id, m->build_id_len);
+        c->build_id_len = m->build_id_len;
+    }
+    if ((m->path && !c->path)) {
+        free(c->build_id);
+        return SIZE_MAX;
+    }
+    return ls->n_modules++;
+}
+
+/* What a new group is made of, beyond its key. */
+typedef struct group_seed {
+    int resource;
+    uint64_t kind;
+    const snap_origin *origin; /* NULL, or UNKNOWN, for untracked */
+    const char *name;
+} group_seed;
+
+/* Copy the creation stack of o (from its first frame outside the
+ * collector) and its modules into g.  0 or -1. */
+static int seed_stack(leak_series *ls, series_group *g, const snap *s, const snap_origin *o)
+{
+    size_t first = frame_origin_first(s, o), n = o->n_frames - first;
+    g->tracked = 1;
+    g->start_module = SIZE_MAX;
+    if (o->start)
+        g->start_module = module_index(ls, snap_module_for_pc(s, o->start));
+    if (o->call && !(g->call = strdup(o->call)))
+        return -1;
+    if (!n)
+        return 0;
+    g->frames = malloc(n * sizeof(*g->frames));
+    g->frame_module = malloc(n * sizeof(*g->frame_module));
+    if (!g->frames || !g->frame_module)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const snap_module *m = snap_module_for_pc(s, o->frames[first + i]);
+        g->frames[i] = o->frames[first + i];
+        g->frame_module[i] = module_index(ls, m);
+        if (m && m->path && s->process.exe && strcmp(m->path, s->process.exe) == 0)
+            g->own_code = 1;
+    }
+    g->n_frames = n;
+    return 0;
+}
+
+/* The group of the scratch key k, created from `seed` when new; NULL when
+ * memory ran out. */
+static series_group *group_get(leak_series *ls, const key *k, const snap *s,
+                               const group_seed *seed)
+{
+    size_t slot, idx;
+    uint64_t h;
+    if (k->failed)
+        return NULL;
+    h = hash_bytes(ls->keybuf, k->len);
+    if ((ls->n_groups + 1) * 2 > ls->table_cap && table_grow(ls) < 0)
+        return NULL;
+    idx = table_find(ls, k, h, &slot);
+    if (idx != SIZE_MAX)
+        return &ls->groups[idx];
+    if (RESERVE(ls->groups, ls->n_groups, ls->cap_groups) < 0)
+        return NULL;
+    series_group *g = &ls->groups[ls->n_groups];
+    memset(g, 0, sizeof(*g));
+    g->resource = seed->resource;
+    g->kind = seed->kind;
+    g->start_module = SIZE_MAX;
+    g->hash = h;
+    g->key_len = k->len;
+    if (!(g->key = malloc(k->len ? k->len : 1)))
+        return NULL;
+    memcpy(g->key, ls->keybuf, k->len);
+    if (seed->name && !(g->name = strdup(seed->name)))
+        goto oom;
+    if (seed->origin && seed->origin->unknown)
+        g->unknown = 1;
+    else if (seed->origin) {
+        g->start = seed->origin->start;
+        if (seed_stack(ls, g, s, seed->origin) < 0)
+            goto oom;
+    }
+    ls->table[slot] = ++ls->n_groups;
+    return g;
+oom:
+    free(g->key);
+    free(g->name);
+    free(g->call);
+    free(g->frames);
+    free(g->frame_module);
+    return NULL;
+}
+
+/* Count one member in snapshot `si`.  0 or -1. */
+static int group_bump(series_group *g, size_t si, int above_stdio)
+{
+    series_count *c = g->n_counts ? &g->counts[g->n_counts - 1] : NULL;
+    if (!c || c->snap != si) {
+        if (RESERVE(g->counts, g->n_counts, g->cap_counts) < 0)
+            return -1;
+        c = &g->counts[g->n_counts++];
+        c->snap = (uint32_t)si;
+        c->count = 0;
+        c->count_no_stdio = 0;
+    }
+    c->count++;
+    c->count_no_stdio += above_stdio != 0;
+    return 0;
+}
+
+/* Keep text as an example of g unless it has enough or has it already. */
+static int group_example(series_group *g, const char *text)
+{
+    if (g->n_examples >= SERIES_MAX_EXAMPLES)
+        return 0;
+    for (size_t i = 0; i < g->n_examples; i++)
+        if (strcmp(g->examples[i], text) == 0)
+            return 0;
+    if (!(g->examples[g->n_examples] = strdup(text)))
+        return -1;
+    g->n_examples++;
+    return 0;
+}
+
+/* ---- one snapshot ---------------------------------------------------------- */
+
+/* Targets that are not paths (socket:[123], pipe:[45], anon_inode:[x]) lose
+ * their digits in the key; paths keep them. */
+static int target_drops_digits(const char *target)
+{
+    return target && target[0] != '/';
+}
+
+static int add_fds(leak_series *ls, const snap *s, size_t si)
+{
+    for (size_t i = 0; i < s->n_fds; i++) {
+        const snap_fd *d = &s->fds[i];
+        const snap_origin *o = snap_fd_origin(s, d->fd);
+        key k = { ls, 0, 0 };
+        uint8_t tag = SERIES_FD;
+        key_put(&k, &tag, 1);
+        key_u64(&k, d->kind);
+        if (o && !o->unknown) {
+            size_t first = frame_origin_first(s, o);
+            key_put(&k, "T", 1);
+            key_put(&k, o->frames + first, (o->n_frames - first) * sizeof(*o->frames));
+        } else {
+            key_put(&k, o ? "K" : "U", 1);
+            key_str(&k, d->target, target_drops_digits(d->target));
+            key_str(&k, d->sock_peer, 0);
+        }
+        group_seed seed = { SERIES_FD, d->kind, o, NULL };
+        series_group *g = group_get(ls, &k, s, &seed);
+        if (!g || group_bump(g, si, d->fd > 2) < 0)
+            return -1;
+        if (g->n_examples < SERIES_MAX_EXAMPLES) {
+            char ex[EXAMPLE_MAX];
+            snprintf(ex, sizeof(ex), "%s%s%s", d->target ? d->target : "?",
+                     d->sock_peer ? " -> " : "", d->sock_peer ? d->sock_peer : "");
+            if (group_example(g, ex) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_threads(leak_series *ls, const snap *s, size_t si)
+{
+    for (size_t i = 0; i < s->n_threads; i++) {
+        const snap_thread *t = &s->threads[i];
+        const snap_origin *o = snap_thread_origin(s, t->tid);
+        key k = { ls, 0, 0 };
+        uint8_t tag = SERIES_THREAD;
+        key_put(&k, &tag, 1);
+        if (o && !o->unknown) {
+            size_t first = frame_origin_first(s, o);
+            key_u64(&k, o->n_frames - first);
+            key_put(&k, o->frames + first, (o->n_frames - first) * sizeof(*o->frames));
+            key_u64(&k, o->start);
+        } else {
+            key_u64(&k, UINT64_MAX); /* untracked */
+        }
+        key_str(&k, t->name, 1);
+        group_seed seed = { SERIES_THREAD, 0, o, t->name };
+        series_group *g = group_get(ls, &k, s, &seed);
+        if (!g || group_bump(g, si, 1) < 0)
+            return -1;
+        if (g->n_examples < SERIES_MAX_EXAMPLES) {
+            char ex[EXAMPLE_MAX];
+            snprintf(ex, sizeof(ex), "%s (tid %" PRIu64 ")", t->name ? t->name : "?", t->tid);
+            if (group_example(g, ex) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* A child's command: its arguments joined by spaces, else "[comm]". */
+static void child_command(const snap_child *c, char *buf, size_t len)
+{
+    const char *arg;
+    size_t pos = 0, n, used = 0;
+    buf[0] = 0;
+    while (snap_args_next(c->cmdline, c->cmdline_len, &pos, &arg, &n) && used + 1 < len) {
+        int w = snprintf(buf + used, len - used, "%s%.*s", used ? " " : "",
+                         n > (size_t)INT32_MAX ? INT32_MAX : (int)n, arg);
+        if (w < 0)
+            break;
+        used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+    }
+    /* NULs inside an argument would cut the text short: that is fine. */
+    if (!buf[0])
+        snprintf(buf, len, "[%s]", c->comm ? c->comm : "?");
+}
+
+static int add_children(leak_series *ls, const snap *s, size_t si)
+{
+    for (size_t i = 0; i < s->n_children; i++) {
+        const snap_child *c = &s->children[i];
+        char cmd[EXAMPLE_MAX], ex[EXAMPLE_MAX + 32];
+        key k = { ls, 0, 0 };
+        uint8_t tag = SERIES_CHILD;
+        int zombie = c->zombie || c->state == 'Z';
+        child_command(c, cmd, sizeof(cmd));
+        key_put(&k, &tag, 1);
+        key_u64(&k, (uint64_t)zombie);
+        /* A zombie has no cmdline any more: its comm names it. */
+        key_str(&k, zombie ? (c->comm ? c->comm : "?") : cmd, 0);
+        group_seed seed = { SERIES_CHILD, (uint64_t)zombie, NULL, cmd };
+        series_group *g = group_get(ls, &k, s, &seed);
+        if (!g || group_bump(g, si, 1) < 0)
+            return -1;
+        snprintf(ex, sizeof(ex), "pid %" PRIu64 " %s", c->pid, cmd);
+        if (group_example(g, ex) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int leak_series_add(leak_series *ls, const snap *s, size_t file)
+{
+    size_t si = ls->n_snaps;
+    if (si >= UINT32_MAX || RESERVE(ls->snaps, ls->n_snaps, ls->cap_snaps) < 0)
+        return -1;
+    series_snap *ss = &ls->snaps[ls->n_snaps++];
+    ss->time_ms = s->process.time_ms;
+    ss->pid = s->process.pid;
+    ss->trigger_kind = s->trigger.present ? s->trigger.kind : 0;
+    ss->file = file;
+    ss->complete = s->complete;
+    if (!ls->app && s->process.app && !(ls->app = strdup(s->process.app)))
+        return -1;
+    if (!ls->exe && s->process.exe && !(ls->exe = strdup(s->process.exe)))
+        return -1;
+    if (add_fds(ls, s, si) < 0 || add_threads(ls, s, si) < 0 || add_children(ls, s, si) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,91 @@
+/*
+ * leak_series.h - the first half of `bbx leaks`: a series of snapshots of
+ * one process folded into groups of like resources, with each group's count
+ * in every snapshot.  Internal to leak_analyze.c (the rules live there).
+ *
+ * Snapshots are added one at a time in any order and freed by the caller
+ * right after: the series keeps only what the rules and the report need
+ * (per snapshot its time, pid and trigger; per group its identity, one
+ * creation stack with the modules to symbolize it, a few examples, and
+ * sparse counts), so a thousand snapshots of a thousand fds stay small.
+ *
+ * Group identity (stable inside one process, docs/FORMAT.md "bbx leaks"):
+ *   fd, tracked:     kind + the addresses of its creation stack
+ *   fd, untracked:   kind + target with digits dropped from socket:[..],
+ *                    pipe:[..] and anon_inode names + socket peer address
+ *   thread:          creation stack + start routine + name without digits
+ *   child:           command (cmdline, else comm) + zombie or not
+ * An fd whose origin is UNKNOWN (open before tracking) groups as untracked.
+ *
+ * Not thread-safe; not async-signal-safe.
+ */
+#ifndef BBX_LEAK_SERIES_H
+#define BBX_LEAK_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snap_reader.h"
+
+#define SERIES_MAX_EXAMPLES 3
+
+enum series_resource { SERIES_FD = 0, SERIES_THREAD = 1, SERIES_CHILD = 2 };
+
+/* A group's count in one snapshot (snapshots where it is absent have none). */
+typedef struct series_count {
+    uint32_t snap;      /* index into leak_series.snaps */
+    uint32_t count;
+    uint32_t count_no_stdio; /* fds: those numbered above 2 */
+} series_count;
+
+typedef struct series_group {
+    int resource;              /* enum series_resource */
+    uint64_t kind;             /* fd: SNAP_FD_*; child: 1 zombie, 0 not */
+    int tracked;               /* has a creation stack (ORIGIN, not UNKNOWN) */
+    int unknown;               /* ORIGIN said UNKNOWN (open before tracking) */
+    int own_code;              /* a stack frame in the main executable */
+    uint64_t *frames;          /* creation stack from the first frame outside
+                                  the collector, innermost first */
+    size_t *frame_module;      /* per frame: index into modules, or SIZE_MAX */
+    size_t n_frames;
+    uint64_t start;            /* thread start routine, 0 none */
+    size_t start_module;
+    char *call;                /* creating call ("socket"), or NULL */
+    char *name;                /* thread name / child command as first seen */
+    char *examples[SERIES_MAX_EXAMPLES];
+    size_t n_examples;
+    uint8_t *key;              /* identity bytes */
+    size_t key_len;
+    uint64_t hash;
+    series_count *counts;
+    size_t n_counts, cap_counts;
+} series_group;
+
+typedef struct series_snap {
+    uint64_t time_ms, pid, trigger_kind;
+    size_t file;               /* index of the path it came from */
+    int complete;
+} series_snap;
+
+typedef struct leak_series {
+    series_snap *snaps;
+    size_t n_snaps, cap_snaps;
+    series_group *groups;
+    size_t n_groups, cap_groups;
+    size_t *table;             /* open addressing: group index + 1, 0 empty */
+    size_t table_cap;          /* a power of two */
+    snap_module *modules;      /* copies, one per distinct (path, start, bias) */
+    size_t n_modules, cap_modules;
+    char *app, *exe;           /* of the first snapshot added */
+    uint8_t *keybuf;           /* scratch for building keys */
+    size_t keybuf_cap;
+} leak_series;
+
+void leak_series_init(leak_series *ls);
+void leak_series_release(leak_series *ls);
+
+/* Fold snapshot s (read from path number `file`) into the series.
+ * 0, or -1 when memory ran out. */
+int leak_series_add(leak_series *ls, const snap *s, size_t file);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * leak_text.c - a leak report for people: one block per suspect, most
+ * important first (the report's order), then a summary line.  Strings from
+ * the snapshots go through report_put_safe(), so hostile files cannot drive
+ * the terminal.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "leak_analyze.h"
+#include "report.h"
+
+static void put(FILE *out, const char *s, const char *missing)
+{
+    if (s)
+        report_put_safe(out, s, strlen(s));
+    else
+        fputs(missing, out);
+}
+
+/* A duration in ms as "12.3 s", "5.2 min" or "3.1 h". */
+static void fmt_span(char *buf, size_t len, uint64_t ms)
+{
+    if (ms < 60000)
+        snprintf(buf, len, "%.1f s", (double)ms / 1000);
+    else if (ms < 120 * 60000ull)
+        snprintf(buf, len, "%.1f min", (double)ms / 60000);
+    else
+        snprintf(buf, len, "%.1f h", (double)ms / 3600000);
+}
+
+static void group(FILE *out, const leak_group *g, size_t number)
+{
+    char first[64], last[64];
+    fprintf(out, "\n#%zu [%s] ", number, g->confidence ? g->confidence : "?");
+    put(out, g->resource, "?");
+    fputc(' ', out);
+    put(out, g->kind, "?");
+    if (g->name) {
+        fputs(" ", out);
+        put(out, g->name, "");
+    }
+    fprintf(out, ": %" PRIu64 " at the end, %+.1f/min\n", g->count, g->growth_per_min);
+    report_fmt_time(first, sizeof(first), g->first_seen_ms);
+    report_fmt_time(last, sizeof(last), g->last_seen_ms);
+    fprintf(out, "   seen %s to %s\n   ", first, last);
+    put(out, g->why, "");
+    fputc('\n', out);
+    if (g->n_origin) {
+        fputs("   created at:\n", out);
+        for (size_t i = 0; i < g->n_origin; i++) {
+            const leak_frame *f = &g->origin[i];
+            fputs("     ", out);
+            put(out, f->function, "??");
+            if (f->file) {
+                fputs(" (", out);
+                put(out, f->file, "");
+                fprintf(out, ":%" PRIu64 ")", f->line);
+            }
+            fputs(" [", out);
+            put(out, f->module, "?");
+            fputs("]\n", out);
+        }
+    } else if (g->resource && strcmp(g->resource, "child") != 0) {
+        fputs("   created at: unknown (no creation stack: tracking off, or open before it "
+              "started)\n", out);
+    }
+    if (g->n_examples) {
+        fputs("   examples: ", out);
+        for (size_t i = 0; i < g->n_examples; i++) {
+            if (i)
+                fputs("; ", out);
+            put(out, g->examples[i], "");
+        }
+        fputc('\n', out);
+    }
+}
+
+void leak_report_write_text(const leak_report *r, FILE *out)
+{
+    size_t suspects = leak_report_suspects(r), by_conf[3] = { 0, 0, 0 };
+    static const char *const conf[3] = { "high", "medium", "low" };
+    char span[32], first[64];
+    fmt_span(span, sizeof(span), r->last_ms >= r->first_ms ? r->last_ms - r->first_ms : 0);
+    report_fmt_time(first, sizeof(first), r->first_ms);
+    fputs("bbx leaks: ", out);
+    put(out, r->app, "?");
+    fprintf(out, " (pid %" PRIu64 "), %zu snapshot%s over %s from %s\n", r->pid,
+            r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span, first);
+    for (size_t i = 0; i < r->n_leaks; i++) {
+        const leak_group *g = &r->leaks[i];
+        group(out, g, i + 1);
+        for (int k = 0; k < 3; k++)
+            if (g->confidence && strcmp(g->confidence, conf[k]) == 0)
+                by_conf[k]++;
+    }
+    if (!suspects) {
+        fprintf(out, "%sno leak suspects in %zu snapshot%s over %s\n", r->n_leaks ? "\n" : "",
+                r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
+        return;
+    }
+    fprintf(out, "\n%zu leak suspect%s (%zu high, %zu medium, %zu low confidence) in %zu "
+            "snapshot%s over %s\n", suspects, suspects == 1 ? "" : "s", by_conf[0],
+            by_conf[1], by_conf[2], r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
+}
