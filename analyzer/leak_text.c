@@ -34,13 +34,15 @@ static void group(FILE *out, const leak_group *g, size_t number)
     char first[64], last[64];
     fprintf(out, "\n#%zu [%s] ", number, g->confidence ? g->confidence : "?");
     put(out, g->resource, "?");
-    fputc(' ', out);
-    put(out, g->kind, "?");
+    if (!g->kind || !g->resource || strcmp(g->kind, g->resource) != 0) {
+        fputc(' ', out);
+        put(out, g->kind, "?");
+    }
     if (g->name) {
         fputs(" ", out);
         put(out, g->name, "");
     }
-    fprintf(out, ": %" PRIu64 " at the end, %+.1f/min\n", g->count, g->growth_per_min);
+    fprintf(out, ": %" PRIu64 " at the end, %+.3g/min\n", g->count, g->growth_per_min);
     report_fmt_time(first, sizeof(first), g->first_seen_ms);
     report_fmt_time(last, sizeof(last), g->last_seen_ms);
     fprintf(out, "   seen %s to %s\n   ", first, last);
