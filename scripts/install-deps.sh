@@ -6,7 +6,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
-      libjansson-dev elfutils binutils file zstd python3 libc6-dbg"
+      libjansson-dev elfutils binutils file zstd python3 libc6-dbg
+      xz-utils"
+# xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS gdb hyperfine llvm time valgrind"
 fi
