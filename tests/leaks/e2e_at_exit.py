@@ -2,7 +2,8 @@
 """End-to-end: the at-exit snapshot of a program that runs once shows its
 leak.
 
-Usage: e2e_at_exit.py --bbx BBX --prog ONCE_PROG [--preload LIBBBX_PRELOAD] [--asan]
+Usage: e2e_at_exit.py --bbx BBX --prog ONCE_PROG [--preload LIBBBX_PRELOAD]
+       [--asan --sanitizer-runtimes LIB[:LIB]]
 
 once_prog (linked with libbbx, or plain under the preload) runs with
 BBX_AT_EXIT=1 BBX_TRACK=fd and returns from main: exactly one snapshot, its

@@ -2,7 +2,8 @@
 """End-to-end: `bbx leaks` on the leaker's periodic snapshots names its two
 leaks and nothing else, linked with libbbx or under LD_PRELOAD.
 
-Usage: e2e_leaker.py --bbx BBX --leaker LEAKER [--preload LIBBBX_PRELOAD] [--asan]
+Usage: e2e_leaker.py --bbx BBX --leaker LEAKER [--preload LIBBBX_PRELOAD]
+       [--asan --sanitizer-runtimes LIB[:LIB]]
 
   leaks:    leaker with BBX_TRACK=fd,thread and periodic snapshots: `bbx leaks
             --json` exits 1 with exactly two suspects, an fd of kind socket whose

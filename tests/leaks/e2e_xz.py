@@ -17,6 +17,7 @@ output must be byte for byte the output of the same run without the preload
 import lzma
 import os
 import random
+import subprocess
 import threading
 import time
 
@@ -44,7 +45,6 @@ def make_input():
 def compress(data, fifo, out_path, env, wait_for=None):
     """Runs xz on fifo fed with data; with wait_for, the feeding pauses after
     7 MiB until wait_for() is true (or WAIT_S passed).  Returns xz's exit code."""
-    import subprocess
     with open(out_path, "wb") as out:
         proc = subprocess.Popen([args.xz, "-T2", "-1", "-c", fifo], stdout=out,
                                 stderr=subprocess.PIPE, env=env)
