@@ -13,11 +13,12 @@
 
 #include "cli.h"
 #include "json_writer.h"
+#include "leak_analyze.h"
 #include "leak_diff.h"
 #include "leak_json_read.h"
 #include "leak_suppress.h"
+#include "report.h"
 #include "symbolizer.h"
-#include "utf8.h"
 
 /* Frames of a creation stack printed for a new or grown leak. */
 #define DIFF_MAX_FRAMES 16
@@ -164,22 +165,12 @@ static int is_json_file(const char *path, char *err, size_t errlen)
     return c == '{';
 }
 
-/* Text from a report: control bytes, backslashes and invalid UTF-8 as \xNN. */
+/* Text from a report, escaped as bbx show escapes it ("?" for NULL). */
 static void put_text(FILE *out, const char *s)
 {
-    const uint8_t *p = (const uint8_t *)(s ? s : "?"), *end = p + strlen((const char *)p);
-    while (p < end) {
-        uint32_t cp;
-        size_t len = utf8_decode(p, (size_t)(end - p), &cp);
-        if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == '\\') {
-            len = len ? len : 1;
-            for (size_t i = 0; i < len; i++)
-                fprintf(out, "\\x%02x", p[i]);
-        } else {
-            fwrite(p, 1, len, out);
-        }
-        p += len;
-    }
+    if (!s)
+        s = "?";
+    report_put_safe(out, s, strlen(s));
 }
 
 /* "function (file:line)", "function (module)", "?? (module)" or "??". */
@@ -310,6 +301,12 @@ static int json_report(FILE *out, const diff_args *a, const leak_diff *d)
     return json_finish(&w) ? 0 : -1;
 }
 
+static void warn_incomplete(void *ctx, const char *message)
+{
+    (void)ctx;
+    cli_error("diff", "warning: %s", message);
+}
+
 /* One side: a leaks JSON file or a snapshot set.  NULL after printing the
  * error.  *symbols is created on the first snapshot set (when wanted). */
 static leak_report *load_side(const char *path, const diff_args *a, sym_session **symbols)
@@ -324,7 +321,14 @@ static leak_report *load_side(const char *path, const diff_args *a, sym_session 
             sym_options so = { a->debug_dirs, a->n_debug_dirs, 1, a->no_demangle };
             *symbols = sym_session_new(&so);
         }
-        snprintf(err, sizeof(err), "not JSON, and snapshot sets are not read yet");
+        leak_options lo = { *symbols, 0, 0 };
+        char *const paths[1] = { (char *)path };
+        r = leaks_from_paths_warn(paths, 1, &lo, warn_incomplete, NULL, err, sizeof(err));
+        if (!r) {
+            /* the message names the file already */
+            cli_error("diff", "%s", err);
+            return NULL;
+        }
     }
     if (!r)
         cli_error("diff", "%s: %s", path, err);

@@ -2,10 +2,12 @@
 # test_diff_cli.sh - `bbx diff` over JSON fixtures: exit 1 for a new or grown
 # leak, 0 when only line numbers (and clone suffixes) moved, 0 with a
 # matching suppression, 2 with one line on stderr for bad input.
-# usage: test_diff_cli.sh BBX FIXTURE_DIR (tests/unit/diff)
+# Snapshot sets are tried on the reader's corpus (no tracking records).
+# usage: test_diff_cli.sh BBX FIXTURE_DIR (tests/unit/diff) CORPUS_DIR
 set -u
 BBX="$1"
 D="$2"
+CORPUS="$3"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 passed=0
@@ -117,6 +119,23 @@ run 2 --suppress "$D/suppress-bad.txt" "$D/base.json" "$D/new.json"
 err_is "bbx diff: $D/suppress-bad.txt:3: unknown field 'frame' (expected resource, kind, name, function, top, file, module or leak)"
 run 2 --suppress "$TMP/missing.txt" "$D/base.json" "$D/new.json"
 err_is "bbx diff: $TMP/missing.txt: cannot open: No such file or directory"
+
+# Snapshot sets, told from JSON by content: a snapshot without tracking
+# records has no leak groups; a file that is neither JSON nor a snapshot is
+# named with the reader's message.
+run 0 "$CORPUS/crash.snap" "$CORPUS/crash.snap"; out_has "0 new, 0 grown, 0 unchanged, 0 fixed"
+run 0 "$D/base.json" "$CORPUS/crash.snap"; out_has "0 new, 0 grown, 0 unchanged, 2 fixed"
+run 2 "$D/base.json" "$CORPUS/bad-magic.snap"
+case "$(cat "$TMP/err")" in
+"bbx diff: $CORPUS/bad-magic.snap: "*) ok ;;
+*) bad "bad snapshot: $(cat "$TMP/err")" ;;
+esac
+mkdir "$TMP/empty-dir"
+run 2 "$TMP/empty-dir" "$D/base.json"
+case "$(cat "$TMP/err")" in
+"bbx diff: $TMP/empty-dir"*) ok ;;
+*) bad "empty dir: $(cat "$TMP/err")" ;;
+esac
 
 # A report that cannot be written is an error, not silence.
 if [ -w /dev/full ]; then
