@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "process_stat.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -36,15 +37,10 @@ void process_info_init(void)
     bbx_g.clk_tck = sysconf(_SC_CLK_TCK);
 }
 
-/* Process start in Unix ms, from field 22 of /proc/self/stat (clock ticks
- * since boot): its age on CLOCK_BOOTTIME, subtracted from now. */
-static uint64_t start_ms(uint64_t now_ms)
+uint64_t process_stat_start_ms(const char *stat, uint64_t now_ms)
 {
-    char *buf = bbx_g.iobuf2;
-    if (ss_read_file(AT_FDCWD, "/proc/self/stat", buf, 4096) <= 0 || bbx_g.clk_tck <= 0)
-        return 0;
-    const char *s = strrchr(buf, ')');
-    if (!s)
+    const char *s = strrchr(stat, ')');
+    if (!s || bbx_g.clk_tck <= 0)
         return 0;
     int field = 2; /* s points at the end of field 2 (comm) */
     while (*s && field < 22) {
@@ -58,6 +54,14 @@ static uint64_t start_ms(uint64_t now_ms)
     if (started > boot_ms || boot_ms - started > now_ms)
         return 0;
     return now_ms - (boot_ms - started);
+}
+
+static uint64_t start_ms(uint64_t now_ms)
+{
+    char *buf = bbx_g.iobuf2;
+    if (ss_read_file(AT_FDCWD, "/proc/self/stat", buf, 4096) <= 0)
+        return 0;
+    return process_stat_start_ms(buf, now_ms);
 }
 
 static uint64_t status_kb(const char *status, const char *key)

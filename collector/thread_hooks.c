@@ -7,6 +7,13 @@
  * interposed (libbbx comes before libc in symbol lookup), the new thread
  * installs its stack before running the application's start routine, and a
  * thread-specific-data destructor releases it when the thread ends.
+ *
+ * In tracking mode (BBX_TRACK_THREAD) the same wrapper records who created
+ * each thread: the creating stack, thread and time and the start routine
+ * go into a slot of the thread table (track_table.c), the new thread puts
+ * its tid there, and the slot is freed when the start routine returns or
+ * the thread exits otherwise (pthread_exit, cancellation: a key
+ * destructor).  Threads created inside bbx (bbx_busy) are not tracked.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -17,6 +24,8 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "sigsafe.h"
+#include "track_table.h"
 
 #define ALTSTACK_SIZE (128u << 10)
 #define GUARD 4096u
@@ -25,6 +34,7 @@ typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(
                                  void *);
 
 static pthread_key_t stack_key;
+static pthread_key_t track_key; /* value: thread-table slot + 1 */
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 /* Installs a fresh stack unless the thread has a usable one (set by the
@@ -64,24 +74,42 @@ static void release_stack(void *p)
     munmap(p, ALTSTACK_SIZE + GUARD);
 }
 
+/* The thread exits other than by returning from its start routine. */
+static void release_track_slot(void *p)
+{
+    track_thread_release((int)(uintptr_t)p - 1);
+}
+
 static void make_key(void)
 {
     pthread_key_create(&stack_key, release_stack);
+    pthread_key_create(&track_key, release_track_slot);
 }
 
 struct start {
     void *(*fn)(void *);
     void *arg;
+    int altstack;   /* bbx was initialised: give the thread a stack */
+    int track_slot; /* thread-table slot, -1 when not tracked */
 };
 
 static void *trampoline(void *p)
 {
     struct start s = *(struct start *)p;
     free(p);
-    void *stack = altstack_new();
-    if (stack)
-        pthread_setspecific(stack_key, stack);
-    return s.fn(s.arg);
+    if (s.altstack) {
+        void *stack = altstack_new();
+        if (stack)
+            pthread_setspecific(stack_key, stack);
+    }
+    if (s.track_slot < 0)
+        return s.fn(s.arg);
+    track_thread_started(s.track_slot, ss_gettid());
+    pthread_setspecific(track_key, (void *)(uintptr_t)(s.track_slot + 1));
+    void *ret = s.fn(s.arg);
+    pthread_setspecific(track_key, NULL);
+    track_thread_release(s.track_slot);
+    return ret;
 }
 
 static pthread_create_fn real_create(void)
@@ -102,13 +130,19 @@ BBX_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     struct start *s;
     if (!real)
         return EAGAIN;
-    if (!atomic_load(&bbx_g.initialized) || !(s = malloc(sizeof(*s))))
+    int altstack = atomic_load(&bbx_g.initialized);
+    int track = track_threads_on() && !bbx_busy;
+    if ((!altstack && !track) || !(s = malloc(sizeof(*s))))
         return real(thread, attr, fn, arg);
     pthread_once(&key_once, make_key);
     s->fn = fn;
     s->arg = arg;
+    s->altstack = altstack;
+    s->track_slot = track ? track_thread_claim(fn, (uintptr_t)__builtin_return_address(0)) : -1;
     int rc = real(thread, attr, trampoline, s);
-    if (rc != 0)
+    if (rc != 0) {
+        track_thread_release(s->track_slot);
         free(s);
+    }
     return rc;
 }

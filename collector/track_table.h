@@ -1,0 +1,83 @@
+/*
+ * track_table.h - tracking mode's tables, shared by the interposed calls
+ * (track_fd_hooks.c, track_stdio_hooks.c, thread_hooks.c) and the capture
+ * (origins_write in track_table.c).
+ *
+ * The fd table has one slot per fd number; the thread table a fixed number
+ * of slots.  Every slot is a seqlock: writers make its sequence odd with a
+ * compare-and-swap, fill it, and make it even again; readers copy and check
+ * the sequence did not move.  No lock is ever waited for: a writer that
+ * finds a slot busy gives up (the creation counts as lost), so every
+ * function here is async-signal-safe and safe from any thread.
+ *
+ * Hooks check track_active first (one relaxed load and a predictable
+ * branch) and do nothing else when tracking is off.
+ */
+#ifndef BBX_TRACK_TABLE_H
+#define BBX_TRACK_TABLE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "collector.h"
+
+/* The calls that create fds and threads: the CALL field of ORIGIN. */
+enum track_call {
+    TRACK_UNKNOWN, /* existed before tracking started */
+    TRACK_OPEN, TRACK_OPEN64, TRACK_OPENAT, TRACK_OPENAT64, TRACK_CREAT, TRACK_CREAT64,
+    TRACK_SOCKET, TRACK_SOCKETPAIR, TRACK_ACCEPT, TRACK_ACCEPT4, TRACK_PIPE, TRACK_PIPE2,
+    TRACK_DUP, TRACK_DUP2, TRACK_DUP3, TRACK_FCNTL, TRACK_EVENTFD, TRACK_TIMERFD_CREATE,
+    TRACK_SIGNALFD, TRACK_EPOLL_CREATE, TRACK_EPOLL_CREATE1, TRACK_INOTIFY_INIT,
+    TRACK_INOTIFY_INIT1, TRACK_MEMFD_CREATE, TRACK_POSIX_OPENPT, TRACK_PIDFD_OPEN,
+    TRACK_FOPEN, TRACK_FOPEN64, TRACK_FREOPEN, TRACK_FREOPEN64, TRACK_OPENDIR,
+    TRACK_TMPFILE, TRACK_TMPFILE64, TRACK_MKSTEMP, TRACK_MKSTEMP64, TRACK_MKOSTEMP,
+    TRACK_MKOSTEMP64, TRACK_MKSTEMPS, TRACK_MKSTEMPS64, TRACK_MKOSTEMPS, TRACK_MKOSTEMPS64,
+    TRACK_POPEN, TRACK_PTHREAD_CREATE,
+    TRACK_N_CALLS
+};
+
+/* The active BBX_TRACK_* flags; 0 when tracking is off. */
+extern _Atomic unsigned track_active;
+
+static inline int track_fds_on(void)
+{
+    return __builtin_expect((atomic_load_explicit(&track_active, memory_order_relaxed) &
+                             BBX_TRACK_FD) != 0, 0);
+}
+
+static inline int track_threads_on(void)
+{
+    return __builtin_expect((atomic_load_explicit(&track_active, memory_order_relaxed) &
+                             BBX_TRACK_THREAD) != 0, 0);
+}
+
+/* The real function `name` of the next object in lookup order, resolved
+ * once into *slot.  Returns NULL while it cannot be resolved: inside bbx
+ * (bbx_busy: the crash path never calls dlsym) and when dlsym itself calls
+ * the hook; callers then fall back to the raw system call. */
+void *track_real(void *_Atomic *slot, const char *name);
+
+/* `fd` was created by `call`, called from return address `ra`: record the
+ * calling stack (from ra outwards), thread and time, replacing what the
+ * slot held.  Inside bbx (bbx_busy) it only forgets the slot. */
+void track_fd_created(int fd, int call, uintptr_t ra);
+/* `fd` is about to be closed: forget its slot (before the real close, so
+ * that a concurrent open reusing the number is not wiped). */
+void track_fd_closed(int fd);
+/* Forget fds lo..hi (inclusive; hi may be ~0u). */
+void track_fd_range_closed(unsigned lo, unsigned hi);
+
+/* Claim a thread slot for a thread about to be created by the caller (ra:
+ * the return address in the caller of pthread_create).  Returns the slot
+ * or -1 (table full: counted as lost). */
+int track_thread_claim(void *(*start)(void *), uintptr_t ra);
+/* The new thread runs: its tid goes into the slot. */
+void track_thread_started(int slot, pid_t tid);
+/* The thread ended, or was never created. */
+void track_thread_release(int slot);
+/* The calling thread's slot + 1 (0: not tracked).  In a fork child the
+ * table keeps only this one, with the child's tid. */
+extern __thread int track_thread_self __attribute__((tls_model("initial-exec")));
+
+#endif
