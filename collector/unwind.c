@@ -62,7 +62,10 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dilap, void *
     return -UNW_ENOINFO;
 }
 
-SS_NO_ASAN static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
+/* libunwind asks for words at any address (code bytes at odd return
+ * addresses, for one): x86-64 loads them unaligned, so UBSan's alignment
+ * check does not apply. */
+SS_NO_ASAN __attribute__((no_sanitize("alignment"))) static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
                                  int write, void *arg)
 {
     struct regs_arg *ra = arg;
