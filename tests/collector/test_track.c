@@ -188,7 +188,13 @@ START_TEST(alive_threads_have_origins_exited_ones_not)
         alive++;
         ck_assert_msg(o != NULL, "thread %d has no origin", R.threads[i].tid);
         ck_assert_str_eq(o->call, "pthread_create");
+#ifndef __SANITIZE_ADDRESS__
+        /* (ASan's pthread_create interceptor hands libc, and so bbx, its own
+         * start routine) */
         ck_assert_uint_eq(o->start, body->lo);
+#else
+        (void)body;
+#endif
         ck_assert_msg(o->n_frames > 0 && in_func(o->frames[0], st),
                       "thread %d: frame 0 not in start_threads", R.threads[i].tid);
         ck_assert_uint_eq(o->tid, R.s->process.pid);

@@ -48,6 +48,9 @@ void *alive_thread(void *arg);
 
 static const char *dir;
 static int keep_pipe[2];
+/* Streams left open for the snapshot, closed before exit. */
+static FILE *kept_file, *kept_tmp, *kept_pipe;
+static DIR *kept_dir;
 
 static void say_func(const char *name, void *fn)
 {
@@ -126,16 +129,16 @@ __attribute__((noinline)) void make_fds(void)
     made(inotify_init1(0), "inotify_init1");
     made(memfd_create("bbx-track", 0), "memfd_create");
 
-    FILE *f = fopen("/dev/null", "r");
-    made(f ? fileno(f) : -1, "fopen");
-    DIR *dd = opendir(dir);
-    made(dd ? dirfd(dd) : -1, "opendir");
-    FILE *t = tmpfile();
-    made(t ? fileno(t) : -1, "tmpfile");
+    kept_file = fopen("/dev/null", "r");
+    made(kept_file ? fileno(kept_file) : -1, "fopen");
+    kept_dir = opendir(dir);
+    made(kept_dir ? dirfd(kept_dir) : -1, "opendir");
+    kept_tmp = tmpfile();
+    made(kept_tmp ? fileno(kept_tmp) : -1, "tmpfile");
     snprintf(path, sizeof(path), "%s/tmpXXXXXX", dir);
     made(mkstemp(path), "mkstemp");
-    FILE *pp = popen("cat >/dev/null", "w");
-    made(pp ? fileno(pp) : -1, "popen");
+    kept_pipe = popen("cat >/dev/null", "w");
+    made(kept_pipe ? fileno(kept_pipe) : -1, "popen");
 
     /* made and closed again, each by its own kind of close */
     int c1 = open("/dev/null", O_RDONLY);
@@ -275,6 +278,10 @@ int main(int argc, char **argv)
         return 2;
     pthread_join(alive[0], NULL);
     pthread_join(alive[1], NULL);
+    fclose(kept_file);
+    fclose(kept_tmp);
+    closedir(kept_dir);
+    pclose(kept_pipe);
     bbx_shutdown();
     return 0;
 }
