@@ -211,9 +211,14 @@ typedef struct verdict {
     char *why;
 } verdict;
 
-static double span_minutes(const timeline *t)
+/* The series' span for people: "48 s" under two minutes, else "5.2 min". */
+static void span_text(const timeline *t, char *buf, size_t len)
 {
-    return t->minutes[t->n - 1];
+    double min = t->minutes[t->n - 1];
+    if (min < 2.0)
+        snprintf(buf, len, "%.3g s", min * 60.0);
+    else
+        snprintf(buf, len, "%.1f min", min);
 }
 
 static int grows(const timeline *t, const group_stats *st)
@@ -230,6 +235,8 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     v->count = st->last;
     v->why = NULL;
     if (grows(t, st)) {
+        char span[32];
+        span_text(t, span, sizeof(span));
         int tracked = g->tracked || g->resource == SERIES_CHILD;
         if (tracked && !st->shrinks && n >= HIGH_MIN_SNAPSHOTS)
             v->conf = CONF_HIGH;
@@ -240,15 +247,15 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
             v->conf = CONF_LOW;
         if (st->shrinks)
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
-                              "(%.1f min), shrank %zu time%s but never back to the start%s",
-                              st->first, st->last, n, span_minutes(t), st->shrinks,
+                              "(%s), shrank %zu time%s but never back to the start%s",
+                              st->first, st->last, n, span, st->shrinks,
                               st->shrinks == 1 ? "" : "s",
                               g->tracked || g->resource == SERIES_CHILD
                                   ? "" : "; no creation stack (tracking off)");
         else
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
-                              "(%.1f min), never shrank%s",
-                              st->first, st->last, n, span_minutes(t),
+                              "(%s), never shrank%s",
+                              st->first, st->last, n, span,
                               g->tracked || g->resource == SERIES_CHILD
                                   ? "" : "; no creation stack (tracking off)");
         return;

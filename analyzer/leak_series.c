@@ -333,6 +333,18 @@ static int target_drops_digits(const char *target)
     return target && target[0] != '/';
 }
 
+/* "fd 17 socket:[123] AF_INET SOCK_STREAM 10.0.0.2:5412 -> 10.0.0.1:80": the
+ * number, the target and, for sockets, what they are bound and connected to. */
+static void fd_example(const snap_fd *d, char *buf, size_t len)
+{
+    const char *fam = d->kind == SNAP_FD_SOCKET ? snap_sock_family_name(d->sock_family) : NULL;
+    const char *type = d->kind == SNAP_FD_SOCKET ? snap_sock_type_name(d->sock_type) : NULL;
+    snprintf(buf, len, "fd %" PRIu64 " %s%s%s%s%s%s%s%s%s", d->fd, d->target ? d->target : "?",
+             fam ? " " : "", fam ? fam : "", type ? " " : "", type ? type : "",
+             d->sock_local ? " " : "", d->sock_local ? d->sock_local : "",
+             d->sock_peer ? " -> " : "", d->sock_peer ? d->sock_peer : "");
+}
+
 static int add_fds(leak_series *ls, const snap *s, size_t si)
 {
     for (size_t i = 0; i < s->n_fds; i++) {
@@ -357,8 +369,7 @@ static int add_fds(leak_series *ls, const snap *s, size_t si)
             return -1;
         if (g->n_examples < SERIES_MAX_EXAMPLES) {
             char ex[EXAMPLE_MAX];
-            snprintf(ex, sizeof(ex), "%s%s%s", d->target ? d->target : "?",
-                     d->sock_peer ? " -> " : "", d->sock_peer ? d->sock_peer : "");
+            fd_example(d, ex, sizeof(ex));
             if (group_example(g, ex) < 0)
                 return -1;
         }
