@@ -33,7 +33,7 @@ static unsigned n_skip;
 
 static __thread int in_dlsym __attribute__((tls_model("initial-exec")));
 
-void *track_real(void *_Atomic *slot, const char *name)
+void *track_resolve(void *_Atomic *slot, const char *name)
 {
     void *f = atomic_load_explicit(slot, memory_order_acquire);
     if (f || bbx_busy || in_dlsym)

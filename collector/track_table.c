@@ -276,9 +276,11 @@ void track_thread_started(int slot, pid_t tid)
 
 void track_thread_release(int slot)
 {
-    if (slot < 0 || !thread_table)
+    if (slot < 0 || !thread_table || (unsigned)slot >= n_thread_slots)
         return;
-    forget(thread_slot((unsigned)slot));
+    struct track_slot *s = thread_slot((unsigned)slot);
+    if (s->id == 0 || s->id == self_tid())
+        forget(s);
     if (track_thread_self == slot + 1)
         track_thread_self = 0;
 }

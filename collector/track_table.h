@@ -56,7 +56,13 @@ static inline int track_threads_on(void)
  * once into *slot.  Returns NULL while it cannot be resolved: inside bbx
  * (bbx_busy: the crash path never calls dlsym) and when dlsym itself calls
  * the hook; callers then fall back to the raw system call. */
-void *track_real(void *_Atomic *slot, const char *name);
+void *track_resolve(void *_Atomic *slot, const char *name);
+
+static inline void *track_real(void *_Atomic *slot, const char *name)
+{
+    void *f = atomic_load_explicit(slot, memory_order_acquire);
+    return __builtin_expect(f != NULL, 1) ? f : track_resolve(slot, name);
+}
 
 /* `fd` was created by `call`, called from return address `ra`: record the
  * calling stack (from ra outwards), thread and time, replacing what the
@@ -74,7 +80,9 @@ void track_fd_range_closed(unsigned lo, unsigned hi);
 int track_thread_claim(void *(*start)(void *), uintptr_t ra);
 /* The new thread runs: its tid goes into the slot. */
 void track_thread_started(int slot, pid_t tid);
-/* The thread ended, or was never created. */
+/* The thread ended (called by the thread itself), or was never created
+ * (called by its creator before it ran).  A slot that has since gone to
+ * another thread (tracking restarted meanwhile) is left alone. */
 void track_thread_release(int slot);
 /* The calling thread's slot + 1 (0: not tracked).  In a fork child the
  * table keeps only this one, with the child's tid. */
