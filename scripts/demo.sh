@@ -1,6 +1,7 @@
 #!/bin/sh
 # Set up everything and run the demo: a sample program with threads and open
-# files crashes; `bbx show` prints what bbx captured.
+# files crashes and `bbx show` prints what bbx captured; then a sample event
+# loop leaks sockets and threads and `bbx leaks` names the lines that leak.
 # Usage: scripts/demo.sh [--no-deps]
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,3 +19,18 @@ snap=$(ls "$out"/*.bbx)
 echo "== snapshot: $snap ($(wc -c <"$snap") bytes)"
 echo "== bbx show $snap"
 build-release/analyzer/bbx show "$snap"
+
+echo
+echo "== running samples/leaker for 4 s with tracking on and a snapshot every 250 ms"
+echo "   (an epoll loop with a worker pool, timers and short-lived threads; its"
+echo "   reconnecting client leaks a socket on each failed connect and a thread"
+echo "   on each retry)"
+leaks=$out/leaker
+mkdir -p "$leaks"
+BBX_DIR=$leaks BBX_TRACK=fd,thread BBX_INTERVAL_MS=250 \
+    build-release/samples/leaker --duration-ms 4000 >/dev/null
+echo "== $(ls "$leaks" | wc -l) snapshots in $leaks"
+echo "== bbx leaks $leaks"
+status=0
+build-release/analyzer/bbx leaks "$leaks" || status=$?
+echo "== bbx leaks exited with $status (1 = leak suspects found)"
