@@ -3,9 +3,11 @@
  * signal, periodically, and at exit.
  *
  * When an on-demand signal or an interval is configured, a collector
- * thread ("bbx-collector") waits on an eventfd with the time to the next
- * periodic snapshot as its timeout.  The signal handler only writes to the
- * eventfd; the capture runs on the collector thread, so the application
+ * thread ("bbx-collector") waits on a semaphore until the next periodic
+ * snapshot is due.  The signal handler only posts the semaphore (no fd:
+ * nothing in the application's fd table, nothing a program that closes
+ * every fd could break); the capture runs on the collector thread, so the
+ * application
  * pauses only while the other threads record their stacks.  The collector
  * thread blocks every signal but the crash signals and bbx's thread signal.
  *
@@ -20,13 +22,12 @@
  * rest runs at init, shutdown, fork and exit.
  */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <semaphore.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,13 +41,13 @@ static struct {
     pthread_t thread;
     int running;                 /* the collector thread exists */
     _Atomic int stop;
-    _Atomic int wake_fd;         /* eventfd, -1 when none */
+    sem_t wake;                  /* posted by the signal handler and stop */
     int signal;                  /* on-demand signal, 0 when none */
     struct sigaction old_action; /* its disposition before bbx */
     char signal_reason[32];
     pid_t owner;                 /* the process that started the triggers */
     _Atomic int exit_done;
-} trg = { .wake_fd = -1 };
+} trg;
 
 static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
 
@@ -77,21 +78,30 @@ int triggers_snapshot(int kind, const char *reason)
 static void on_snapshot_signal(int sig)
 {
     int saved_errno = errno;
-    uint64_t one = 1;
-    int fd = atomic_load(&trg.wake_fd);
     (void)sig;
-    if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-        /* counter full: a wake-up is pending anyway */
-    }
+    sem_post(&trg.wake); /* EOVERFLOW: a wake-up is pending anyway */
     errno = saved_errno;
 }
 
-static int poll_timeout_ms(uint64_t next_us)
+/* Wait for a post, or until next_us (monotonic; 0: no deadline).
+ * Returns 1 when woken by a post (several coalesce into one), 0 at the
+ * deadline. */
+static int wait_wake(uint64_t next_us)
 {
-    if (!next_us)
-        return -1;
-    uint64_t now = ss_mono_us();
-    return next_us <= now ? 0 : (int)((next_us - now + 999) / 1000);
+    int rc;
+    if (next_us) {
+        struct timespec at = { (time_t)(next_us / 1000000), (long)(next_us % 1000000) * 1000 };
+        while ((rc = sem_clockwait(&trg.wake, CLOCK_MONOTONIC, &at)) != 0 && errno == EINTR)
+            ;
+    } else {
+        while ((rc = sem_wait(&trg.wake)) != 0 && errno == EINTR)
+            ;
+    }
+    if (rc != 0)
+        return 0;
+    while (sem_trywait(&trg.wake) == 0)
+        ;
+    return 1;
 }
 
 static void *collector_main(void *arg)
@@ -102,17 +112,11 @@ static void *collector_main(void *arg)
     uint64_t interval_us = (uint64_t)bbx_g.cfg.interval_ms * 1000;
     uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
     while (!atomic_load(&trg.stop)) {
-        struct pollfd p = { .fd = atomic_load(&trg.wake_fd), .events = POLLIN };
-        int n = poll(&p, 1, poll_timeout_ms(next_us));
+        int woken = wait_wake(next_us);
         if (atomic_load(&trg.stop))
             break;
-        if (n > 0 && (p.revents & POLLIN)) {
-            uint64_t count;
-            if (read(p.fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
-                triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
-        } else if (n > 0) {
-            break; /* the eventfd is gone */
-        }
+        if (woken)
+            triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
         if (next_us && ss_mono_us() >= next_us) {
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
@@ -151,10 +155,7 @@ static void stop_collector_thread(void)
         return;
     trg.running = 0;
     atomic_store(&trg.stop, 1);
-    uint64_t one = 1;
-    if (write(atomic_load(&trg.wake_fd), &one, sizeof(one)) < 0) {
-        /* counter full: the thread wakes anyway */
-    }
+    sem_post(&trg.wake);
     if (pthread_equal(pthread_self(), trg.thread))
         return;
     /* Bounded: a capture in progress ends within capture_timeout_ms. */
@@ -165,20 +166,12 @@ static void stop_collector_thread(void)
         pthread_detach(trg.thread);
 }
 
-static void close_wake_fd(void)
-{
-    int fd = atomic_exchange(&trg.wake_fd, -1);
-    if (fd >= 0)
-        close(fd);
-}
-
 /* In a forked child the collector thread does not exist, nor does a
  * thread of the parent that was capturing: free the capture lock it held
  * (the next capture starts from scratch). */
 static void after_fork_in_child(void)
 {
     trg.running = 0;
-    close_wake_fd();
     pid_t owner = atomic_load(&bbx_g.capture_owner);
     if (owner != 0 && owner != ss_gettid() && !atomic_load(&bbx_g.crash_done))
         atomic_store(&bbx_g.capture_owner, 0);
@@ -231,12 +224,8 @@ int triggers_start(void)
     if (!sig && !c->interval_ms)
         return 0;
 
-    bbx_busy++;
-    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    bbx_busy--;
-    if (fd < 0)
+    if (sem_init(&trg.wake, 0, 0) != 0)
         return BBX_ENOMEM;
-    atomic_store(&trg.wake_fd, fd);
     int rc = start_collector_thread();
     if (rc == 0 && sig)
         rc = install_signal(sig);
@@ -250,5 +239,4 @@ void triggers_stop(void)
         trg.signal = 0;
     }
     stop_collector_thread();
-    close_wake_fd();
 }
