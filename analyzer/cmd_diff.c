@@ -259,22 +259,7 @@ static void json_entry(json_writer *w, const leak_diff_entry *e)
     json_kv_string(w, "name", g->name);
     json_kv_u64(w, "base_count", e->base_count);
     json_kv_u64(w, "current_count", e->current_count);
-    json_key(w, "origin");
-    json_array_begin(w);
-    for (size_t i = 0; i < g->n_origin; i++) {
-        const leak_frame *f = &g->origin[i];
-        json_object_begin(w);
-        json_kv_string(w, "function", f->function);
-        json_kv_string(w, "file", f->file);
-        json_key(w, "line");
-        if (f->line)
-            json_u64(w, f->line);
-        else
-            json_null(w);
-        json_kv_string(w, "module", f->module);
-        json_object_end(w);
-    }
-    json_array_end(w);
+    leak_origin_write_json(w, g);
     json_object_end(w);
 }
 

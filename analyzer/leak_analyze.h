@@ -62,6 +62,10 @@ size_t leak_report_suspects(const leak_report *r);
 
 /* Write r as JSON (the "bbx-leaks" document, docs/FORMAT.md), pretty. */
 void leak_report_write_json(const leak_report *r, FILE *out);
+/* The "origin" key and array of one group, inside an object being written
+ * (shared with bbx diff's JSON). */
+struct json_writer;
+void leak_origin_write_json(struct json_writer *w, const leak_group *g);
 
 /* Write r for people: suspects most important first, then a summary line. */
 void leak_report_write_text(const leak_report *r, FILE *out);

@@ -21,6 +21,15 @@ static void frame(json_writer *w, const leak_frame *f)
     json_object_end(w);
 }
 
+void leak_origin_write_json(json_writer *w, const leak_group *g)
+{
+    json_key(w, "origin");
+    json_array_begin(w);
+    for (size_t i = 0; i < g->n_origin; i++)
+        frame(w, &g->origin[i]);
+    json_array_end(w);
+}
+
 static void group(json_writer *w, const leak_group *g)
 {
     json_object_begin(w);
@@ -32,11 +41,7 @@ static void group(json_writer *w, const leak_group *g)
     json_kv_u64(w, "first_seen_ms", g->first_seen_ms);
     json_kv_u64(w, "last_seen_ms", g->last_seen_ms);
     json_kv_string(w, "name", g->name);
-    json_key(w, "origin");
-    json_array_begin(w);
-    for (size_t i = 0; i < g->n_origin; i++)
-        frame(w, &g->origin[i]);
-    json_array_end(w);
+    leak_origin_write_json(w, g);
     json_key(w, "examples");
     json_array_begin(w);
     for (size_t i = 0; i < g->n_examples; i++)
