@@ -221,6 +221,7 @@ int bbx_init(const bbx_config *cfg)
 
     if ((rc = reserve_memory()) != 0)
         goto fail;
+    dir_cap_sweep_stale();
     process_info_init();
     fd_scan_init();
     ss_fd_reserve();

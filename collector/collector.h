@@ -135,6 +135,9 @@ int triggers_snapshot(int kind, const char *reason);
 int dir_cap_init(void);
 void dir_cap_release(void);
 void dir_cap_enforce(void);
+/* Delete this app's unfinished non-crash snapshots (*.tmp) of processes
+ * that no longer exist.  Init only. */
+void dir_cap_sweep_stale(void);
 
 /* track_*.c: tracking mode.  track_start() reserves the tables and marks
  * the fds open now as "origin unknown"; the interposed calls record from

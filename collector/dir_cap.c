@@ -8,13 +8,17 @@
  * (request, signal, exit).  Crash snapshots count toward the totals but are
  * never deleted, nor is the snapshot just written, nor anything that is not
  * a finished snapshot of this app (*.tmp of a capture in progress, other
- * apps' files).  "Oldest" is the UTC time in the name.
+ * apps' files).  "Oldest" is the UTC time in the name.  At start-up,
+ * dir_cap_sweep_stale() removes the *.tmp files of non-crash captures whose
+ * process is gone.
  *
  * Async-signal-safe: raw getdents64, fstatat, unlinkat, and memory reserved
  * by dir_cap_init().  The caller holds the capture lock, which also guards
  * that memory.  At most CAP_MAX_ENTRIES files are considered per pass.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -32,6 +36,7 @@ enum cap_class { CAP_PERIODIC, CAP_ON_DEMAND, CAP_CRASH };
 
 struct cap_entry {
     uint64_t utc;       /* YYYYMMDDHHMMSSmmm */
+    uint64_t pid;
     uint64_t size;
     uint32_t attempt;
     uint8_t cls;        /* enum cap_class */
@@ -109,14 +114,14 @@ static enum cap_class class_of(const char *word, size_t n)
     return CAP_CRASH;
 }
 
-/* Parse "<app>-<pid>-YYYYMMDD-HHMMSS.mmm-<word>[-<n>].bbx" into *e;
- * -1 when the name is not a snapshot of this app. */
-static int parse_name(const char *name, struct cap_entry *e)
+/* Parse "<app>-<pid>-YYYYMMDD-HHMMSS.mmm-<word>[-<n>].bbx" (the first len
+ * bytes of name) into *e; -1 when the name is not a snapshot of this app. */
+static int parse_name_n(const char *name, size_t len, struct cap_entry *e)
 {
-    size_t app_len = strlen(bbx_g.app), len = strlen(name);
+    size_t app_len = strlen(bbx_g.app);
     const char *s = name + app_len;
     uint64_t pid = 0, attempt = 0;
-    if (len >= CAP_NAME_MAX || len < 4 || strcmp(name + len - 4, ".bbx") != 0 ||
+    if (len >= CAP_NAME_MAX || len <= app_len || memcmp(name + len - 4, ".bbx", 4) != 0 ||
         strncmp(name, bbx_g.app, app_len) != 0 || take_char(&s, '-') != 0)
         return -1;
     if (*s < '0' || *s > '9')
@@ -141,13 +146,20 @@ static int parse_name(const char *name, struct cap_entry *e)
         while (*s >= '0' && *s <= '9')
             take_digits(&s, 1, &attempt);
     }
-    if (strcmp(s, ".bbx") != 0)
+    if ((size_t)(s - name) + 4 != len || memcmp(s, ".bbx", 4) != 0)
         return -1;
     e->cls = (uint8_t)class_of(word, word_len);
+    e->pid = pid;
     e->attempt = (uint32_t)attempt;
     e->gone = 0;
-    memcpy(e->name, name, len + 1);
+    memcpy(e->name, name, len);
+    e->name[len] = '\0';
     return 0;
+}
+
+static int parse_name(const char *name, struct cap_entry *e)
+{
+    return parse_name_n(name, strlen(name), e);
 }
 
 /* The file name of the last snapshot this process wrote, or "". */
@@ -204,6 +216,39 @@ static struct cap_entry *victim(unsigned n, const char *keep)
             best = e;
     }
     return best;
+}
+
+/*
+ * Delete "<app>-<pid>-...-<word>.bbx.tmp" files of non-crash captures whose
+ * process is gone: a periodic capture cut short by an exec() or _exit() of
+ * another thread.  A crash's partial file stays (readers recover it).
+ * Called by bbx_init(), before this process writes anything.
+ */
+void dir_cap_sweep_stale(void)
+{
+    struct cap_entry e;
+    if (!dents)
+        return;
+    int dirfd = ss_openat(AT_FDCWD, bbx_g.dir, O_RDONLY | O_DIRECTORY, 0);
+    if (dirfd < 0)
+        return;
+    for (;;) {
+        long k = syscall(SYS_getdents64, dirfd, dents, CAP_DENTS_SIZE);
+        if (k <= 0)
+            break;
+        for (long off = 0; off < k;) {
+            const struct cap_dirent *d = (const struct cap_dirent *)(dents + off);
+            off += d->d_reclen;
+            size_t len = strlen(d->d_name);
+            if (len < 8 || strcmp(d->d_name + len - 4, ".tmp") != 0 ||
+                parse_name_n(d->d_name, len - 4, &e) != 0 || e.cls == CAP_CRASH ||
+                e.pid == 0 || e.pid > INT32_MAX)
+                continue;
+            if (kill((pid_t)e.pid, 0) != 0 && errno == ESRCH)
+                unlinkat(dirfd, d->d_name, 0);
+        }
+    }
+    close(dirfd);
 }
 
 void dir_cap_enforce(void)

@@ -403,6 +403,46 @@ START_TEST(cap_by_bytes_keeps_crash_and_newest)
 }
 END_TEST
 
+/* A pid that existed a moment ago and is gone (reaped). */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+START_TEST(init_sweeps_stale_tmp_of_dead_processes)
+{
+    char dead_periodic[128], dead_crash[128];
+    pid_t dead = dead_pid();
+    make_scratch();
+    snprintf(dead_periodic, sizeof(dead_periodic),
+             "cap-%d-20000101-000000.000-periodic.bbx.tmp", (int)dead);
+    snprintf(dead_crash, sizeof(dead_crash), "cap-%d-20000101-000000.000-sigsegv.bbx.tmp",
+             (int)dead);
+    const char *names[] = { dead_periodic, dead_crash, IN_PROGRESS };
+    for (unsigned i = 0; i < 3; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", scratch, names[i]);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    setenv("BBX_DIR", scratch, 1);
+    setenv("BBX_APP", "cap", 1);
+    ck_assert_int_eq(bbx_init(NULL), 0);
+    /* a periodic capture cut short in a process that is gone: deleted; a
+     * crash's partial file stays for readers; pid 1 is alive: kept */
+    ck_assert(!file_exists(dead_periodic));
+    ck_assert(file_exists(dead_crash) && file_exists(IN_PROGRESS));
+    bbx_shutdown();
+    remove_scratch();
+}
+END_TEST
+
 /* The newest periodic snapshot of app "cap" in name order, not seeded
  * ones; "" when none.  Returns how many there are. */
 static int newest_cap_periodic(char *name, size_t cap)
@@ -542,6 +582,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, cap_deletes_periodic_first_never_crash);
     tcase_add_test(tc, cap_by_bytes_keeps_crash_and_newest);
     tcase_add_test(tc, cap_applies_to_periodic);
+    tcase_add_test(tc, init_sweeps_stale_tmp_of_dead_processes);
     tcase_add_test(tc, preload_runs_unmodified_programs);
     tcase_add_test(tc, preload_reports_bad_value_and_program_runs);
     suite_add_tcase(s, tc);
