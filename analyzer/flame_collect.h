@@ -1,0 +1,42 @@
+/*
+ * flame_collect.h - snapshots to a flame set (flame_model.h): the stacks of
+ * every thread, or the creation stacks (ORIGIN records) of live fds or
+ * threads, symbolized, interned and merged per group.  `bbx flame` and
+ * `bbx report` use it; the writers (folded, svg, speedscope, pprof) read
+ * the set it returns.
+ *
+ * Ownership: the caller keeps paths, snapshots, options and the symbol
+ * session; the returned set is the caller's (flame_set_free()).  Never
+ * prints.  Not thread-safe (the symbol session is not).
+ */
+#ifndef BBX_FLAME_COLLECT_H
+#define BBX_FLAME_COLLECT_H
+
+#include <stddef.h>
+
+#include "flame_model.h"
+#include "snap_reader.h"
+#include "symbolizer.h"
+
+enum flame_what { FLAME_STACKS, FLAME_FD_ORIGINS, FLAME_THREAD_ORIGINS };
+
+typedef struct flame_options {
+    enum flame_what what;
+    int leaks_only;         /* origins: only groups `bbx leaks` calls suspects */
+    int inline_frames;      /* 1 (default): one frame per inline level */
+    sym_session *symbols;   /* NULL: no symbols */
+    int group_by_snapshot;  /* 0: group by thread name */
+} flame_options;
+
+/* Files or directories of *.bbx (not recursive).  NULL with a one-line
+ * reason naming the file in err[errlen] when one cannot be read, a
+ * directory holds no snapshot, or memory ran out. */
+flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_options *o,
+                            char *err, size_t errlen);
+
+/* The same over snapshots already read (bbx report uses it); they stay the
+ * caller's. */
+flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_options *o,
+                                char *err, size_t errlen);
+
+#endif
