@@ -6,7 +6,8 @@
  *
  * The stacks are return addresses inside this very program (the modules
  * recorded are the real ones of this process, with their build-ids), so
- * `bbx leaks` symbolizes them against a real binary with debug info.
+ * `bbx leaks` symbolizes them against a real binary with debug info; the
+ * module table and the snapshot frame are series_writer.c's.
  *
  * What the series holds, per snapshot i of N (one a minute):
  *   - stdin/stdout/stderr, open before tracking (UNKNOWN origin);
@@ -19,29 +20,18 @@
  *
  * usage: gen_series DIR [N [F]]      (defaults 1000 snapshots, 1000 fds)
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dl_iterate_phdr */
-#endif
-#include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <link.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "snap_format.h"
-#include "snap_writer.h"
+#include "series_writer.h"
 
 #define STACK_DEPTH 32
 #define STEADY_STACKS 40
 #define NOISE_STACKS 10
 #define LEAK_STACKS 3
 #define POOL_THREADS 16
-#define START_MS 1714564800000ull
-#define MAX_MODULES 64
 
 /* Code to point the stacks at: each function is a distinct symbol with its
  * own lines, so the symbolized stacks look like a program's. */
@@ -63,66 +53,6 @@ static int (*const code_fns[])(int) = {
 };
 #define N_CODE (sizeof(code_fns) / sizeof(*code_fns))
 
-typedef struct module {
-    char path[512];
-    uint64_t bias, start, end;
-    uint8_t build_id[64];
-    size_t build_id_len;
-} module;
-
-static module modules[MAX_MODULES];
-static size_t n_modules;
-
-static int collect_module(struct dl_phdr_info *info, size_t size, void *ctx)
-{
-    module *m;
-    uint64_t lo = UINT64_MAX, hi = 0;
-    (void)size;
-    (void)ctx;
-    if (n_modules >= MAX_MODULES)
-        return 1;
-    m = &modules[n_modules];
-    memset(m, 0, sizeof(*m));
-    if (!info->dlpi_name || !info->dlpi_name[0]) {
-        ssize_t n = readlink("/proc/self/exe", m->path, sizeof(m->path) - 1);
-        if (n <= 0)
-            return 0;
-        m->path[n] = 0;
-    } else if (info->dlpi_name[0] == '/') {
-        snprintf(m->path, sizeof(m->path), "%s", info->dlpi_name);
-    } else {
-        return 0; /* linux-vdso.so.1 */
-    }
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_LOAD) {
-            if (ph->p_vaddr < lo)
-                lo = ph->p_vaddr;
-            if (ph->p_vaddr + ph->p_memsz > hi)
-                hi = ph->p_vaddr + ph->p_memsz;
-        } else if (ph->p_type == PT_NOTE) {
-            const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-            const uint8_t *end = p + ph->p_memsz;
-            while (p + sizeof(ElfW(Nhdr)) <= end) {
-                const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-                size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
-                const uint8_t *d = p + sizeof(*nh) + name;
-                if (nh->n_type == NT_GNU_BUILD_ID && nh->n_descsz <= sizeof(m->build_id) &&
-                    d + nh->n_descsz <= end) {
-                    memcpy(m->build_id, d, nh->n_descsz);
-                    m->build_id_len = nh->n_descsz;
-                }
-                p += sizeof(*nh) + name + desc;
-            }
-        }
-    }
-    m->bias = info->dlpi_addr;
-    m->start = info->dlpi_addr + (lo & ~(uint64_t)0xfff);
-    m->end = info->dlpi_addr + hi;
-    n_modules++;
-    return 0;
-}
-
 /* Frame k of stack s: a return address a few bytes into one of the code
  * functions.  The two innermost frames spell s in base N_CODE, so every
  * stack (s < N_CODE^2) is different; the rest is a mix. */
@@ -133,21 +63,16 @@ static uint64_t stack_frame(unsigned s, unsigned k)
     return (uint64_t)(uintptr_t)code_fns[f] + 4 + (k % 3);
 }
 
-static void put_frames(snap_writer *w, unsigned field, unsigned stack)
+static void put_frames(series_snap *s, unsigned field, unsigned stack)
 {
-    uint8_t buf[STACK_DEPTH * 10];
-    size_t pos = 0;
-    uint64_t prev = 0;
-    for (unsigned k = 0; k < STACK_DEPTH; k++) {
-        uint64_t pc = stack_frame(stack, k);
-        pos += snap_varint_put(buf + pos, snap_zigzag((int64_t)(pc - prev)));
-        prev = pc;
-    }
-    snap_put_bytes(w, field, buf, pos);
+    uint64_t pcs[STACK_DEPTH];
+    for (unsigned k = 0; k < STACK_DEPTH; k++)
+        pcs[k] = stack_frame(stack, k);
+    series_put_frames(s, field, pcs, STACK_DEPTH);
 }
 
 typedef struct gen {
-    snap_writer w;
+    series_snap s;
     uint64_t pid, time_ms;
     unsigned fds, origins, threads, children;
     unsigned next_fd;
@@ -162,7 +87,7 @@ static unsigned rnd(gen *g, unsigned n)
 
 static void fd_record(gen *g, unsigned fd, uint64_t kind, const char *target, const char *peer)
 {
-    snap_writer *w = &g->w;
+    snap_writer *w = &g->s.w;
     snap_rec_begin(w, SNAP_REC_FD);
     snap_put_u64(w, SNAP_FD_NUM, fd);
     snap_put_u64(w, SNAP_FD_KINDF, kind);
@@ -177,11 +102,11 @@ static void fd_record(gen *g, unsigned fd, uint64_t kind, const char *target, co
 static void origin_record(gen *g, uint64_t resource, uint64_t id, unsigned stack,
                           const char *call, uint64_t start)
 {
-    snap_writer *w = &g->w;
+    snap_writer *w = &g->s.w;
     snap_rec_begin(w, SNAP_REC_ORIGIN);
     snap_put_u64(w, SNAP_ORIG_RESOURCE, resource);
     snap_put_u64(w, SNAP_ORIG_ID, id);
-    put_frames(w, SNAP_ORIG_FRAMES, stack);
+    put_frames(&g->s, SNAP_ORIG_FRAMES, stack);
     snap_put_u64(w, SNAP_ORIG_TIME_MS, g->time_ms - 1000 - id);
     snap_put_u64(w, SNAP_ORIG_TID, g->pid);
     snap_put_str(w, SNAP_ORIG_CALL, call);
@@ -212,37 +137,19 @@ static void tracked_fd(gen *g, unsigned stack, uint64_t kind)
     origin_record(g, SNAP_ORIGIN_FD, fd, stack, call, 0);
 }
 
-static int write_snapshot(const char *dir, unsigned i, unsigned n, unsigned f, void *ws,
-                          size_t ws_size)
+static int write_snapshot(const char *dir, unsigned i, unsigned n, unsigned f)
 {
     static const uint64_t kinds[] = { SNAP_FD_SOCKET, SNAP_FD_FILE, SNAP_FD_PIPE };
-    char path[4096];
     gen g;
     memset(&g, 0, sizeof(g));
     g.pid = 31337;
-    g.time_ms = START_MS + (uint64_t)i * 60000;
+    g.time_ms = SERIES_START_MS + (uint64_t)i * 60000;
     g.rng = 0x9e3779b97f4a7c15ull ^ i;
     g.next_fd = 3;
-    snprintf(path, sizeof(path), "%s/snap-%05u.bbx", dir, i);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || snap_writer_prepare(&g.w, ws, ws_size, 1) != 0 ||
-        snap_writer_begin(&g.w, fd) != 0) {
-        fprintf(stderr, "gen_series: %s: %s\n", path, strerror(errno));
+    if (series_snap_open(&g.s, dir, i) != 0)
         return -1;
-    }
-    snap_writer *w = &g.w;
-    snap_rec_begin(w, SNAP_REC_PROCESS);
-    snap_put_u64(w, SNAP_PROC_PID, g.pid);
-    snap_put_str(w, SNAP_PROC_EXE, modules[0].path);
-    snap_put_str(w, SNAP_PROC_APP, "gen-series");
-    snap_put_u64(w, SNAP_PROC_TIME_MS, g.time_ms);
-    snap_put_u64(w, SNAP_PROC_START_MS, START_MS - 5000);
-    snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
-    snap_rec_end(w);
-    snap_rec_begin(w, SNAP_REC_TRIGGER);
-    snap_put_u64(w, SNAP_TRIG_KIND, SNAP_TRIGGER_PERIODIC);
-    snap_put_str(w, SNAP_TRIG_REASON, "every 60000 ms");
-    snap_rec_end(w);
+    snap_writer *w = &g.s.w;
+    series_put_head(&g.s, g.pid, "gen-series", g.time_ms, 60000);
 
     /* Threads: main, the pool, and the leaked ones. */
     unsigned leaked_threads = i / 100;
@@ -278,16 +185,7 @@ static int write_snapshot(const char *dir, unsigned i, unsigned n, unsigned f, v
         tracked_fd(&g, STEADY_STACKS + NOISE_STACKS + 2, SNAP_FD_FILE);
 
     /* Modules, then the thread origins and the children. */
-    for (size_t m = 0; m < n_modules; m++) {
-        snap_rec_begin(w, SNAP_REC_MODULE);
-        snap_put_str(w, SNAP_MOD_PATH, modules[m].path);
-        snap_put_u64(w, SNAP_MOD_BIAS, modules[m].bias);
-        if (modules[m].build_id_len)
-            snap_put_bytes(w, SNAP_MOD_BUILD_ID, modules[m].build_id, modules[m].build_id_len);
-        snap_put_u64(w, SNAP_MOD_START, modules[m].start);
-        snap_put_u64(w, SNAP_MOD_END, modules[m].end);
-        snap_rec_end(w);
-    }
+    series_put_modules(&g.s);
     for (unsigned t = 1; t < 1 + POOL_THREADS + leaked_threads; t++)
         origin_record(&g, SNAP_ORIGIN_THREAD, g.pid + t,
                       t <= POOL_THREADS ? 60 : 61, "pthread_create",
@@ -304,18 +202,13 @@ static int write_snapshot(const char *dir, unsigned i, unsigned n, unsigned f, v
     snap_rec_begin(w, SNAP_REC_CAPTURE);
     snap_put_u64(w, SNAP_CAP_THREADS, g.threads);
     snap_put_u64(w, SNAP_CAP_FDS, g.fds);
-    snap_put_u64(w, SNAP_CAP_MODULES, n_modules);
+    snap_put_u64(w, SNAP_CAP_MODULES, series_module_count());
     snap_put_str(w, SNAP_CAP_VERSION, "gen-series");
     snap_put_u64(w, SNAP_CAP_TRACKING, 3);
     snap_put_u64(w, SNAP_CAP_ORIGINS, g.origins);
     snap_put_u64(w, SNAP_CAP_CHILDREN, g.children);
     snap_rec_end(w);
-    int rc = snap_writer_finish(w);
-    if (close(fd) != 0 || rc != 0) {
-        fprintf(stderr, "gen_series: %s: write failed\n", path);
-        return -1;
-    }
-    return 0;
+    return series_snap_close(&g.s);
 }
 
 int main(int argc, char **argv)
@@ -330,21 +223,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_series: need at least 1 snapshot and 100 fds\n");
         return 2;
     }
-    dl_iterate_phdr(collect_module, NULL);
-    if (!n_modules) {
-        fprintf(stderr, "gen_series: cannot find its own module\n");
+    if (!series_modules_load("gen_series"))
         return 1;
-    }
-    size_t ws_size = snap_writer_workspace_size(1);
-    void *ws = malloc(ws_size);
-    if (!ws)
-        return 1;
-    for (unsigned i = 0; i < n; i++) {
-        if (write_snapshot(argv[1], i, n, f, ws, ws_size) < 0) {
-            free(ws);
+    for (unsigned i = 0; i < n; i++)
+        if (write_snapshot(argv[1], i, n, f) < 0)
             return 1;
-        }
-    }
-    free(ws);
     return 0;
 }
