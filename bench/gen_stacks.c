@@ -17,8 +17,9 @@
  * Every thread of every snapshot takes one of them with a Zipf-like
  * frequency (exponent 1.1: with 2,000 of them the commonest is a sixth of all).
  *
- * Text: one line per thread, in snapshot order, its frames' function
- * names root first joined by ';' - what `bbx flame --format folded` counts.
+ * Text: one line per thread, in snapshot order: its name (the group
+ * `bbx flame` puts at the root), then its frames' function names root
+ * first, joined by ';' - the lines `bbx flame --format folded` counts.
  *
  * usage: gen_stacks [-n SNAPSHOTS] [-t THREADS] [-d DEPTH] [-s DISTINCT] DIR TEXT
  *        (defaults 1000 snapshots x 1000 threads, depth 30, 2000 distinct)
@@ -211,7 +212,8 @@ static uint64_t stack_hash(const stack_def *s, unsigned depth)
  * (return addresses, one byte past the call; the leaf's own pc too). */
 static void stack_finish(stack_def *s, unsigned depth)
 {
-    size_t len = 0;
+    const char *thread_name = roles[s->role].thread_name;
+    size_t len = strlen(thread_name) + 1;
     for (unsigned k = 0; k < depth; k++) {
         s->pcs[depth - 1 - k] = (uint64_t)(uintptr_t)s->frames[k].code->fn + 4 + 2 * s->frames[k].site;
         len += strlen(s->frames[k].code->name) + 1;
@@ -221,7 +223,9 @@ static void stack_finish(stack_def *s, unsigned depth)
         fprintf(stderr, "gen_stacks: out of memory\n");
         exit(1);
     }
-    s->text_len = 0;
+    s->text_len = strlen(thread_name);
+    memcpy(s->text, thread_name, s->text_len);
+    s->text[s->text_len++] = ';';
     for (unsigned k = 0; k < depth; k++) {
         size_t n = strlen(s->frames[k].code->name);
         memcpy(s->text + s->text_len, s->frames[k].code->name, n);

@@ -10,7 +10,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       xz-utils"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS gdb hyperfine llvm time valgrind"
+  PKGS="$PKGS gdb hyperfine llvm time valgrind gawk"
+  # gawk: bench/run_flame.py times gawk beside mawk (Debian's default awk).
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
