@@ -22,6 +22,7 @@ static const command commands[] = {
     { "symbolize", cmd_symbolize, "addresses of a binary to functions and source lines" },
     { "leaks", cmd_leaks, "fd, thread and child-process leak suspects in a snapshot series" },
     { "diff", cmd_diff, "compare two leak reports; exit 1 on a new or grown leak" },
+    { "flame", cmd_flame, "flame graphs of thread stacks or fd/thread creation stacks" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -664,3 +664,102 @@ leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_opt
 {
     return leaks_from_paths_warn(paths, n_paths, o, NULL, NULL, err, errlen);
 }
+
+int leak_expand_paths(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
+                      char *err, size_t errlen)
+{
+    file_list fl = { 0 };
+    *files = NULL;
+    *n_files = 0;
+    if (!n_paths) {
+        set_err(err, errlen, "no snapshots given");
+        return -1;
+    }
+    for (size_t i = 0; i < n_paths; i++) {
+        if (expand(&fl, paths[i], err, errlen) < 0) {
+            list_free(&fl);
+            return -1;
+        }
+    }
+    *files = fl.paths;
+    *n_files = fl.n;
+    return 0;
+}
+
+/* ---- suspects for other views ------------------------------------------ */
+
+/* Per group of ls: 1 when the rules call it a suspect.  NULL: no memory. */
+static uint8_t *suspect_groups(const leak_series *ls)
+{
+    builder b = { 0 };
+    timeline t;
+    uint8_t *sus = calloc(ls->n_groups ? ls->n_groups : 1, 1);
+    if (!sus || timeline_init(&t, ls) < 0) {
+        if (sus)
+            timeline_release(&t);
+        free(sus);
+        return NULL;
+    }
+    for (size_t i = 0; i < ls->n_groups; i++) {
+        group_stats st;
+        verdict v;
+        stats_of(&t, &ls->groups[i], &st);
+        judge(&b, &t, &ls->groups[i], &st, &v);
+        sus[i] = v.conf != CONF_NONE;
+        free(v.why);
+    }
+    timeline_release(&t);
+    return sus;
+}
+
+int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size_t n,
+                        uint8_t *const *fd_suspect, uint8_t *const *thread_suspect,
+                        char *err, size_t errlen)
+{
+    leak_series ls;
+    size_t **fdg = calloc(n ? n : 1, sizeof(*fdg)), **thg = calloc(n ? n : 1, sizeof(*thg));
+    uint8_t *sus = NULL;
+    int rc = -1;
+    leak_series_init(&ls);
+    if (!fdg || !thg) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (!n) {
+        set_err(err, errlen, "no snapshots given");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names && names[i] ? names[i] : "snapshot";
+        const char *first = names && names[0] ? names[0] : "the first";
+        if (pid_check(&ls, first, snaps[i], name, NULL, err, errlen) < 0)
+            goto out;
+        fdg[i] = malloc((snaps[i]->n_fds ? snaps[i]->n_fds : 1) * sizeof(**fdg));
+        thg[i] = malloc((snaps[i]->n_threads ? snaps[i]->n_threads : 1) * sizeof(**thg));
+        if (!fdg[i] || !thg[i] || leak_series_add_members(&ls, snaps[i], i, fdg[i], thg[i]) < 0) {
+            set_err(err, errlen, "out of memory");
+            goto out;
+        }
+    }
+    if (!(sus = suspect_groups(&ls))) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; fd_suspect && k < snaps[i]->n_fds; k++)
+            fd_suspect[i][k] = sus[fdg[i][k]];
+        for (size_t k = 0; thread_suspect && k < snaps[i]->n_threads; k++)
+            thread_suspect[i][k] = sus[thg[i][k]];
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < n && fdg && thg; i++) {
+        free(fdg[i]);
+        free(thg[i]);
+    }
+    free(fdg);
+    free(thg);
+    free(sus);
+    leak_series_release(&ls);
+    return rc;
+}

@@ -54,6 +54,24 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
                                   size_t n, const leak_options *o, char *err,
                                   size_t errlen);
 
+/*
+ * For other views of the same snapshots (bbx flame --leaks-only): which fds
+ * and threads belong to a group the rules above call a suspect.  For each
+ * snapshot i, fd_suspect[i][k] (snaps[i]->n_fds bytes) and
+ * thread_suspect[i][k] (n_threads bytes) are set to 1 or 0; the arrays are
+ * the caller's, either pointer array may be NULL.  The snapshots must be of
+ * one process.  0, or -1 with a one-line reason in err[errlen].
+ */
+int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size_t n,
+                        uint8_t *const *fd_suspect, uint8_t *const *thread_suspect,
+                        char *err, size_t errlen);
+
+/* The snapshot files that paths[n_paths] stand for (files as given, each
+ * directory's *.bbx sorted by name), in *files[*n_files] (out; free each
+ * and the array).  0, or -1 with a one-line reason naming the path. */
+int leak_expand_paths(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
+                      char *err, size_t errlen);
+
 /* 1 when group g is a leak suspect (confidence other than "none"). */
 int leak_group_is_suspect(const leak_group *g);
 

@@ -345,7 +345,7 @@ static void fd_example(const snap_fd *d, char *buf, size_t len)
              d->sock_peer ? " -> " : "", d->sock_peer ? d->sock_peer : "");
 }
 
-static int add_fds(leak_series *ls, const snap *s, size_t si)
+static int add_fds(leak_series *ls, const snap *s, size_t si, size_t *member)
 {
     for (size_t i = 0; i < s->n_fds; i++) {
         const snap_fd *d = &s->fds[i];
@@ -367,6 +367,8 @@ static int add_fds(leak_series *ls, const snap *s, size_t si)
         series_group *g = group_get(ls, &k, s, &seed);
         if (!g || group_bump(g, si, d->fd > 2) < 0)
             return -1;
+        if (member)
+            member[i] = (size_t)(g - ls->groups);
         if (g->n_examples < SERIES_MAX_EXAMPLES) {
             char ex[EXAMPLE_MAX];
             fd_example(d, ex, sizeof(ex));
@@ -377,7 +379,7 @@ static int add_fds(leak_series *ls, const snap *s, size_t si)
     return 0;
 }
 
-static int add_threads(leak_series *ls, const snap *s, size_t si)
+static int add_threads(leak_series *ls, const snap *s, size_t si, size_t *member)
 {
     for (size_t i = 0; i < s->n_threads; i++) {
         const snap_thread *t = &s->threads[i];
@@ -398,6 +400,8 @@ static int add_threads(leak_series *ls, const snap *s, size_t si)
         series_group *g = group_get(ls, &k, s, &seed);
         if (!g || group_bump(g, si, 1) < 0)
             return -1;
+        if (member)
+            member[i] = (size_t)(g - ls->groups);
         if (g->n_examples < SERIES_MAX_EXAMPLES) {
             char ex[EXAMPLE_MAX];
             snprintf(ex, sizeof(ex), "%s (tid %" PRIu64 ")", t->name ? t->name : "?", t->tid);
@@ -452,6 +456,12 @@ static int add_children(leak_series *ls, const snap *s, size_t si)
 
 int leak_series_add(leak_series *ls, const snap *s, size_t file)
 {
+    return leak_series_add_members(ls, s, file, NULL, NULL);
+}
+
+int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t *fd_group,
+                            size_t *thread_group)
+{
     size_t si = ls->n_snaps;
     if (si >= UINT32_MAX || RESERVE(ls->snaps, ls->n_snaps, ls->cap_snaps) < 0)
         return -1;
@@ -465,7 +475,8 @@ int leak_series_add(leak_series *ls, const snap *s, size_t file)
         return -1;
     if (!ls->exe && s->process.exe && !(ls->exe = strdup(s->process.exe)))
         return -1;
-    if (add_fds(ls, s, si) < 0 || add_threads(ls, s, si) < 0 || add_children(ls, s, si) < 0)
+    if (add_fds(ls, s, si, fd_group) < 0 || add_threads(ls, s, si, thread_group) < 0 ||
+        add_children(ls, s, si) < 0)
         return -1;
     return 0;
 }

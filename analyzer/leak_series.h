@@ -88,4 +88,10 @@ void leak_series_release(leak_series *ls);
  * 0, or -1 when memory ran out. */
 int leak_series_add(leak_series *ls, const snap *s, size_t file);
 
+/* The same, also storing in fd_group[i] / thread_group[i] the index of the
+ * group that fd i / thread i of s joined (arrays of s->n_fds / s->n_threads,
+ * the caller's; either may be NULL). */
+int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t *fd_group,
+                            size_t *thread_group);
+
 #endif

@@ -7,8 +7,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       libjansson-dev elfutils binutils file zstd python3 libc6-dbg
-      xz-utils"
+      xz-utils zlib1g-dev"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
+# zlib1g-dev: bbx flame gzips its pprof output.
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS gdb hyperfine llvm time valgrind gawk"
   # gawk: bench/run_flame.py times gawk beside mawk (Debian's default awk).

@@ -1,0 +1,800 @@
+/*
+ * flame_collect.c - snapshots to a flame set (flame_collect.h).
+ *
+ * Built for a million stacks: each distinct pc of a snapshot is resolved
+ * once (a per-snapshot table from pc to a run of frame ids; behind it a
+ * table from module + relative address, shared by every snapshot, so the
+ * symbolizer sees each address once), frames are interned by content, and
+ * a stack is a run of frame ids hashed into a table of (group, ids).  No
+ * text is built per stack; the writers name frames at output.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include "flame_collect.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame_symbols.h"
+#include "leak_analyze.h"
+#include "snap_format.h"
+
+#define HASH_MUL 0x9e3779b97f4a7c15ull
+#define RETURN_BIT (1ull << 63)
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * HASH_MUL;
+    return h ^ (h >> 29);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    if (!s)
+        return mix(h, 0x5bd1e995u);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return mix(h, 1);
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Grow *arr (n used, *cap elements) to hold `more` more.  0 or -1. */
+static int reserve(void **arr, size_t n, size_t more, size_t *cap, size_t elem)
+{
+    if (n + more <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < n + more)
+        ncap *= 2;
+    void *na = realloc(*arr, ncap * elem);
+    if (!na)
+        return -1;
+    *arr = na;
+    *cap = ncap;
+    return 0;
+}
+
+#define RESERVE(arr, n, more, cap) reserve((void **)&(arr), (n), (more), &(cap), sizeof(*(arr)))
+
+/* An open-addressing table of uint32 indexes + 1 (0 empty), sized a power
+ * of two and kept at most half full. */
+typedef struct index_table {
+    uint32_t *slots;
+    size_t cap;
+} index_table;
+
+/* ---- the collector's state ---------------------------------------------- */
+
+/* A run of frame ids, innermost first: what one pc resolves to. */
+typedef struct id_run {
+    uint32_t off, len;
+} id_run;
+
+typedef struct pc_entry {     /* global: (module, relative address) */
+    uint64_t module_id, addr; /* addr has RETURN_BIT for return addresses */
+    id_run run;
+} pc_entry;
+
+typedef struct local_entry {  /* per snapshot: raw pc */
+    uint64_t pc;              /* with RETURN_BIT for return addresses */
+    uint32_t gen;
+    id_run run;
+} local_entry;
+
+typedef struct stack_entry {
+    uint64_t hash;
+    uint32_t group, off, depth;
+    uint64_t count;
+} stack_entry;
+
+typedef struct module_key {
+    char *path;
+    uint8_t *build_id;
+    size_t build_id_len;
+} module_key;
+
+typedef struct collector {
+    const flame_options *o;
+    int oom;
+    flame_set *fs;
+    size_t cap_frames, cap_groups;
+    uint64_t *frame_hash;
+    index_table frame_tab, group_tab, pc_tab, stack_tab;
+    /* frame-id runs of resolved pcs, and the pcs */
+    uint32_t *ids;
+    size_t n_ids, cap_ids;
+    pc_entry *pcs;
+    size_t n_pcs, cap_pcs;
+    /* per snapshot */
+    local_entry *local;
+    size_t local_cap, local_used;
+    uint32_t gen;
+    uint64_t *mod_ids;        /* per module of the current snapshot + 1, 0 unknown */
+    size_t cap_mod_ids;
+    module_key *modules;
+    size_t n_modules, cap_modules;
+    /* merged stacks: their ids in one pool */
+    stack_entry *stacks;
+    size_t n_stacks, cap_stacks;
+    uint32_t *pool;
+    size_t n_pool, cap_pool;
+    uint32_t *scratch;        /* the stack being built, leaf first */
+    size_t n_scratch, cap_scratch;
+    /* what the title says */
+    char *app;
+    uint64_t pid;
+    int several_pids;
+    size_t n_snaps;
+} collector;
+
+/* Make room for one more entry, rehashing with hash_of(ctx, index). */
+static int table_room(collector *c, index_table *t, size_t n,
+                      uint64_t (*hash_of)(const collector *c, uint32_t i))
+{
+    if ((n + 1) * 2 <= t->cap)
+        return 0;
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    uint32_t *s = calloc(cap, sizeof(*s));
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = hash_of(c, (uint32_t)i) & (cap - 1);
+        while (s[j])
+            j = (j + 1) & (cap - 1);
+        s[j] = (uint32_t)i + 1;
+    }
+    free(t->slots);
+    t->slots = s;
+    t->cap = cap;
+    return 0;
+}
+
+static char *dup_or_oom(collector *c, const char *s)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    if (!(d = strdup(s)))
+        c->oom = 1;
+    return d;
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static uint64_t frame_hash_of(const char *fn, const char *file, uint32_t line,
+                              const char *module, uint64_t addr, int inlined)
+{
+    uint64_t h = hash_str(0xcbf29ce484222325ull, fn);
+    h = hash_str(h, file);
+    h = hash_str(h, module);
+    h = mix(h, line);
+    h = mix(h, (uint64_t)inlined);
+    return mix(h, fn ? 0 : addr); /* named frames merge across addresses */
+}
+
+static uint64_t frame_rehash(const collector *c, uint32_t i)
+{
+    return c->frame_hash[i];
+}
+
+/* The id of the frame with these fields, added when new; UINT32_MAX when
+ * memory ran out. */
+static uint32_t frame_intern(collector *c, const char *fn, const char *file, uint32_t line,
+                             const char *module, uint64_t addr, int inlined)
+{
+    flame_set *fs = c->fs;
+    uint64_t h = frame_hash_of(fn, file, line, module, addr, inlined);
+    if (fs->n_frames >= UINT32_MAX - 1 ||
+        table_room(c, &c->frame_tab, fs->n_frames, frame_rehash) < 0)
+        goto oom;
+    size_t j = h & (c->frame_tab.cap - 1);
+    for (uint32_t k; (k = c->frame_tab.slots[j]); j = (j + 1) & (c->frame_tab.cap - 1)) {
+        const flame_frame *f = &fs->frames[k - 1];
+        if (c->frame_hash[k - 1] == h && f->line == line && f->inlined == inlined &&
+            str_eq(f->function, fn) && str_eq(f->file, file) && str_eq(f->module, module) &&
+            (fn || f->address == addr))
+            return k - 1;
+    }
+    size_t cap = c->cap_frames;
+    if (RESERVE(fs->frames, fs->n_frames, 1, c->cap_frames) < 0)
+        goto oom;
+    if (cap != c->cap_frames) {
+        uint64_t *nh = realloc(c->frame_hash, c->cap_frames * sizeof(*nh));
+        if (!nh)
+            goto oom;
+        c->frame_hash = nh;
+    }
+    flame_frame *f = &fs->frames[fs->n_frames];
+    memset(f, 0, sizeof(*f));
+    f->function = dup_or_oom(c, fn);
+    f->file = dup_or_oom(c, file);
+    f->module = dup_or_oom(c, module);
+    f->line = line;
+    f->address = addr;
+    f->inlined = inlined;
+    c->frame_hash[fs->n_frames] = h;
+    c->frame_tab.slots[j] = (uint32_t)++fs->n_frames;
+    return (uint32_t)(fs->n_frames - 1);
+oom:
+    c->oom = 1;
+    return UINT32_MAX;
+}
+
+/* A frame that only has a name ("[socket]", "[no stack]"). */
+static uint32_t frame_named(collector *c, const char *name)
+{
+    return frame_intern(c, name, NULL, 0, NULL, 0, 0);
+}
+
+/* ---- pcs to runs of frame ids ------------------------------------------- */
+
+static uint64_t pc_hash(uint64_t module_id, uint64_t addr)
+{
+    return mix(mix(0x84222325u, module_id), addr);
+}
+
+static uint64_t pc_rehash(const collector *c, uint32_t i)
+{
+    return pc_hash(c->pcs[i].module_id, c->pcs[i].addr);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path;
+}
+
+/* The session-wide id (1-based) of snapshot module m: same path and
+ * build-id, same id. */
+static uint64_t module_id(collector *c, const snap *s, const snap_module *m)
+{
+    size_t mi = (size_t)(m - s->modules);
+    if (c->mod_ids[mi])
+        return c->mod_ids[mi];
+    for (size_t i = 0; i < c->n_modules; i++) {
+        const module_key *k = &c->modules[i];
+        if (str_eq(k->path, m->path) && k->build_id_len == m->build_id_len &&
+            (!m->build_id_len || memcmp(k->build_id, m->build_id, m->build_id_len) == 0))
+            return c->mod_ids[mi] = i + 1;
+    }
+    if (RESERVE(c->modules, c->n_modules, 1, c->cap_modules) < 0) {
+        c->oom = 1;
+        return 0;
+    }
+    module_key *k = &c->modules[c->n_modules];
+    memset(k, 0, sizeof(*k));
+    k->path = dup_or_oom(c, m->path);
+    if (m->build_id_len && (k->build_id = malloc(m->build_id_len))) {
+        memcpy(k->build_id, m->build_id, m->build_id_len);
+        k->build_id_len = m->build_id_len;
+    }
+    return c->mod_ids[mi] = ++c->n_modules;
+}
+
+/* Resolve pc (a return address when is_return) of snapshot s to a run of
+ * frame ids, innermost first, through the symbolizer. */
+static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return)
+{
+    id_run run = { (uint32_t)c->n_ids, 0 };
+    const snap_module *m = snap_module_for_pc(s, pc);
+    uint64_t mid = m ? module_id(c, s, m) : 0;
+    uint64_t addr = (m ? pc - m->bias : pc) | (is_return ? RETURN_BIT : 0);
+    uint64_t h = pc_hash(mid, addr);
+    if (c->oom || table_room(c, &c->pc_tab, c->n_pcs, pc_rehash) < 0) {
+        c->oom = 1;
+        return run;
+    }
+    size_t j = h & (c->pc_tab.cap - 1);
+    for (uint32_t k; (k = c->pc_tab.slots[j]); j = (j + 1) & (c->pc_tab.cap - 1)) {
+        const pc_entry *e = &c->pcs[k - 1];
+        if (e->module_id == mid && e->addr == addr)
+            return e->run;
+    }
+    const sym_frame *sf = NULL;
+    size_t n = c->o->symbols ? frame_symbols_module(c->o->symbols, m, pc, is_return, &sf) : 0;
+    const char *mod = m ? base_name(m->path) : NULL;
+    uint64_t rel = m ? pc - m->bias : pc;
+    size_t first = n && !c->o->inline_frames ? n - 1 : 0;
+    if (RESERVE(c->ids, c->n_ids, n ? n : 1, c->cap_ids) < 0 ||
+        RESERVE(c->pcs, c->n_pcs, 1, c->cap_pcs) < 0) {
+        c->oom = 1;
+        return run;
+    }
+    if (!n) {
+        char hex[32];
+        snprintf(hex, sizeof(hex), "0x%" PRIx64, pc);
+        c->ids[c->n_ids++] = m ? frame_intern(c, NULL, NULL, 0, mod, rel, 0)
+                               : frame_named(c, hex);
+    }
+    for (size_t k = first; k < n; k++) {
+        /* frames with a file keep its line; an outermost frame without a
+         * function is named by its address */
+        int inl = sf[k].inlined && c->o->inline_frames;
+        c->ids[c->n_ids++] = frame_intern(c, sf[k].function, sf[k].file,
+                                          sf[k].file ? sf[k].line : 0, mod, rel, inl);
+    }
+    run.len = (uint32_t)(c->n_ids - run.off);
+    pc_entry *e = &c->pcs[c->n_pcs];
+    e->module_id = mid;
+    e->addr = addr;
+    e->run = run;
+    c->pc_tab.slots[j] = (uint32_t)++c->n_pcs;
+    return run;
+}
+
+/* Start a new snapshot: forget the per-snapshot caches. */
+static int snapshot_begin(collector *c, const snap *s)
+{
+    if (RESERVE(c->mod_ids, 0, s->n_modules + 1, c->cap_mod_ids) < 0)
+        return -1;
+    memset(c->mod_ids, 0, (s->n_modules + 1) * sizeof(*c->mod_ids));
+    c->gen++;
+    c->local_used = 0;
+    if (!c->local) {
+        c->local_cap = 4096;
+        if (!(c->local = calloc(c->local_cap, sizeof(*c->local))))
+            return -1;
+    }
+    if (c->gen == 0) { /* wrapped: clear the stamps */
+        memset(c->local, 0, c->local_cap * sizeof(*c->local));
+        c->gen = 1;
+    }
+    return 0;
+}
+
+static int local_grow(collector *c)
+{
+    size_t cap = c->local_cap * 2;
+    local_entry *n = calloc(cap, sizeof(*n));
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < c->local_cap; i++) {
+        const local_entry *e = &c->local[i];
+        if (e->gen != c->gen)
+            continue;
+        size_t j = mix(0, e->pc) & (cap - 1);
+        while (n[j].gen == c->gen)
+            j = (j + 1) & (cap - 1);
+        n[j] = *e;
+    }
+    free(c->local);
+    c->local = n;
+    c->local_cap = cap;
+    return 0;
+}
+
+/* Push the frames of pc (innermost first) onto the scratch stack. */
+static void push_pc(collector *c, const snap *s, uint64_t pc, int is_return)
+{
+    uint64_t key = pc | (is_return ? RETURN_BIT : 0);
+    if ((c->local_used + 1) * 2 > c->local_cap && local_grow(c) < 0) {
+        c->oom = 1;
+        return;
+    }
+    size_t j = mix(0, key) & (c->local_cap - 1);
+    local_entry *e;
+    while ((e = &c->local[j])->gen == c->gen && e->pc != key)
+        j = (j + 1) & (c->local_cap - 1);
+    if (e->gen != c->gen) {
+        id_run run = resolve_pc(c, s, pc, is_return);
+        if (c->oom)
+            return;
+        e->gen = c->gen;
+        e->pc = key;
+        e->run = run;
+        c->local_used++;
+    }
+    if (RESERVE(c->scratch, c->n_scratch, e->run.len, c->cap_scratch) < 0) {
+        c->oom = 1;
+        return;
+    }
+    memcpy(c->scratch + c->n_scratch, c->ids + e->run.off, e->run.len * sizeof(uint32_t));
+    c->n_scratch += e->run.len;
+}
+
+/* ---- groups and stacks ------------------------------------------------------ */
+
+static uint64_t group_rehash(const collector *c, uint32_t i)
+{
+    return hash_str(7, c->fs->groups[i]);
+}
+
+static uint32_t group_intern(collector *c, const char *name)
+{
+    flame_set *fs = c->fs;
+    uint64_t h = hash_str(7, name);
+    if (table_room(c, &c->group_tab, fs->n_groups, group_rehash) < 0)
+        goto oom;
+    size_t j = h & (c->group_tab.cap - 1);
+    for (uint32_t k; (k = c->group_tab.slots[j]); j = (j + 1) & (c->group_tab.cap - 1))
+        if (strcmp(fs->groups[k - 1], name) == 0)
+            return k - 1;
+    if (RESERVE(fs->groups, fs->n_groups, 1, c->cap_groups) < 0 ||
+        !(fs->groups[fs->n_groups] = strdup(name)))
+        goto oom;
+    c->group_tab.slots[j] = (uint32_t)++fs->n_groups;
+    return (uint32_t)(fs->n_groups - 1);
+oom:
+    c->oom = 1;
+    return 0;
+}
+
+static uint64_t stack_hash(uint32_t group, const uint32_t *ids, size_t n)
+{
+    uint64_t h = 0x9ae16a3b2f90404full ^ group;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ids[i]) * HASH_MUL;
+    return mix(h, n);
+}
+
+static uint64_t stack_rehash(const collector *c, uint32_t i)
+{
+    return c->stacks[i].hash;
+}
+
+/* Count the scratch stack (leaf first) once in `group`, then clear it. */
+static void stack_add(collector *c, uint32_t group, uint64_t count)
+{
+    const uint32_t *ids = c->scratch;
+    size_t n = c->n_scratch;
+    uint64_t h = stack_hash(group, ids, n);
+    c->n_scratch = 0;
+    if (c->oom || table_room(c, &c->stack_tab, c->n_stacks, stack_rehash) < 0) {
+        c->oom = 1;
+        return;
+    }
+    size_t j = h & (c->stack_tab.cap - 1);
+    for (uint32_t k; (k = c->stack_tab.slots[j]); j = (j + 1) & (c->stack_tab.cap - 1)) {
+        stack_entry *e = &c->stacks[k - 1];
+        if (e->hash == h && e->group == group && e->depth == n &&
+            memcmp(c->pool + e->off, ids, n * sizeof(*ids)) == 0) {
+            e->count += count;
+            return;
+        }
+    }
+    if (c->n_stacks >= UINT32_MAX - 1 || c->n_pool + n >= UINT32_MAX ||
+        RESERVE(c->stacks, c->n_stacks, 1, c->cap_stacks) < 0 ||
+        RESERVE(c->pool, c->n_pool, n, c->cap_pool) < 0) {
+        c->oom = 1;
+        return;
+    }
+    stack_entry *e = &c->stacks[c->n_stacks];
+    e->hash = h;
+    e->group = group;
+    e->off = (uint32_t)c->n_pool;
+    e->depth = (uint32_t)n;
+    e->count = count;
+    memcpy(c->pool + c->n_pool, ids, n * sizeof(*ids));
+    c->n_pool += n;
+    c->stack_tab.slots[j] = (uint32_t)++c->n_stacks;
+}
+
+static void push_id(collector *c, uint32_t id)
+{
+    if (RESERVE(c->scratch, c->n_scratch, 1, c->cap_scratch) < 0) {
+        c->oom = 1;
+        return;
+    }
+    c->scratch[c->n_scratch++] = id;
+}
+
+/* ---- one snapshot ------------------------------------------------------------ */
+
+/* The group of a thread named `name` in snapshot `label`. */
+static uint32_t group_of(collector *c, const char *thread_name, const char *label)
+{
+    if (c->o->group_by_snapshot)
+        return group_intern(c, label);
+    return group_intern(c, thread_name && *thread_name ? thread_name : "?");
+}
+
+/* A thread that was not unwound: what the kernel said of it. */
+static void push_kernel_frame(collector *c, const snap_thread *t)
+{
+    char name[96];
+    if (t->kernel_pc && t->wchan && *t->wchan)
+        snprintf(name, sizeof(name), "[kernel: %s]", t->wchan);
+    else if (t->kernel_pc)
+        snprintf(name, sizeof(name), "[kernel 0x%" PRIx64 "]", t->kernel_pc);
+    else if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
+        snprintf(name, sizeof(name), "[kernel: %s]", t->wchan);
+    else if (t->has_syscall && t->syscall >= 0)
+        snprintf(name, sizeof(name), "[blocked in syscall %" PRId64 "]", t->syscall);
+    else
+        snprintf(name, sizeof(name), "[no stack]");
+    push_id(c, frame_named(c, name));
+}
+
+static void add_thread_stacks(collector *c, const snap *s, const char *label)
+{
+    for (size_t i = 0; i < s->n_threads && !c->oom; i++) {
+        const snap_thread *t = &s->threads[i];
+        if (!t->n_frames)
+            push_kernel_frame(c, t);
+        for (size_t k = 0; k < t->n_frames; k++)
+            push_pc(c, s, t->frames[k], k > 0);
+        stack_add(c, group_of(c, t->name, label), 1);
+    }
+}
+
+/* The name of thread `tid` in s, or NULL when it is not there. */
+static const char *thread_name(const snap *s, uint64_t tid)
+{
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (s->threads[i].tid == tid)
+            return s->threads[i].name ? s->threads[i].name : "?";
+    return NULL;
+}
+
+/* The creation stack of o (collector frames skipped) under a leaf frame. */
+static void add_origin(collector *c, const snap *s, const snap_origin *o, const char *leaf,
+                       const char *label)
+{
+    const char *creator = thread_name(s, o->tid);
+    push_id(c, frame_named(c, leaf));
+    for (size_t k = frame_origin_first(s, o); k < o->n_frames; k++)
+        push_pc(c, s, o->frames[k], 1);
+    stack_add(c, group_of(c, creator ? creator : "[exited thread]", label), 1);
+}
+
+static void add_fd_origins(collector *c, const snap *s, const uint8_t *suspect,
+                           const char *label)
+{
+    for (size_t i = 0; i < s->n_fds && !c->oom; i++) {
+        const snap_origin *o = snap_fd_origin(s, s->fds[i].fd);
+        char leaf[64];
+        if (!o || o->unknown || (suspect && !suspect[i]))
+            continue;
+        snprintf(leaf, sizeof(leaf), "[%s]", snap_fd_kind_name(s->fds[i].kind));
+        add_origin(c, s, o, leaf, label);
+    }
+}
+
+static void add_thread_origins(collector *c, const snap *s, const uint8_t *suspect,
+                               const char *label)
+{
+    for (size_t i = 0; i < s->n_threads && !c->oom; i++) {
+        const snap_thread *t = &s->threads[i];
+        const snap_origin *o = snap_thread_origin(s, t->tid);
+        char leaf[96];
+        if (!o || o->unknown || (suspect && !suspect[i]))
+            continue;
+        snprintf(leaf, sizeof(leaf), "[thread %s]", t->name ? t->name : "?");
+        add_origin(c, s, o, leaf, label);
+    }
+}
+
+static void add_snapshot(collector *c, const snap *s, const char *label,
+                         const uint8_t *fd_suspect, const uint8_t *thread_suspect)
+{
+    if (snapshot_begin(c, s) < 0) {
+        c->oom = 1;
+        return;
+    }
+    if (!c->n_snaps++) {
+        c->pid = s->process.pid;
+        c->app = dup_or_oom(c, s->process.app ? s->process.app : base_name(s->process.exe));
+    } else if (s->process.pid != c->pid) {
+        c->several_pids = 1;
+    }
+    if (c->o->what == FLAME_STACKS)
+        add_thread_stacks(c, s, label);
+    else if (c->o->what == FLAME_FD_ORIGINS)
+        add_fd_origins(c, s, fd_suspect, label);
+    else
+        add_thread_origins(c, s, thread_suspect, label);
+}
+
+/* ---- the result --------------------------------------------------------------- */
+
+static void collector_release(collector *c)
+{
+    flame_set_free(c->fs);
+    free(c->frame_hash);
+    free(c->frame_tab.slots);
+    free(c->group_tab.slots);
+    free(c->pc_tab.slots);
+    free(c->stack_tab.slots);
+    free(c->ids);
+    free(c->pcs);
+    free(c->local);
+    free(c->mod_ids);
+    for (size_t i = 0; i < c->n_modules; i++) {
+        free(c->modules[i].path);
+        free(c->modules[i].build_id);
+    }
+    free(c->modules);
+    free(c->stacks);
+    free(c->pool);
+    free(c->scratch);
+    free(c->app);
+}
+
+static int collector_init(collector *c, const flame_options *o)
+{
+    memset(c, 0, sizeof(*c));
+    c->o = o;
+    return (c->fs = calloc(1, sizeof(*c->fs))) ? 0 : -1;
+}
+
+/* Hand the set over: stacks reversed to root first, title and unit. */
+static flame_set *collector_finish(collector *c, char *err, size_t errlen)
+{
+    static const char *const what_names[] = { "stacks", "fd creation stacks",
+                                              "thread creation stacks" };
+    static const char *const units[] = { "threads", "fds", "threads" };
+    flame_set *fs = c->fs;
+    int w = c->o->what <= FLAME_THREAD_ORIGINS ? (int)c->o->what : 0;
+    if (!c->oom && !fs->n_groups)
+        group_intern(c, "all");
+    if (!c->oom && c->n_stacks && !(fs->stacks = calloc(c->n_stacks, sizeof(*fs->stacks))))
+        c->oom = 1;
+    for (size_t i = 0; i < c->n_stacks && !c->oom; i++) {
+        const stack_entry *e = &c->stacks[i];
+        flame_stack *st = &fs->stacks[fs->n_stacks];
+        if (!(st->frames = malloc((e->depth ? e->depth : 1) * sizeof(*st->frames)))) {
+            c->oom = 1;
+            break;
+        }
+        for (uint32_t k = 0; k < e->depth; k++)
+            st->frames[k] = c->pool[e->off + e->depth - 1 - k];
+        st->depth = e->depth;
+        st->count = e->count;
+        st->group = e->group;
+        fs->n_stacks++;
+    }
+    if (!c->oom) {
+        char pid[48] = "";
+        if (!c->several_pids)
+            snprintf(pid, sizeof(pid), " (pid %" PRIu64 ")", c->pid);
+        if (asprintf(&fs->title, "bbx flame: %s of %s%s, %zu snapshot%s", what_names[w],
+                     c->app ? c->app : "?", pid, c->n_snaps,
+                     c->n_snaps == 1 ? "" : "s") < 0) {
+            fs->title = NULL;
+            c->oom = 1;
+        }
+        fs->unit = dup_or_oom(c, units[w]);
+    }
+    if (c->oom) {
+        snprintf(err, errlen, "out of memory");
+        collector_release(c);
+        return NULL;
+    }
+    c->fs = NULL;
+    collector_release(c);
+    return fs;
+}
+
+/* ---- entry points ---------------------------------------------------------------- */
+
+/* The suspect marks of every snapshot (origins with leaks_only), or 0 with
+ * nothing to mark.  -1 on error (err set). */
+static int mark_suspects(const flame_options *o, snap *const *snaps, const char *const *names,
+                         size_t n, uint8_t ***marks, char *err, size_t errlen)
+{
+    *marks = NULL;
+    if (!o->leaks_only || o->what == FLAME_STACKS)
+        return 0;
+    uint8_t **m = calloc(n ? n : 1, sizeof(*m));
+    if (!m)
+        goto oom;
+    *marks = m;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = o->what == FLAME_FD_ORIGINS ? snaps[i]->n_fds : snaps[i]->n_threads;
+        if (!(m[i] = calloc(k ? k : 1, 1)))
+            goto oom;
+    }
+    return leaks_mark_suspects((const snap *const *)snaps, names, n,
+                               o->what == FLAME_FD_ORIGINS ? m : NULL,
+                               o->what == FLAME_FD_ORIGINS ? NULL : m, err, errlen);
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static void free_marks(uint8_t **marks, size_t n)
+{
+    for (size_t i = 0; marks && i < n; i++)
+        free(marks[i]);
+    free(marks);
+}
+
+/* Collect from snaps[n] (names[i] labels snapshot i, may be NULL). */
+static flame_set *collect(snap *const *snaps, const char *const *names, size_t n,
+                          const flame_options *o, char *err, size_t errlen)
+{
+    collector c;
+    uint8_t **marks;
+    if (mark_suspects(o, snaps, names, n, &marks, err, errlen) < 0) {
+        free_marks(marks, n);
+        return NULL;
+    }
+    if (collector_init(&c, o) < 0) {
+        free_marks(marks, n);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n && !c.oom; i++) {
+        char label[64];
+        if (!names || !names[i])
+            snprintf(label, sizeof(label), "snapshot %zu", i + 1);
+        const uint8_t *m = marks ? marks[i] : NULL;
+        add_snapshot(&c, snaps[i], names && names[i] ? base_name(names[i]) : label,
+                     o->what == FLAME_FD_ORIGINS ? m : NULL,
+                     o->what == FLAME_THREAD_ORIGINS ? m : NULL);
+    }
+    free_marks(marks, n);
+    return collector_finish(&c, err, errlen);
+}
+
+flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_options *o,
+                                char *err, size_t errlen)
+{
+    if (!n) {
+        snprintf(err, errlen, "no snapshots given");
+        return NULL;
+    }
+    return collect(snaps, NULL, n, o, err, errlen);
+}
+
+flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_options *o,
+                            char *err, size_t errlen)
+{
+    char **files;
+    size_t n_files;
+    char why[256];
+    flame_set *fs = NULL;
+    if (leak_expand_paths(paths, n_paths, &files, &n_files, err, errlen) < 0)
+        return NULL;
+    if (o->leaks_only && o->what != FLAME_STACKS) {
+        /* the leak rules need the whole series: keep every snapshot */
+        snap **snaps = calloc(n_files ? n_files : 1, sizeof(*snaps));
+        size_t n = 0;
+        if (!snaps)
+            snprintf(err, errlen, "out of memory");
+        for (; snaps && n < n_files; n++) {
+            if (!(snaps[n] = snap_read_file(files[n], why, sizeof(why)))) {
+                snprintf(err, errlen, "%s: %s", files[n], why);
+                break;
+            }
+        }
+        if (snaps && n == n_files)
+            fs = collect(snaps, (const char *const *)files, n, o, err, errlen);
+        for (size_t i = 0; snaps && i < n; i++)
+            snap_free(snaps[i]);
+        free(snaps);
+    } else {
+        /* one snapshot in memory at a time */
+        collector c;
+        if (collector_init(&c, o) < 0) {
+            snprintf(err, errlen, "out of memory");
+        } else {
+            size_t i;
+            for (i = 0; i < n_files && !c.oom; i++) {
+                snap *s = snap_read_file(files[i], why, sizeof(why));
+                if (!s) {
+                    snprintf(err, errlen, "%s: %s", files[i], why);
+                    break;
+                }
+                add_snapshot(&c, s, base_name(files[i]), NULL, NULL);
+                snap_free(s);
+            }
+            if (i < n_files && !c.oom)
+                collector_release(&c);
+            else
+                fs = collector_finish(&c, err, errlen);
+        }
+    }
+    for (size_t i = 0; i < n_files; i++)
+        free(files[i]);
+    free(files);
+    return fs;
+}
