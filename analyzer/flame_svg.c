@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "flame_svg.h"
 #include "flame_svg_script.h"
@@ -430,16 +432,26 @@ static void put_node(const svg_doc *doc, const svg_node *node)
     fputs("</g>\n", out);
 }
 
-/* A document-unique id prefix: a hash of what is drawn and a call counter,
- * so two graphs inlined in one HTML page never share an id. */
+/* A document-unique id prefix: a hash of what is drawn, the process, the
+ * time and a call counter, so graphs inlined in one HTML page (from one
+ * run or several) never share an id. */
 static void make_prefix(const svg_doc *doc, size_t n_nodes, char *buf, size_t len)
 {
     static atomic_uint calls;
+    struct timespec ts;
     uint64_t h = 1469598103934665603ull;
-    uint64_t parts[4] = { doc->total, doc->base_total, n_nodes, atomic_fetch_add(&calls, 1) };
+    uint64_t parts[6];
 
-    for (int i = 0; i < 4; i++)
-        h = (h ^ parts[i]) * 1099511628211ull;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    parts[0] = doc->total;
+    parts[1] = doc->base_total;
+    parts[2] = n_nodes;
+    parts[3] = atomic_fetch_add(&calls, 1);
+    parts[4] = (uint64_t)getpid();
+    parts[5] = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    for (int i = 0; i < 6; i++)
+        for (int b = 0; b < 64; b += 8)
+            h = (h ^ ((parts[i] >> b) & 0xff)) * 1099511628211ull;
     snprintf(buf, len, "bbxfg%08" PRIx32, (uint32_t)(h ^ (h >> 32)));
 }
 
