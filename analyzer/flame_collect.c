@@ -95,6 +95,13 @@ typedef struct stack_entry {
     uint64_t count;
 } stack_entry;
 
+/* A thread's raw pcs (in `raw`) with its group, and the merged stack they
+ * made: valid while the module layout stays the same. */
+typedef struct raw_entry {
+    uint64_t hash;
+    uint32_t off, depth, group, stack;
+} raw_entry;
+
 typedef struct module_key {
     char *path;
     uint8_t *build_id;
@@ -126,6 +133,13 @@ typedef struct collector {
     size_t n_stacks, cap_stacks;
     uint32_t *pool;
     size_t n_pool, cap_pool;
+    /* raw thread stacks already counted, for this module layout */
+    raw_entry *raws;
+    size_t n_raws, cap_raws;
+    uint64_t *raw_pool;
+    size_t n_raw_pool, cap_raw_pool;
+    index_table raw_tab;
+    uint64_t layout;          /* hash of the current snapshot's modules */
     uint32_t *scratch;        /* the stack being built, leaf first */
     size_t n_scratch, cap_scratch;
     /* what the title says */
@@ -336,6 +350,20 @@ static int snapshot_begin(collector *c, const snap *s)
     if (RESERVE(c->mod_ids, 0, s->n_modules + 1, c->cap_mod_ids) < 0)
         return -1;
     memset(c->mod_ids, 0, (s->n_modules + 1) * sizeof(*c->mod_ids));
+    uint64_t layout = 0x2545f4914f6cdd1dull;
+    for (size_t i = 0; i < s->n_modules; i++) {
+        const snap_module *m = &s->modules[i];
+        layout = mix(mix(mix(hash_str(layout, m->path), m->start), m->end), m->bias);
+        for (size_t k = 0; k < m->build_id_len; k++)
+            layout = mix(layout, m->build_id[k]);
+    }
+    if (layout != c->layout || !c->n_snaps) { /* other pcs: forget raw stacks */
+        c->layout = layout;
+        c->n_raws = 0;
+        c->n_raw_pool = 0;
+        if (c->raw_tab.slots)
+            memset(c->raw_tab.slots, 0, c->raw_tab.cap * sizeof(*c->raw_tab.slots));
+    }
     c->gen++;
     c->local_used = 0;
     if (!c->local) {
@@ -440,8 +468,9 @@ static uint64_t stack_rehash(const collector *c, uint32_t i)
     return c->stacks[i].hash;
 }
 
-/* Count the scratch stack (leaf first) once in `group`, then clear it. */
-static void stack_add(collector *c, uint32_t group, uint64_t count)
+/* Count the scratch stack (leaf first) once in `group`, then clear it.
+ * Returns the stack's index (UINT32_MAX when memory ran out). */
+static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
 {
     const uint32_t *ids = c->scratch;
     size_t n = c->n_scratch;
@@ -449,7 +478,7 @@ static void stack_add(collector *c, uint32_t group, uint64_t count)
     c->n_scratch = 0;
     if (c->oom || table_room(c, &c->stack_tab, c->n_stacks, stack_rehash) < 0) {
         c->oom = 1;
-        return;
+        return UINT32_MAX;
     }
     size_t j = h & (c->stack_tab.cap - 1);
     for (uint32_t k; (k = c->stack_tab.slots[j]); j = (j + 1) & (c->stack_tab.cap - 1)) {
@@ -457,14 +486,14 @@ static void stack_add(collector *c, uint32_t group, uint64_t count)
         if (e->hash == h && e->group == group && e->depth == n &&
             memcmp(c->pool + e->off, ids, n * sizeof(*ids)) == 0) {
             e->count += count;
-            return;
+            return k - 1;
         }
     }
     if (c->n_stacks >= UINT32_MAX - 1 || c->n_pool + n >= UINT32_MAX ||
         RESERVE(c->stacks, c->n_stacks, 1, c->cap_stacks) < 0 ||
         RESERVE(c->pool, c->n_pool, n, c->cap_pool) < 0) {
         c->oom = 1;
-        return;
+        return UINT32_MAX;
     }
     stack_entry *e = &c->stacks[c->n_stacks];
     e->hash = h;
@@ -475,6 +504,63 @@ static void stack_add(collector *c, uint32_t group, uint64_t count)
     memcpy(c->pool + c->n_pool, ids, n * sizeof(*ids));
     c->n_pool += n;
     c->stack_tab.slots[j] = (uint32_t)++c->n_stacks;
+    return (uint32_t)(c->n_stacks - 1);
+}
+
+static uint64_t raw_hash(uint32_t group, const uint64_t *pcs, size_t n)
+{
+    uint64_t h = 0x7c15f39cc0605cedull ^ group;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ pcs[i]) * HASH_MUL;
+    return mix(h, n);
+}
+
+static uint64_t raw_rehash(const collector *c, uint32_t i)
+{
+    return c->raws[i].hash;
+}
+
+/* Count thread t (in group) through the raw stack cache: 1 when it was
+ * there, 0 when it must be resolved (then *slot is where it goes). */
+static int raw_count(collector *c, const snap_thread *t, uint32_t group, uint64_t h,
+                     size_t *slot)
+{
+    if (table_room(c, &c->raw_tab, c->n_raws, raw_rehash) < 0) {
+        c->oom = 1;
+        return 1;
+    }
+    size_t j = h & (c->raw_tab.cap - 1);
+    for (uint32_t k; (k = c->raw_tab.slots[j]); j = (j + 1) & (c->raw_tab.cap - 1)) {
+        const raw_entry *e = &c->raws[k - 1];
+        if (e->hash == h && e->group == group && e->depth == t->n_frames &&
+            memcmp(c->raw_pool + e->off, t->frames, t->n_frames * sizeof(*t->frames)) == 0) {
+            c->stacks[e->stack].count++;
+            return 1;
+        }
+    }
+    *slot = j;
+    return 0;
+}
+
+/* Remember thread t's pcs (hash h, group) as making stack `stack`. */
+static void raw_remember(collector *c, const snap_thread *t, uint32_t group, uint64_t h,
+                         size_t slot, uint32_t stack)
+{
+    if (stack == UINT32_MAX || c->n_raw_pool + t->n_frames >= UINT32_MAX ||
+        c->n_raws >= UINT32_MAX - 1 || RESERVE(c->raws, c->n_raws, 1, c->cap_raws) < 0 ||
+        RESERVE(c->raw_pool, c->n_raw_pool, t->n_frames, c->cap_raw_pool) < 0) {
+        c->oom = 1;
+        return;
+    }
+    raw_entry *e = &c->raws[c->n_raws];
+    e->hash = h;
+    e->off = (uint32_t)c->n_raw_pool;
+    e->depth = (uint32_t)t->n_frames;
+    e->group = group;
+    e->stack = stack;
+    memcpy(c->raw_pool + c->n_raw_pool, t->frames, t->n_frames * sizeof(*t->frames));
+    c->n_raw_pool += t->n_frames;
+    c->raw_tab.slots[slot] = (uint32_t)++c->n_raws;
 }
 
 static void push_id(collector *c, uint32_t id)
@@ -517,11 +603,20 @@ static void add_thread_stacks(collector *c, const snap *s, const char *label)
 {
     for (size_t i = 0; i < s->n_threads && !c->oom; i++) {
         const snap_thread *t = &s->threads[i];
-        if (!t->n_frames)
+        uint32_t group = group_of(c, t->name, label);
+        size_t slot;
+        if (!t->n_frames) {
             push_kernel_frame(c, t);
+            stack_add(c, group, 1);
+            continue;
+        }
+        /* most threads repeat a stack already seen: count it by its pcs */
+        uint64_t h = raw_hash(group, t->frames, t->n_frames);
+        if (raw_count(c, t, group, h, &slot))
+            continue;
         for (size_t k = 0; k < t->n_frames; k++)
             push_pc(c, s, t->frames[k], k > 0);
-        stack_add(c, group_of(c, t->name, label), 1);
+        raw_remember(c, t, group, h, slot, stack_add(c, group, 1));
     }
 }
 
@@ -614,6 +709,9 @@ static void collector_release(collector *c)
     free(c->modules);
     free(c->stacks);
     free(c->pool);
+    free(c->raws);
+    free(c->raw_pool);
+    free(c->raw_tab.slots);
     free(c->scratch);
     free(c->app);
 }
