@@ -7,9 +7,13 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       libjansson-dev elfutils binutils file zstd python3 libc6-dbg
-      xz-utils zlib1g-dev"
+      xz-utils zlib1g-dev chromium"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
+# chromium: tests/browser drives the SVG flame graph and the report headless.
+if ! command -v node >/dev/null 2>&1; then
+  PKGS="$PKGS nodejs npm" # the browser tests' driver (playwright-core)
+fi
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS gdb hyperfine llvm time valgrind gawk"
   # gawk: bench/run_flame.py times gawk beside mawk (Debian's default awk).
@@ -18,3 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+# The browser tests' npm packages, pinned by tests/browser/package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix "$(dirname "$0")/../tests/browser" --no-audit --no-fund >/dev/null
+fi
