@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""End-to-end: `bbx flame` on real snapshots.
+
+Usage: e2e_flame.py --bbx BBX --crasher CRASHER --leaker LEAKER
+                    [--node NODE --node-modules DIR] [--preload ...]
+
+  folded:   the crasher's many-threads crash; `bbx flame --no-symbols` counts
+            are checked against the threads of `bbx show --json` (total and
+            per stack, computed here from the frames), and the format rules
+            (one line per stack, "stack COUNT", no empty frame, sorted, unique).
+  formats:  speedscope and pprof of the same snapshot, read by
+            check_formats.js (pprof through the pprof-format package), and by
+            `go tool pprof -raw` when go is installed.
+  origins:  the leaker with tracking and periodic snapshots: client_connect
+            and schedule_retry in the fd / thread creation stacks; with
+            --leaks-only only what `bbx leaks` calls suspects.
+  errors:   not a snapshot, an empty directory, bad --what/--format: exit 2
+            with one line; -o never leaves a half file or overwrites an input.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "leaks"))
+import leaktest as lt  # noqa: E402
+
+p = lt.arg_parser("bbx flame on real snapshots")
+p.add_argument("--crasher", required=True)
+p.add_argument("--leaker", required=True)
+p.add_argument("--node")
+p.add_argument("--node-modules")
+args = p.parse_args()
+BBX = args.bbx
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def flame(*a, check=True):
+    return lt.run([BBX, "flame", *a], check=check)
+
+
+def parse_folded(text, what):
+    """{stack: count}; checks the format rules on the way."""
+    out = {}
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    else:
+        lt.fail("%s: output does not end in a newline" % what)
+    for ln in lines:
+        m = re.fullmatch(r"(.+) ([0-9]+)", ln)
+        if not m:
+            lt.fail("%s: not 'stack COUNT': %r" % (what, ln))
+            continue
+        stack, count = m.group(1), int(m.group(2))
+        if "" in stack.split(";") or count == 0:
+            lt.fail("%s: empty frame or zero count: %r" % (what, ln))
+        if stack in out:
+            lt.fail("%s: stack twice: %r" % (what, stack))
+        out[stack] = count
+    if lines != sorted(lines, key=lambda s: s.rsplit(" ", 1)[0].encode()) and \
+            [s.rsplit(" ", 1)[0] for s in lines] != sorted(s.rsplit(" ", 1)[0] for s in lines):
+        lt.fail("%s: lines not sorted" % what)
+    return out
+
+
+def kernel_frame(t):
+    """What bbx flame shows for a thread without frames."""
+    if t.get("kernel_pc") and t.get("wchan"):
+        return "[kernel: %s]" % t["wchan"]
+    if t.get("kernel_pc"):
+        return "[kernel %s]" % t["kernel_pc"]
+    if t.get("wchan") and t["wchan"] != "0":
+        return "[kernel: %s]" % t["wchan"]
+    if t.get("syscall") is not None and t["syscall"] >= 0:
+        return "[blocked in syscall %d]" % t["syscall"]
+    return "[no stack]"
+
+
+def expected_stacks(report):
+    """{stack: count} from bbx show --json, frames named module+0xOFFSET."""
+    exp = {}
+    for t in report["threads"]:
+        names = []
+        for f in t.get("frames") or []:
+            mod = f.get("module")
+            names.append("%s+%s" % (os.path.basename(mod), f["offset"]) if mod else f["pc"])
+        if not names:
+            names = [kernel_frame(t)]
+        stack = ";".join([t.get("name") or "?"] + names[::-1])
+        exp[stack] = exp.get(stack, 0) + 1
+    return exp
+
+
+def check_crash(scratch):
+    snap_dir = scratch.sub("crash")
+    env = lt.collector_env(snap_dir)
+    lt.run([args.crasher, "many-threads"], env=env, check=False)
+    snaps = lt.snapshots(snap_dir)
+    if len(snaps) != 1:
+        lt.fail("crasher many-threads wrote %d snapshots" % len(snaps))
+        return
+    snap = snaps[0]
+    report = lt.bbx_show(BBX, snap)
+    if report is None:
+        return
+    n_threads = len(report["threads"])
+    exp = expected_stacks(report)
+    got = parse_folded(flame("--format", "folded", "--no-symbols", snap).stdout, "folded")
+    lt.note("folded: %d threads, %d distinct stacks" % (n_threads, len(got)))
+    if sum(got.values()) != n_threads:
+        lt.fail("folded counts sum to %d, the snapshot has %d threads"
+                % (sum(got.values()), n_threads))
+    if got != exp:
+        for k in sorted(set(got) | set(exp))[:5]:
+            if got.get(k) != exp.get(k):
+                lt.fail("stack %s: bbx flame %s, show --json %s" % (k, got.get(k), exp.get(k)))
+    if n_threads < 50 or max(got.values(), default=0) < 50:
+        lt.fail("many-threads: expected many threads sharing a stack: %r" % list(got.values()))
+    # Symbolized: the crash frame and the parked threads' functions by name.
+    sym = parse_folded(flame(snap).stdout, "folded with symbols")
+    if not any(s.endswith(";crash_null_deref") or ";crash_null_deref;" in s for s in sym):
+        lt.fail("symbolized folded output lacks crash_null_deref: %r" % list(sym)[:3])
+    if sum(sym.values()) != n_threads:
+        lt.fail("symbolized counts sum to %d, not %d" % (sum(sym.values()), n_threads))
+    mods = flame("--modules", snap).stdout
+    if "main [crasher]" not in mods:
+        lt.fail("--modules: no 'main [crasher]' frame")
+    # --diff: the snapshot against itself: every line "stack N N".
+    diff = flame("--diff", snap, "--", snap, check=True).stdout.splitlines()
+    bad = [d for d in diff if not re.fullmatch(r".+ ([0-9]+) \1", d)]
+    if not diff or bad:
+        lt.fail("--diff of a snapshot with itself: %r" % bad[:2])
+    # speedscope and pprof, read by other programs
+    ss = os.path.join(scratch.path, "flame.speedscope.json")
+    pp = os.path.join(scratch.path, "flame.pb.gz")
+    flame("--no-symbols", "--format", "speedscope", "-o", ss, snap)
+    flame("--no-symbols", "--format", "pprof", "-o", pp, snap)
+    expect = lt.write_file(os.path.join(scratch.path, "expect.json"),
+                           json.dumps({"total": n_threads, "stacks": exp}))
+    if args.node and args.node_modules:
+        r = subprocess.run([args.node, os.path.join(HERE, "check_formats.js"), args.node_modules,
+                            ss, pp, expect], capture_output=True, text=True, timeout=300)
+        lt.note("check_formats.js: " + r.stdout.strip().splitlines()[-1] if r.stdout else "")
+        if r.returncode != 0:
+            lt.fail("check_formats.js: %s %s" % (r.stdout.strip()[-1500:], r.stderr.strip()[-500:]))
+    else:
+        lt.note("node not given: speedscope/pprof not decoded")
+    go = shutil.which("go")
+    if go:
+        r = subprocess.run([go, "tool", "pprof", "-raw", pp], capture_output=True, text=True,
+                           timeout=300)
+        if r.returncode != 0 or "Samples:" not in r.stdout:
+            lt.fail("go tool pprof -raw: %s" % r.stderr.strip()[-500:])
+    else:
+        lt.note("go not installed: go tool pprof not run")
+
+
+def check_origins(scratch):
+    snap_dir = scratch.sub("leaker")
+    env = lt.collector_env(snap_dir, track="fd,thread", interval_ms=150)
+    lt.run([args.leaker, "--duration-ms", "3000", "--tick-ms", "20", "--retry-every", "5"],
+           env=env)
+    snaps = lt.snapshots(snap_dir)
+    lt.note("leaker: %d snapshots" % len(snaps))
+    if len(snaps) < 5:
+        lt.fail("leaker wrote %d snapshots" % len(snaps))
+        return
+    fds = parse_folded(flame("--what", "fd-origins", snap_dir).stdout, "fd-origins")
+    if not any("client_connect" in s and s.endswith(";[socket]") for s in fds):
+        lt.fail("fd-origins: no client_connect;...;[socket] stack: %r" % list(fds)[:5])
+    thr = parse_folded(flame("--what", "thread-origins", snap_dir).stdout, "thread-origins")
+    if not any("schedule_retry" in s for s in thr):
+        lt.fail("thread-origins: schedule_retry absent: %r" % list(thr)[:5])
+    code, doc = lt.bbx_leaks(BBX, [snap_dir])
+    suspects = doc["leaks"] if doc else []
+    for what, fn, resource, full in (("fd-origins", "client_connect", "fd", fds),
+                                     ("thread-origins", "schedule_retry", "thread", thr)):
+        only = parse_folded(flame("--what", what, "--leaks-only", snap_dir).stdout,
+                            what + " --leaks-only")
+        if not only or not all(fn in s for s in only):
+            lt.fail("%s --leaks-only: expected only %s stacks: %r" % (what, fn, list(only)[:5]))
+        if sum(only.values()) >= sum(full.values()):
+            lt.fail("%s --leaks-only kept everything (%d of %d)"
+                    % (what, sum(only.values()), sum(full.values())))
+        if not any(l["resource"] == resource and lt.origin_has(l, fn) for l in suspects):
+            lt.fail("bbx leaks does not list %s as a suspect" % fn)
+
+
+def check_errors(scratch):
+    def one_line_2(argv, what):
+        r = flame(*argv, check=False)
+        if r.returncode != 2 or len(r.stderr.strip().splitlines()) != 1 or r.stdout:
+            lt.fail("%s: exit %d, stderr %r" % (what, r.returncode, r.stderr))
+    junk = lt.write_file(os.path.join(scratch.path, "junk.bbx"), "not a snapshot\n")
+    empty = scratch.sub("empty")
+    snap = lt.snapshots(scratch.sub("crash"))
+    one_line_2([junk], "not a snapshot")
+    one_line_2([empty], "empty directory")
+    one_line_2(["--what", "heap", empty], "bad --what")
+    one_line_2(["--format", "png", empty], "bad --format")
+    one_line_2(["--group", "pid", empty], "bad --group")
+    one_line_2([], "no input")
+    if snap:
+        one_line_2(["-o", snap[0], snap[0]], "-o over the input")
+        out = os.path.join(scratch.path, "out.folded")
+        one_line_2(["-o", out, snap[0], junk], "unreadable second input")
+        if os.path.exists(out) or any(f.startswith("out.folded.") for f in
+                                      os.listdir(scratch.path)):
+            lt.fail("-o left a file behind after an error")
+    r = flame("--help")
+    if "--leaks-only" not in r.stdout or "pprof" not in r.stdout:
+        lt.fail("--help does not describe the options")
+
+
+with lt.Scratch("flame") as scratch:
+    check_crash(scratch)
+    check_origins(scratch)
+    check_errors(scratch)
+lt.finish()
