@@ -23,6 +23,7 @@ static const command commands[] = {
     { "leaks", cmd_leaks, "fd, thread and child-process leak suspects in a snapshot series" },
     { "diff", cmd_diff, "compare two leak reports; exit 1 on a new or grown leak" },
     { "flame", cmd_flame, "flame graphs of thread stacks or fd/thread creation stacks" },
+    { "report", cmd_report, "one self-contained HTML page of a snapshot or a series" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -21,6 +21,7 @@ int cmd_symbolize(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /*
  * Print "bbx CMD: MESSAGE" as one line on stderr (just "bbx: MESSAGE" when

@@ -1,0 +1,31 @@
+/*
+ * report_html_parts.h - the sections of the `bbx report` page, shared
+ * between the files that write them (internal to report_html*.c).  Each
+ * writes one HTML fragment to `out`, escaping everything from the snapshot.
+ */
+#ifndef BBX_REPORT_HTML_PARTS_H
+#define BBX_REPORT_HTML_PARTS_H
+
+#include <stdio.h>
+
+#include "snap_reader.h"
+#include "source_lines.h"
+#include "symbolizer.h"
+
+/* report_html_snap.c: one snapshot. */
+void html_snap_summary(FILE *out, const snap *s, const char *name);
+/* The trigger thread's stack with source lines (src may be NULL). */
+void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src);
+void html_snap_threads(FILE *out, const snap *s, sym_session *ss);
+void html_snap_fds(FILE *out, const snap *s, sym_session *ss);
+void html_snap_breadcrumbs(FILE *out, const snap *s);
+void html_snap_annotations(FILE *out, const snap *s);
+void html_snap_children(FILE *out, const snap *s);
+void html_snap_modules(FILE *out, const snap *s);
+void html_snap_capture(FILE *out, const snap *s);
+
+/* report_html_flame.c: the flame graphs of snaps[n] (stacks; and fd
+ * creation stacks of the last one in tracking mode).  -1 out of memory. */
+int html_flame_section(FILE *out, snap *const *snaps, size_t n, sym_session *ss);
+
+#endif
