@@ -7,8 +7,8 @@
 // the load of a million-stack graph.  Saves screenshots into OUTDIR.
 //
 // Usage: node svg_test.js FLAME_SVG_GEN OUTDIR [SVG...]
-//   FLAME_SVG_GEN: tests/flame's generator; SVG...: more documents to
-//   open and zoom (e.g. written by `bbx flame --format svg`).
+//   FLAME_SVG_GEN: tests/flame's generator, or - to open only SVG...:
+//   more documents to load and zoom (e.g. written by `bbx flame`).
 // Exit 0 fine, 1 failed (said why), 77 skipped (no chromium or no
 // tests/browser/node_modules: run scripts/install-deps.sh).
 'use strict';
@@ -150,6 +150,10 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   }); // a fresh profile in a temporary directory: playwright's own
   try {
+    if (gen === '-') {
+      for (const [i, file] of extra.entries()) await smoke(browser, path.resolve(file), 'given' + i);
+      return;
+    }
     // 1. The known graph as a file of its own.
     const known = generate('known');
     let p = await openPage(browser, 'file://' + known);
