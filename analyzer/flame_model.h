@@ -23,7 +23,7 @@ typedef struct flame_frame {
     uint32_t line;    /* 0 when unknown */
     char *module;     /* base name of the module ("app", "libc.so.6"), or NULL */
     uint64_t address; /* module-relative address (ELF vaddr) of the frame, 0 unknown */
-    int inlined;      /* 1: an inlined call inside the next frame toward the leaf */
+    int inlined;      /* 1: inlined into its caller, the next frame toward the root */
 } flame_frame;
 
 typedef struct flame_stack {
