@@ -88,18 +88,17 @@ static int unpack(snap_builder *b, const snap_field *f, size_t max, int deltas,
                   uint64_t **out, size_t *n_out, int *cut)
 {
     const uint8_t *p = f->data, *end = f->data + f->len;
-    size_t n = snap_varint_count(p, end), k = 0;
+    /* every varint takes at least one byte: f->len bounds the count */
+    size_t n = f->len, k = 0;
     uint64_t *v = NULL, prev = 0;
-    if (n > max) {
+    if (n > max)
         n = max;
-        *cut = 1;
-    }
     if (n && !(v = malloc(n * sizeof(*v))))
         return -1;
     while (p < end && k < n) {
         uint64_t x;
         if (snap_varint_get(&p, end, &x) != SNAP_VARINT_OK) {
-            b->bad = 1;
+            b->bad = 1; /* over 64 bits, or a varint cut by the end of the field */
             break;
         }
         if (deltas) {
@@ -108,8 +107,11 @@ static int unpack(snap_builder *b, const snap_field *f, size_t max, int deltas,
         }
         v[k++] = x;
     }
-    if (k == n && p < end && snap_varint_count(p, end) == 0)
-        b->bad = 1; /* a varint cut by the end of the field */
+    if (k == n && p < end) {
+        *cut = 1; /* more than max values */
+        if (snap_varint_count(p, end) == 0)
+            b->bad = 1; /* ... and a varint cut by the end of the field */
+    }
     free(*out);
     *out = v;
     *n_out = k;

@@ -5,7 +5,7 @@
 
 #include "snap_format.h"
 
-int snap_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+int snap_varint_get_slow(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     const uint8_t *q = *p;
     uint64_t out = 0;
