@@ -11,7 +11,8 @@ Usage: report_crash.py --bbx BBX --crasher CRASHER --source SAMPLES/crasher/cras
              number, every breadcrumb and annotation; it loads nothing from
              elsewhere; the same page to stdout with -o -;
   bad input: not a snapshot, no -o, -o naming an input, a missing file: exit 2,
-             one line on stderr naming the file, no page left behind.
+             one line on stderr naming the file, no page left behind; a cut
+             file gives a page that says the snapshot is incomplete.
 """
 
 import os
@@ -113,6 +114,20 @@ def check_bad_input(scratch, snap):
         lt.fail("a page was left behind after bad input")
     if os.path.getsize(snap) != before:
         lt.fail("the input snapshot was changed")
+    # A cut file: still a page, with the incomplete-snapshot warning.
+    with open(snap, "rb") as f:
+        data = f.read()
+    cut = os.path.join(scratch.path, "cut.bbx")
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) * 2 // 3])
+    r = rt.bbx_report(args.bbx, [cut], out)
+    if r.returncode != 0 or not os.path.exists(out):
+        lt.fail("cut file: exit %d, %r" % (r.returncode, r.stderr))
+    elif "Incomplete snapshot" not in rt.read_page(out)[1].text:
+        lt.fail("cut file: the page has no incomplete-snapshot warning")
+    r = lt.run([args.bbx, "help", "report"])
+    if "-o" not in r.stdout or "OUT.html" not in r.stdout:
+        lt.fail("bbx help report: %r" % r.stdout[:200])
     leftovers = [f for f in os.listdir(os.path.dirname(snap)) if ".tmp." in f]
     if leftovers:
         lt.fail("temporary files left: %s" % leftovers)
