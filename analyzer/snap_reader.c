@@ -116,12 +116,38 @@ static size_t parse_header(const uint8_t *h, size_t n, snap *s, char *err, size_
     return hlen;
 }
 
+/* One decompression context per thread, kept between files: creating one
+ * per snapshot was 4% of folding a 1,000-snapshot series.  Reset before
+ * each use; it stays reachable from TLS (not a leak). */
+static __thread ZSTD_DCtx *cached_dctx;
+
+static ZSTD_DCtx *dctx_take(void)
+{
+    ZSTD_DCtx *z = cached_dctx;
+    cached_dctx = NULL;
+    if (z && ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
+        ZSTD_freeDCtx(z);
+        z = NULL;
+    }
+    return z ? z : ZSTD_createDCtx();
+}
+
+static void dctx_give_back(ZSTD_DCtx *z)
+{
+    if (!z)
+        return;
+    if (cached_dctx)
+        ZSTD_freeDCtx(z);
+    else
+        cached_dctx = z;
+}
+
 static int reader_init(reader *r, snap *s)
 {
     memset(r, 0, sizeof(*r));
     snap_builder_init(&r->b, s);
     r->zret = 1;
-    r->z = ZSTD_createDCtx();
+    r->z = dctx_take();
     r->out_cap = ZSTD_DStreamOutSize();
     r->out = malloc(r->out_cap);
     if (!r->z || !r->out)
@@ -134,7 +160,7 @@ static int reader_init(reader *r, snap *s)
 
 static void reader_release(reader *r)
 {
-    ZSTD_freeDCtx(r->z);
+    dctx_give_back(r->z);
     free(r->out);
     free(r->buf);
 }
