@@ -8,7 +8,7 @@
  * The document needs no network and no external resource.  It also works
  * inlined into an HTML page (bbx report): every element id carries a prefix
  * unique to the document, the script is one closure that defines no global
- * name, and every string is XML-escaped (invalid UTF-8 becomes U+FFFD).
+ * name, and every string is XML-escaped (control bytes, invalid UTF-8 and the non-characters XML forbids become \xNN text).
  *
  * Frames narrower than a pixel (at the given width) are merged away, as the
  * FlameGraph tools do: their counts stay in their parent, so a million input

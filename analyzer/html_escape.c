@@ -17,7 +17,7 @@ void html_put_n(FILE *out, const char *s, size_t n, int keep_newlines)
         if (len && keep_newlines && (cp == '\n' || cp == '\t')) {
             fputc((int)cp, out);
         } else if (len == 0 || (cp < 0x20 && cp != '\t') || cp == 0x7f ||
-                   (cp >= 0x80 && cp < 0xa0)) {
+                   (cp >= 0x80 && cp < 0xa0) || cp == 0xfffe || cp == 0xffff) {
             if (len == 0)
                 len = 1;
             for (size_t i = 0; i < len; i++)
