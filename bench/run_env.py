@@ -53,7 +53,7 @@ GNU_TIME = "/usr/bin/time"
 def timed(cmd, stdout=None, env=None):
     """Run cmd (a list; stdout to a file object or discarded).  Returns
     (seconds, peak RSS in MiB of the command and its waited-for
-    descendants, exit code, stderr text).
+    descendants, exit code, stderr text, user + system CPU seconds).
 
     The peak RSS comes from GNU time when it is installed: a child forked
     from this Python process starts with a copy of the interpreter's pages,
@@ -66,7 +66,7 @@ def timed(cmd, stdout=None, env=None):
     if os.access(GNU_TIME, os.X_OK):
         fd, rss_file = tempfile.mkstemp(prefix="bbx-rss-")
         os.close(fd)
-        full = [GNU_TIME, "-f", "%M", "-o", rss_file, "--"] + list(cmd)
+        full = [GNU_TIME, "-f", "%M %U %S", "-o", rss_file, "--"] + list(cmd)
     start = time.perf_counter()
     proc = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=env)
@@ -75,14 +75,17 @@ def timed(cmd, stdout=None, env=None):
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     rss = usage.ru_maxrss / 1024.0
+    cpu = usage.ru_utime + usage.ru_stime
     if rss_file:
         try:
             with open(rss_file) as fh:
-                rss = int(fh.read().split()[-1]) / 1024.0
+                fields = fh.read().split()[-3:]
+            rss = int(fields[0]) / 1024.0
+            cpu = float(fields[1]) + float(fields[2])
         except (OSError, ValueError, IndexError):
             pass
         os.unlink(rss_file)
-    return elapsed, rss, proc.returncode, err.decode(errors="replace")
+    return elapsed, rss, proc.returncode, err.decode(errors="replace"), cpu
 
 
 def write_readme_section(begin, end, text):

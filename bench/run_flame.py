@@ -63,11 +63,11 @@ def build(build_dir):
 def run_case(name, cmd, runs, out_path=None, env=None):
     """One untimed run (page cache), then `runs` timed ones.  cmd writes
     out_path itself, or its stdout goes there."""
-    times, rss = [], []
+    times, rss, cpu = [], [], []
     for i in range(runs + 1):
         sink = open(out_path, "wb") if out_path else None
         try:
-            t, m, rc, err = run_env.timed(cmd, stdout=sink, env=env)
+            t, m, rc, err, c = run_env.timed(cmd, stdout=sink, env=env)
         finally:
             if sink:
                 sink.close()
@@ -76,9 +76,11 @@ def run_case(name, cmd, runs, out_path=None, env=None):
         if i:
             times.append(t)
             rss.append(m)
-    r = {"median": statistics.median(times), "min": min(times), "rss": max(rss)}
-    log("%-22s median %.3f s, fastest %.3f s, peak RSS %.1f MiB"
-        % (name, r["median"], r["min"], r["rss"]))
+            cpu.append(c)
+    r = {"median": statistics.median(times), "min": min(times), "rss": max(rss),
+         "cpu": statistics.median(cpu)}
+    log("%-22s median %.3f s, fastest %.3f s, CPU %.3f s, peak RSS %.1f MiB"
+        % (name, r["median"], r["min"], r["cpu"], r["rss"]))
     return r
 
 
@@ -176,7 +178,7 @@ def main():
     os.makedirs(snaps)
     env = run_env.machine()
     env["load0"] = run_env.loadavg()
-    gen_s, _, rc, err = run_env.timed([gen, "-n", str(a.snapshots), "-t", str(a.threads),
+    gen_s, _, rc, err, _ = run_env.timed([gen, "-n", str(a.snapshots), "-t", str(a.threads),
                                        "-d", str(a.depth), "-s", str(a.distinct), snaps, text])
     if rc != 0:
         die("gen_stacks failed: " + err.strip(), 1)
@@ -234,8 +236,9 @@ def main():
              % (a.snapshots, a.threads, total, a.depth, len(want), gen_s,
                 dir_size(snaps) / 1e6, os.path.getsize(text) / 1e6, a.runs))
     L.append("")
-    L.append("| command | reads | median s | fastest s | peak RSS MiB | output bytes |")
-    L.append("| --- | --- | ---: | ---: | ---: | ---: |")
+    L.append("| command | reads | median s | fastest s | CPU s (median) | peak RSS MiB "
+             "| output bytes |")
+    L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     rows = [("folded", "`bbx flame DIR --format folded -o OUT`", "snapshots"),
             ("nosym", "`bbx flame DIR --no-symbols --format folded -o OUT`", "snapshots"),
             ("svg", "`bbx flame DIR --format svg -o OUT`", "snapshots"),
@@ -244,15 +247,16 @@ def main():
              for k in awks]
     for k, label, reads in rows:
         r = res[k]
-        L.append("| %s | %s | %s | %s | %.1f | %d |" % (label, reads, fmt_s(r["median"]),
-                                                       fmt_s(r["min"]), r["rss"],
-                                                       os.path.getsize(out[k])))
+        L.append("| %s | %s | %s | %s | %s | %.1f | %d |"
+                 % (label, reads, fmt_s(r["median"]), fmt_s(r["min"]), fmt_s(r["cpu"]),
+                    r["rss"], os.path.getsize(out[k])))
     L.append("")
     bbx_s = res["folded"]["median"]
-    L.append("| ratio to `bbx flame --format folded` | median / median |")
-    L.append("| --- | ---: |")
+    L.append("| ratio to `bbx flame --format folded` | median / median | CPU / CPU |")
+    L.append("| --- | ---: | ---: |")
     for k, label in [("uniq", "sort \\| uniq -c")] + [(k, k) for k in awks]:
-        L.append("| %s | %.2f× |" % (label, res[k]["median"] / bbx_s))
+        L.append("| %s | %.2f× | %.2f× |" % (label, res[k]["median"] / bbx_s,
+                                           res[k]["cpu"] / max(res["folded"]["cpu"], 1e-3)))
     L.append("")
     if browser:
         L.append("Headless Chromium %s opening out.svg (%d bytes, %d elements) from file://, "
