@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_output.h"
 #include "flame_collect.h"
 #include "flame_svg.h"
 #include "flame_write.h"
@@ -220,61 +221,27 @@ static int write_format(const flame_args *a, const flame_set *fs, const flame_se
     return -1;
 }
 
-/* Write to a->out_path through a temporary name in the same directory,
- * renamed over it when complete; or to stdout.  CLI exit code. */
+/* Write to a->out_path (cli_output.h: whole or not at all) or to stdout.
+ * CLI exit code. */
 static int emit(const flame_args *a, const flame_set *fs, const flame_set *base)
 {
-    if (!a->out_path) {
-        if (a->format == FORMAT_PPROF && isatty(STDOUT_FILENO)) {
-            cli_error("flame", "pprof output is binary: give -o FILE or redirect it");
-            return CLI_ERROR;
-        }
-        if (write_format(a, fs, base, stdout) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-            cli_error("flame", "cannot write the output: %s",
-                      errno ? strerror(errno) : "out of memory");
-            return CLI_ERROR;
-        }
-        return CLI_OK;
+    cli_output o;
+    if (!a->out_path && a->format == FORMAT_PPROF && isatty(STDOUT_FILENO)) {
+        cli_error("flame", "pprof output is binary: give -o FILE or redirect it");
+        return CLI_ERROR;
     }
-    if (is_input(a, a->out_path)) {
+    if (a->out_path && is_input(a, a->out_path)) {
         cli_error("flame", "%s: is one of the input snapshots; not overwriting it",
                   a->out_path);
         return CLI_ERROR;
     }
-    char *tmp = NULL;
-    int fd = -1;
-    FILE *out = NULL;
-    if (asprintf(&tmp, "%s.XXXXXX", a->out_path) < 0) {
-        cli_error("flame", "out of memory");
+    if (cli_output_open(&o, "flame", a->out_path ? a->out_path : "-") < 0)
         return CLI_ERROR;
-    }
-    if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "wb"))) {
-        cli_error("flame", "%s: cannot create: %s", a->out_path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return CLI_ERROR;
-    }
-    fchmod(fd, 0644);
-    int bad = write_format(a, fs, base, out) < 0 || fflush(out) != 0 || ferror(out);
-    int saved = errno;
-    if (fclose(out) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, a->out_path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        cli_error("flame", "%s: cannot write: %s", a->out_path,
-                  saved ? strerror(saved) : "out of memory");
-        unlink(tmp);
-    }
-    free(tmp);
-    return bad ? CLI_ERROR : CLI_OK;
+    int ok = write_format(a, fs, base, o.f) == 0;
+    if (!ok)
+        cli_error("flame", "%s: cannot write: %s", a->out_path ? a->out_path : "standard output",
+                  errno ? strerror(errno) : "out of memory");
+    return cli_output_close(&o, "flame", ok) == 0 ? CLI_OK : CLI_ERROR;
 }
 
 int cmd_flame(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_output.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
 #include "report_html.h"
@@ -129,64 +130,17 @@ static int read_inputs(inputs *in)
     return 0;
 }
 
-/* Write the page to out_path (a temporary file renamed over it) or to
- * stdout for "-".  0, or -1 after saying why. */
+/* Write the page to out_path (cli_output.h: whole or not at all; "-" is
+ * stdout).  0, or -1 after saying why. */
 static int write_page(const char *out_path, const report_html_input *hi)
 {
-    if (strcmp(out_path, "-") == 0) {
-        if (report_html(stdout, hi) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-            cli_error("report", "cannot write the page: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    size_t len = strlen(out_path) + sizeof(".tmp.XXXXXX");
-    char *tmp = malloc(len);
-    if (!tmp) {
-        cli_error("report", "out of memory");
+    cli_output o;
+    if (cli_output_open(&o, "report", out_path) < 0)
         return -1;
-    }
-    snprintf(tmp, len, "%s.tmp.XXXXXX", out_path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        cli_error("report", "%s: cannot create a temporary file next to it: %s", out_path,
-                  strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) < 0) {
-        /* Keep the private mode mkstemp gave: not worth failing over. */
-    }
-    FILE *f = fdopen(fd, "w");
-    int rc = -1;
-    if (!f) {
-        cli_error("report", "%s: %s", tmp, strerror(errno));
-        close(fd);
-    } else {
-        int wrote = report_html(f, hi);
-        int err = errno;
-        if (fflush(f) != 0 || ferror(f)) {
-            err = errno;
-            wrote = -1;
-        }
-        if (fclose(f) != 0 && wrote == 0) {
-            err = errno;
-            wrote = -1;
-        }
-        if (wrote < 0)
-            cli_error("report", "%s: cannot write the page: %s", out_path, strerror(err));
-        else if (rename(tmp, out_path) < 0)
-            cli_error("report", "%s: cannot put the page in place: %s", out_path,
-                      strerror(errno));
-        else
-            rc = 0;
-    }
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    int ok = report_html(o.f, hi) == 0;
+    if (!ok)
+        cli_error("report", "%s: cannot write the page: %s", out_path, strerror(errno));
+    return cli_output_close(&o, "report", ok);
 }
 
 int cmd_report(int argc, char **argv)

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "flame_collect.h"
+#include "snap_prefetch.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -95,11 +96,13 @@ typedef struct stack_entry {
     uint64_t count;
 } stack_entry;
 
-/* A thread's raw pcs (in `raw`) with its group, and the merged stack they
- * made: valid while the module layout stays the same. */
+/* A thread's stack as bytes (its pcs, or the FRAMES field as stored: both
+ * are the same for the same stack), kept in `raw_pool` at off with length
+ * len, its group, and the merged stack it made: valid while the module
+ * layout stays the same. */
 typedef struct raw_entry {
     uint64_t hash;
-    uint32_t off, depth, group, stack;
+    uint32_t off, len, group, stack;
 } raw_entry;
 
 typedef struct module_key {
@@ -136,8 +139,9 @@ typedef struct collector {
     /* raw thread stacks already counted, for this module layout */
     raw_entry *raws;
     size_t n_raws, cap_raws;
-    uint64_t *raw_pool;
+    uint8_t *raw_pool;
     size_t n_raw_pool, cap_raw_pool;
+    uint64_t *decoded;          /* frames_raw decoded, SNAP_READ_MAX_FRAMES */
     index_table raw_tab;
     uint64_t layout;          /* hash of the current snapshot's modules */
     uint32_t *scratch;        /* the stack being built, leaf first */
@@ -507,12 +511,18 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
     return (uint32_t)(c->n_stacks - 1);
 }
 
-static uint64_t raw_hash(uint32_t group, const uint64_t *pcs, size_t n)
+static uint64_t raw_hash(uint32_t group, const uint8_t *key, size_t len)
 {
     uint64_t h = 0x7c15f39cc0605cedull ^ group;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ pcs[i]) * HASH_MUL;
-    return mix(h, n);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * HASH_MUL;
+    }
+    for (; i < len; i++)
+        h = (h ^ key[i]) * HASH_MUL;
+    return mix(h, len);
 }
 
 static uint64_t raw_rehash(const collector *c, uint32_t i)
@@ -520,10 +530,11 @@ static uint64_t raw_rehash(const collector *c, uint32_t i)
     return c->raws[i].hash;
 }
 
-/* Count thread t (in group) through the raw stack cache: 1 when it was
- * there, 0 when it must be resolved (then *slot is where it goes). */
-static int raw_count(collector *c, const snap_thread *t, uint32_t group, uint64_t h,
-                     size_t *slot)
+/* Count a thread whose stack is key[len] (in group) through the raw stack
+ * cache: 1 when it was there, 0 when it must be resolved (then *slot is
+ * where it goes). */
+static int raw_count(collector *c, const uint8_t *key, size_t len, uint32_t group,
+                     uint64_t h, size_t *slot)
 {
     if (table_room(c, &c->raw_tab, c->n_raws, raw_rehash) < 0) {
         c->oom = 1;
@@ -532,8 +543,8 @@ static int raw_count(collector *c, const snap_thread *t, uint32_t group, uint64_
     size_t j = h & (c->raw_tab.cap - 1);
     for (uint32_t k; (k = c->raw_tab.slots[j]); j = (j + 1) & (c->raw_tab.cap - 1)) {
         const raw_entry *e = &c->raws[k - 1];
-        if (e->hash == h && e->group == group && e->depth == t->n_frames &&
-            memcmp(c->raw_pool + e->off, t->frames, t->n_frames * sizeof(*t->frames)) == 0) {
+        if (e->hash == h && e->group == group && e->len == len &&
+            memcmp(c->raw_pool + e->off, key, len) == 0) {
             c->stacks[e->stack].count++;
             return 1;
         }
@@ -542,24 +553,24 @@ static int raw_count(collector *c, const snap_thread *t, uint32_t group, uint64_
     return 0;
 }
 
-/* Remember thread t's pcs (hash h, group) as making stack `stack`. */
-static void raw_remember(collector *c, const snap_thread *t, uint32_t group, uint64_t h,
-                         size_t slot, uint32_t stack)
+/* Remember key[len] (hash h, group) as making stack `stack`. */
+static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t group,
+                         uint64_t h, size_t slot, uint32_t stack)
 {
-    if (stack == UINT32_MAX || c->n_raw_pool + t->n_frames >= UINT32_MAX ||
+    if (stack == UINT32_MAX || c->n_raw_pool + len >= UINT32_MAX ||
         c->n_raws >= UINT32_MAX - 1 || RESERVE(c->raws, c->n_raws, 1, c->cap_raws) < 0 ||
-        RESERVE(c->raw_pool, c->n_raw_pool, t->n_frames, c->cap_raw_pool) < 0) {
+        RESERVE(c->raw_pool, c->n_raw_pool, len, c->cap_raw_pool) < 0) {
         c->oom = 1;
         return;
     }
     raw_entry *e = &c->raws[c->n_raws];
     e->hash = h;
     e->off = (uint32_t)c->n_raw_pool;
-    e->depth = (uint32_t)t->n_frames;
+    e->len = (uint32_t)len;
     e->group = group;
     e->stack = stack;
-    memcpy(c->raw_pool + c->n_raw_pool, t->frames, t->n_frames * sizeof(*t->frames));
-    c->n_raw_pool += t->n_frames;
+    memcpy(c->raw_pool + c->n_raw_pool, key, len);
+    c->n_raw_pool += len;
     c->raw_tab.slots[slot] = (uint32_t)++c->n_raws;
 }
 
@@ -610,13 +621,36 @@ static void add_thread_stacks(collector *c, const snap *s, const char *label)
             stack_add(c, group, 1);
             continue;
         }
-        /* most threads repeat a stack already seen: count it by its pcs */
-        uint64_t h = raw_hash(group, t->frames, t->n_frames);
-        if (raw_count(c, t, group, h, &slot))
+        /* most threads repeat a stack already seen: count it by its bytes */
+        const uint64_t *pcs = t->frames;
+        size_t n = t->n_frames;
+        const uint8_t *key = (const uint8_t *)t->frames;
+        size_t len = n * sizeof(*t->frames);
+        if (t->frames_raw) {
+            key = t->frames_raw;
+            len = t->frames_raw_len;
+        }
+        uint64_t h = raw_hash(group, key, len);
+        if (raw_count(c, key, len, group, h, &slot))
             continue;
-        for (size_t k = 0; k < t->n_frames; k++)
-            push_pc(c, s, t->frames[k], k > 0);
-        raw_remember(c, t, group, h, slot, stack_add(c, group, 1));
+        if (t->frames_raw) { /* a new stack: decode it once */
+            long k = -1;
+            if (!c->decoded && !(c->decoded = malloc(SNAP_READ_MAX_FRAMES * sizeof(*c->decoded))))
+                c->oom = 1;
+            else
+                k = snap_frames_decode(t->frames_raw, t->frames_raw_len, c->decoded,
+                                       SNAP_READ_MAX_FRAMES, NULL);
+            if (k <= 0) { /* malformed: what the kernel said instead */
+                push_kernel_frame(c, t);
+                stack_add(c, group, 1);
+                continue;
+            }
+            pcs = c->decoded;
+            n = (size_t)k;
+        }
+        for (size_t k = 0; k < n; k++)
+            push_pc(c, s, pcs[k], k > 0);
+        raw_remember(c, key, len, group, h, slot, stack_add(c, group, 1));
     }
 }
 
@@ -711,6 +745,7 @@ static void collector_release(collector *c)
     free(c->pool);
     free(c->raws);
     free(c->raw_pool);
+    free(c->decoded);
     free(c->raw_tab.slots);
     free(c->scratch);
     free(c->app);
@@ -872,12 +907,18 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
     } else {
         /* one snapshot in memory at a time */
         collector c;
-        if (collector_init(&c, o) < 0) {
+        /* stacks: frames stay encoded, only new stacks are decoded; the
+         * next files are read on the other CPUs meanwhile */
+        unsigned flags = o->what == FLAME_STACKS ? SNAP_READ_RAW_FRAMES : 0;
+        snap_prefetch *pf = NULL;
+        if (collector_init(&c, o) < 0 ||
+            !(pf = snap_prefetch_start(files, n_files, flags, 2, 0))) {
+            collector_release(&c); /* safe after a failed init too */
             snprintf(err, errlen, "out of memory");
         } else {
             size_t i;
             for (i = 0; i < n_files && !c.oom; i++) {
-                snap *s = snap_read_file(files[i], why, sizeof(why));
+                snap *s = snap_prefetch_next(pf, why, sizeof(why));
                 if (!s) {
                     snprintf(err, errlen, "%s: %s", files[i], why);
                     break;
@@ -885,6 +926,7 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
                 add_snapshot(&c, s, base_name(files[i]), NULL, NULL);
                 snap_free(s);
             }
+            snap_prefetch_stop(pf);
             if (i < n_files && !c.oom)
                 collector_release(&c);
             else

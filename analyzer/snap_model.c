@@ -39,6 +39,45 @@ static char *dup_bytes(const uint8_t *p, size_t n)
 }
 
 /* Replace the string *dst with the bytes field f.  0 or -1 (no memory). */
+/* A bump allocator for the many small thread strings of SNAP_READ_RAW_FRAMES
+ * (a malloc and free each was a quarter of folding 1M stacks). */
+struct snap_block {
+    struct snap_block *next;
+    size_t used, cap;
+    unsigned char data[];
+};
+
+#define BLOCK_SIZE (64u << 10)
+
+static void *block_alloc(snap *s, size_t n)
+{
+    struct snap_block *b = s->blocks;
+    n = (n + 7) & ~(size_t)7;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+        if (!(b = malloc(sizeof(*b) + cap)))
+            return NULL;
+        b->next = s->blocks;
+        b->used = 0;
+        b->cap = cap;
+        s->blocks = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+/* A NUL-terminated copy of the field's bytes in a block. */
+static char *block_str(snap *s, const snap_field *f)
+{
+    char *d = block_alloc(s, f->len + 1);
+    if (d) {
+        memcpy(d, f->data, f->len);
+        d[f->len] = '\0';
+    }
+    return d;
+}
+
 static int set_str(char **dst, const snap_field *f)
 {
     char *d = dup_bytes(f->data, f->len);
@@ -118,6 +157,41 @@ static int unpack(snap_builder *b, const snap_field *f, size_t max, int deltas,
     return 0;
 }
 
+long snap_frames_decode(const uint8_t *p, size_t len, uint64_t *out, size_t max, int *cut)
+{
+    const uint8_t *end = p + len;
+    uint64_t prev = 0;
+    size_t k = 0;
+    while (p < end && k < max) {
+        uint64_t x;
+        if (snap_varint_get(&p, end, &x) != SNAP_VARINT_OK)
+            return -1;
+        prev += (uint64_t)snap_unzigzag(x); /* wraps, as the writer's did */
+        out[k++] = prev;
+    }
+    if (cut)
+        *cut = p < end;
+    return (long)k;
+}
+
+/* SNAP_READ_RAW_FRAMES: a copy of the field's bytes; n_frames counts the
+ * varints (capped as decoded frames are). */
+static int keep_raw_frames(snap_builder *b, snap_thread *t, const snap_field *f)
+{
+    uint8_t *copy = block_alloc(b->s, f->len ? f->len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, f->data, f->len);
+    t->frames_raw = copy; /* a repeated field leaves the old copy in its block */
+    t->frames_raw_len = f->len;
+    t->n_frames = snap_varint_count(f->data, f->data + f->len);
+    if (t->n_frames > SNAP_READ_MAX_FRAMES) {
+        t->n_frames = SNAP_READ_MAX_FRAMES;
+        t->truncated = 1;
+    }
+    return 0;
+}
+
 static int process_field(snap_builder *b, void *obj, const snap_field *f)
 {
     snap_process *pr = obj;
@@ -194,9 +268,14 @@ static int thread_field(snap_builder *b, void *obj, const snap_field *f)
     if (IS_BYTES(f)) {
         int cut = 0, rc;
         switch (f->number) {
-        case SNAP_THR_NAME: return set_str(&t->name, f);
+        case SNAP_THR_NAME:
+            if (b->flags & SNAP_READ_RAW_FRAMES)
+                return (t->name = block_str(b->s, f)) ? 0 : -1;
+            return set_str(&t->name, f);
         case SNAP_THR_WCHAN: return set_str(&t->wchan, f);
         case SNAP_THR_FRAMES:
+            if (b->flags & SNAP_READ_RAW_FRAMES)
+                return keep_raw_frames(b, t, f);
             rc = unpack(b, f, SNAP_READ_MAX_FRAMES, 1, &t->frames, &t->n_frames, &cut);
             if (cut)
                 t->truncated = 1;
@@ -594,13 +673,19 @@ void snap_free(snap *s)
     free_process(&s->process);
     free(s->trigger.reason);
     free(s->capture.version);
-    for (size_t i = 0; i < s->n_threads; i++) {
+    for (size_t i = 0; i < s->n_threads && !s->blocks; i++)
         free(s->threads[i].name);
+    for (size_t i = 0; i < s->n_threads; i++) {
         free(s->threads[i].frames);
         free(s->threads[i].regs);
         free(s->threads[i].wchan);
     }
     free(s->threads);
+    while (s->blocks) {
+        struct snap_block *next = s->blocks->next;
+        free(s->blocks);
+        s->blocks = next;
+    }
     for (size_t i = 0; i < s->n_fds; i++) {
         free(s->fds[i].target);
         free(s->fds[i].sock_local);

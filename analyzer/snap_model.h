@@ -21,6 +21,7 @@ typedef struct snap_builder {
     size_t cap_threads, cap_fds, cap_modules, cap_breadcrumbs;
     size_t cap_annotations, cap_rlimits, cap_origins, cap_children;
     int bad; /* the current record had a field that could not be decoded */
+    unsigned flags; /* SNAP_READ_* */
 } snap_builder;
 
 /* Start building into `s` (zeroed by the caller). */

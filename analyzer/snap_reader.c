@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,16 +119,31 @@ static size_t parse_header(const uint8_t *h, size_t n, snap *s, char *err, size_
 
 /* One decompression context per thread, kept between files: creating one
  * per snapshot was 4% of folding a 1,000-snapshot series.  Reset before
- * each use; it stays reachable from TLS (not a leak). */
-static __thread ZSTD_DCtx *cached_dctx;
+ * each use; freed when its thread ends (thread-specific data destructor). */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+static int dctx_key_ok;
+
+static void dctx_free(void *z)
+{
+    ZSTD_freeDCtx(z);
+}
+
+static void dctx_make_key(void)
+{
+    dctx_key_ok = pthread_key_create(&dctx_key, dctx_free) == 0;
+}
 
 static ZSTD_DCtx *dctx_take(void)
 {
-    ZSTD_DCtx *z = cached_dctx;
-    cached_dctx = NULL;
-    if (z && ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
-        ZSTD_freeDCtx(z);
-        z = NULL;
+    ZSTD_DCtx *z = NULL;
+    pthread_once(&dctx_once, dctx_make_key);
+    if (dctx_key_ok && (z = pthread_getspecific(dctx_key))) {
+        pthread_setspecific(dctx_key, NULL);
+        if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
+            ZSTD_freeDCtx(z);
+            z = NULL;
+        }
     }
     return z ? z : ZSTD_createDCtx();
 }
@@ -136,10 +152,8 @@ static void dctx_give_back(ZSTD_DCtx *z)
 {
     if (!z)
         return;
-    if (cached_dctx)
+    if (!dctx_key_ok || pthread_getspecific(dctx_key) || pthread_setspecific(dctx_key, z) != 0)
         ZSTD_freeDCtx(z);
-    else
-        cached_dctx = z;
 }
 
 static int reader_init(reader *r, snap *s)
@@ -393,6 +407,11 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 
 snap *snap_read_file(const char *path, char *err, size_t errlen)
 {
+    return snap_read_file_flags(path, 0, err, errlen);
+}
+
+snap *snap_read_file_flags(const char *path, unsigned flags, char *err, size_t errlen)
+{
     uint8_t hdrbuf[256];
     uint8_t *chunk = NULL;
     snap hdr = { 0 };
@@ -432,6 +451,7 @@ snap *snap_read_file(const char *path, char *err, size_t errlen)
     }
     if (!(s = start(&r, err, errlen)))
         goto out;
+    r.b.flags = flags;
     s->version_major = hdr.version_major;
     s->version_minor = hdr.version_minor;
     while (!r.failed) {

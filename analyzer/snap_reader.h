@@ -56,6 +56,11 @@ typedef struct snap_thread {
     uint64_t status;      /* SNAP_THREAD_* */
     uint64_t *frames;
     size_t n_frames;
+    /* With SNAP_READ_RAW_FRAMES: the FRAMES field as stored (frames is then
+     * NULL and n_frames the number of varints in it); decode with
+     * snap_frames_decode().  Equal bytes mean equal stacks. */
+    uint8_t *frames_raw;
+    size_t frames_raw_len;
     uint64_t *regs;
     size_t n_regs;
     char *wchan;
@@ -150,6 +155,9 @@ typedef struct snap {
     uint64_t malformed_records; /* records with a field that could not be
                                    decoded: kept up to that field */
     uint64_t dropped_items;     /* items over SNAP_READ_MAX_ITEMS, dropped */
+    /* SNAP_READ_RAW_FRAMES: thread names and frames_raw live in these
+     * blocks (freed whole by snap_free), not in blocks of their own. */
+    struct snap_block *blocks;
 } snap;
 
 /*
@@ -159,6 +167,21 @@ typedef struct snap {
  * version, unreadable, ...
  */
 snap *snap_read_file(const char *path, char *err, size_t errlen);
+
+/* Flags for snap_read_file_flags(). */
+#define SNAP_READ_RAW_FRAMES 1u /* keep thread frames encoded (frames_raw) */
+
+/* snap_read_file() with flags: for tools that fold many snapshots and meet
+ * the same stacks again and again (bbx flame), decoding only new ones. */
+snap *snap_read_file_flags(const char *path, unsigned flags, char *err, size_t errlen);
+
+/*
+ * Decode frames stored as in a FRAMES field (zigzag deltas) into
+ * out[0..max): returns the number decoded, or -1 when the bytes are
+ * malformed (a varint over 64 bits or cut by the end).  *cut (may be NULL)
+ * is set when more than max frames were there.
+ */
+long snap_frames_decode(const uint8_t *p, size_t len, uint64_t *out, size_t max, int *cut);
 
 /* The same for a file already in memory (used by the fuzzer and tests). */
 snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen);

@@ -22,8 +22,10 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "leaks"))
 import leaktest as lt  # noqa: E402
@@ -211,6 +213,21 @@ def check_errors(scratch):
         if os.path.exists(out) or any(f.startswith("out.folded.") for f in
                                       os.listdir(scratch.path)):
             lt.fail("-o left a file behind after an error")
+    if snap:
+        # -o onto something that is not a regular file writes into it: a
+        # rename over /dev/null would replace the device with a file
+        flame("--format", "folded", "-o", os.devnull, snap[0])
+        if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+            lt.fail("-o %s replaced the device with a file" % os.devnull)
+        fifo = os.path.join(scratch.path, "out.fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        reader.start()
+        flame("--format", "folded", "--no-symbols", "-o", fifo, snap[0])
+        reader.join(60)
+        if not stat.S_ISFIFO(os.stat(fifo).st_mode) or not got or not got[0]:
+            lt.fail("-o FIFO: the FIFO was replaced or got nothing")
     r = flame("--help")
     if "--leaks-only" not in r.stdout or "pprof" not in r.stdout:
         lt.fail("--help does not describe the options")
