@@ -140,7 +140,10 @@ static ZSTD_DCtx *dctx_take(void)
     pthread_once(&dctx_once, dctx_make_key);
     if (dctx_key_ok && (z = pthread_getspecific(dctx_key))) {
         pthread_setspecific(dctx_key, NULL);
-        if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
+        /* the streaming state and the block-level state the reader asks
+         * ZSTD_nextSrcSizeToDecompress() about: both as in a new context */
+        if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters)) ||
+            ZSTD_isError(ZSTD_decompressBegin(z))) {
             ZSTD_freeDCtx(z);
             z = NULL;
         }
@@ -368,6 +371,12 @@ static snap *done(reader *r, snap *s, char *err, size_t errlen)
 
 snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen)
 {
+    return snap_read_buffer_flags(data, size, 0, err, errlen);
+}
+
+snap *snap_read_buffer_flags(const void *data, size_t size, unsigned flags, char *err,
+                             size_t errlen)
+{
     const uint8_t *p = data;
     snap hdr = { 0 };
     reader r;
@@ -381,6 +390,7 @@ snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen)
     snap *s = start(&r, err, errlen);
     if (!s)
         return NULL;
+    r.b.flags = flags;
     s->version_major = hdr.version_major;
     s->version_minor = hdr.version_minor;
     reader_feed(&r, p + hlen, size - hlen);

@@ -185,6 +185,8 @@ long snap_frames_decode(const uint8_t *p, size_t len, uint64_t *out, size_t max,
 
 /* The same for a file already in memory (used by the fuzzer and tests). */
 snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen);
+snap *snap_read_buffer_flags(const void *data, size_t size, unsigned flags, char *err,
+                             size_t errlen);
 
 /* Free a snapshot; NULL is a no-op. */
 void snap_free(snap *s);
