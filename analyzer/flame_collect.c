@@ -614,6 +614,8 @@ static void add_thread_stacks(collector *c, const snap *s, const char *label)
 {
     for (size_t i = 0; i < s->n_threads && !c->oom; i++) {
         const snap_thread *t = &s->threads[i];
+        if (t->bbx_internal)
+            continue; /* bbx's collector thread, taking the snapshot */
         uint32_t group = group_of(c, t->name, label);
         size_t slot;
         if (!t->n_frames) {

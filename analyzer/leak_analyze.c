@@ -749,7 +749,7 @@ int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size
         for (size_t k = 0; fd_suspect && k < snaps[i]->n_fds; k++)
             fd_suspect[i][k] = sus[fdg[i][k]];
         for (size_t k = 0; thread_suspect && k < snaps[i]->n_threads; k++)
-            thread_suspect[i][k] = sus[thg[i][k]];
+            thread_suspect[i][k] = thg[i][k] != SIZE_MAX && sus[thg[i][k]];
     }
     rc = 0;
 out:

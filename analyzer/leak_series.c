@@ -383,6 +383,11 @@ static int add_threads(leak_series *ls, const snap *s, size_t si, size_t *member
 {
     for (size_t i = 0; i < s->n_threads; i++) {
         const snap_thread *t = &s->threads[i];
+        if (t->bbx_internal) { /* bbx's collector thread: not the program's */
+            if (member)
+                member[i] = SIZE_MAX;
+            continue;
+        }
         const snap_origin *o = snap_thread_origin(s, t->tid);
         key k = { ls, 0, 0 };
         uint8_t tag = SERIES_THREAD;

@@ -359,6 +359,11 @@ void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_
               "triggered it.</p>\n</section>\n", out);
         return;
     }
+    if (t->bbx_internal) { /* a periodic or signal snapshot: nothing to see there */
+        fprintf(out, "Trigger thread</h2>\n<p class=\"dim\">Taken by bbx's collector thread "
+                "(tid %" PRIu64 "); the program's threads are below.</p>\n</section>\n", t->tid);
+        return;
+    }
     fputs(t->crashed ? "Crashing thread: " : "Trigger thread: ", out);
     thread_title(out, t);
     fputs("</h2>\n", out);

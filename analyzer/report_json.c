@@ -204,6 +204,7 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
         json_kv_string(w, "state", t->state ? state : NULL);
         json_kv_string(w, "status", snap_thread_status_name(t->status));
         json_kv_bool(w, "crashed", t->crashed);
+        json_kv_bool(w, "bbx_internal", t->bbx_internal);
         json_key(w, "signal");
         if (t->signal)
             json_u64(w, t->signal);

@@ -317,6 +317,8 @@ static void thread(FILE *out, const snap *s, const snap_thread *t, sym_session *
     fputc('"', out);
     if (t->crashed)
         fputs(" (crashed)", out);
+    if (t->bbx_internal)
+        fputs(" (bbx's collector thread)", out);
     if (t->state)
         fprintf(out, ", state %c", t->state);
     fprintf(out, ", %s", snap_thread_status_name(t->status));

@@ -300,6 +300,7 @@ static int thread_field(snap_builder *b, void *obj, const snap_field *f)
         break;
     case SNAP_THR_TRUNCATED: t->truncated = t->truncated || f->value != 0; break;
     case SNAP_THR_SIGNAL: t->signal = f->value; break;
+    case SNAP_THR_BBX: t->bbx_internal = f->value != 0; break;
     default: break;
     }
     return 0;

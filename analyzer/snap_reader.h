@@ -69,6 +69,7 @@ typedef struct snap_thread {
     int has_syscall;
     int truncated;
     uint64_t signal;      /* fatal signal this thread was handling, 0 none */
+    int bbx_internal;     /* a thread of bbx itself (its collector thread) */
 } snap_thread;
 
 typedef struct snap_fd {

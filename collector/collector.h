@@ -58,6 +58,7 @@ struct bbx_state {
 
     /* The capture lock: tid of the capturing thread, 0 when free. */
     _Atomic pid_t capture_owner;
+    _Atomic pid_t collector_tid; /* bbx's own collector thread, 0 when none */
     _Atomic int crash_done;    /* a crash capture finished (futex word) */
     struct pending_crash pending[BBX_MAX_PENDING_CRASHES];
 

@@ -97,6 +97,8 @@ enum snap_thread_field {
     SNAP_THR_SYSCALL = 10,     /* varint zigzag: syscall number, -1 running */
     SNAP_THR_TRUNCATED = 11,   /* varint: 1 when max_frames cut the stack */
     SNAP_THR_SIGNAL = 12,      /* varint: a fatal signal this thread was in */
+    SNAP_THR_BBX = 13,         /* varint: 1 for a thread of bbx itself (the
+                                  collector thread of BBX_INTERVAL_MS/BBX_SIGNAL) */
 };
 
 enum snap_fd_kind {

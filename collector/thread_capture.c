@@ -333,6 +333,8 @@ static void thread_header(snap_writer *w, pid_t tid, const struct task_info *ti,
     if (ti->state)
         snap_put_u64(w, SNAP_THR_STATE, (uint64_t)(unsigned char)ti->state);
     snap_put_u64(w, SNAP_THR_STATUS, (uint64_t)status);
+    if (tid == atomic_load(&bbx_g.collector_tid))
+        snap_put_u64(w, SNAP_THR_BBX, 1);
 }
 
 static void add_task(void *ctx, int dirfd, uint64_t tid, const char *name)

@@ -109,6 +109,7 @@ static void *collector_main(void *arg)
     (void)arg;
     bbx_busy = 1; /* nothing this thread does is the application's */
     pthread_setname_np(pthread_self(), "bbx-collector");
+    atomic_store(&bbx_g.collector_tid, ss_gettid()); /* marked in snapshots */
     uint64_t interval_us = (uint64_t)bbx_g.cfg.interval_ms * 1000;
     uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
     while (!atomic_load(&trg.stop)) {
@@ -164,6 +165,8 @@ static void stop_collector_thread(void)
     deadline.tv_sec += bbx_g.cfg.capture_timeout_ms / 1000 + 2;
     if (pthread_timedjoin_np(trg.thread, NULL, &deadline) != 0)
         pthread_detach(trg.thread);
+    else
+        atomic_store(&bbx_g.collector_tid, 0);
 }
 
 /* In a forked child the collector thread does not exist, nor does a
@@ -172,6 +175,7 @@ static void stop_collector_thread(void)
 static void after_fork_in_child(void)
 {
     trg.running = 0;
+    atomic_store(&bbx_g.collector_tid, 0);
     pid_t owner = atomic_load(&bbx_g.capture_owner);
     if (owner != 0 && owner != ss_gettid() && !atomic_load(&bbx_g.crash_done))
         atomic_store(&bbx_g.capture_owner, 0);

@@ -117,6 +117,17 @@ static int check_files(const char *suffix, uint64_t kind, const char *reason)
             ck_assert_uint_eq(s->trigger.kind, kind);
         if (reason)
             ck_assert_str_eq(s->trigger.reason, reason);
+        if (kind == SNAP_TRIGGER_PERIODIC || kind == SNAP_TRIGGER_SIGNAL) {
+            /* taken by the collector thread, marked as bbx's own */
+            const snap_thread *t = snap_trigger_thread(s);
+            ck_assert_ptr_nonnull(t);
+            ck_assert(t->bbx_internal);
+            ck_assert_str_eq(t->name, "bbx-collector");
+            int internal = 0;
+            for (size_t i = 0; i < s->n_threads; i++)
+                internal += s->threads[i].bbx_internal;
+            ck_assert_int_eq(internal, 1);
+        }
         snap_free(s);
         n++;
     }

@@ -170,7 +170,7 @@ START_TEST(json_schema)
     has(j, "\"memory\":{\"rss_kb\":12345,\"vm_kb\":234567,\"peak_rss_kb\":13000}");
     has(j, "{\"resource\":3,\"name\":\"STACK\",\"cur\":8388608,\"max\":\"unlimited\"}");
     has(j, "\"threads\":[{\"tid\":4242,\"name\":\"main\",\"state\":\"R\",\"status\":"
-           "\"unwound\",\"crashed\":true,\"signal\":11,\"truncated\":false,"
+           "\"unwound\",\"crashed\":true,\"bbx_internal\":false,\"signal\":11,\"truncated\":false,"
            "\"registers\":{\"rip\":\"0x5555555551a9\"");
     has(j, "\"frames\":[{\"pc\":\"0x5555555551a9\",\"module\":\"/usr/bin/demo\","
            "\"offset\":\"0x11a9\",\"function\":null,\"function_offset\":null,"
