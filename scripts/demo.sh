@@ -1,7 +1,8 @@
 #!/bin/sh
 # Set up everything and run the demo: a sample program with threads and open
 # files crashes and `bbx show` prints what bbx captured; then a sample event
-# loop leaks sockets and threads and `bbx leaks` names the lines that leak.
+# loop leaks sockets and threads and `bbx leaks` names the lines that leak;
+# last, HTML reports and a flame graph of both go to out/demo/.
 # Usage: scripts/demo.sh [--no-deps]
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,3 +35,13 @@ echo "== bbx leaks $leaks"
 status=0
 build-release/analyzer/bbx leaks "$leaks" || status=$?
 echo "== bbx leaks exited with $status (1 = leak suspects found)"
+
+echo
+build-release/analyzer/bbx report "$leaks" -o "$out/leaker-report.html"
+build-release/analyzer/bbx flame "$leaks" --what fd-origins --leaks-only --format svg \
+    -o "$out/leaked-fds.svg"
+build-release/analyzer/bbx report "$snap" -o "$out/crash-report.html"
+echo "== pictures: open these in a browser (no network needed)"
+echo "   $out/crash-report.html   the crash: stack with source lines, threads, fds"
+echo "   $out/leaker-report.html  the leaks: fd and thread counts over time, suspects, flame graphs"
+echo "   $out/leaked-fds.svg      where the leaked sockets were created (click to zoom, search)"
