@@ -55,11 +55,16 @@ size_t frame_origin_first(const snap *s, const snap_origin *o)
     return 0;
 }
 
-void frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx)
+size_t frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx)
 {
     sym_module *const *mods;
-    size_t n = ss ? sym_session_modules(ss, &mods) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (sym_module_note(mods[i]))
+    size_t n = ss ? sym_session_modules(ss, &mods) : 0, notes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!sym_module_note(mods[i]))
+            continue;
+        notes++;
+        if (fn)
             fn(ctx, sym_module_note(mods[i]));
+    }
+    return notes;
 }

@@ -39,7 +39,8 @@ size_t frame_origin_first(const snap *s, const snap_origin *o);
 int frame_module_is_collector(const char *path);
 
 /* The session's notes (one a module that lacks something), for the
- * report's end; calls fn for each. */
-void frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx);
+ * report's end; calls fn for each and returns how many there were (ss may
+ * be NULL: none).  With fn NULL it only counts them. */
+size_t frame_symbol_notes(sym_session *ss, void (*fn)(void *ctx, const char *note), void *ctx);
 
 #endif

@@ -252,11 +252,7 @@ static void put_note(void *ctx, const char *note)
 
 static void symbol_notes(FILE *out, sym_session *ss)
 {
-    sym_module *const *mods;
-    size_t n = ss ? sym_session_modules(ss, &mods) : 0, with_note = 0;
-    for (size_t i = 0; i < n; i++)
-        with_note += sym_module_note(mods[i]) != NULL;
-    if (!with_note)
+    if (!frame_symbol_notes(ss, NULL, NULL))
         return;
     fputs("<section id=\"symbols\">\n<h2>Symbols</h2>\n<ul>\n", out);
     frame_symbol_notes(ss, put_note, out);
