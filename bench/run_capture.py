@@ -13,9 +13,7 @@ between the results markers.  Python 3 standard library only.
 """
 
 import argparse
-import datetime
 import os
-import platform
 import re
 import resource
 import shutil
@@ -26,9 +24,12 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-README = os.path.join(HERE, "README.md")
+sys.dont_write_bytecode = True
+import run_env  # noqa: E402  (bench/run_env.py, next to this file)
+from run_env import git_rev, loadavg, machine  # noqa: E402
+
+HERE = run_env.HERE
+REPO = run_env.REPO
 BEGIN = "<!-- results:begin -->"
 END = "<!-- results:end -->"
 
@@ -243,34 +244,12 @@ def run_case(exe, case, args, with_tools, log):
         % (case, out["cold_ms"], out["warm_ms"], out["bytes"]))
     return out
 
-
-def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
 def version_of(cmd):
     try:
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         return r.stdout.splitlines()[0].strip() if r.stdout else "?"
     except OSError:
         return "?"
-
-
-def git_rev():
-    r = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return r.stdout.strip() or "?"
-
 
 def fmt_ms(v):
     if v != v:  # nan
@@ -369,27 +348,6 @@ def tables(results, breakdown, env):
                 r["fd_raw"]))
         L.append("")
     return "\n".join(L)
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as fh:
-            return " ".join(fh.read().split()[:3])
-    except OSError:
-        return "?"
-
-
-def write_readme(text):
-    with open(README) as fh:
-        doc = fh.read()
-    if BEGIN not in doc or END not in doc:
-        die("bench/README.md has no results markers")
-    a = doc.index(BEGIN) + len(BEGIN)
-    b = doc.index(END)
-    with open(README, "w") as fh:
-        fh.write(doc[:a] + "\n" + text + "\n" + doc[b:])
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
@@ -466,7 +424,8 @@ def main():
     text = tables(results, breakdown, env)
     print(text)
     if args.write_readme:
-        write_readme(text)
+        if not run_env.write_readme_section(BEGIN, END, text):
+            die("bench/README.md has no results markers")
         log("wrote the results into bench/README.md")
 
 

@@ -18,9 +18,7 @@ the symbolizer results markers.  Python 3 standard library only.
 
 import argparse
 import bisect
-import datetime
 import os
-import platform
 import random
 import re
 import shutil
@@ -30,9 +28,12 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-README = os.path.join(HERE, "README.md")
+sys.dont_write_bytecode = True
+import run_env  # noqa: E402  (bench/run_env.py, next to this file)
+from run_env import git_rev, loadavg, machine  # noqa: E402
+
+HERE = run_env.HERE
+REPO = run_env.REPO
 BEGIN = "<!-- symbolize-results:begin -->"
 END = "<!-- symbolize-results:end -->"
 
@@ -554,34 +555,6 @@ def libc_frames(tools, target):
 
 # ---------------------------------------------------------------- reporting
 
-def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
-def git_rev():
-    r = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return r.stdout.strip() or "?"
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as fh:
-            return " ".join(fh.read().split()[:3])
-    except OSError:
-        return "?"
-
-
 def rate(v):
     if v != v:
         return "n/a"
@@ -761,17 +734,6 @@ def tables(targets, tools, results, agree, frames, env):
     return "\n".join(L)
 
 
-def write_readme(text):
-    with open(README) as fh:
-        doc = fh.read()
-    if BEGIN not in doc or END not in doc:
-        die("bench/README.md has no symbolizer results markers")
-    a = doc.index(BEGIN) + len(BEGIN)
-    b = doc.index(END)
-    with open(README, "w") as fh:
-        fh.write(doc[:a] + "\n" + text + "\n" + doc[b:])
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
@@ -857,7 +819,8 @@ def main():
     text = tables(targets, tools, results, agree, frames, env)
     print(text)
     if args.write_readme:
-        write_readme(text)
+        if not run_env.write_readme_section(BEGIN, END, text):
+            die("bench/README.md has no symbolizer results markers")
         log("wrote the results into bench/README.md")
 
 

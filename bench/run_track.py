@@ -20,18 +20,19 @@ tracking results markers.  Python 3 standard library only.
 """
 
 import argparse
-import datetime
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-README = os.path.join(HERE, "README.md")
+sys.dont_write_bytecode = True
+import run_env  # noqa: E402  (bench/run_env.py, next to this file)
+from run_env import git_rev, loadavg, machine  # noqa: E402
+
+HERE = run_env.HERE
+REPO = run_env.REPO
 BEGIN = "<!-- track-results:begin -->"
 END = "<!-- track-results:end -->"
 LOOPS = ["open_close", "socket_close", "thread_create_join"]
@@ -67,34 +68,6 @@ def run_once(cmd, env):
         if len(parts) == 3 and parts[0] == "rep":
             reps.setdefault(parts[1], []).append(float(parts[2]))
     return reps
-
-
-def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as fh:
-            return " ".join(fh.read().split()[:3])
-    except OSError:
-        return "?"
-
-
-def git_rev():
-    r = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return r.stdout.strip() or "?"
 
 
 def fmt(v):
@@ -138,17 +111,6 @@ def tables(med, env):
              % (env["depth"], fmt(TARGET_NS), fmt(added), "yes" if added < TARGET_NS else "**no**"))
     L.append("")
     return "\n".join(L)
-
-
-def write_readme(text):
-    with open(README) as fh:
-        doc = fh.read()
-    if BEGIN not in doc or END not in doc:
-        die("bench/README.md has no tracking results markers")
-    a = doc.index(BEGIN) + len(BEGIN)
-    b = doc.index(END)
-    with open(README, "w") as fh:
-        fh.write(doc[:a] + "\n" + text + "\n" + doc[b:])
 
 
 def main():
@@ -228,7 +190,8 @@ def main():
     text = tables(med, info)
     print(text)
     if args.write_readme:
-        write_readme(text)
+        if not run_env.write_readme_section(BEGIN, END, text):
+            die("bench/README.md has no tracking results markers")
         log("wrote the results into bench/README.md")
 
 
