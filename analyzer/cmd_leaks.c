@@ -55,20 +55,6 @@ static void warn_stderr(void *ctx, const char *message)
     cli_error("leaks", "warning: %s", message);
 }
 
-/* Parse a pid: digits only, not 0. */
-static int parse_pid(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v == 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_leaks(int argc, char **argv)
 {
     int json = 0, opts = 1, symbols = 1, rc = CLI_ERROR;
@@ -97,7 +83,7 @@ int cmd_leaks(int argc, char **argv)
         } else if (opts && strcmp(a, "--no-symbols") == 0) {
             symbols = 0;
         } else if (opts && strcmp(a, "--pid") == 0) {
-            if (i + 1 >= argc || parse_pid(argv[i + 1], &lo.pid) < 0) {
+            if (i + 1 >= argc || cli_parse_pid(argv[i + 1], &lo.pid) < 0) {
                 cli_error("leaks", "--pid needs a process id (see 'bbx leaks --help')");
                 goto out;
             }

@@ -69,20 +69,6 @@ static void inputs_release(inputs *in)
     free(in->order);
 }
 
-/* Parse a pid: digits only, not 0. */
-static int parse_pid(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v == 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static const inputs *sort_inputs;
 
 /* Capture time, then the order the files were named in. */
@@ -180,7 +166,7 @@ int cmd_report(int argc, char **argv)
         } else if (opts && strcmp(a, "--no-demangle") == 0) {
             no_demangle = 1;
         } else if (opts && strcmp(a, "--pid") == 0) {
-            if (i + 1 >= argc || parse_pid(argv[i + 1], &lo.pid) < 0) {
+            if (i + 1 >= argc || cli_parse_pid(argv[i + 1], &lo.pid) < 0) {
                 cli_error("report", "--pid needs a process id (see 'bbx report --help')");
                 goto out;
             }

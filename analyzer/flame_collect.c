@@ -264,12 +264,6 @@ static uint64_t pc_rehash(const collector *c, uint32_t i)
     return pc_hash(c->pcs[i].module_id, c->pcs[i].addr);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *s = path ? strrchr(path, '/') : NULL;
-    return s ? s + 1 : path;
-}
-
 /* The session-wide id (1-based) of snapshot module m: same path and
  * build-id, same id. */
 static uint64_t module_id(collector *c, const snap *s, const snap_module *m)
@@ -318,7 +312,7 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
     }
     const sym_frame *sf = NULL;
     size_t n = c->o->symbols ? frame_symbols_module(c->o->symbols, m, pc, is_return, &sf) : 0;
-    const char *mod = m ? base_name(m->path) : NULL;
+    const char *mod = m ? leak_base_name(m->path) : NULL;
     uint64_t rel = m ? pc - m->bias : pc;
     size_t first = n && !c->o->inline_frames ? n - 1 : 0;
     if (RESERVE(c->ids, c->n_ids, n ? n : 1, c->cap_ids) < 0 ||
@@ -712,7 +706,7 @@ static void add_snapshot(collector *c, const snap *s, const char *label,
     }
     if (!c->n_snaps++) {
         c->pid = s->process.pid;
-        c->app = dup_or_oom(c, s->process.app ? s->process.app : base_name(s->process.exe));
+        c->app = dup_or_oom(c, s->process.app ? s->process.app : leak_base_name(s->process.exe));
     } else if (s->process.pid != c->pid) {
         c->several_pids = 1;
     }
@@ -862,7 +856,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
         if (!names || !names[i])
             snprintf(label, sizeof(label), "snapshot %zu", i + 1);
         const uint8_t *m = marks ? marks[i] : NULL;
-        add_snapshot(&c, snaps[i], names && names[i] ? base_name(names[i]) : label,
+        add_snapshot(&c, snaps[i], names && names[i] ? leak_base_name(names[i]) : label,
                      o->what == FLAME_FD_ORIGINS ? m : NULL,
                      o->what == FLAME_THREAD_ORIGINS ? m : NULL);
     }
@@ -925,7 +919,7 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
                     snprintf(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
-                add_snapshot(&c, s, base_name(files[i]), NULL, NULL);
+                add_snapshot(&c, s, leak_base_name(files[i]), NULL, NULL);
                 snap_free(s);
             }
             snap_prefetch_stop(pf);

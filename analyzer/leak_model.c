@@ -83,7 +83,7 @@ size_t leak_function_key_len(const char *fn)
 
 const char *leak_base_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = path ? strrchr(path, '/') : NULL;
     return slash ? slash + 1 : path;
 }
 
