@@ -84,6 +84,20 @@ enum snap_thread_status {
     SNAP_THREAD_SKIPPED = 3,   /* not asked (limits, zombie, capture budget) */
 };
 
+/* How a thread's stack was obtained (SNAP_THR_METHOD). */
+enum snap_thread_method {
+    SNAP_METHOD_SIGNAL = 0,    /* asked with the thread signal: it unwound itself */
+    SNAP_METHOD_CALL = 1,      /* blocked in a call bbx wraps: unwound from the
+                                  registers the wrapper saved on the way in, not
+                                  interrupted */
+    SNAP_METHOD_KERNEL = 2,    /* blocked in another system call: unwound from the
+                                  stack and instruction pointers the kernel reports
+                                  (/proc/self/task/TID/syscall), not interrupted;
+                                  may stop early where a frame needs a register
+                                  the kernel does not report */
+    SNAP_METHOD_CRASH = 3,     /* the crashing or requesting thread's own context */
+};
+
 enum snap_thread_field {
     SNAP_THR_TID = 1,          /* varint */
     SNAP_THR_NAME = 2,         /* bytes */
@@ -99,6 +113,10 @@ enum snap_thread_field {
     SNAP_THR_SIGNAL = 12,      /* varint: a fatal signal this thread was in */
     SNAP_THR_BBX = 13,         /* varint: 1 for a thread of bbx itself (the
                                   collector thread of BBX_INTERVAL_MS/BBX_SIGNAL) */
+    SNAP_THR_METHOD = 14,      /* varint: snap_thread_method, how the stack was
+                                  obtained (absent: 0, the thread unwound itself) */
+    SNAP_THR_REUSED = 15,      /* varint: 1 when the thread had not run since the
+                                  previous snapshot and its stack was reused */
 };
 
 enum snap_fd_kind {
@@ -168,6 +186,10 @@ enum snap_capture_field {
     SNAP_CAP_TRACK_LOST = 11,  /* varint: creations tracking could not record
                                   (table full, fd beyond the table) */
     SNAP_CAP_CHILDREN = 12,    /* varint: CHILD records written */
+    SNAP_CAP_THREADS_OMITTED = 13, /* varint: threads not written because of
+                                  max_threads (BBX_MAX_THREADS) */
+    SNAP_CAP_REDACTED = 14,    /* varint: what BBX_REDACT held back (bit mask,
+                                  docs/FORMAT.md) */
 };
 
 enum snap_origin_resource { SNAP_ORIGIN_FD = 1, SNAP_ORIGIN_THREAD = 2 };
