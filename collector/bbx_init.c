@@ -5,6 +5,7 @@
  * capture lock, the async-signal-safe capture, the directory cap).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -178,6 +180,13 @@ static int reserve_memory(void)
                                WRITER_LEVEL);
 }
 
+static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
+
+static void register_fork_hook(void)
+{
+    pthread_atfork(NULL, NULL, crash_after_fork);
+}
+
 int bbx_init(const bbx_config *cfg)
 {
     bbx_config c;
@@ -194,9 +203,8 @@ int bbx_init(const bbx_config *cfg)
     c.breadcrumbs = clamp(c.breadcrumbs, 64, 1, 4096);
     c.thread_timeout_ms = clamp(c.thread_timeout_ms, 250, 1, 10000);
     c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
-    if (c.thread_signal == 0)
-        c.thread_signal = BBX_DEFAULT_THREAD_SIGNAL;
-    if (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX)
+    /* 0: thread_capture_install() picks a free real-time signal */
+    if (c.thread_signal != 0 && (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX))
         return BBX_EINVAL;
 
     memset(&bbx_g.writer, 0, sizeof(bbx_g.writer));
@@ -205,6 +213,7 @@ int bbx_init(const bbx_config *cfg)
     bbx_g.cfg.app_name = bbx_g.app;
     bbx_g.cfg.app_version = NULL;
     bbx_g.thread_signal = c.thread_signal;
+    bbx_g.thread_signal_fixed = c.thread_signal != 0;
     bbx_g.pid = getpid();
     atomic_store(&bbx_g.capture_owner, 0);
     atomic_store(&bbx_g.crash_done, 0);
@@ -219,6 +228,8 @@ int bbx_init(const bbx_config *cfg)
         return BBX_EDIR;
     resolve_app(c.app_name);
 
+    safe_mem_probe();
+    pthread_once(&fork_hook_once, register_fork_hook);
     if ((rc = reserve_memory()) != 0)
         goto fail;
     dir_cap_sweep_stale();

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -137,6 +138,7 @@ static int capture_file(const struct capture_trigger *trig)
     int fd = -1;
 
     bbx_g.pid = getpid();
+    safe_mem_set_pid(bbx_g.pid);
     for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
         ss_buf b = ss_buf_of(path, sizeof(path));
         make_name(&b, trig, now_ms, attempt);

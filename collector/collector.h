@@ -45,6 +45,7 @@ struct task_info {
     char state;
     int blocks_signal;   /* the capture signal is blocked */
     int signal_pending;  /* ... and pending */
+    uint64_t nvcsw, nivcsw; /* context switches so far */
 };
 
 struct bbx_state {
@@ -74,6 +75,8 @@ struct bbx_state {
     char *iobuf;               /* BBX_IOBUF bytes for /proc reads */
     char *iobuf2;              /* a second one for nested reads */
     int thread_signal;
+    int thread_signal_fixed;   /* chosen by the program (BBX_THREAD_SIGNAL) */
+    unsigned threads_omitted;  /* threads beyond max_threads, last capture */
     long clk_tck;
 };
 
@@ -92,6 +95,12 @@ void capture_unlock(void);
 int crash_handlers_install(void);
 void crash_handlers_uninstall(void);
 const char *crash_signal_name(int sig);
+/* The program's own fault handler, run by bbx's, is ending the process:
+ * capture the fault it was called for (nothing when not inside one).
+ * Async-signal-safe. */
+void crash_chain_ending(void);
+/* After fork() in the child: the process bbx serves is now this one. */
+void crash_after_fork(void);
 
 /* thread_capture.c */
 int thread_capture_install(void);     /* the thread-signal handler */

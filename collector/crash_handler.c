@@ -3,21 +3,36 @@
  *
  * Runs on the thread's alternate stack.  One thread captures; a thread that
  * crashes meanwhile registers its context (so the capture shows where it
- * crashed too) and waits, boundedly, for the capture to end.  A crash inside
- * the handler is blocked by the handler's mask and so takes the default
- * action.  Afterwards the disposition from before bbx_init() is restored and
- * the signal delivered again: a faulting instruction faults again when the
- * handler returns; anything else is re-sent with tgkill().  The process then
- * dies exactly as it would have without bbx (or the application's own
- * handler runs).
+ * crashed too) and waits, boundedly, for the capture to end, and then a
+ * little longer, so that the process dies of the signal the snapshot names.
+ * A crash inside the handler is blocked by the handler's mask and so takes
+ * the default action.  Afterwards the disposition from before bbx_init() is
+ * restored and the signal delivered again: a faulting instruction faults
+ * again when the handler returns; anything else is re-sent with tgkill().
+ * The process then dies exactly as it would have without bbx.
+ *
+ * A handler the program installed before bbx_init() runs first, called from
+ * here as the kernel would have called it.  A fault it recovers from (by
+ * siglongjmp, or by fixing the cause and returning) is no crash: nothing is
+ * captured and nothing stays held.  The snapshot is taken when the process
+ * is going to die of it: the handler returns with the default disposition
+ * back in place (the fault repeats, or it raised the signal again), it ends
+ * the process (_exit, exit: see crash_chain_ending()), or it raises another
+ * fatal signal.  A signal the program ignored stays ignored.
+ *
+ * In a vfork() child, which shares our memory, nothing is touched.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "blocking_calls.h"
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -41,6 +56,23 @@ const char *crash_signal_name(int sig)
     }
 }
 
+/* A fault the kernel raised for an instruction: it happens again when the
+ * handler returns. */
+static int refaults(int sig, const siginfo_t *si)
+{
+    return si->si_code > 0 && si->si_code != SI_KERNEL &&
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE);
+}
+
+/* abort() raising SIGABRT: if a handler returns, abort() resets the
+ * disposition and raises again; the process dies either way. */
+static int from_abort(int sig, const siginfo_t *si)
+{
+    return sig == SIGABRT && si->si_code == SI_TKILL && si->si_pid == getpid();
+}
+
+static void fatal_handler(int sig, siginfo_t *si, void *ctx);
+
 static int index_of(int sig)
 {
     for (unsigned i = 0; i < N_FATAL; i++)
@@ -57,9 +89,7 @@ static void fall_through(int sig, const siginfo_t *si)
         sigaction(sig, &old_actions[i], NULL);
     else
         signal(sig, SIG_DFL);
-    int refaults = si->si_code > 0 && si->si_code != SI_KERNEL &&
-                   (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE);
-    if (!refaults)
+    if (!refaults(sig, si))
         syscall(SYS_tgkill, getpid(), ss_gettid(), sig);
 }
 
@@ -87,10 +117,17 @@ static void crash_capture(int sig, siginfo_t *si, void *ctx, uint64_t t0)
             NULL, 0);
 }
 
-static void fatal_handler(int sig, siginfo_t *si, void *ctx)
+static void sleep_ms(unsigned ms)
 {
-    int saved_errno = errno;
-    uint64_t t0 = ss_mono_us();
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Take the crash snapshot for this thread, or wait (bounded) while another
+ * thread takes one.  Returns 1 when this thread captured. */
+static int capture_or_wait(int sig, siginfo_t *si, void *ctx, uint64_t t0)
+{
     pid_t self = ss_gettid();
     int registered = 0;
     /* Bounded: a capture in progress ends within its own timeout. */
@@ -101,7 +138,7 @@ static void fatal_handler(int sig, siginfo_t *si, void *ctx)
            atomic_load(&bbx_g.capture_owner) != self && ss_mono_us() - t0 < bound) {
         if (capture_lock(self, 0) == 0) {
             crash_capture(sig, si, ctx, t0);
-            break;
+            return 1;
         }
         /* Another thread captures: a crash (we wait for it to end) or a
          * request (we take over when it is done). */
@@ -112,8 +149,148 @@ static void fatal_handler(int sig, siginfo_t *si, void *ctx)
         struct timespec ts = { 0, 5 * 1000 * 1000 };
         syscall(SYS_futex, (uint32_t *)&bbx_g.crash_done, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
     }
+    /* Another thread's crash was captured: its signal is the one the
+     * snapshot names, so let it end the process first (it is on its way);
+     * this thread's own signal only follows if the process outlives that. */
+    if (registered && atomic_load(&bbx_g.crash_done))
+        sleep_ms(1000);
+    return 0;
+}
+
+/* This thread is inside the program's own handler, called by bbx for the
+ * fault in `chain` (a handler installed before bbx_init() runs first: if it
+ * recovers, with siglongjmp or by fixing the cause and returning, there was
+ * no crash). */
+struct chain_ctx {
+    int sig;
+    siginfo_t *si;
+    void *ctx;
+    uint64_t t0;
+    int captured;
+};
+static __thread struct chain_ctx *in_chain __attribute__((tls_model("initial-exec")));
+
+/* The program's handler is ending the process (it called _exit, exit or
+ * abort, or raised another fatal signal): the fault it was called for is
+ * the crash.  Async-signal-safe. */
+void crash_chain_ending(void)
+{
+    struct chain_ctx *c = in_chain;
+    stack_t ss;
+    if (!c)
+        return;
+    /* bbx's handler, and so the program's, runs on the alternate stack; a
+     * handler that left with siglongjmp left this thread off it. */
+    if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK)) {
+        in_chain = NULL;
+        return;
+    }
+    if (c->captured || !atomic_load(&bbx_g.initialized))
+        return;
+    c->captured = 1;
+    capture_or_wait(c->sig, c->si, c->ctx, ss_mono_us());
+}
+
+/* Call the program's handler as the kernel would have: its mask, its
+ * flags, its form.  Returns when (if) the handler returns. */
+static void call_old_handler(const struct sigaction *old, int sig, siginfo_t *si, void *ctx)
+{
+    const ucontext_t *uc = ctx;
+    sigset_t mask = uc->uc_sigmask, saved;
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&old->sa_mask, s) == 1)
+            sigaddset(&mask, s);
+    if (!(old->sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    if (old->sa_flags & SA_RESETHAND)
+        signal(sig, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &mask, &saved);
+    if (old->sa_flags & SA_SIGINFO)
+        old->sa_sigaction(sig, si, ctx);
+    else
+        old->sa_handler(sig);
+    /* the mask stays the handler's until the caller decides: a signal the
+     * handler raised is still pending */
+}
+
+static int is_pending(int sig)
+{
+    sigset_t p;
+    return sigpending(&p) == 0 && sigismember(&p, sig) == 1;
+}
+
+/* A handler installed before bbx_init(): run it first.  Returns 1 when
+ * the process goes on to die of this signal (bbx captures), 0 when the
+ * program handled it. */
+static int chain_first(int i, int sig, siginfo_t *si, void *ctx, uint64_t t0)
+{
+    struct chain_ctx c = { sig, si, ctx, t0, 0 };
+    struct chain_ctx *outer = in_chain;
+    sigset_t before;
+    pthread_sigmask(SIG_SETMASK, NULL, &before);
+    in_chain = &c;
+    call_old_handler(&old_actions[i], sig, si, ctx);
+    in_chain = outer;
+
+    struct sigaction cur;
+    int ours = sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+               cur.sa_sigaction == fatal_handler;
+    int dflt = !ours && cur.sa_handler == SIG_DFL;
+    int dying = (dflt && (refaults(sig, si) || is_pending(sig))) ||
+                (!ours && cur.sa_handler == SIG_IGN && refaults(sig, si)) ||
+                from_abort(sig, si);
+    if (dying && !c.captured)
+        capture_or_wait(sig, si, ctx, t0);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    return dying;
+}
+
+static void fatal_handler(int sig, siginfo_t *si, void *ctx)
+{
+    int saved_errno = errno;
+    uint64_t t0 = ss_mono_us();
+    int i = index_of(sig);
+
+    /* A vfork child (or a raw clone sharing our memory) is not the process
+     * bbx was started in: touch nothing the parent will see again. */
+    if (!atomic_load(&bbx_g.initialized) || (pid_t)syscall(SYS_getpid) != bbx_g.pid) {
+        fall_through(sig, si);
+        errno = saved_errno;
+        return;
+    }
+    /* Inside the program's own handler, which now crashes or aborts: the
+     * fault it was called for is the crash.  (Interrupted off the alternate
+     * stack: that handler was left by siglongjmp long ago.) */
+    if (in_chain && !(((const ucontext_t *)ctx)->uc_stack.ss_flags & SS_ONSTACK))
+        in_chain = NULL;
+    if (in_chain)
+        crash_chain_ending();
+
+    const struct sigaction *old = i >= 0 && installed ? &old_actions[i] : NULL;
+    int has_handler = old && (old->sa_flags & SA_SIGINFO ? old->sa_sigaction != NULL
+                                                         : old->sa_handler != SIG_DFL &&
+                                                               old->sa_handler != SIG_IGN);
+    if (has_handler && !in_chain) {
+        chain_first(i, sig, si, ctx, t0);
+        errno = saved_errno;
+        return; /* the handler ran, as it would have without bbx */
+    }
+    if (old && !has_handler && old->sa_handler == SIG_IGN && !refaults(sig, si) &&
+        !from_abort(sig, si)) {
+        errno = saved_errno;
+        return; /* ignored before bbx: still ignored */
+    }
+    if (!in_chain)
+        capture_or_wait(sig, si, ctx, t0);
     fall_through(sig, si);
     errno = saved_errno;
+}
+
+void crash_after_fork(void)
+{
+    bbx_g.pid = getpid();
+    safe_mem_set_pid(bbx_g.pid);
+    calls_after_fork();
 }
 
 int crash_handlers_install(void)

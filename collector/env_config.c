@@ -166,7 +166,7 @@ int config_snapshot_signal_ok(int sig, int thread_signal)
     for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
         if (sig == refused[i])
             return 0;
-    return sig != (thread_signal ? thread_signal : BBX_DEFAULT_THREAD_SIGNAL);
+    return thread_signal == 0 || sig != thread_signal; /* 0: picked to avoid it */
 }
 
 static int env_signal(const char *name, int thread_signal, int *field)

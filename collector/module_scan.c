@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "safe_mem.h"
 #include "sigsafe.h"
 
 #define MAPS_BUF (64u << 10)
@@ -79,9 +80,13 @@ const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr
     return NULL;
 }
 
-/* Copy len bytes from addr if readable. */
+/* Copy len bytes from addr if readable.  A library can be unmapped by
+ * another thread between reading the maps and here: the read goes through
+ * the kernel and fails instead of faulting (safe_mem.h). */
 SS_NO_ASAN static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
 {
+    if (safe_mem_kernel())
+        return safe_mem_read(dst, addr, len);
     if (!modscan_readable(t, addr, len))
         return -1;
     const volatile uint8_t *s = (const volatile uint8_t *)addr;
@@ -241,7 +246,8 @@ static void parse_elf(const struct module_table *t, struct bbx_module *m)
     m->is_elf = 1;
     m->text_start = UINTPTR_MAX;
     for (unsigned i = 0; i < eh.e_phnum; i++) {
-        peek(t, hdr + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph));
+        if (peek(t, hdr + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)) < 0)
+            break;
         uintptr_t a = m->bias + ph.p_vaddr;
         if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
             if (a < m->text_start)

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -55,6 +57,11 @@ int snap_writer_prepare(snap_writer *w, void *ws, size_t size, int level)
 
 static void write_all(snap_writer *w, const uint8_t *p, size_t n)
 {
+    /* Never past RLIMIT_FSIZE: the kernel would send SIGXFSZ, which kills
+     * the program.  The file ends at the limit, visibly cut. */
+    int cut = n > w->size_limit - w->bytes_out;
+    if (cut)
+        n = (size_t)(w->size_limit - w->bytes_out);
     while (n > 0 && !w->error) {
         ssize_t k = write(w->fd, p, n);
         if (k < 0) {
@@ -71,6 +78,8 @@ static void write_all(snap_writer *w, const uint8_t *p, size_t n)
         n -= (size_t)k;
         w->bytes_out += (uint64_t)k;
     }
+    if (cut && !w->error)
+        w->error = BBX_EIO;
 }
 
 static void drain_out(snap_writer *w)
@@ -102,6 +111,15 @@ static void compress(snap_writer *w, const void *src, size_t n, ZSTD_EndDirectiv
         drain_out(w);
 }
 
+/* RLIMIT_FSIZE's soft limit, with the raw system call (signal-safe). */
+static uint64_t file_size_limit(void)
+{
+    struct rlimit64 rl;
+    if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &rl) != 0 || rl.rlim_cur == RLIM64_INFINITY)
+        return UINT64_MAX;
+    return rl.rlim_cur;
+}
+
 int snap_writer_begin(snap_writer *w, int fd)
 {
     uint8_t hdr[SNAP_HEADER_LEN] = { 0 };
@@ -111,6 +129,7 @@ int snap_writer_begin(snap_writer *w, int fd)
     w->rec_len = 0;
     w->records = 0;
     w->bytes_out = 0;
+    w->size_limit = file_size_limit();
     if (ZSTD_isError(ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1))) {

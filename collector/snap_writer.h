@@ -30,6 +30,7 @@ typedef struct snap_writer {
     int rec_overflow;     /* the current record did not fit: dropped */
     uint64_t records;     /* records written so far */
     uint64_t bytes_out;   /* bytes written to fd, header included */
+    uint64_t size_limit;  /* RLIMIT_FSIZE when the snapshot began */
 } snap_writer;
 
 /* Bytes of workspace a writer at compression `level` needs. */

@@ -1,14 +1,31 @@
 /*
- * thread_capture.c - every thread's stack, without ptrace.
+ * thread_capture.c - every thread's stack, without ptrace, without
+ * disturbing the program.
  *
- * The capturing thread lists /proc/self/task and asks every other thread at
- * once with a real-time signal (bbx_g.thread_signal) sent by tgkill().  Each
- * asked thread unwinds itself from the interrupted context in its signal
- * handler, into its own slot of memory reserved at init, and reports back
- * through a futex; meanwhile the capturing thread reads each thread's
- * status.  Threads that block the signal, are zombies or stopped, or do not
- * answer within the bound get a record with what the kernel knows (state,
- * wait channel, the syscall and user pc from /proc/self/task/TID/syscall).
+ * The capturing thread lists /proc/self/task and, for every other thread,
+ * picks the way to its stack that the thread cannot notice:
+ *  - inside a blocking call bbx wraps (blocking_calls.h): unwound here from
+ *    the registers the wrapper saved on the way in (SNAP_METHOD_CALL);
+ *  - blocked in any other system call: unwound here from the stack and
+ *    instruction pointers the kernel reports in /proc/self/task/TID/syscall
+ *    (SNAP_METHOD_KERNEL; may stop early where a frame needs a register the
+ *    kernel does not report);
+ *  - running: asked with the thread signal (bbx_g.thread_signal, sent by
+ *    tgkill) and it unwinds itself in its handler, into its own slot of
+ *    memory reserved at init, and reports back through a futex
+ *    (SNAP_METHOD_SIGNAL).  A signal only reaches a thread in user space or
+ *    on its way into a wrapped call (which waits for it), so no system call
+ *    of the program returns early or with EINTR.
+ * Threads that block the thread signal are never sent it (it would stay
+ * pending, for a signalfd or sigwait to read); zombies and stopped threads
+ * are not asked.  They get a record with what the kernel knows.  A blocked
+ * thread whose context-switch counts have not moved since the previous
+ * snapshot has not run since: its stack is reused, not unwound again.
+ *
+ * The thread signal is a real-time signal nobody else handles, chosen at
+ * init (BBX_THREAD_SIGNAL fixes it), and checked at every capture: if the
+ * program has installed its own handler there since, bbx moves to another
+ * free one (or, fixed, signals nobody).
  *
  * Requests carry a sequence number, so an answer that comes after its
  * request was abandoned is ignored.  A slot whose thread was caught
@@ -22,7 +39,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "blocking_calls.h"
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -38,7 +57,29 @@ struct slot {
     int stuck;               /* abandoned mid-answer: never reuse */
     unsigned n_regs;
     uint64_t regs[SNAP_X86_64_REG_COUNT];
+    /* filled by the capturing thread */
+    int method;              /* SNAP_METHOD_* */
+    int have_stack;          /* frames from the CALL or KERNEL method */
+    int reused;
+    struct call_slot *call;  /* the thread's call slot, when asked */
+    int64_t sys_nr;          /* /proc/self/task/TID/syscall */
+    uint64_t sys_sp, sys_pc;
+    int sys_blocked;         /* blocked in a system call (sp, pc valid) */
+    int sys_read;            /* the syscall file was read */
 };
+
+/* The stacks of the previous snapshot, for threads that have not run
+ * since (hashed by tid). */
+struct reuse_entry {
+    pid_t tid;
+    int method;
+    uint64_t nvcsw, nivcsw, sp, pc;
+    unsigned n_frames;
+    int truncated;
+};
+static struct reuse_entry *reuse;
+static uintptr_t *reuse_frames;
+static unsigned reuse_cap;
 
 static struct slot *slots;       /* max_threads */
 static uintptr_t *slot_frames;   /* max_threads * max_frames */
@@ -104,38 +145,121 @@ static void thread_signal_handler(int sig, siginfo_t *si, void *ctx)
             futex_wake(&answered);
             break;
         }
+        calls_answered_self(); /* a wrapped call may go on now */
     }
     errno = saved_errno;
 }
 
-int thread_capture_install(void)
+/* A real-time signal nobody handles or ignores, that is not the on-demand
+ * snapshot signal, and (if `unblocked`) not blocked in this thread. */
+static int signal_free(int sig, int unblocked)
+{
+    struct sigaction cur;
+    sigset_t mask;
+    if (sig == bbx_g.cfg.snapshot_signal || sigaction(sig, NULL, &cur) != 0)
+        return 0;
+    if ((cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL)
+        return 0;
+    return !unblocked ||
+           (pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, sig) != 1);
+}
+
+static int signal_ours(int sig)
+{
+    struct sigaction cur;
+    return sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+           cur.sa_sigaction == thread_signal_handler;
+}
+
+/* Install the handler on bbx_g.thread_signal, or when it is 0 on the
+ * first free signal from SIGRTMAX-3 down.  Async-signal-safe. */
+static int install_on(int sig)
 {
     struct sigaction sa;
-    size_t nf = (size_t)bbx_g.cfg.max_threads * bbx_g.cfg.max_frames * sizeof(uintptr_t);
-    slots = mmap(NULL, bbx_g.cfg.max_threads * sizeof(struct slot), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    slot_frames = mmap(NULL, nf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (slots == MAP_FAILED || slot_frames == MAP_FAILED) {
-        slots = NULL;
-        slot_frames = NULL;
-        thread_capture_uninstall();
-        return BBX_ENOMEM;
-    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = thread_signal_handler;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(bbx_g.thread_signal, &sa, &old_sa) != 0) {
-        thread_capture_uninstall();
+    if (sigaction(sig, &sa, &old_sa) != 0)
         return BBX_ESIGNAL;
-    }
+    bbx_g.thread_signal = sig;
     installed = 1;
+    return 0;
+}
+
+/* A program that reads every real-time signal through a signalfd blocks
+ * them all: then one that is blocked here is taken (threads that block it
+ * are never sent it). */
+static int pick_and_install(void)
+{
+    for (int unblocked = 1; unblocked >= 0; unblocked--) {
+        for (int sig = SIGRTMAX - 3; sig >= SIGRTMIN; sig--)
+            if (signal_free(sig, unblocked))
+                return install_on(sig);
+        for (int sig = SIGRTMAX; sig > SIGRTMAX - 3; sig--)
+            if (signal_free(sig, unblocked))
+                return install_on(sig);
+    }
+    return BBX_ESIGNAL;
+}
+
+/* At each capture: is the thread signal still ours?  If the program took
+ * it since, move to another free one (unless BBX_THREAD_SIGNAL fixed it).
+ * Returns 1 when threads may be signalled. */
+static int signal_usable(void)
+{
+    if (!installed)
+        return 0;
+    if (signal_ours(bbx_g.thread_signal))
+        return 1;
+    if (bbx_g.thread_signal_fixed)
+        return 0;
+    installed = 0; /* the program's handler stays where it is */
+    return pick_and_install() == 0;
+}
+
+int thread_capture_install(void)
+{
+    size_t nf = (size_t)bbx_g.cfg.max_threads * bbx_g.cfg.max_frames * sizeof(uintptr_t);
+    reuse_cap = 64;
+    while (reuse_cap < bbx_g.cfg.max_threads)
+        reuse_cap *= 2;
+    slots = mmap(NULL, bbx_g.cfg.max_threads * sizeof(struct slot), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    slot_frames = mmap(NULL, nf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    reuse = mmap(NULL, reuse_cap * sizeof(*reuse), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    reuse_frames = mmap(NULL, (size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t),
+                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+    if (slots == MAP_FAILED || slot_frames == MAP_FAILED || reuse == MAP_FAILED ||
+        reuse_frames == MAP_FAILED || calls_init(bbx_g.cfg.max_threads) != 0) {
+        if (slots == MAP_FAILED)
+            slots = NULL;
+        if (slot_frames == MAP_FAILED)
+            slot_frames = NULL;
+        if (reuse == MAP_FAILED)
+            reuse = NULL;
+        if (reuse_frames == MAP_FAILED)
+            reuse_frames = NULL;
+        thread_capture_uninstall();
+        return BBX_ENOMEM;
+    }
+    int rc;
+    if (bbx_g.thread_signal_fixed)
+        rc = signal_free(bbx_g.thread_signal, 0) ? install_on(bbx_g.thread_signal) : BBX_ESIGNAL;
+    else
+        rc = pick_and_install();
+    if (rc != 0) {
+        thread_capture_uninstall();
+        return rc;
+    }
     return 0;
 }
 
 void thread_capture_uninstall(void)
 {
-    if (installed)
+    if (installed && signal_ours(bbx_g.thread_signal))
         sigaction(bbx_g.thread_signal, &old_sa, NULL);
     installed = 0;
     atomic_store(&n_slots, 0);
@@ -144,8 +268,14 @@ void thread_capture_uninstall(void)
     if (slot_frames)
         munmap(slot_frames,
                (size_t)bbx_g.cfg.max_threads * bbx_g.cfg.max_frames * sizeof(uintptr_t));
+    if (reuse)
+        munmap(reuse, reuse_cap * sizeof(*reuse));
+    if (reuse_frames)
+        munmap(reuse_frames, (size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t));
     slots = NULL;
     slot_frames = NULL;
+    reuse = NULL;
+    reuse_frames = NULL;
 }
 
 /* Is signal `sig` set in a /proc status mask ("SigBlk:\t<hex>", most
@@ -184,6 +314,12 @@ static void read_task_status(pid_t tid, struct task_info *ti)
             blocked = mask_has(s + 8, len - 8, bbx_g.thread_signal);
         } else if (len > 8 && memcmp(s, "SigPnd:\t", 8) == 0) {
             pending = mask_has(s + 8, len - 8, bbx_g.thread_signal);
+        } else if (len > 25 && memcmp(s, "voluntary_ctxt_switches:\t", 25) == 0) {
+            const char *v = s + 25;
+            ti->nvcsw = ss_parse_u64(&v, 10);
+        } else if (len > 28 && memcmp(s, "nonvoluntary_ctxt_switches:\t", 28) == 0) {
+            const char *v = s + 28;
+            ti->nivcsw = ss_parse_u64(&v, 10);
         }
         s = nl ? nl + 1 : NULL;
     }
@@ -191,12 +327,165 @@ static void read_task_status(pid_t tid, struct task_info *ti)
     ti->signal_pending = pending;
 }
 
+/* Read /proc/self/task/TID/syscall into the slot: "running", or
+ * "nr a1 a2 a3 a4 a5 a6 sp pc" for a thread blocked in a system call, or
+ * "-1 sp pc" for one blocked elsewhere in the kernel. */
+static void read_syscall(pid_t tid, struct slot *sl)
+{
+    char path[64];
+    ss_buf p = ss_buf_of(path, sizeof(path));
+    ss_puts(&p, "/proc/self/task/");
+    ss_putu(&p, (uint64_t)tid);
+    ss_puts(&p, "/syscall");
+    sl->sys_read = 0;
+    sl->sys_blocked = 0;
+    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 512) <= 0)
+        return;
+    sl->sys_read = 1;
+    const char *s = bbx_g.iobuf2;
+    if (*s == 'r')
+        return; /* running */
+    int neg = *s == '-';
+    s += neg;
+    int64_t nr = (int64_t)ss_parse_u64(&s, 10);
+    sl->sys_nr = neg ? -nr : nr;
+    /* the last two fields are sp and pc */
+    const char *last = strrchr(bbx_g.iobuf2, ' ');
+    if (!last || last == bbx_g.iobuf2)
+        return;
+    const char *prev = last - 1;
+    while (prev > bbx_g.iobuf2 && *prev != ' ')
+        prev--;
+    if (prev[1] != '0' || prev[2] != 'x' || last[1] != '0' || last[2] != 'x')
+        return;
+    const char *h = prev + 3;
+    sl->sys_sp = ss_parse_u64(&h, 16);
+    h = last + 3;
+    sl->sys_pc = ss_parse_u64(&h, 16);
+    sl->sys_blocked = sl->sys_pc != 0;
+}
+
+/* Unwind from a partial register set (the others read as 0: a frame that
+ * needs one stops the walk). */
+static unsigned unwind_partial(const uint64_t *regs, unsigned n_regs, uintptr_t *pcs,
+                               int *truncated)
+{
+    static const int order[CALL_REGS] = { REG_RIP, REG_RSP, REG_RBP, REG_RBX,
+                                          REG_R12, REG_R13, REG_R14, REG_R15 };
+    ucontext_t uc;
+    memset(&uc, 0, sizeof(uc));
+    for (unsigned i = 0; i < n_regs && i < CALL_REGS; i++)
+        uc.uc_mcontext.gregs[order[i]] = (greg_t)regs[i];
+    return unwind_context(&uc, pcs, bbx_g.cfg.max_frames, truncated);
+}
+
+static struct reuse_entry *reuse_of(pid_t tid)
+{
+    return reuse ? &reuse[((uint32_t)tid * 2654435761u) & (reuse_cap - 1)] : NULL;
+}
+
+/* The previous snapshot's stack, when the thread has not run since. */
+static int try_reuse(unsigned i, const struct task_info *t, int method, uint64_t sp,
+                     uint64_t pc)
+{
+    struct slot *sl = &slots[i];
+    struct reuse_entry *e = reuse_of(atomic_load(&sl->tid));
+    if (!e || e->tid != atomic_load(&sl->tid) || e->method != method || e->nvcsw != t->nvcsw ||
+        e->nivcsw != t->nivcsw || e->sp != sp || e->pc != pc || !e->n_frames)
+        return 0;
+    memcpy(frames_of(i), reuse_frames + (size_t)(e - reuse) * bbx_g.cfg.max_frames,
+           e->n_frames * sizeof(uintptr_t));
+    sl->n_frames = e->n_frames;
+    sl->truncated = e->truncated;
+    sl->reused = 1;
+    return 1;
+}
+
+static void remember(unsigned i, const struct task_info *t, int method, uint64_t sp,
+                     uint64_t pc)
+{
+    struct slot *sl = &slots[i];
+    struct reuse_entry *e = reuse_of(atomic_load(&sl->tid));
+    if (!e)
+        return;
+    e->tid = atomic_load(&sl->tid);
+    e->method = method;
+    e->nvcsw = t->nvcsw;
+    e->nivcsw = t->nivcsw;
+    e->sp = sp;
+    e->pc = pc;
+    e->n_frames = sl->n_frames;
+    e->truncated = sl->truncated;
+    memcpy(reuse_frames + (size_t)(e - reuse) * bbx_g.cfg.max_frames, frames_of(i),
+           sl->n_frames * sizeof(uintptr_t));
+}
+
+/* A thread that is not signalled: from the registers its wrapped call
+ * saved, else from the kernel's sp and pc.  Runs on the capturing
+ * thread.  Returns 1 when a stack was taken. */
+static int stack_without_signal(unsigned i, const struct task_info *t)
+{
+    struct slot *sl = &slots[i];
+    pid_t tid = atomic_load(&sl->tid);
+    sl->crash_signal = 0;
+    sl->n_regs = 0;
+    /* It crashed too and waits in bbx's handler: where it crashed. */
+    for (unsigned k = 0; k < BBX_MAX_PENDING_CRASHES; k++) {
+        ucontext_t uc;
+        if (atomic_load(&bbx_g.pending[k].tid) != tid || !bbx_g.pending[k].uc ||
+            safe_mem_read(&uc, (uintptr_t)bbx_g.pending[k].uc, sizeof(uc)) != 0)
+            continue;
+        sl->method = SNAP_METHOD_CRASH;
+        sl->crash_signal = bbx_g.pending[k].signal;
+        sl->n_frames = unwind_context(&uc, frames_of(i), bbx_g.cfg.max_frames, &sl->truncated);
+        sl->n_regs = unwind_regs(&uc, sl->regs);
+        sl->have_stack = 1;
+        return 1;
+    }
+    struct call_slot *cs = calls_find(tid);
+    uint64_t regs[CALL_REGS];
+    const char *call;
+    uint32_t seq = cs ? calls_copy(cs, regs, &call) : 0;
+    if (seq) {
+        sl->method = SNAP_METHOD_CALL;
+        if (!try_reuse(i, t, SNAP_METHOD_CALL, regs[1], regs[0])) {
+            sl->n_frames = unwind_partial(regs, CALL_REGS, frames_of(i), &sl->truncated);
+            if (!calls_unchanged(cs, seq))
+                return 0; /* it left the call while we read: not this way */
+            remember(i, t, SNAP_METHOD_CALL, regs[1], regs[0]);
+        }
+        sl->have_stack = 1;
+        return 1;
+    }
+    if (!sl->sys_blocked)
+        return 0;
+    sl->method = SNAP_METHOD_KERNEL;
+    if (!try_reuse(i, t, SNAP_METHOD_KERNEL, sl->sys_sp, sl->sys_pc)) {
+        uint64_t kr[2] = { sl->sys_pc, sl->sys_sp };
+        uint64_t sp = sl->sys_sp, pc = sl->sys_pc;
+        sl->n_frames = unwind_partial(kr, 2, frames_of(i), &sl->truncated);
+        read_syscall(tid, sl); /* still blocked at the same place? */
+        if (!sl->sys_blocked || sl->sys_sp != sp || sl->sys_pc != pc) {
+            sl->sys_blocked = 1;
+            sl->sys_sp = sp;
+            sl->sys_pc = pc;
+            sl->n_frames = sl->n_frames ? 1 : 0; /* only the pc is sure */
+        } else {
+            remember(i, t, SNAP_METHOD_KERNEL, sp, pc);
+        }
+    }
+    sl->have_stack = 1;
+    return 1;
+}
+
 /* Publish a request of `kind` to every listed thread but `self` and signal
- * them.  Returns the number of slots used; slots[i].tid says who. */
+ * those that may be signalled.  Returns the number of slots used;
+ * slots[i].tid says who. */
 static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
 {
     unsigned n = 0;
     uint64_t seq = ++ask_seq;
+    int may_signal = signal_usable();
     ask_kind = kind;
     atomic_store(&n_slots, 0);
     for (unsigned i = 0; i < n_tids && n < bbx_g.cfg.max_threads; i++) {
@@ -206,24 +495,52 @@ static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
             n++;
         if (n == bbx_g.cfg.max_threads)
             break;
-        int ask = 1;
+        struct slot *sl = &slots[n];
+        pid_t tid = bbx_g.tids[i];
+        struct task_info *t = &bbx_g.tinfo[n];
+        int ask = may_signal;
+        sl->method = SNAP_METHOD_SIGNAL;
+        sl->have_stack = 0;
+        sl->reused = 0;
+        sl->call = NULL;
+        sl->sys_read = 0;
+        sl->sys_blocked = 0;
+        sl->n_frames = 0;
+        sl->truncated = 0;
+        atomic_store(&sl->tid, tid);
+        atomic_store(&sl->ticket, seq << 8 | PH_IDLE);
+        read_task_status(tid, t);
         if (kind == ASK_STACK) {
-            /* the state before we interrupt it; zombies and stopped
-             * threads cannot answer */
-            struct task_info *t = &bbx_g.tinfo[n];
-            read_task_status(bbx_g.tids[i], t);
-            ask = t->state && !strchr("ZXTt", t->state);
+            /* zombies and stopped threads cannot answer; threads that block
+             * the signal would keep it pending (for a signalfd to read) */
+            int alive = t->state && !strchr("ZXTt", t->state);
+            if (alive) {
+                read_syscall(tid, sl);
+                if (stack_without_signal(n, t))
+                    alive = 0;
+            }
+            ask = ask && alive && !t->blocks_signal;
+            if (ask && (sl->call = calls_find(tid)) != NULL && !calls_ask(sl->call)) {
+                /* it entered a wrapped call since: unwind it from there */
+                sl->call = NULL;
+                ask = !stack_without_signal(n, t);
+            }
+        } else {
+            ask = ask && !t->blocks_signal;
         }
-        atomic_store(&slots[n].tid, bbx_g.tids[i]);
-        atomic_store(&slots[n].ticket, seq << 8 | (ask ? PH_ASKED : PH_IDLE));
+        if (ask)
+            atomic_store(&sl->ticket, seq << 8 | PH_ASKED);
         n++;
     }
     atomic_store(&n_slots, n);
     for (unsigned i = 0; i < n; i++) {
         if (slots[i].stuck || (atomic_load(&slots[i].ticket) & 0xff) != PH_ASKED)
             continue;
-        if (syscall(SYS_tgkill, getpid(), atomic_load(&slots[i].tid), bbx_g.thread_signal) != 0)
+        if (syscall(SYS_tgkill, getpid(), atomic_load(&slots[i].tid), bbx_g.thread_signal) != 0) {
             atomic_store(&slots[i].ticket, seq << 8 | PH_IDLE); /* gone */
+            if (slots[i].call)
+                calls_unask(slots[i].call);
+        }
     }
     return n;
 }
@@ -239,8 +556,12 @@ static int settle(unsigned i)
         return 0;
     uint64_t asked = (t & ~(uint64_t)0xff) | PH_ASKED;
     if ((t & 0xff) == PH_ASKED &&
-        atomic_compare_exchange_strong(&sl->ticket, &asked, (t & ~(uint64_t)0xff) | PH_IDLE))
+        atomic_compare_exchange_strong(&sl->ticket, &asked, (t & ~(uint64_t)0xff) | PH_IDLE)) {
+        /* the signal may still come; a wrapped call need not wait for it */
+        if (sl->call)
+            calls_unask(sl->call);
         return 0;
+    }
     /* it is answering right now: a last, bounded while */
     uint64_t start = ss_mono_us();
     while (ss_mono_us() - start < 200000) {
@@ -273,35 +594,20 @@ static void wait_answers(unsigned n, uint64_t deadline_us)
     }
 }
 
-
-/* What the kernel says about a thread that did not unwind itself. */
-static void write_kernel_view(snap_writer *w, pid_t tid)
+/* What the kernel says about a thread: wait channel, system call and the
+ * user pc it reported. */
+static void write_kernel_view(snap_writer *w, pid_t tid, const struct slot *sl)
 {
     char path[64];
     ss_buf p = ss_buf_of(path, sizeof(path));
     ss_puts(&p, "/proc/self/task/");
     ss_putu(&p, (uint64_t)tid);
-    size_t base = p.len;
     ss_puts(&p, "/wchan");
     if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 256) > 0 && bbx_g.iobuf2[0] != '0')
         snap_put_str(w, SNAP_THR_WCHAN, bbx_g.iobuf2);
-    p.len = base;
-    ss_puts(&p, "/syscall");
-    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 512) > 0 && bbx_g.iobuf2[0] != 'r') {
-        /* "nr a1 a2 a3 a4 a5 a6 sp pc" or "-1 sp pc" */
-        const char *s = bbx_g.iobuf2;
-        int neg = *s == '-';
-        s += neg;
-        int64_t nr = (int64_t)ss_parse_u64(&s, 10);
-        snap_put_i64(w, SNAP_THR_SYSCALL, neg ? -nr : nr);
-        const char *last = strrchr(bbx_g.iobuf2, ' ');
-        if (last && last[1] == '0' && last[2] == 'x') {
-            const char *h = last + 3;
-            uint64_t pc = ss_parse_u64(&h, 16);
-            uint8_t b[10];
-            snap_put_u64(w, SNAP_THR_KERNEL_PC, pc);
-            snap_put_bytes(w, SNAP_THR_FRAMES, b, snap_varint_put(b, snap_zigzag((int64_t)pc)));
-        }
+    if (sl->sys_read && sl->sys_blocked) {
+        snap_put_i64(w, SNAP_THR_SYSCALL, sl->sys_nr);
+        snap_put_u64(w, SNAP_THR_KERNEL_PC, sl->sys_pc);
     }
 }
 
@@ -342,12 +648,15 @@ static void add_task(void *ctx, int dirfd, uint64_t tid, const char *name)
     unsigned *n = ctx;
     if (*n < bbx_g.cfg.max_threads)
         bbx_g.tids[(*n)++] = (pid_t)tid;
+    else
+        bbx_g.threads_omitted++;
 }
 
 /* List thread ids into bbx_g.tids; returns the count. */
 static unsigned list_tasks(void)
 {
     unsigned n = 0;
+    bbx_g.threads_omitted = 0;
     ss_for_each_numbered("/proc/self/task", bbx_g.iobuf, BBX_IOBUF, add_task, &n);
     return n;
 }
@@ -362,11 +671,9 @@ void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
     struct task_info ti;
     uint64_t regs[SNAP_X86_64_REG_COUNT];
     int truncated;
-    asked = ask_all(self, list_tasks(), ASK_STACK);
-    asked_at = ss_mono_us();
 
-    /* The triggering thread first, unwound from the trigger's context, while
-     * the others unwind themselves. */
+    /* The triggering thread first, unwound from the trigger's context, and
+     * on disk before anything else can go wrong. */
     read_task_status(self, &ti);
     unsigned nf = unwind_context(trig->uc, bbx_g.frames, bbx_g.cfg.max_frames, &truncated);
     thread_header(w, self, &ti, SNAP_THREAD_UNWOUND);
@@ -374,32 +681,24 @@ void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
         snap_put_u64(w, SNAP_THR_CRASHED, 1);
         snap_put_u64(w, SNAP_THR_SIGNAL, (uint64_t)trig->signal);
     }
+    snap_put_u64(w, SNAP_THR_METHOD, SNAP_METHOD_CRASH);
     put_frames(w, bbx_g.frames, nf);
     put_regs(w, regs, unwind_regs(trig->uc, regs));
     if (truncated)
         snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
     snap_rec_end(w);
+    snap_writer_flush(w);
     *n_threads = 1;
     *n_unwound = 1;
+
+    asked = ask_all(self, list_tasks(), ASK_STACK);
+    asked_at = ss_mono_us();
 }
 
 void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_threads,
                            unsigned *n_unwound)
 {
     unsigned n = asked;
-    /* A thread that blocked the signal when asked and still has it pending
-     * blocks it for good: not waited for.  (One that blocked it only for a
-     * moment, as pthread_create does, answers.) */
-    for (unsigned i = 0; i < n; i++) {
-        struct task_info *t = &bbx_g.tinfo[i];
-        if (!t->blocks_signal || (atomic_load(&slots[i].ticket) & 0xff) != PH_ASKED)
-            continue;
-        struct task_info now;
-        read_task_status(atomic_load(&slots[i].tid), &now);
-        t->blocks_signal = now.blocks_signal && now.signal_pending;
-        if (t->blocks_signal)
-            settle(i);
-    }
     uint64_t wait_end = asked_at + (uint64_t)bbx_g.cfg.thread_timeout_ms * 1000;
     wait_answers(n, wait_end < deadline_us ? wait_end : deadline_us);
 
@@ -412,10 +711,10 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
         int answered_ok = settle(i);
         if (t->state == 0 && !answered_ok)
             continue; /* it exited meanwhile */
-        int status = answered_ok            ? SNAP_THREAD_UNWOUND
-                     : t->blocks_signal     ? SNAP_THREAD_BLOCKED
-                     : strchr("ZXTt", t->state) ? SNAP_THREAD_SKIPPED
-                                                : SNAP_THREAD_TIMEOUT;
+        int status = answered_ok || sl->have_stack ? SNAP_THREAD_UNWOUND
+                     : t->blocks_signal             ? SNAP_THREAD_BLOCKED
+                     : strchr("ZXTt", t->state)     ? SNAP_THREAD_SKIPPED
+                                                    : SNAP_THREAD_TIMEOUT;
         thread_header(w, tid, t, status);
         if (answered_ok) {
             if (sl->crash_signal)
@@ -425,8 +724,25 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
             if (sl->truncated)
                 snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
             (*n_unwound)++;
+        } else if (sl->have_stack) {
+            snap_put_u64(w, SNAP_THR_METHOD, (uint64_t)sl->method);
+            if (sl->reused)
+                snap_put_u64(w, SNAP_THR_REUSED, 1);
+            if (sl->crash_signal)
+                snap_put_u64(w, SNAP_THR_SIGNAL, (uint64_t)sl->crash_signal);
+            put_frames(w, frames_of(i), sl->n_frames);
+            if (sl->n_regs)
+                put_regs(w, sl->regs, sl->n_regs);
+            if (sl->truncated)
+                snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
+            write_kernel_view(w, tid, sl);
+            (*n_unwound)++;
         } else {
-            write_kernel_view(w, tid);
+            if (!sl->sys_read)
+                read_syscall(tid, sl);
+            write_kernel_view(w, tid, sl);
+            if (sl->sys_blocked)
+                put_frames(w, (const uintptr_t *)&sl->sys_pc, 1);
         }
         snap_rec_end(w);
         (*n_threads)++;

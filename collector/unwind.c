@@ -7,7 +7,8 @@
  * interface against our own address space, with accessors that
  *  - find unwind tables in the module table scanned from /proc/self/maps
  *    (the .eh_frame_hdr binary search table, read in place), and
- *  - read memory only inside readable mappings (never a second fault).
+ *  - read memory only through safe_mem (never a second fault, even when a
+ *    library is unmapped or a thread exits while we read).
  * The address space is created at init (libunwind allocates then).  Its
  * unwind-info cache is shared by the threads that unwind themselves during
  * a capture; the cache's lock belongs to this private address space, which
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -33,7 +35,7 @@ static unw_addr_space_t the_as;
  * (most reads fall in the same stack or the same module). */
 struct regs_arg {
     const ucontext_t *uc;
-    const struct mem_range *last;
+    struct safe_mem_cache cache;
 };
 
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
@@ -62,23 +64,16 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dilap, void *
     return -UNW_ENOINFO;
 }
 
-/* libunwind asks for words at any address (code bytes at odd return
- * addresses, for one): x86-64 loads them unaligned, so UBSan's alignment
- * check does not apply. */
-SS_NO_ASAN __attribute__((no_sanitize("alignment"))) static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
-                                 int write, void *arg)
+/* Stacks and unwind tables can vanish under us (a thread exits, a library
+ * is dlclosed): every read goes through safe_mem, cached per cursor. */
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write,
+                      void *arg)
 {
     struct regs_arg *ra = arg;
-    const struct mem_range *r = ra->last;
     if (write)
         return -UNW_EINVAL;
-    if (!r || addr < r->start || addr + sizeof(unw_word_t) > r->end) {
-        r = modscan_range_of(&bbx_g.mods, addr);
-        if (!r || addr + sizeof(unw_word_t) > r->end || addr + sizeof(unw_word_t) < addr)
-            return -UNW_EINVAL;
-        ra->last = r;
-    }
-    *valp = *(volatile const unw_word_t *)addr;
+    if (safe_mem_cached_read(&ra->cache, valp, addr, sizeof(*valp)) != 0)
+        return -UNW_EINVAL;
     return 0;
 }
 
@@ -178,13 +173,15 @@ void unwind_new_capture(void)
 
 unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max, int *truncated)
 {
-    struct regs_arg ra = { uc, NULL };
+    struct regs_arg ra;
     unw_cursor_t cur;
     unsigned n = 0;
     unw_word_t last_ip = 0, last_sp = 0;
     *truncated = 0;
     if (max == 0)
         return 0;
+    ra.uc = uc;
+    safe_mem_cache_init(&ra.cache);
     pcs[n++] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     if (!the_as || unw_init_remote(&cur, the_as, &ra) < 0)
         return n;

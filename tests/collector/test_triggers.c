@@ -296,7 +296,7 @@ START_TEST(bad_values_are_refused)
         { "BBX_INTERVAL_MS", "abc" },  { "BBX_INTERVAL_MS", "0" },
         { "BBX_INTERVAL_MS", "5" },    { "BBX_INTERVAL_MS", "-100" },
         { "BBX_INTERVAL_MS", "100ms" }, { "BBX_SIGNAL", "KILL" },
-        { "BBX_SIGNAL", "SIGSEGV" },   { "BBX_SIGNAL", "RTMAX-3" },
+        { "BBX_SIGNAL", "SIGSEGV" },
         { "BBX_SIGNAL", "NOPE" },      { "BBX_SIGNAL", "99" },
         { "BBX_AT_EXIT", "maybe" },    { "BBX_MAX_FILES", "x" },
         { "BBX_MAX_BYTES", "12Q" },    { "BBX_MAX_BYTES", "99999999999G" },
@@ -310,6 +310,12 @@ START_TEST(bad_values_are_refused)
         ck_assert_int_eq(bbx_snapshot("x"), BBX_ENOTINIT);
         unsetenv(bad[i][0]);
     }
+    /* the on-demand signal cannot be the thread signal the program chose */
+    setenv("BBX_THREAD_SIGNAL", "RTMAX-5", 1);
+    setenv("BBX_SIGNAL", "RTMAX-5", 1);
+    ck_assert_int_eq(bbx_init(NULL), BBX_EINVAL);
+    unsetenv("BBX_THREAD_SIGNAL");
+    unsetenv("BBX_SIGNAL");
     /* good ones: names, numbers, suffixes */
     setenv("BBX_SIGNAL", "SIGUSR1", 1);
     setenv("BBX_INTERVAL_MS", "100000", 1);

@@ -8,12 +8,14 @@
 # Usage: check_crash_path_symbols.sh OBJECT_DIR...
 set -eu
 crash_path="snap_writer capture crash_handler thread_capture unwind module_scan fd_scan process_info
-            sigsafe breadcrumbs annotations track_table track_fd_hooks children dir_cap"
+            sigsafe breadcrumbs annotations track_table track_fd_hooks children dir_cap
+            safe_mem blocking_calls chain_exit"
 allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
   access clock_gettime close fcntl fstat fstatat unlinkat kill getpid getppid getuid lseek open openat read
   readlink readlinkat rename unlink write sigaction sigaddset sigemptyset signal syscall
   getpeername getsockname getsockopt nanosleep mmap munmap mprotect sigaltstack pipe
-  ntohs htons memchr memcmp memcpy memmove memset strchr strcmp strlen strncmp strnlen strrchr strstr"
+  ntohs htons memchr memcmp memcpy memmove memset strchr strcmp strlen strncmp strnlen strrchr strstr
+  pthread_sigmask sigismember sigpending sched_yield __libc_current_sigrtmin __libc_current_sigrtmax"
 # Functions that are in these files but never on the crash path:
 #   unwind: getcontext (warm-up at init); process_info: sysconf (init);
 #   breadcrumbs: vsnprintf (bbx_log formatting, documented as not signal-safe);
@@ -21,7 +23,7 @@ allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
 #   track_table: table setup in track_start (getrlimit, madvise, pthread_*) and
 #   the creation-stack capture, which the hooks skip while bbx_busy is set, as
 #   it is for the whole capture.
-init_only="unwind:getcontext process_info:sysconf breadcrumbs:vsnprintf
+init_only="blocking_calls:track_resolve chain_exit:dlsym unwind:getcontext process_info:sysconf breadcrumbs:vsnprintf
   annotations:snprintf annotations:pthread_mutex_lock annotations:pthread_mutex_unlock
   track_table:getrlimit track_table:madvise track_table:pthread_atfork track_table:pthread_once
   track_table:track_stack_grab track_table:track_stack_init"

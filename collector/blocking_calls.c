@@ -1,0 +1,289 @@
+/*
+ * blocking_calls.c - the wrapped blocking calls and their call slots
+ * (blocking_calls.h).
+ */
+#include "blocking_calls.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/select.h>
+#include <sys/sem.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "sigsafe.h"
+#include "track_hooks.h"
+
+#define PROBES 16u
+#define ASKED_WAIT_YIELDS 4000u
+
+static struct call_slot *_Atomic slots;
+static unsigned cap; /* power of two */
+static _Atomic unsigned fork_gen = 1;
+static __thread struct call_slot *my_slot __attribute__((tls_model("initial-exec")));
+static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
+
+/* Store the caller's instruction pointer (the return address), its stack
+ * pointer after the return, rbp, rbx and r12-r15: the state of the calling
+ * function right after this call, from which its frame and the frames
+ * above it unwind while it stays blocked below. */
+void bbx_calls_save(uint64_t regs[CALL_REGS]);
+__asm__(".text\n"
+        ".globl bbx_calls_save\n"
+        ".hidden bbx_calls_save\n"
+        ".type bbx_calls_save,@function\n"
+        "bbx_calls_save:\n"
+        ".cfi_startproc\n"
+        "    movq (%rsp), %rax\n"
+        "    movq %rax, 0(%rdi)\n"
+        "    leaq 8(%rsp), %rax\n"
+        "    movq %rax, 8(%rdi)\n"
+        "    movq %rbp, 16(%rdi)\n"
+        "    movq %rbx, 24(%rdi)\n"
+        "    movq %r12, 32(%rdi)\n"
+        "    movq %r13, 40(%rdi)\n"
+        "    movq %r14, 48(%rdi)\n"
+        "    movq %r15, 56(%rdi)\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size bbx_calls_save, .-bbx_calls_save\n");
+
+int calls_init(unsigned max_threads)
+{
+    if (atomic_load(&slots))
+        return 0;
+    unsigned n = 64;
+    while (n < 2 * max_threads)
+        n *= 2;
+    void *p = mmap(NULL, n * sizeof(struct call_slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return BBX_ENOMEM;
+    cap = n;
+    atomic_store(&slots, (struct call_slot *)p);
+    return 0;
+}
+
+/* Slots stay mapped after bbx_shutdown(): a thread may be inside a wrapped
+ * call with its slot in hand.  A later bbx_init() uses them again. */
+void calls_release(void)
+{
+}
+
+void calls_after_fork(void)
+{
+    atomic_fetch_add(&fork_gen, 1);
+}
+
+static unsigned slot_hash(pid_t tid)
+{
+    return ((uint32_t)tid * 2654435761u) & (cap - 1);
+}
+
+static struct call_slot *claim(struct call_slot *t, pid_t tid)
+{
+    pid_t self_pid = getpid();
+    for (unsigned i = 0; i < PROBES; i++) {
+        struct call_slot *s = &t[(slot_hash(tid) + i) & (cap - 1)];
+        pid_t owner = atomic_load(&s->tid);
+        if (owner != tid && owner != 0) {
+            if (syscall(SYS_tgkill, self_pid, owner, 0) == 0 || errno != ESRCH)
+                continue;
+            /* its thread is gone: take it over */
+        }
+        if (owner == tid || atomic_compare_exchange_strong(&s->tid, &owner, tid)) {
+            /* a fresh claim is never inside a call (a thread cancelled
+             * inside one left its slot odd) */
+            uint32_t seq = atomic_load(&s->seq);
+            if (seq & 1)
+                atomic_store(&s->seq, seq + 1);
+            atomic_store(&s->asked, 0);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+struct call_slot *calls_find(pid_t tid)
+{
+    struct call_slot *t = atomic_load(&slots);
+    if (!t)
+        return NULL;
+    for (unsigned i = 0; i < PROBES; i++) {
+        struct call_slot *s = &t[(slot_hash(tid) + i) & (cap - 1)];
+        if (atomic_load(&s->tid) == tid)
+            return s;
+    }
+    return NULL;
+}
+
+static struct call_slot *own_slot(int create)
+{
+    struct call_slot *t = atomic_load(&slots);
+    unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+    if (!t)
+        return NULL;
+    if (my_slot && my_gen == gen)
+        return my_slot;
+    if (!create)
+        return NULL;
+    my_slot = claim(t, ss_gettid());
+    my_gen = gen;
+    return my_slot;
+}
+
+static void wait_unasked(struct call_slot *s)
+{
+    /* The capture's signal is on its way: it is delivered when this thread
+     * next leaves the kernel, and its handler clears `asked`. */
+    for (unsigned i = 0; atomic_load(&s->asked) && i < ASKED_WAIT_YIELDS; i++)
+        sched_yield();
+}
+
+static struct call_slot *call_enter(const uint64_t regs[CALL_REGS], const char *name)
+{
+    if (!atomic_load_explicit(&bbx_g.initialized, memory_order_relaxed) || bbx_busy)
+        return NULL;
+    int saved_errno = errno;
+    struct call_slot *s = own_slot(1);
+    if (!s || (atomic_load(&s->seq) & 1)) { /* none, or nested in a handler */
+        errno = saved_errno;
+        return NULL;
+    }
+    wait_unasked(s);
+    memcpy(s->regs, regs, sizeof(s->regs));
+    s->call = name;
+    for (unsigned tries = 0;; tries++) {
+        atomic_fetch_add(&s->seq, 1); /* odd: in the call */
+        if (!atomic_load(&s->asked) || tries == 8)
+            break;
+        /* a capture decided to signal us before it saw the mark */
+        atomic_fetch_add(&s->seq, 1);
+        wait_unasked(s);
+    }
+    errno = saved_errno;
+    return s;
+}
+
+static inline void call_leave(struct call_slot *s)
+{
+    if (s)
+        atomic_fetch_add(&s->seq, 1);
+}
+
+int calls_ask(struct call_slot *s)
+{
+    atomic_store(&s->asked, 1);
+    if (atomic_load(&s->seq) & 1) {
+        atomic_store(&s->asked, 0);
+        return 0;
+    }
+    return 1;
+}
+
+void calls_unask(struct call_slot *s)
+{
+    atomic_store(&s->asked, 0);
+}
+
+void calls_answered_self(void)
+{
+    struct call_slot *s = own_slot(0);
+    if (s)
+        atomic_store(&s->asked, 0);
+}
+
+uint32_t calls_copy(struct call_slot *s, uint64_t regs[CALL_REGS], const char **call)
+{
+    uint32_t seq = atomic_load(&s->seq);
+    if (!(seq & 1))
+        return 0;
+    memcpy(regs, s->regs, sizeof(s->regs));
+    *call = s->call;
+    return atomic_load(&s->seq) == seq ? seq : 0;
+}
+
+int calls_unchanged(struct call_slot *s, uint32_t seq)
+{
+    return atomic_load(&s->seq) == seq;
+}
+
+/* ---- the wrappers.  Each saves its own state, marks the slot, calls the
+ * real function (the raw system call while it cannot be resolved), and
+ * unmarks. */
+
+#define WRAP(ret, name, params, args, fallback)                                 \
+    TRACK_REAL(name);                                                           \
+    BBX_API ret name params                                                     \
+    {                                                                           \
+        uint64_t regs_[CALL_REGS];                                              \
+        bbx_calls_save(regs_);                                                  \
+        struct call_slot *s_ = call_enter(regs_, #name);                        \
+        __typeof__(&name) f_ = TRACK_RESOLVE(name);                             \
+        ret r_ = f_ ? f_ args : (fallback);                                     \
+        call_leave(s_);                                                         \
+        return r_;                                                              \
+    }
+
+static long no_fallback(void)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+WRAP(int, poll, (struct pollfd *fds, nfds_t n, int timeout), (fds, n, timeout),
+     (int)syscall(SYS_poll, fds, n, timeout))
+WRAP(int, ppoll,
+     (struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask),
+     (fds, n, ts, mask), (int)syscall(SYS_ppoll, fds, n, ts, mask, _NSIG / 8))
+WRAP(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv),
+     (n, r, w, e, tv), (int)syscall(SYS_select, n, r, w, e, tv))
+WRAP(int, pselect,
+     (int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts, const sigset_t *mask),
+     (n, r, w, e, ts, mask), (int)no_fallback())
+WRAP(int, epoll_wait, (int epfd, struct epoll_event *ev, int max, int timeout),
+     (epfd, ev, max, timeout), (int)syscall(SYS_epoll_wait, epfd, ev, max, timeout))
+WRAP(int, epoll_pwait,
+     (int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask),
+     (epfd, ev, max, timeout, mask),
+     (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, mask, _NSIG / 8))
+WRAP(int, epoll_pwait2,
+     (int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
+      const sigset_t *mask),
+     (epfd, ev, max, ts, mask), (int)no_fallback())
+WRAP(int, nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem),
+     (int)syscall(SYS_nanosleep, req, rem))
+WRAP(int, clock_nanosleep,
+     (clockid_t clock, int flags, const struct timespec *req, struct timespec *rem),
+     (clock, flags, req, rem), (int)no_fallback())
+WRAP(int, usleep, (useconds_t us), (us), (int)no_fallback())
+WRAP(unsigned, sleep, (unsigned s), (s), (unsigned)no_fallback())
+WRAP(int, pause, (void), (), (int)syscall(SYS_pause))
+WRAP(int, sigsuspend, (const sigset_t *mask), (mask),
+     (int)syscall(SYS_rt_sigsuspend, mask, _NSIG / 8))
+WRAP(int, sigtimedwait, (const sigset_t *set, siginfo_t *info, const struct timespec *ts),
+     (set, info, ts), (int)syscall(SYS_rt_sigtimedwait, set, info, ts, _NSIG / 8))
+WRAP(int, sigwaitinfo, (const sigset_t *set, siginfo_t *info), (set, info),
+     (int)syscall(SYS_rt_sigtimedwait, set, info, NULL, _NSIG / 8))
+WRAP(ssize_t, msgrcv, (int id, void *msg, size_t size, long type, int flags),
+     (id, msg, size, type, flags), (ssize_t)syscall(SYS_msgrcv, id, msg, size, type, flags))
+WRAP(int, msgsnd, (int id, const void *msg, size_t size, int flags), (id, msg, size, flags),
+     (int)syscall(SYS_msgsnd, id, msg, size, flags))
+WRAP(int, semop, (int id, struct sembuf *ops, size_t n), (id, ops, n),
+     (int)syscall(SYS_semop, id, ops, n))
+WRAP(int, semtimedop, (int id, struct sembuf *ops, size_t n, const struct timespec *ts),
+     (id, ops, n, ts), (int)syscall(SYS_semtimedop, id, ops, n, ts))
+WRAP(int, sem_timedwait, (sem_t *sem, const struct timespec *at), (sem, at),
+     (int)no_fallback())
+WRAP(int, sem_clockwait, (sem_t *sem, clockid_t clock, const struct timespec *at),
+     (sem, clock, at), (int)no_fallback())

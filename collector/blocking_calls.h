@@ -1,0 +1,57 @@
+/*
+ * blocking_calls.h - the program's blocking calls, wrapped so that a
+ * snapshot never interrupts them.
+ *
+ * A thread signal that arrives while a thread waits in poll(), select(),
+ * epoll_wait(), nanosleep(), sigtimedwait(), msgrcv() and friends makes the
+ * call fail with EINTR (SA_RESTART does not restart these).  So libbbx
+ * interposes them: on the way in, the wrapper saves its own stack and
+ * instruction pointers and callee-saved registers in the thread's call slot
+ * and marks the thread "in a call"; a capture never signals such a thread
+ * and unwinds it from the saved registers instead (SNAP_METHOD_CALL).  A
+ * capture that has decided to signal a thread marks the slot "asked" first;
+ * a wrapper entered meanwhile waits (boundedly) for that signal to be
+ * handled before it blocks, so the signal cannot interrupt the call.
+ * Async-signal-safe, all of it (the slots are reserved at init).
+ */
+#ifndef BBX_BLOCKING_CALLS_H
+#define BBX_BLOCKING_CALLS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* rip, rsp, rbp, rbx, r12, r13, r14, r15 at the save point. */
+#define CALL_REGS 8
+
+struct call_slot {
+    _Atomic pid_t tid;       /* owner, 0 when free */
+    _Atomic uint32_t seq;    /* odd while inside a wrapped call */
+    _Atomic uint32_t asked;  /* a capture is signalling this thread */
+    const char *call;        /* name of the wrapped call */
+    uint64_t regs[CALL_REGS];
+};
+
+/* Reserve the slots (init). */
+int calls_init(unsigned max_threads);
+void calls_release(void);
+/* In a forked child: every thread's slot belongs to the parent. */
+void calls_after_fork(void);
+
+/* The slot of thread `tid`, or NULL when it never made a wrapped call. */
+struct call_slot *calls_find(pid_t tid);
+/* A capture wants to signal the slot's thread: 1 when it may (the thread
+ * is not inside a wrapped call and will wait for the signal before it
+ * enters one), 0 when it is inside one (unwind it from the slot instead). */
+int calls_ask(struct call_slot *s);
+/* The signal was handled, or will not be sent: let the thread go on. */
+void calls_unask(struct call_slot *s);
+/* Called by the thread-signal handler of the asked thread itself. */
+void calls_answered_self(void);
+/* Copy the saved registers of a thread inside a wrapped call; returns the
+ * sequence number to check with calls_unchanged(), 0 when not in a call. */
+uint32_t calls_copy(struct call_slot *s, uint64_t regs[CALL_REGS], const char **call);
+/* 1 when the thread is still in the same call as when copied. */
+int calls_unchanged(struct call_slot *s, uint32_t seq);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * chain_exit.c - _exit(), _Exit() and exit() called by the program's own
+ * fault handler.
+ *
+ * A handler installed before bbx_init() runs first (crash_handler.c); when
+ * it ends the process itself, the fault it was called for is the crash, so
+ * the snapshot is taken here, before the process goes.  Everywhere else
+ * these are the libc calls, unchanged (one thread-local read more).
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+BBX_API void _exit(int status)
+{
+    crash_chain_ending();
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+BBX_API void _Exit(int status)
+{
+    crash_chain_ending();
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+BBX_API void exit(int status)
+{
+    static void (*_Atomic real_exit)(int);
+    crash_chain_ending();
+    if (!real_exit)
+        real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+    if (real_exit)
+        real_exit(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
