@@ -196,6 +196,8 @@ static int capture_file(const struct capture_trigger *trig)
         snap_put_u64(w, SNAP_CAP_TRACK_LOST, track_lost);
     }
     snap_put_u64(w, SNAP_CAP_CHILDREN, n_children);
+    if (bbx_g.threads_omitted)
+        snap_put_u64(w, SNAP_CAP_THREADS_OMITTED, bbx_g.threads_omitted);
     snap_rec_end(w);
 
     int rc = snap_writer_finish(w);
