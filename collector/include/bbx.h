@@ -63,8 +63,10 @@ typedef struct bbx_config {
     const char *app_name;
     /* Free-form version string, stored as the annotation "app.version". */
     const char *app_version;
-    /* Real-time signal used to ask other threads for their stacks.
-     * 0: SIGRTMAX - 3.  Must not be used by the application. */
+    /* Real-time signal used to ask running threads for their stacks.
+     * 0: the first one from SIGRTMAX - 3 down that the application neither
+     * handles nor ignores (and moved at a capture if it takes it later).
+     * Set: bbx_init() fails with BBX_ESIGNAL if the application handles it. */
     int thread_signal;
     /* Most frames kept per thread (default 256, at most 1024). */
     unsigned max_frames;
