@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "crash_writer.h"
 #include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
@@ -94,11 +95,13 @@ static int make_dir(const char *dir)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        /* mkdir() of an existing directory still waits for a frozen file
+         * system: only what is missing */
+        if (stat(tmp, &st) != 0 && mkdir(tmp, 0700) != 0 && errno != EEXIST)
             return -1;
         *p = '/';
     }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+    if (stat(tmp, &st) != 0 && mkdir(tmp, 0700) != 0 && errno != EEXIST)
         return -1;
     if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || access(tmp, W_OK | X_OK) != 0)
         return -1;
@@ -153,6 +156,7 @@ static void release_memory(void)
     modscan_release(&bbx_g.mods);
     breadcrumbs_release();
     dir_cap_release();
+    crash_writer_release();
 }
 
 static int reserve_memory(void)
@@ -173,6 +177,8 @@ static int reserve_memory(void)
     if (breadcrumbs_init(bbx_g.cfg.breadcrumbs) != 0)
         return BBX_ENOMEM;
     if (dir_cap_init() != 0)
+        return BBX_ENOMEM;
+    if (crash_writer_init() != 0)
         return BBX_ENOMEM;
     /* Touch the compressor's memory now, not at crash time. */
     memset(bbx_g.writer_ws, 0, bbx_g.writer_ws_size);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "crash_writer.h"
 #include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
@@ -117,6 +118,10 @@ static size_t make_name(ss_buf *b, const struct capture_trigger *trig, uint64_t 
     return name_at;
 }
 
+/* How long a crash waits past its capture deadline for the writer process
+ * to put the last bytes on disk. */
+#define WRITER_GRACE_US 500000u
+
 static int capture_file(const struct capture_trigger *trig);
 
 int capture_run(const struct capture_trigger *trig)
@@ -135,7 +140,7 @@ static int capture_file(const struct capture_trigger *trig)
     uint64_t deadline = trig->t0_us + (uint64_t)bbx_g.cfg.capture_timeout_ms * 1000;
     unsigned n_threads = 0, n_unwound = 0, n_fds = 0, n_origins = 0, n_children = 0;
     uint64_t track_lost = 0;
-    int fd = -1;
+    int fd = -1, via_writer = 0;
 
     bbx_g.pid = getpid();
     safe_mem_set_pid(bbx_g.pid);
@@ -145,8 +150,14 @@ static int capture_file(const struct capture_trigger *trig)
         ss_buf t = ss_buf_of(tmp, sizeof(tmp));
         ss_puts(&t, path);
         ss_puts(&t, ".tmp");
-        if (access(path, F_OK) == 0)
+        if (access(path, F_OK) == 0 || access(tmp, F_OK) == 0)
             continue;
+        /* a crash: through a writer process, so that a file system that
+         * blocks cannot hold the dying process (crash_writer.h) */
+        if (trig->kind == SNAP_TRIGGER_CRASH && (fd = crash_writer_start(tmp)) >= 0) {
+            via_writer = 1;
+            break;
+        }
         fd = ss_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0 && errno != EEXIST)
             return BBX_EIO;
@@ -155,6 +166,7 @@ static int capture_file(const struct capture_trigger *trig)
         return BBX_EIO;
 
     snap_writer_begin(w, fd);
+    w->deadline_us = deadline;
     process_info_write(w, now_ms);
     write_trigger(w, trig);
     snap_writer_flush(w);
@@ -201,10 +213,16 @@ static int capture_file(const struct capture_trigger *trig)
     snap_rec_end(w);
 
     int rc = snap_writer_finish(w);
-    if (close(fd) != 0 && rc == 0)
-        rc = BBX_EIO;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = BBX_EIO;
+    if (via_writer) {
+        int wrc = crash_writer_finish(fd, rc == 0, path, deadline + WRITER_GRACE_US);
+        if (rc == 0)
+            rc = wrc;
+    } else {
+        if (close(fd) != 0 && rc == 0)
+            rc = BBX_EIO;
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = BBX_EIO;
+    }
     if (rc != 0 && trig->kind != SNAP_TRIGGER_CRASH)
         unlink(tmp); /* a crash keeps its partial file: readers recover it */
     if (rc == 0) {

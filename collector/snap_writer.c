@@ -7,7 +7,9 @@
 #include "snap_writer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,6 +57,21 @@ int snap_writer_prepare(snap_writer *w, void *ws, size_t size, int level)
     return 0;
 }
 
+/* A non-blocking fd (a pipe to a writer process) is full: wait until it
+ * takes more or the deadline passes.  Returns 1 to try again. */
+static int wait_writable(snap_writer *w)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t now_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    if (!w->deadline_us || now_us >= w->deadline_us)
+        return 0;
+    uint64_t left = w->deadline_us - now_us;
+    struct timespec ts = { (time_t)(left / 1000000u), (long)(left % 1000000u) * 1000 };
+    struct pollfd pfd = { w->fd, POLLOUT, 0 };
+    return syscall(SYS_ppoll, &pfd, 1UL, &ts, NULL, 0UL) > 0;
+}
+
 static void write_all(snap_writer *w, const uint8_t *p, size_t n)
 {
     /* Never past RLIMIT_FSIZE: the kernel would send SIGXFSZ, which kills
@@ -66,6 +83,8 @@ static void write_all(snap_writer *w, const uint8_t *p, size_t n)
         ssize_t k = write(w->fd, p, n);
         if (k < 0) {
             if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN && wait_writable(w))
                 continue;
             w->error = BBX_EIO;
             return;
@@ -129,6 +148,7 @@ int snap_writer_begin(snap_writer *w, int fd)
     w->rec_len = 0;
     w->records = 0;
     w->bytes_out = 0;
+    w->deadline_us = 0;
     w->size_limit = file_size_limit();
     if (ZSTD_isError(ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level)) ||

@@ -31,6 +31,8 @@ typedef struct snap_writer {
     uint64_t records;     /* records written so far */
     uint64_t bytes_out;   /* bytes written to fd, header included */
     uint64_t size_limit;  /* RLIMIT_FSIZE when the snapshot began */
+    uint64_t deadline_us; /* CLOCK_MONOTONIC: a full non-blocking fd is waited
+                             for until then (0: not at all); set after begin */
 } snap_writer;
 
 /* Bytes of workspace a writer at compression `level` needs. */

@@ -17,6 +17,7 @@
  *   signalfd               a thread reads every real-time signal through a
  *                          signalfd while bbx takes periodic snapshots
  *   twocrash               two threads crash at once (SIGSEGV and SIGFPE)
+ *   crash                  a plain SIGSEGV
  *
  * It prints what it saw on stdout and exits 0 unless the mode crashes.
  */
@@ -306,7 +307,14 @@ int main(int argc, char **argv)
         return mode_signalfd(atof(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "twocrash") == 0)
         return mode_twocrash();
+    if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
+        init_bbx();
+        printf("crashing\n");
+        volatile int *p = NULL;
+        *p = 1;
+        return 1;
+    }
     fprintf(stderr, "usage: harm_prog dlrace SECONDS PLUGIN | recover | fsize snapshot|crash | "
-                    "vfork | rtsig | signalfd SECONDS | twocrash\n");
+                    "vfork | rtsig | signalfd SECONDS | twocrash | crash\n");
     return 2;
 }

@@ -9,6 +9,7 @@
  * Usage: test_harm HARM_PROG PLUGIN
  */
 #include <dirent.h>
+#include <sys/types.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,81 @@ START_TEST(two_crashes_snapshot_names_the_fatal_signal)
 }
 END_TEST
 
+#define SH(...)                                          \
+    do {                                                 \
+        char cmd_[1024];                                 \
+        snprintf(cmd_, sizeof(cmd_), __VA_ARGS__);       \
+        ck_assert_msg(system(cmd_) == 0, "%s", cmd_);    \
+    } while (0)
+
+/* A crash while the snapshot directory's file system is frozen (a write
+ * there sleeps until it thaws; not even SIGKILL ends it): the process
+ * still dies of its signal within the capture timeout, and the snapshot
+ * is written when the file system thaws.  Needs root (a loop-mounted
+ * ext4 and fsfreeze), as CI runs. */
+START_TEST(frozen_file_system_does_not_hold_the_crash)
+{
+    char img[128], mnt[128], dir[160], env_dir[200], path[512], err[256];
+    make_scratch();
+    snprintf(img, sizeof(img), "%s/fs.img", scratch);
+    snprintf(mnt, sizeof(mnt), "%s/mnt", scratch);
+    snprintf(dir, sizeof(dir), "%s/mnt/snaps", scratch);
+    SH("truncate -s 32M '%s' && mkfs.ext4 -q '%s'", img, img);
+    SH("mkdir '%s' && mount -o loop '%s' '%s'", mnt, img, mnt);
+    SH("mkdir -m 700 '%s' && fsfreeze -f '%s'", dir, mnt);
+
+    snprintf(env_dir, sizeof(env_dir), "BBX_DIR=%s", dir);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        putenv(env_dir);
+        putenv((char *)"BBX_CAPTURE_TIMEOUT_MS=1000");
+        execl(prog_path, prog_path, "crash", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    int status = 0, ended = 0;
+    for (int waited = 0; waited < 30000 && !ended; waited += 50) {
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+        if (!ended)
+            usleep(50 * 1000);
+    }
+    SH("fsfreeze -u '%s'", mnt);
+    if (!ended)
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    /* thawed: the writer process finishes the file */
+    int found = 0;
+    for (int waited = 0; waited < 30000 && !found && ended; waited += 50) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL)
+            if (has_suffix(e->d_name, "-sigsegv.bbx")) {
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                found = 1;
+            }
+        if (d)
+            closedir(d);
+        if (!found)
+            usleep(50 * 1000);
+    }
+    snap *s = found ? snap_read_file(path, err, sizeof(err)) : NULL;
+    int sig = s ? (int)s->trigger.signal : 0;
+    snap_free(s);
+    SH("umount '%s'", mnt);
+    ck_assert_msg(ended, "the crash waited for the frozen file system");
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
+    ck_assert_msg(found, "no snapshot after the thaw");
+    ck_assert_msg(sig == SIGSEGV, "%s: %s", path, err);
+    remove_scratch();
+}
+END_TEST
+
 static Suite *harm_suite(void)
 {
     Suite *s = suite_create("harm");
@@ -311,6 +387,7 @@ static Suite *harm_suite(void)
     tcase_add_test(tc, program_keeps_its_realtime_signal);
     tcase_add_test(tc, signalfd_reader_gets_no_bbx_signal);
     tcase_add_test(tc, two_crashes_snapshot_names_the_fatal_signal);
+    tcase_add_test(tc, frozen_file_system_does_not_hold_the_crash);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,13 +9,14 @@
 set -eu
 crash_path="snap_writer capture crash_handler thread_capture unwind module_scan fd_scan process_info
             sigsafe breadcrumbs annotations track_table track_fd_hooks children dir_cap
-            safe_mem blocking_calls chain_exit"
+            safe_mem blocking_calls chain_exit crash_writer"
 allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
   access clock_gettime close fcntl fstat fstatat unlinkat kill getpid getppid getuid lseek open openat read
   readlink readlinkat rename unlink write sigaction sigaddset sigemptyset signal syscall
   getpeername getsockname getsockopt nanosleep mmap munmap mprotect sigaltstack pipe
   ntohs htons memchr memcmp memcpy memmove memset strchr strcmp strlen strncmp strnlen strrchr strstr
-  pthread_sigmask sigismember sigpending sched_yield __libc_current_sigrtmin __libc_current_sigrtmax"
+  pthread_sigmask sigismember sigpending sched_yield __libc_current_sigrtmin __libc_current_sigrtmax
+  clone"
 # Functions that are in these files but never on the crash path:
 #   unwind: getcontext (warm-up at init); process_info: sysconf (init);
 #   breadcrumbs: vsnprintf (bbx_log formatting, documented as not signal-safe);

@@ -1,0 +1,133 @@
+/*
+ * crash_writer.c - the writer process of a crash snapshot (crash_writer.h).
+ */
+#include "crash_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "sigsafe.h"
+
+#define WRITER_STACK (64u << 10)
+
+static void *stack;
+
+static struct {
+    int pipe_r, pipe_w;
+    char tmp[BBX_PATH_MAX + 8];
+    char path[BBX_PATH_MAX];
+    _Atomic int complete;   /* set before the pipe is closed */
+    _Atomic uint32_t state; /* futex word: 0 running, 1 done, 2 failed */
+} job;
+
+int crash_writer_init(void)
+{
+    if (stack)
+        return 0;
+    void *p = mmap(NULL, WRITER_STACK, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return BBX_ENOMEM;
+    stack = p;
+    return 0;
+}
+
+void crash_writer_release(void)
+{
+    if (stack)
+        munmap(stack, WRITER_STACK);
+    stack = NULL;
+}
+
+static void finish(uint32_t state)
+{
+    atomic_store(&job.state, state);
+    syscall(SYS_futex, (uint32_t *)&job.state, FUTEX_WAKE, 1, NULL, NULL, 0);
+    for (;;)
+        syscall(SYS_exit, 0);
+}
+
+/* The writer process: its own fd table (a copy), our memory. */
+SS_NO_ASAN static int writer_main(void *arg)
+{
+    (void)arg;
+    char buf[16384];
+    close(job.pipe_w); /* its copy: the capture's close must reach us as EOF */
+    int fd = ss_openat(AT_FDCWD, job.tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        finish(2);
+    for (;;) {
+        ssize_t k = read(job.pipe_r, buf, sizeof(buf));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        for (ssize_t off = 0; off < k;) {
+            ssize_t n = write(fd, buf + off, (size_t)(k - off));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                finish(2);
+            off += n;
+        }
+    }
+    if (close(fd) != 0)
+        finish(2);
+    if (atomic_load(&job.complete) && rename(job.tmp, job.path) != 0)
+        finish(2);
+    finish(1);
+    return 0;
+}
+
+int crash_writer_start(const char *tmp)
+{
+    int p[2];
+    if (!stack || syscall(SYS_pipe2, p, O_CLOEXEC) != 0)
+        return -1;
+    job.pipe_r = p[0];
+    job.pipe_w = p[1];
+    ss_buf b = ss_buf_of(job.tmp, sizeof(job.tmp));
+    ss_puts(&b, tmp);
+    atomic_store(&job.complete, 0);
+    atomic_store(&job.state, 0);
+    /* Not CLONE_THREAD: a process of its own, which the kernel lets live on
+     * when this one dies; no exit signal, nobody is told. */
+    long pid = clone(writer_main, (char *)stack + WRITER_STACK, CLONE_VM | CLONE_FS, NULL);
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        return -1;
+    }
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    return p[1];
+}
+
+int crash_writer_finish(int fd, int complete, const char *path, uint64_t deadline_us)
+{
+    ss_buf b = ss_buf_of(job.path, sizeof(job.path));
+    ss_puts(&b, path);
+    atomic_store(&job.complete, complete);
+    close(fd);
+    for (;;) {
+        uint32_t st = atomic_load(&job.state);
+        if (st == 1)
+            return 0;
+        if (st == 2)
+            return BBX_EIO;
+        uint64_t now = ss_mono_us();
+        if (now >= deadline_us)
+            return BBX_EIO; /* stuck in the kernel: leave it */
+        uint64_t left = deadline_us - now;
+        if (left > 100000)
+            left = 100000;
+        struct timespec ts = { 0, (long)left * 1000 };
+        syscall(SYS_futex, (uint32_t *)&job.state, FUTEX_WAIT, st, &ts, NULL, 0);
+    }
+}
