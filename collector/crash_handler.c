@@ -22,6 +22,7 @@
  *
  * In a vfork() child, which shares our memory, nothing is touched.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -40,6 +41,7 @@ static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, S
 #define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
 
 static struct sigaction old_actions[N_FATAL];
+static int capture_first[N_FATAL]; /* the old handler is a sanitizer's */
 static int installed;
 
 const char *crash_signal_name(int sig)
@@ -270,7 +272,7 @@ static void fatal_handler(int sig, siginfo_t *si, void *ctx)
     int has_handler = old && (old->sa_flags & SA_SIGINFO ? old->sa_sigaction != NULL
                                                          : old->sa_handler != SIG_DFL &&
                                                                old->sa_handler != SIG_IGN);
-    if (has_handler && !in_chain) {
+    if (has_handler && !in_chain && !capture_first[i]) {
         chain_first(i, sig, si, ctx, t0);
         errno = saved_errno;
         return; /* the handler ran, as it would have without bbx */
@@ -308,6 +310,19 @@ int crash_handlers_install(void)
                 sigaction(fatal_signals[i], &old_actions[i], NULL);
             return BBX_ESIGNAL;
         }
+    }
+    /* A sanitizer's handler reports and ends the process with a raw
+     * exit_group (no _exit for bbx to see): capture before it runs. */
+    for (unsigned i = 0; i < N_FATAL; i++) {
+        Dl_info di;
+        const struct sigaction *o = &old_actions[i];
+        void *fn = o->sa_flags & SA_SIGINFO ? (void *)o->sa_sigaction : (void *)o->sa_handler;
+        capture_first[i] = fn != (void *)SIG_DFL && fn != (void *)SIG_IGN && dladdr(fn, &di) &&
+                           di.dli_fname &&
+                           (strstr(di.dli_fname, "libasan") || strstr(di.dli_fname, "libubsan") ||
+                            strstr(di.dli_fname, "libtsan") || strstr(di.dli_fname, "liblsan") ||
+                            strstr(di.dli_fname, "libclang_rt") ||
+                            (di.dli_sname && strstr(di.dli_sname, "sanitizer")));
     }
     installed = 1;
     return 0;

@@ -138,10 +138,10 @@ static int mode_recover(void)
     sigaction(SIGSEGV, &sa, NULL);
     init_bbx();
     guard_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    int recovered = 0;
-    for (int i = 0; i < 3; i++) {
+    volatile int recovered = 0; /* kept across siglongjmp */
+    for (volatile int i = 0; i < 3; i++) {
         if (sigsetjmp(recover_at, 1) == 0) {
-            volatile int *p = (volatile int *)(uintptr_t)(16 + i);
+            volatile int *p = (volatile int *)(uintptr_t)(16 + 16 * i);
             *p = 1;
         } else {
             recovered++;

