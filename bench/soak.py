@@ -70,7 +70,7 @@ def preload_value(args):
 
 def run_env_for(snap_dir, args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BBX_")}
-    env.update(BBX_DIR=snap_dir, BBX_INTERVAL_MS="10", BBX_TRACK="fd,thread",
+    env.update(BBX_DIR=snap_dir, BBX_INTERVAL_MS=str(args.interval_ms), BBX_TRACK="fd,thread",
                LD_PRELOAD=preload_value(args))
     env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
     return env
@@ -156,10 +156,12 @@ def problems(res):
     return out
 
 
-def section(results, seconds, env):
+def section(results, seconds, interval_ms, env):
     ok = sum(1 for r in results if not problems(r))
-    L = ["Measured %s on %d CPUs (%s), Linux %s; load average %s; collector at commit %s."
-         % (env["date"], env["nproc"], env["cpu"], env["kernel"], env["load"], env["rev"]), "",
+    L = ["Measured %s on %d CPUs (%s), Linux %s; load average %s; collector at commit %s; "
+         "BBX_INTERVAL_MS=%d, BBX_TRACK=fd,thread, preloaded."
+         % (env["date"], env["nproc"], env["cpu"], env["kernel"], env["load"], env["rev"],
+            interval_ms), "",
          "| run | seconds | outcome | snapshots | bad snapshots | thread statuses | what soak_prog did |",
          "| ---: | ---: | --- | ---: | ---: | --- | --- |"]
     for i, r in enumerate(results, 1):
@@ -177,6 +179,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=3.0, help="length of a run (default 3)")
     ap.add_argument("--seconds", type=int, help="length of a run in seconds (overrides --minutes)")
     ap.add_argument("--runs", type=int, default=1, help="runs (default 1)")
+    ap.add_argument("--interval-ms", type=int, default=10,
+                    help="BBX_INTERVAL_MS (default 10, the soak's setting)")
     ap.add_argument("--build-dir", default=os.path.join(run_env.REPO, "build-bench"))
     ap.add_argument("--no-build", action="store_true",
                     help="use --prog, --plugin, --preload and --bbx (or the build directory's)")
@@ -190,8 +194,8 @@ def main():
                     help="put the result into bench/README.md")
     args = ap.parse_args()
     seconds = args.seconds if args.seconds else int(args.minutes * 60)
-    if seconds < 1 or args.runs < 1 or args.jobs < 1:
-        die("--seconds/--minutes, --runs and --jobs must be positive")
+    if seconds < 1 or args.runs < 1 or args.jobs < 1 or args.interval_ms < 10:
+        die("--seconds/--minutes, --runs and --jobs must be positive, --interval-ms at least 10")
 
     built = None
     if not args.no_build:
@@ -216,8 +220,8 @@ def main():
     env.update(load=run_env.loadavg(), rev=run_env.git_rev())
     results = []
     for i in range(args.runs):
-        log("soak run %d of %d: %d s under BBX_INTERVAL_MS=10 BBX_TRACK=fd,thread"
-            % (i + 1, args.runs, seconds))
+        log("soak run %d of %d: %d s under BBX_INTERVAL_MS=%d BBX_TRACK=fd,thread"
+            % (i + 1, args.runs, seconds, args.interval_ms))
         res = soak_once(args, seconds, log)
         log("  " + (res["summary"] or "(no summary line)"))
         log("  thread statuses: %s" % dict(res["statuses"]))
@@ -227,7 +231,8 @@ def main():
     failed = sum(1 for r in results if problems(r))
     log("%d of %d runs failed" % (failed, len(results)))
     if args.write_readme:
-        if not run_env.write_readme_section(BEGIN, END, section(results, seconds, env)):
+        text = section(results, seconds, args.interval_ms, env)
+        if not run_env.write_readme_section(BEGIN, END, text):
             die("bench/README.md has no soak results markers")
         log("wrote the result into bench/README.md")
     sys.exit(1 if failed else 0)
