@@ -98,7 +98,7 @@ static void *threads(void *arg)
         for (int i = 0; i < 8; i++)
             pthread_join(th[i], NULL);
         atomic_fetch_add(&n_threads, 8);
-        nap_us(1000);
+        nap_us(2000);
     }
     return NULL;
 }
@@ -156,7 +156,7 @@ static void *fds(void *arg)
         for (int i = 0; i < n; i++)
             close(fd[i]);
         atomic_fetch_add(&n_fds, (unsigned long)n);
-        nap_us(2000);
+        nap_us(10000);
     }
     return NULL;
 }
@@ -175,7 +175,7 @@ static void *allocs(void *arg)
                 fail("malloc failed");
         }
         atomic_fetch_add(&n_allocs, 4096);
-        nap_us(500);
+        nap_us(5000);
     }
     for (int k = 0; k < 1024; k++)
         free(slot[k]);
