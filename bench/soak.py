@@ -165,8 +165,8 @@ def section(results, seconds, interval_ms, env):
          "| run | seconds | outcome | snapshots | bad snapshots | thread statuses | what soak_prog did |",
          "| ---: | ---: | --- | ---: | ---: | --- | --- |"]
     for i, r in enumerate(results, 1):
-        L.append("| %d | %d | %s | %d | %d | %s | %s |" % (
-            i, seconds, describe_exit(r["rc"]), r["snaps"], len(r["bad"]),
+        L.append("| %d | %d | %s after %.1f s | %d | %d | %s | %s |" % (
+            i, seconds, describe_exit(r["rc"]), r["wall"], r["snaps"], len(r["bad"]),
             ", ".join("%s %d" % kv for kv in sorted(r["statuses"].items())) or "-",
             r["summary"].replace("soak_prog: ", "") or "-"))
     L += ["", "%d of %d runs passed (exit 0, every snapshot complete and readable)."
