@@ -20,6 +20,7 @@
 #include "crash_writer.h"
 #include "safe_mem.h"
 #include "sigsafe.h"
+#include "snap_dir.h"
 #include "snap_format.h"
 
 struct bbx_state bbx_g;
@@ -58,60 +59,10 @@ static unsigned clamp(unsigned v, unsigned dflt, unsigned lo, unsigned hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-static int copy_str(char *dst, size_t cap, const char *src)
-{
-    int n = snprintf(dst, cap, "%s", src);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-/* Output directory: config, $BBX_DIR, $XDG_STATE_HOME/bbx, ~/.local/state/bbx. */
-static int resolve_dir(const char *cfg_dir)
-{
-    const char *env;
-    if (cfg_dir && *cfg_dir)
-        return copy_str(bbx_g.dir, sizeof(bbx_g.dir), cfg_dir);
-    if ((env = getenv("BBX_DIR")) && *env)
-        return copy_str(bbx_g.dir, sizeof(bbx_g.dir), env);
-    if ((env = getenv("XDG_STATE_HOME")) && *env == '/') {
-        int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "%s/bbx", env);
-        return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
-    }
-    if ((env = getenv("HOME")) && *env == '/') {
-        int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "%s/.local/state/bbx", env);
-        return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
-    }
-    int n = snprintf(bbx_g.dir, sizeof(bbx_g.dir), "/tmp/bbx-%u", (unsigned)getuid());
-    return n < 0 || (size_t)n >= sizeof(bbx_g.dir) ? -1 : 0;
-}
-
-/* mkdir -p, the last component with mode 0700. */
-static int make_dir(const char *dir)
-{
-    char tmp[BBX_PATH_MAX];
-    struct stat st;
-    if (copy_str(tmp, sizeof(tmp), dir) < 0)
-        return -1;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        /* mkdir() of an existing directory still waits for a frozen file
-         * system: only what is missing */
-        if (stat(tmp, &st) != 0 && mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (stat(tmp, &st) != 0 && mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return -1;
-    if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || access(tmp, W_OK | X_OK) != 0)
-        return -1;
-    return 0;
-}
-
 /* A name safe inside a file name. */
 static void resolve_app(const char *cfg_app)
 {
-    const char *src = cfg_app && *cfg_app ? cfg_app : getenv("BBX_APP");
+    const char *src = cfg_app && *cfg_app ? cfg_app : config_getenv("BBX_APP");
     char exe[PATH_MAX];
     if (!src || !*src) {
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -226,11 +177,8 @@ int bbx_init(const bbx_config *cfg)
     memset(bbx_g.pending, 0, sizeof(bbx_g.pending));
     atomic_store(&bbx_g.has_last, 0);
 
-    if (resolve_dir(c.dir) != 0 || make_dir(bbx_g.dir) != 0)
-        return BBX_EDIR;
-    /* absolute, so that a later chdir() of the program does not move it */
-    char abs[PATH_MAX];
-    if (!realpath(bbx_g.dir, abs) || copy_str(bbx_g.dir, sizeof(bbx_g.dir), abs) != 0)
+    /* absolute and checked: see snap_dir.c */
+    if (snap_dir_setup(c.dir, bbx_g.dir, sizeof(bbx_g.dir)) != 0)
         return BBX_EDIR;
     resolve_app(c.app_name);
 

@@ -119,6 +119,12 @@ void thread_capture_give_altstacks(void);
 /* thread_hooks.c: alternate signal stacks for the calling thread. */
 int altstack_install_current(void);
 
+/* env_config.c: 1 when the process is privileged (AT_SECURE: setuid,
+ * setgid or capabilities gained at exec); it then ignores its environment. */
+int config_privileged(void);
+/* The value of environment variable `name`, or NULL when it is unset, empty
+ * or the process is privileged.  Every BBX_* read goes through here. */
+const char *config_getenv(const char *name);
 /* env_config.c: fill the fields `c` leaves unset from BBX_* environment
  * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
 int config_from_env(bbx_config *c);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/auxv.h>
 
 #include "collector.h"
 
@@ -31,11 +32,20 @@ static int bad(const char *name, const char *value, const char *why)
     return -1;
 }
 
-/* The variable's value, or NULL when it is unset or empty. */
+int config_privileged(void)
+{
+    return getauxval(AT_SECURE) != 0;
+}
+
+const char *config_getenv(const char *name)
+{
+    const char *v = secure_getenv(name); /* NULL in a privileged process */
+    return v && *v && !config_privileged() ? v : NULL;
+}
+
 static const char *env(const char *name)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
+    return config_getenv(name);
 }
 
 /* A whole decimal number, no sign, no trailing junk. */

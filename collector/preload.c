@@ -5,18 +5,24 @@
  * (bbx_init(NULL)), unless something initialised it already.  When that
  * fails it prints one line to stderr and the program runs as if bbx were
  * not there.  The collector stays up until the process ends; children
- * that keep LD_PRELOAD start their own.
+ * that keep LD_PRELOAD start their own.  In a privileged process (setuid,
+ * setgid, capabilities gained at exec: only reachable through
+ * /etc/ld.so.preload or a setuid library in a system directory) it does
+ * nothing and says nothing: its configuration is the environment, which
+ * belongs to whoever started the process, and a line on every run of
+ * every setuid program would change what they print.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "collector.h"
+#include "snap_dir.h"
 
 /* Write the parts to stderr as one line, without stdio (the program's
  * buffers are not ours to touch this early). */
 static void say(const char *const *parts, unsigned n)
 {
-    char line[512];
+    char line[1024];
     size_t len = 0;
     for (unsigned i = 0; i < n; i++) {
         size_t k = strnlen(parts[i], sizeof(line) - 1 - len);
@@ -31,7 +37,7 @@ static void say(const char *const *parts, unsigned n)
 
 __attribute__((constructor)) static void bbx_preload_start(void)
 {
-    if (atomic_load(&bbx_g.initialized))
+    if (atomic_load(&bbx_g.initialized) || config_privileged())
         return;
     int rc = bbx_init(NULL);
     if (rc == 0 || rc == BBX_EALREADY)
@@ -40,9 +46,9 @@ __attribute__((constructor)) static void bbx_preload_start(void)
     if (env_error) {
         const char *parts[] = { "bbx-preload: ", env_error, "; collector not started" };
         say(parts, 3);
-    } else if (rc == BBX_EDIR) {
-        const char *parts[] = { "bbx-preload: snapshot directory ", bbx_g.dir,
-                                " cannot be created or written; collector not started" };
+    } else if (rc == BBX_EDIR && snap_dir_error()) {
+        const char *parts[] = { "bbx-preload: snapshot directory refused: ", snap_dir_error(),
+                                "; collector not started" };
         say(parts, 3);
     } else {
         const char *parts[] = { "bbx-preload: ", bbx_strerror(rc), "; collector not started" };

@@ -43,7 +43,12 @@ enum bbx_error {
     BBX_ENOTINIT = -2,   /* bbx_init() has not run (or bbx_shutdown() has) */
     BBX_EALREADY = -3,   /* bbx_init() ran already */
     BBX_ENOMEM = -4,     /* memory for the collector could not be reserved */
-    BBX_EDIR = -5,       /* the output directory cannot be created or used */
+    BBX_EDIR = -5,       /* the output directory cannot be created or used,
+                          * or is not safe: not owned by the process's
+                          * effective user, writable by group or others, or
+                          * reached through a directory or symlink another
+                          * user controls (README.md, "The snapshot
+                          * directory") */
     BBX_EIO = -6,        /* writing the snapshot failed (disk full, ...) */
     BBX_EBUSY = -7,      /* another snapshot is being taken right now */
     BBX_ESIGNAL = -8,    /* a signal handler could not be installed */
@@ -57,7 +62,14 @@ enum bbx_error {
  */
 typedef struct bbx_config {
     /* Directory for snapshots.  NULL: $BBX_DIR, else $XDG_STATE_HOME/bbx,
-     * else $HOME/.local/state/bbx.  Created with mode 0700 if missing. */
+     * else $HOME/.local/state/bbx, else ${TMPDIR:-/tmp}/bbx-<euid>; in a
+     * privileged process (setuid, setgid, file capabilities), which reads
+     * no environment, the effective user's home from the password
+     * database + "/.local/state/bbx".  Missing directories are created
+     * with mode 0700.  It must be owned by the effective user and not be
+     * writable by group or others, and nobody else may control the
+     * directories and symlinks on the way (else BBX_EDIR).  Relative: from
+     * the working directory at bbx_init(); refused when privileged. */
     const char *dir;
     /* Name used in file names and reports.  NULL: the executable's name. */
     const char *app_name;
@@ -140,7 +152,11 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
  * BBX_NO_CRASH_HANDLERS.  An empty variable counts as unset; one that
- * cannot be parsed makes bbx_init() return BBX_EINVAL.
+ * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
+ * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)
+ * reads none of them, nor HOME, XDG_STATE_HOME or TMPDIR; cfg still
+ * applies.  BBX_EDIR: the directory (see bbx_config.dir) is unusable or
+ * unsafe.
  * Then starts what the configuration asks for: the collector thread (on-
  * demand signal, periodic snapshots), the at-exit snapshot, tracking mode.
  * Returns 0, BBX_EALREADY, or a negative error (nothing stays installed).
