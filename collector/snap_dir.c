@@ -126,14 +126,15 @@ static int check_final(const struct walk *w)
 }
 
 /* Move to the directory `fd` (opened relative to the current one), whose
- * physical path is now w->path[0..len). */
+ * physical path is now w->path[0..len).  It is checked when a name is
+ * looked up in it (check_passage) or when it is the last (check_final). */
 static int enter(struct walk *w, int fd, size_t len)
 {
     close(w->fd);
     w->fd = fd;
     w->len = len;
     w->path[len] = '\0';
-    return check_passage(w);
+    return 0;
 }
 
 static int go_up(struct walk *w)
@@ -175,6 +176,9 @@ static int follow(struct walk *w, const char *name, const char *rest)
 static int step(struct walk *w, const char *name, const char *rest)
 {
     struct stat st;
+    int rc = check_passage(w);
+    if (rc != 0)
+        return rc;
     if (strcmp(name, "..") == 0)
         return go_up(w);
     if (w->len + 1 + strlen(name) >= sizeof(w->path))
@@ -213,8 +217,6 @@ static int walk(struct walk *w, char *out, size_t cap)
         return fail(w, "cannot open /: %s", strerror(errno));
     w->len = 0;
     w->path[0] = '\0';
-    if ((rc = check_passage(w)) != 0)
-        return rc;
     for (;;) {
         char *name = w->todo;
         while (*name == '/')

@@ -194,7 +194,7 @@ def test_refused(top, prog, preload, sanitizer_runtime, sh):
     check(len(bbx_lines) == 1 and len(lines) == 2 and lines[-1] == "err",
           "preload: exactly one line of bbx on stderr (%r)" % err)
     check(bool(bbx_lines) and refused["owned by nobody"] in bbx_lines[0]
-          and "owned by uid %d" % NOBODY.pw_uid in bbx_lines[0],
+          and "owned by uid %d, not by this process's user" % NOBODY.pw_uid in bbx_lines[0],
           "preload: the line names the directory and the problem (%r)" % bbx_lines)
     check(tree(refused["owned by nobody"]) == [], "preload: nothing written")
 
