@@ -9,7 +9,8 @@ tests are here and in CI), some of them as `nobody` through setpriv:
    there; the program's explicit bbx_config.dir still applies, a relative
    one is refused.
 2. BBX_DIR owned by another user, writable by group or others (sticky or
-   not), under a directory another user owns, or reached through a symlink
+   not), under a directory another user owns or anyone may write to, or
+   reached through a symlink
    another user planted: bbx_init() returns BBX_EDIR and nothing is
    written; under libbbx-preload.so one line goes to stderr and the program
    (sh) prints and exits as it would without bbx.  Safe variants (our own
@@ -116,8 +117,10 @@ def test_setuid(top, prog):
     rc, out, err = run([suid, root_snaps], env, as_nobody=True)
     check(rc == 0, "setuid: unparsable BBX_* values are not even read (%r)" % out)
 
-    rc, out, err = run([suid, "relative"], hostile, as_nobody=True, cwd=mine)
-    check(init_error(out), "setuid: a relative bbx_config.dir is refused (%r)" % out)
+    # a working directory of root's that the caller may enter (like /etc)
+    rc, out, err = run([suid, "relative"], hostile, as_nobody=True, cwd=bindir)
+    check(init_error(out) and not os.path.exists(os.path.join(bindir, "relative")),
+          "setuid: a relative bbx_config.dir is refused, nothing created (%r)" % out)
 
     # No directory from the program: the effective user's (root's) home from
     # the password database, whatever HOME, XDG_STATE_HOME or BBX_DIR say.
@@ -146,12 +149,14 @@ def test_refused(top, prog, preload, sanitizer_runtime, sh):
     sticky = make_dir(os.path.join(root, "sticky"), 0o1777)
     target = make_dir(os.path.join(root, "target"))
     theirs = make_dir(os.path.join(root, "nobody-parent"), 0o755, NOBODY)
+    open_dir = make_dir(os.path.join(root, "open"), 0o777)
     refused = {
         "owned by nobody": make_dir(os.path.join(root, "other"), 0o700, NOBODY),
         "world-writable": make_dir(os.path.join(root, "world"), 0o777),
         "world-writable sticky": make_dir(os.path.join(root, "world-sticky"), 0o1777),
         "group-writable": make_dir(os.path.join(root, "group"), 0o770),
         "ours, under nobody's directory": make_dir(os.path.join(theirs, "snaps")),
+        "ours, under a world-writable directory": make_dir(os.path.join(open_dir, "snaps")),
         "nobody's symlink in a sticky directory":
             symlink(target, os.path.join(sticky, "link"), NOBODY),
         "below nobody's symlink": os.path.join(sticky, "link", "sub"),
@@ -160,7 +165,8 @@ def test_refused(top, prog, preload, sanitizer_runtime, sh):
         rc, out, err = run([prog, "-"], clean_env(BBX_DIR=d))
         check(rc == 3 and init_error(out), "refused, %s: bbx_init returns BBX_EDIR (%r)"
               % (what, out))
-    for d in (target, theirs + "/snaps", refused["owned by nobody"], refused["world-writable"]):
+    for d in (target, theirs + "/snaps", open_dir + "/snaps", refused["owned by nobody"],
+              refused["world-writable"]):
         check(tree(d) == [], "nothing written into %s (%s)" % (d, tree(d)))
 
     target2 = make_dir(os.path.join(root, "target2"))
