@@ -11,8 +11,8 @@ tests are here and in CI), some of them as `nobody` through setpriv:
 2. BBX_DIR owned by another user, writable by group or others (sticky or
    not), under a directory another user owns or anyone may write to, or
    reached through a symlink another user planted: bbx_init() returns
-   BBX_EDIR and nothing is written; under libbbx-preload.so one line goes to stderr and the program
-   (sh) prints and exits as it would without bbx.  Safe variants (our own
+   BBX_EDIR and nothing is written; under libbbx-preload.so one line goes
+   to stderr and the program (sh) prints and exits as it would without bbx.  Safe variants (our own
    directory, a root symlink, a new directory in a sticky one, "..") work.
 3. HOME unset: the fallback ${TMPDIR:-/tmp}/bbx-<uid> (TMPDIR is a private
    sticky directory here) is refused when another user made it first or
