@@ -16,7 +16,9 @@
 #include <sys/msg.h>
 #include <sys/select.h>
 #include <sys/sem.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,12 +165,13 @@ static struct call_slot *call_enter(const uint64_t regs[CALL_REGS], const char *
     wait_unasked(s);
     memcpy(s->regs, regs, sizeof(s->regs));
     s->call = name;
+    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
     for (unsigned tries = 0;; tries++) {
-        atomic_fetch_add(&s->seq, 1); /* odd: in the call */
+        atomic_store(&s->seq, ++seq); /* odd: in the call (a full fence) */
         if (!atomic_load(&s->asked) || tries == 8)
             break;
         /* a capture decided to signal us before it saw the mark */
-        atomic_fetch_add(&s->seq, 1);
+        atomic_store(&s->seq, ++seq);
         wait_unasked(s);
     }
     errno = saved_errno;
@@ -177,8 +180,10 @@ static struct call_slot *call_enter(const uint64_t regs[CALL_REGS], const char *
 
 static inline void call_leave(struct call_slot *s)
 {
+    /* only this thread writes seq: no read-modify-write needed */
     if (s)
-        atomic_fetch_add(&s->seq, 1);
+        atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+                              memory_order_release);
 }
 
 int calls_ask(struct call_slot *s)
@@ -287,3 +292,28 @@ WRAP(int, sem_timedwait, (sem_t *sem, const struct timespec *at), (sem, at),
      (int)no_fallback())
 WRAP(int, sem_clockwait, (sem_t *sem, clockid_t clock, const struct timespec *at),
      (sem, clock, at), (int)no_fallback())
+
+/* Reads and writes block on pipes, sockets and terminals; with a socket
+ * timeout (SO_RCVTIMEO, SO_SNDTIMEO) a signal makes them fail with EINTR,
+ * and a signal in the middle of a large pipe write cuts it short. */
+WRAP(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n),
+     (ssize_t)syscall(SYS_read, fd, buf, n))
+WRAP(ssize_t, readv, (int fd, const struct iovec *iov, int n), (fd, iov, n),
+     (ssize_t)syscall(SYS_readv, fd, iov, n))
+WRAP(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n),
+     (ssize_t)syscall(SYS_write, fd, buf, n))
+WRAP(ssize_t, writev, (int fd, const struct iovec *iov, int n), (fd, iov, n),
+     (ssize_t)syscall(SYS_writev, fd, iov, n))
+WRAP(ssize_t, recv, (int fd, void *buf, size_t n, int flags), (fd, buf, n, flags),
+     (ssize_t)syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL))
+WRAP(ssize_t, recvfrom,
+     (int fd, void *buf, size_t n, int flags, struct sockaddr *restrict from,
+      socklen_t *restrict len),
+     (fd, buf, n, flags, from, len), (ssize_t)syscall(SYS_recvfrom, fd, buf, n, flags, from, len))
+WRAP(ssize_t, send, (int fd, const void *buf, size_t n, int flags), (fd, buf, n, flags),
+     (ssize_t)syscall(SYS_sendto, fd, buf, n, flags, NULL, 0))
+WRAP(ssize_t, sendto,
+     (int fd, const void *buf, size_t n, int flags, const struct sockaddr *to, socklen_t len),
+     (fd, buf, n, flags, to, len), (ssize_t)syscall(SYS_sendto, fd, buf, n, flags, to, len))
+WRAP(int, connect, (int fd, const struct sockaddr *addr, socklen_t len), (fd, addr, len),
+     (int)syscall(SYS_connect, fd, addr, len))

@@ -528,20 +528,21 @@ static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
         } else {
             ask = ask && !t->blocks_signal;
         }
-        if (ask)
-            atomic_store(&sl->ticket, seq << 8 | PH_ASKED);
         n++;
-    }
-    atomic_store(&n_slots, n);
-    for (unsigned i = 0; i < n; i++) {
-        if (slots[i].stuck || (atomic_load(&slots[i].ticket) & 0xff) != PH_ASKED)
+        if (!ask)
             continue;
-        if (syscall(SYS_tgkill, getpid(), atomic_load(&slots[i].tid), bbx_g.thread_signal) != 0) {
-            atomic_store(&slots[i].ticket, seq << 8 | PH_IDLE); /* gone */
-            if (slots[i].call)
-                calls_unask(slots[i].call);
+        /* Sent at once: the fewer microseconds between seeing the thread
+         * run and the signal, the smaller the chance that it has entered a
+         * blocking call bbx does not wrap meanwhile. */
+        atomic_store(&sl->ticket, seq << 8 | PH_ASKED);
+        atomic_store(&n_slots, n);
+        if (syscall(SYS_tgkill, bbx_g.pid, tid, bbx_g.thread_signal) != 0) {
+            atomic_store(&sl->ticket, seq << 8 | PH_IDLE); /* gone */
+            if (sl->call)
+                calls_unask(sl->call);
         }
     }
+    atomic_store(&n_slots, n);
     return n;
 }
 
