@@ -210,7 +210,7 @@ END_TEST
 START_TEST(session_empty_options)
 {
     self_setup();
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     ck_assert_ptr_nonnull(s);
     sym_module *m = sym_module_get(s, self_path, self_id, self_id_len);
@@ -483,7 +483,7 @@ START_TEST(note_missing_file)
 {
     static const uint8_t id[20] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6,
                                     7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, "/nonexistent-bbx-dir/libmissing.so.1", id, sizeof(id));
     ck_assert_ptr_nonnull(m);
@@ -512,7 +512,7 @@ START_TEST(note_missing_names_places)
     char dir[64];
     scratch_dir(dir, sizeof(dir));
     const char *dirs[] = { dir };
-    sym_options opt = { dirs, 1, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 1 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, "/nonexistent-bbx-dir/libmissing.so.1", id, sizeof(id));
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -533,7 +533,7 @@ START_TEST(note_build_id_mismatch)
     uint8_t other[20];
     memcpy(other, self_id, sizeof(other));
     other[19] ^= 0x5a;
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, self_path, other, sizeof(other));
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -557,7 +557,7 @@ START_TEST(note_no_debug_info)
     snprintf(copy, sizeof(copy), "%s/stripped", dir);
     snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", self_path, copy);
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, copy, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
@@ -592,7 +592,7 @@ START_TEST(find_by_build_id_dir)
     const char *gone = "/nonexistent-bbx-dir/test_symbolizer";
 
     const char *dirs[] = { dir2, dir };
-    sym_options opt = { dirs, 2, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 2 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, gone, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
@@ -611,7 +611,7 @@ START_TEST(find_by_build_id_dir)
     expect_target(s, m, 0);
     sym_session_free(s);
 
-    sym_options no_env = { NULL, 0, 0, 0 };
+    sym_options no_env = { .use_env = 0 };
     s = sym_session_new(&no_env);
     m = sym_module_get(s, gone, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -632,7 +632,7 @@ START_TEST(find_past_mismatch)
     build_id_path(copy, sizeof(copy), dir, ".debug");
     copy_file(self_path, copy);
     const char *dirs[] = { dir };
-    sym_options opt = { dirs, 1, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 1 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, INLINE_PROG_PATH, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
