@@ -14,11 +14,13 @@
  */
 #include <elfutils/debuginfod.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sym_internal.h"
 
@@ -63,6 +65,8 @@ void sym_dbgd_free(sym_session *s)
 {
     if (s->dbgd)
         debuginfod_end(s->dbgd);
+    if (s->dbgd_null_fd > 0)
+        close(s->dbgd_null_fd);
     for (size_t i = 0; i < s->n_servers; i++)
         free(s->servers[i]);
     free(s->servers);
@@ -168,6 +172,22 @@ static void give_up(sym_session *s)
         s->server_gone[i] = 1;
 }
 
+/* The client.  libdebuginfod 0.188 writes "Timeout with max time" to its
+ * verbose fd even when there is none (-1), and glibc's dprintf() then loses
+ * a stdio buffer each time; so without DEBUGINFOD_VERBOSE its verbose
+ * output goes to /dev/null. */
+static int client_begin(sym_session *s)
+{
+    if (!(s->dbgd = debuginfod_begin()))
+        return -1;
+    if (!getenv("DEBUGINFOD_VERBOSE")) { /* as debuginfod_begin() reads it */
+        s->dbgd_null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (s->dbgd_null_fd >= 0)
+            debuginfod_set_verbose_fd(s->dbgd, s->dbgd_null_fd);
+    }
+    return 0;
+}
+
 static int request(sym_module *m, int debuginfo, const unsigned char *id, int id_len,
                    const char *urls, long maxtime, char **path)
 {
@@ -225,7 +245,7 @@ int sym_dbgd_find(sym_module *m, int debuginfo, const uint8_t *id, size_t id_len
         maxtime++;
     if (user > 0 && user < maxtime)
         maxtime = user;
-    if (!s->dbgd && !(s->dbgd = debuginfod_begin())) {
+    if (!s->dbgd && client_begin(s) < 0) {
         note(m, "debuginfod: cannot start its client (%s)", strerror(errno));
         return -1;
     }

@@ -107,6 +107,7 @@ struct sym_session {
     unsigned char *server_gone;   /* 1: timed out or unreachable: not asked again */
     size_t n_servers;
     struct debuginfod_client *dbgd;
+    int dbgd_null_fd;             /* its verbose fd when not verbose; 0: none */
     double dbgd_spent;            /* seconds, all requests together */
     int dbgd_shown;               /* progress reported for the request running */
     double dbgd_t0;
