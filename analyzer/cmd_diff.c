@@ -17,6 +17,7 @@
 #include "leak_diff.h"
 #include "leak_json_read.h"
 #include "leak_suppress.h"
+#include "cli_symbols.h"
 #include "report.h"
 #include "symbolizer.h"
 
@@ -25,7 +26,8 @@
 
 static const char diff_usage[] =
     "usage: bbx diff [--json] [--suppress FILE]... [--tolerance PCT]\n"
-    "                [--no-symbols] [--no-demangle] [--debug-dir DIR]... BASE CURRENT\n"
+    "                [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
+    "                [--debuginfod-timeout SECONDS] BASE CURRENT\n"
     "\n"
     "Compare the leak suspects of BASE (say, the last good build) with those of\n"
     "CURRENT.  Each is the JSON of 'bbx leaks --json' (told apart by its first\n"
@@ -52,6 +54,10 @@ static const char diff_usage[] =
     "  --no-demangle      snapshot sets: keep C++ names as in the binary\n"
     "  --debug-dir DIR    snapshot sets: also look for debug files under DIR\n"
     "                     (repeatable; then $BBX_DEBUG_PATH, /usr/lib/debug)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                     snapshot sets: most time spent on debuginfod in the\n"
+    "                     whole run (default $BBX_DEBUGINFOD_TIMEOUT, else 5;\n"
+    "                     0: not asked; as for bbx show)\n"
     "  -h, --help         this help\n"
     "\n"
     "Suppression file: one rule a line, '#' comments, blank lines skipped.  A\n"
@@ -78,7 +84,7 @@ static const char diff_usage[] =
 
 typedef struct diff_args {
     const char *paths[2];
-    int json, symbols, no_demangle;
+    int json, symbols, no_demangle, debuginfod_ms;
     unsigned tolerance;
     const char **supp_files, **debug_dirs;
     size_t n_supp, n_debug_dirs;
@@ -89,6 +95,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 {
     size_t n_paths = 0;
     int opts = 1;
+    const char *debuginfod = NULL;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (opts && strcmp(s, "--") == 0) {
@@ -103,7 +110,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
         } else if (opts && strcmp(s, "--no-demangle") == 0) {
             a->no_demangle = 1;
         } else if (opts && (strcmp(s, "--suppress") == 0 || strcmp(s, "--debug-dir") == 0 ||
-                            strcmp(s, "--tolerance") == 0)) {
+                            strcmp(s, "--tolerance") == 0 ||
+                            strcmp(s, CLI_DEBUGINFOD_TIMEOUT) == 0)) {
             if (i + 1 >= argc) {
                 cli_error("diff", "%s needs a value (see 'bbx diff --help')", s);
                 return CLI_ERROR;
@@ -111,6 +119,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
             const char *v = argv[++i];
             if (s[2] == 's') {
                 a->supp_files[a->n_supp++] = v;
+            } else if (strcmp(s, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+                debuginfod = v;
             } else if (s[2] == 'd') {
                 a->debug_dirs[a->n_debug_dirs++] = v;
             } else {
@@ -138,6 +148,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
         cli_error("diff", "BASE and CURRENT needed (usage: bbx diff [options] BASE CURRENT)");
         return CLI_ERROR;
     }
+    if (cli_debuginfod_timeout("diff", debuginfod, &a->debuginfod_ms) < 0)
+        return CLI_ERROR;
     return 0;
 }
 
@@ -303,7 +315,8 @@ static leak_report *load_side(const char *path, const diff_args *a, sym_session 
         r = leak_json_read_file(path, err, sizeof(err));
     } else if (json == 0) {
         if (a->symbols && !*symbols) {
-            sym_options so = { a->debug_dirs, a->n_debug_dirs, 1, a->no_demangle };
+            sym_options so = cli_sym_options(a->debug_dirs, a->n_debug_dirs, a->no_demangle,
+                                             a->debuginfod_ms);
             *symbols = sym_session_new(&so);
         }
         leak_options lo = { *symbols, 0, 0 };

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_symbols.h"
 #include "cli_output.h"
 #include "flame_collect.h"
 #include "flame_svg.h"
@@ -26,7 +27,7 @@ static const char flame_usage[] =
     "                 [--format folded|svg|speedscope|pprof] [-o OUT] [--leaks-only]\n"
     "                 [--modules] [--no-inline] [--group thread|snapshot]\n"
     "                 [--diff BASE...] [--no-symbols] [--debug-dir DIR]... [--width PX]\n"
-    "                 FILE...|DIR...\n"
+    "                 [--debuginfod-timeout SECONDS] FILE...|DIR...\n"
     "\n"
     "Fold the stacks found in snapshots into a flame graph: each thread of each\n"
     "snapshot counts once, equal stacks add up.  A DIR stands for the *.bbx files\n"
@@ -60,6 +61,10 @@ static const char flame_usage[] =
     "  --no-symbols            module+offset names only\n"
     "  --debug-dir DIR         also look for binaries and debug files under DIR\n"
     "                          (repeatable; as for bbx show)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                          most time spent on debuginfod in the whole run\n"
+    "                          (default $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not\n"
+    "                          asked; as for bbx show)\n"
     "  --width PX              SVG width\n"
     "  -h, --help              this help\n"
     "\n"
@@ -78,6 +83,7 @@ typedef struct flame_args {
     size_t n_paths, n_base;
     const char **dirs;
     size_t n_dirs;
+    const char *debuginfod;
 } flame_args;
 
 static int pick(const char *v, const char *const *names, int n)
@@ -151,6 +157,13 @@ static int parse_args(int argc, char **argv, flame_args *a)
                 return -1;
             }
             a->dirs[a->n_dirs++] = val;
+            i++;
+        } else if (opts && strcmp(arg, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+            if (!val) {
+                cli_error("flame", "%s needs seconds (see 'bbx flame --help')", arg);
+                return -1;
+            }
+            a->debuginfod = val;
             i++;
         } else if (opts && strcmp(arg, "--leaks-only") == 0) {
             a->fo.leaks_only = 1;
@@ -266,7 +279,10 @@ int cmd_flame(int argc, char **argv)
         rc = p > 0 ? CLI_OK : CLI_ERROR;
         goto out;
     }
-    sym_options so = { a.dirs, a.n_dirs, 1, 0 };
+    int dbgd_ms;
+    if (cli_debuginfod_timeout("flame", a.debuginfod, &dbgd_ms) < 0)
+        goto out;
+    sym_options so = cli_sym_options(a.dirs, a.n_dirs, 0, dbgd_ms);
     a.fo.symbols = a.symbols ? sym_session_new(&so) : NULL;
     if (!(fs = flame_from_paths(a.paths, a.n_paths, &a.fo, err, sizeof(err))) ||
         (a.n_base && !(base = flame_from_paths(a.base, a.n_base, &a.fo, err, sizeof(err))))) {

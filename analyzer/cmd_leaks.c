@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_symbols.h"
 #include "leak_analyze.h"
 
 static const char leaks_usage[] =
     "usage: bbx leaks [--json] [--all] [--pid N] [--no-symbols] [--debug-dir DIR]...\n"
-    "                 FILE...|DIR...\n"
+    "                 [--debuginfod-timeout SECONDS] FILE...|DIR...\n"
     "\n"
     "Find leaked fds, threads and child processes in a series of snapshots of one\n"
     "process (periodic ones, BBX_INTERVAL_MS), or in one snapshot taken at exit\n"
@@ -43,6 +44,10 @@ static const char leaks_usage[] =
     "  --no-symbols      creation stacks as module names only\n"
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
     "                    (repeatable; as for bbx show)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                    most time spent on debuginfod in the whole run (default\n"
+    "                    $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked; as for\n"
+    "                    bbx show)\n"
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 no leak suspects, 1 leak suspects found, 2 bad usage, a file\n"
@@ -57,7 +62,8 @@ static void warn_stderr(void *ctx, const char *message)
 
 int cmd_leaks(int argc, char **argv)
 {
-    int json = 0, opts = 1, symbols = 1, rc = CLI_ERROR;
+    int json = 0, opts = 1, symbols = 1, rc = CLI_ERROR, dbgd_ms;
+    const char *dbgd = NULL;
     leak_options lo = { NULL, 0, 0 };
     char err[512];
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
@@ -94,6 +100,12 @@ int cmd_leaks(int argc, char **argv)
                 goto out;
             }
             dirs[n_dirs++] = argv[++i];
+        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+            if (i + 1 >= argc) {
+                cli_error("leaks", "%s needs seconds (see 'bbx leaks --help')", a);
+                goto out;
+            }
+            dbgd = argv[++i];
         } else if (opts && a[0] == '-' && a[1]) {
             cli_error("leaks", "unknown option '%s' (see 'bbx leaks --help')", a);
             goto out;
@@ -105,7 +117,9 @@ int cmd_leaks(int argc, char **argv)
         cli_error("leaks", "no FILE or DIR given (usage: bbx leaks [--json] FILE...|DIR)");
         goto out;
     }
-    sym_options so = { dirs, n_dirs, 1, 0 };
+    if (cli_debuginfod_timeout("leaks", dbgd, &dbgd_ms) < 0)
+        goto out;
+    sym_options so = cli_sym_options(dirs, n_dirs, 0, dbgd_ms);
     lo.symbols = symbols ? sym_session_new(&so) : NULL;
     r = leaks_from_paths_warn(paths, n_paths, &lo, warn_stderr, NULL, err, sizeof(err));
     if (!r) {

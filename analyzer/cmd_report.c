@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_symbols.h"
 #include "cli_output.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
@@ -22,7 +23,7 @@
 
 static const char report_usage[] =
     "usage: bbx report [--pid N] [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
-    "                  -o OUT.html FILE...|DIR...\n"
+    "                  [--debuginfod-timeout SECONDS] -o OUT.html FILE...|DIR...\n"
     "\n"
     "Write one self-contained HTML page (no network, nothing loaded from\n"
     "elsewhere) about a snapshot FILE, or about a series of snapshots of one\n"
@@ -44,6 +45,10 @@ static const char report_usage[] =
     "  --no-demangle     keep C++ names as they are in the binary\n"
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
     "                    (repeatable; as for bbx show)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                    most time spent on debuginfod in the whole run (default\n"
+    "                    $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked; as for\n"
+    "                    bbx show)\n"
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
@@ -131,8 +136,8 @@ static int write_page(const char *out_path, const report_html_input *hi)
 
 int cmd_report(int argc, char **argv)
 {
-    int opts = 1, symbols = 1, no_demangle = 0, rc = CLI_ERROR;
-    const char *out_path = NULL;
+    int opts = 1, symbols = 1, no_demangle = 0, rc = CLI_ERROR, dbgd_ms;
+    const char *out_path = NULL, *dbgd = NULL;
     leak_options lo = { NULL, 0, 0 };
     inputs in = { 0 };
     char err[512];
@@ -177,6 +182,12 @@ int cmd_report(int argc, char **argv)
                 goto out;
             }
             dirs[n_dirs++] = argv[++i];
+        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+            if (i + 1 >= argc) {
+                cli_error("report", "%s needs seconds (see 'bbx report --help')", a);
+                goto out;
+            }
+            dbgd = argv[++i];
         } else if (opts && a[0] == '-' && a[1]) {
             cli_error("report", "unknown option '%s' (see 'bbx report --help')", a);
             goto out;
@@ -184,6 +195,8 @@ int cmd_report(int argc, char **argv)
             paths[n_paths++] = argv[i];
         }
     }
+    if (cli_debuginfod_timeout("report", dbgd, &dbgd_ms) < 0)
+        goto out;
     if (!n_paths) {
         cli_error("report", "no FILE or DIR given (usage: bbx report -o OUT.html FILE...|DIR)");
         goto out;
@@ -212,7 +225,7 @@ int cmd_report(int argc, char **argv)
         used[k] = in.snaps[in.order[k]];
         names[k] = in.files[in.order[k]];
     }
-    sym_options so = { dirs, n_dirs, 1, no_demangle };
+    sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
     lo.symbols = symbols ? sym_session_new(&so) : NULL;
     /* The one-process rule (and --pid) of bbx leaks, and its suspects. */
     r = leaks_from_snapshots((const snap *const *)used, names, in.n_files, &lo, err,

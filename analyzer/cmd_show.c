@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_symbols.h"
 #include "report.h"
 #include "snap_reader.h"
 
 static const char show_usage[] =
-    "usage: bbx show [--json] [--no-symbols] [--no-demangle] [--debug-dir DIR]... FILE\n"
+    "usage: bbx show [--json] [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
+    "                [--debuginfod-timeout SECONDS] FILE\n"
     "\n"
     "Print the crash report held in a snapshot FILE: why the process stopped,\n"
     "the thread that triggered the snapshot first, then every other thread,\n"
@@ -29,6 +31,11 @@ static const char show_usage[] =
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
     "                    (repeatable; then $BBX_DEBUG_PATH, colon-separated,\n"
     "                    then /usr/lib/debug)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                    most time spent on debuginfod servers (DEBUGINFOD_URLS)\n"
+    "                    in the whole run (default $BBX_DEBUGINFOD_TIMEOUT, else\n"
+    "                    5; 0: not asked); a server that timed out is not asked\n"
+    "                    again, and the module's note says so\n"
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
@@ -37,7 +44,8 @@ static const char show_usage[] =
 int cmd_show(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, opts = 1, symbols = 1, no_demangle = 0, rc;
+    int json = 0, opts = 1, symbols = 1, no_demangle = 0, rc, dbgd_ms;
+    const char *dbgd = NULL;
     char err[256];
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
     size_t n_dirs = 0;
@@ -66,6 +74,13 @@ int cmd_show(int argc, char **argv)
                 return CLI_ERROR;
             }
             dirs[n_dirs++] = argv[++i];
+        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+            if (i + 1 >= argc) {
+                cli_error("show", "%s needs seconds (see 'bbx show --help')", a);
+                free(dirs);
+                return CLI_ERROR;
+            }
+            dbgd = argv[++i];
         } else if (opts && a[0] == '-' && a[1]) {
             cli_error("show", "unknown option '%s' (see 'bbx show --help')", a);
             free(dirs);
@@ -83,13 +98,17 @@ int cmd_show(int argc, char **argv)
         free(dirs);
         return CLI_ERROR;
     }
+    if (cli_debuginfod_timeout("show", dbgd, &dbgd_ms) < 0) {
+        free(dirs);
+        return CLI_ERROR;
+    }
     snap *s = snap_read_file(path, err, sizeof(err));
     if (!s) {
         cli_error("show", "%s: %s", path, err);
         free(dirs);
         return CLI_ERROR;
     }
-    sym_options so = { dirs, n_dirs, 1, no_demangle };
+    sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
     report_options ro = { symbols ? sym_session_new(&so) : NULL };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
     sym_session_free(ro.symbols);

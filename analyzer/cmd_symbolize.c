@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_symbols.h"
 #include "json_writer.h"
 #include "symbolizer.h"
 
 static const char symbolize_usage[] =
-    "usage: bbx symbolize -e BINARY [--json] [--no-demangle] [--debug-dir DIR]... [ADDR...]\n"
+    "usage: bbx symbolize -e BINARY [--json] [--no-demangle] [--debug-dir DIR]...\n"
+    "                     [--debuginfod-timeout SECONDS] [ADDR...]\n"
     "\n"
     "Print, for each address (hexadecimal, 0x optional; read from standard\n"
     "input, one a line, when none is given), the function and the file:line:column,\n"
@@ -28,6 +30,10 @@ static const char symbolize_usage[] =
     "  --no-demangle      keep C++ names as they are in the binary\n"
     "  --debug-dir DIR    also look for debug files under DIR (repeatable;\n"
     "                     then $BBX_DEBUG_PATH, colon-separated, then /usr/lib/debug)\n"
+    "  --debuginfod-timeout SECONDS\n"
+    "                     most time spent on debuginfod for a missing debug file\n"
+    "                     (default $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked;\n"
+    "                     as for bbx show)\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 done, 2 bad usage, an unreadable BINARY or a malformed address.\n";
@@ -174,7 +180,8 @@ int cmd_symbolize(int argc, char **argv)
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
     const char **addrs = calloc((size_t)argc, sizeof(*addrs));
     size_t n_dirs = 0, n_addrs = 0;
-    int json = 0, no_demangle = 0, opts = 1, rc = CLI_ERROR;
+    int json = 0, no_demangle = 0, opts = 1, rc = CLI_ERROR, dbgd_ms;
+    const char *dbgd = NULL;
     struct out o;
     sym_session *ss = NULL;
 
@@ -203,6 +210,12 @@ int cmd_symbolize(int argc, char **argv)
                 binary = argv[++i];
             else
                 dirs[n_dirs++] = argv[++i];
+        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
+            if (i + 1 >= argc) {
+                cli_error("symbolize", "%s needs seconds (see 'bbx symbolize --help')", a);
+                goto out;
+            }
+            dbgd = argv[++i];
         } else if (opts && strncmp(a, "-e", 2) == 0 && a[2]) {
             binary = a + 2;
         } else if (opts && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
@@ -212,6 +225,8 @@ int cmd_symbolize(int argc, char **argv)
             addrs[n_addrs++] = a;
         }
     }
+    if (cli_debuginfod_timeout("symbolize", dbgd, &dbgd_ms) < 0)
+        goto out;
     if (!binary) {
         cli_error("symbolize", "no binary given (usage: bbx symbolize -e BINARY [ADDR...])");
         goto out;
@@ -223,7 +238,7 @@ int cmd_symbolize(int argc, char **argv)
     }
     fclose(probe);
 
-    sym_options opt = { dirs, n_dirs, 1, no_demangle };
+    sym_options opt = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
     ss = sym_session_new(&opt);
     sym_module *m = ss ? sym_module_get(ss, binary, NULL, 0) : NULL;
     if (!m) {

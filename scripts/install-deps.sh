@@ -7,10 +7,15 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       libjansson-dev elfutils binutils file zstd python3 libc6-dbg
-      xz-utils zlib1g-dev chromium util-linux"
+      xz-utils zlib1g-dev chromium util-linux libdebuginfod-dev debuginfod
+      e2fsprogs"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
-# util-linux: setpriv, which runs the directory tests' programs as nobody.
+# util-linux: setpriv, which runs the directory tests' programs as nobody;
+#   mount and fsfreeze, which freeze a loop-mounted file system under a crash.
+# e2fsprogs: mkfs.ext4 for that file system.
+# libdebuginfod-dev: the symbolizer's own debuginfod client; debuginfod: the
+# local server of tests/symbolizer/e2e_debuginfod.py.
 # chromium: tests/browser drives the SVG flame graph and the report headless.
 if ! command -v node >/dev/null 2>&1; then
   PKGS="$PKGS nodejs npm" # the browser tests' driver (playwright-core)

@@ -3,12 +3,12 @@
  *
  * The main ELF file: the recorded path if its build-id matches, else
  * DIR/.build-id/xx/rest and DIR/.build-id/xx/rest.debug under each debug
- * directory, else libdwfl's own build-id search (which asks debuginfod when
- * DEBUGINFOD_URLS is set).  The file is reported to a libdwfl session of the
- * module's own at its link-time addresses, so lookups use ELF virtual
- * addresses; libdwfl then finds separate debug information (build-id,
- * .gnu_debuglink, the same directories, debuginfod).  What was looked at
- * is kept for the module's one note.
+ * directory, else debuginfod (sym_debuginfod.c).  The file is reported to a
+ * libdwfl session of the module's own at its link-time addresses, so
+ * lookups use ELF virtual addresses; libdwfl then finds separate debug
+ * information (build-id, .gnu_debuglink, the same directories) and, through
+ * sym_find_debuginfo(), the session's debuginfod.  What was looked at is
+ * kept for the module's one note.
  */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
@@ -85,26 +85,26 @@ static int try_file(sym_module *m, const char *path, char *other, size_t other_c
     return fd;
 }
 
-/* libdwfl's search by build-id (debug directories' .build-id links, and
- * debuginfod), through a throw-away module that carries the build-id. */
-static int dwfl_search(sym_module *m, char **name)
+int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                       Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+                       GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
-    Dwfl *d = dwfl_begin(&m->s->callbacks);
-    int fd = -1;
-    if (!d)
-        return -1;
-    dwfl_report_begin(d);
-    Dwfl_Module *tmp = dwfl_report_module(d, base_name(m->path), 0, 1);
-    dwfl_report_end(d, NULL, NULL);
-    if (tmp && dwfl_module_report_build_id(tmp, m->build_id, m->build_id_len, 0) == 0) {
-        void *ud = NULL;
-        Elf *elf = NULL;
-        fd = dwfl_build_id_find_elf(tmp, &ud, base_name(m->path), 0, name, &elf);
-        if (elf)
-            elf_end(elf);
-    }
-    dwfl_end(d);
-    return fd;
+    sym_module *m = *userdata;
+    if (m)
+        sym_dbgd_env_off(m->s);
+    int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+                                          debuglink_file, debuglink_crc, debuginfo_file_name);
+    if (m)
+        sym_dbgd_env_back(m->s);
+    if (fd >= 0 || !m)
+        return fd;
+    free(*debuginfo_file_name);
+    *debuginfo_file_name = NULL;
+    /* the file's own build-id: the expected one, or any when none was */
+    const unsigned char *id = NULL;
+    GElf_Addr vaddr;
+    int len = dwfl_module_build_id(mod, &id, &vaddr);
+    return len > 0 ? sym_dbgd_find(m, 1, id, (size_t)len, debuginfo_file_name) : -1;
 }
 
 /* The main ELF file for m: an open fd and its name (malloc'd), or -1. */
@@ -131,9 +131,11 @@ static int find_main_file(sym_module *m, char **name, char *mismatch, size_t cap
             }
         }
     }
-    fd = dwfl_search(m, name);
+    fd = sym_dbgd_find(m, 0, m->build_id, m->build_id_len, name);
     if (fd >= 0 && *name)
         sym_looked_add(m, *name);
+    else if (sym_dbgd_urls(m->s))
+        sym_looked_add(m, "debuginfod");
     return fd;
 }
 
@@ -145,6 +147,10 @@ __attribute__((format(printf, 2, 3))) static void set_note(sym_module *m, const 
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    if (m->dbgd_note) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof(buf) - len, "; %s", m->dbgd_note);
+    }
     m->note = sym_strdup(m->s, buf);
 }
 
@@ -184,6 +190,9 @@ void sym_module_open(sym_module *m)
     }
     dwfl_report_begin(m->dwfl);
     m->mod = dwfl_report_elf(m->dwfl, what, m->file, fd, 0, false);
+    void **userdata = NULL;
+    if (m->mod && dwfl_module_info(m->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL))
+        *userdata = m; /* for sym_find_debuginfo() */
     dwfl_report_end(m->dwfl, NULL, NULL);
     if (!m->mod || !dwfl_module_getelf(m->mod, &m->bias)) {
         set_note(m, "%s: cannot read %s: %s", what, m->file, dwfl_errmsg(-1));
@@ -198,12 +207,12 @@ void sym_module_open(sym_module *m)
         for (size_t i = 0; i < m->s->n_dirs && len < sizeof(dirs) - 2; i++)
             len += (size_t)snprintf(dirs + len, sizeof(dirs) - len, "%s%s", i ? ", " : "",
                                     m->s->dirs[i]);
-        char buf[8192];
-        snprintf(buf, sizeof(buf),
+        const char *urls = sym_dbgd_urls(m->s);
+        set_note(m,
                  "no debug info for %s (build-id %s): looked in %s and, by build-id and "
-                 ".gnu_debuglink, beside it and under %s%s; function names from the ELF "
+                 ".gnu_debuglink, beside it and under %s%s%s%s; function names from the ELF "
                  "symbol table only",
-                 what, idhex, m->file, dirs, getenv("DEBUGINFOD_URLS") ? ", and debuginfod" : "");
-        m->note = sym_strdup(m->s, buf);
+                 what, idhex, m->file, dirs, urls ? ", and debuginfod (" : "", urls ? urls : "",
+                 urls ? ")" : "");
     }
 }

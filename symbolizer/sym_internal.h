@@ -77,6 +77,10 @@ struct sym_module {
     /* where we looked, for the note */
     char *looked;
     size_t looked_len, looked_cap;
+    /* debuginfod: asked for the executable / the debuginfo already; why it
+     * was given up on (arena), or NULL */
+    int dbgd_asked_exe, dbgd_asked_debug;
+    const char *dbgd_note;
 };
 
 struct sym_cache_entry {
@@ -96,6 +100,18 @@ struct sym_session {
     size_t n_mods, cap_mods;
     struct sym_cache_entry *cache;
     size_t cache_cap, cache_used;
+    /* debuginfod (sym_debuginfod.c) */
+    char *dbgd_urls;              /* DEBUGINFOD_URLS as found, or NULL */
+    char *dbgd_maxtime;           /* DEBUGINFOD_MAXTIME as found, or NULL */
+    char **servers;               /* the URLs in it */
+    unsigned char *server_gone;   /* 1: timed out or unreachable: not asked again */
+    size_t n_servers;
+    struct debuginfod_client *dbgd;
+    int dbgd_null_fd;             /* its verbose fd when not verbose; 0: none */
+    double dbgd_spent;            /* seconds, all requests together */
+    int dbgd_shown;               /* progress reported for the request running */
+    double dbgd_t0;
+    const char *dbgd_module, *dbgd_what, *dbgd_asking;
     /* arena for frames and strings */
     char **blocks;
     size_t n_blocks, cap_blocks;
@@ -110,6 +126,23 @@ char *sym_strdup(sym_session *s, const char *str);
 /* sym_find.c: open the module's files (once). */
 void sym_module_open(sym_module *m);
 void sym_looked_add(sym_module *m, const char *what);
+/* libdwfl's find_debuginfo callback: its standard search, then debuginfod. */
+int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                       Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+                       GElf_Word debuglink_crc, char **debuginfo_file_name);
+
+/* sym_debuginfod.c: the session's debuginfod client and its time. */
+int sym_dbgd_init(sym_session *s);  /* 0, or -1 out of memory */
+void sym_dbgd_free(sym_session *s);
+/* Ask for the executable (debuginfo 0) or debuginfo (1) of build-id id,
+ * once per module m: an open fd and its path in *path (malloc'd), or -1
+ * (m->dbgd_note may say why). */
+int sym_dbgd_find(sym_module *m, int debuginfo, const uint8_t *id, size_t id_len, char **path);
+/* Around libdwfl's own searches: DEBUGINFOD_URLS hidden, then put back. */
+void sym_dbgd_env_off(sym_session *s);
+void sym_dbgd_env_back(sym_session *s);
+/* "URL URL" of the servers, or NULL when none are set. */
+const char *sym_dbgd_urls(const sym_session *s);
 
 /* sym_cu_index.c */
 struct sym_cu_index *sym_cu_index_build(sym_module *m, Dwarf_Die *cudie);

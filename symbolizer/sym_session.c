@@ -70,7 +70,7 @@ sym_session *sym_session_new(const sym_options *opt)
     else
         s->opt.use_env = 1;
     s->opt.debug_dirs = NULL;
-    int bad = 0;
+    int bad = sym_dbgd_init(s);
     for (size_t i = 0; opt && i < opt->n_debug_dirs; i++)
         bad |= add_dir(s, opt->debug_dirs[i], strlen(opt->debug_dirs[i]));
     const char *env = s->opt.use_env ? getenv("BBX_DEBUG_PATH") : NULL;
@@ -96,7 +96,7 @@ sym_session *sym_session_new(const sym_options *opt)
         strcat(s->dwfl_path, s->dirs[i]);
     }
     s->callbacks.find_elf = dwfl_build_id_find_elf;
-    s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    s->callbacks.find_debuginfo = sym_find_debuginfo;
     s->callbacks.section_address = dwfl_offline_section_address;
     s->callbacks.debuginfo_path = &s->dwfl_path;
     return s;
@@ -126,6 +126,7 @@ void sym_session_free(sym_session *s)
         free(s->dirs[i]);
     free(s->dirs);
     free(s->dwfl_path);
+    sym_dbgd_free(s);
     free(s->cache);
     for (size_t i = 0; i < s->n_blocks; i++)
         free(s->blocks[i]);
@@ -151,6 +152,8 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
                     m->path = p;
                     m->opened = 0;
                     m->note = NULL;
+                    m->dbgd_note = NULL;
+                    m->dbgd_asked_exe = m->dbgd_asked_debug = 0;
                     m->looked_len = 0;
                     if (m->dwfl)
                         dwfl_end(m->dwfl);

@@ -14,11 +14,25 @@
  *  2. under each debug directory (--debug-dir, BBX_DEBUG_PATH, then
  *     /usr/lib/debug): DIR/.build-id/xx/rest (the executable) and
  *     DIR/.build-id/xx/rest.debug;
- *  3. libdwfl's build-id search, which also asks debuginfod when
- *     DEBUGINFOD_URLS is set and libdebuginfod is installed.
+ *  3. debuginfod, when DEBUGINFOD_URLS names servers (sym_debuginfod.c).
  * Separate debug information is then found by libdwfl from the build-id,
- * the .gnu_debuglink section and the same directories.  A file whose
- * build-id differs from the expected one is never used.
+ * the .gnu_debuglink section and the same directories, and last from
+ * debuginfod.  A file whose build-id differs from the expected one is never
+ * used.
+ *
+ * debuginfod: the session owns one libdebuginfod client and asks only it
+ * (libdwfl's own requests are turned off).  All the servers not yet given up
+ * are asked together, as libdebuginfod does; the whole session waits for
+ * them at most debuginfod_ms in total (a request that started is cut at a
+ * whole second, so by up to about 2 s more); servers that timed out or could
+ * not be reached are not asked again by this session; and the module's note
+ * says what happened ("debuginfod: timed out after 2 s (server URL)").
+ * DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT, DEBUGINFOD_VERBOSE and the other
+ * variables of libdebuginfod keep their meaning; DEBUGINFOD_MAXTIME is
+ * honoured when it is shorter than what is left.  While a request runs,
+ * DEBUGINFOD_URLS and DEBUGINFOD_MAXTIME of the process environment hold the
+ * servers and time of that request (libdebuginfod reads nothing else); they
+ * are put back before any sym_ function returns.
  *
  * Ownership: strings returned in frames and notes belong to the session and
  * live until sym_session_free().  Not thread-safe: one session per thread.
@@ -32,11 +46,32 @@
 typedef struct sym_session sym_session;
 typedef struct sym_module sym_module;
 
+/* The whole session's time for debuginfod when sym_options says 0. */
+#define SYM_DEBUGINFOD_DEFAULT_MS 5000
+
+/* A debuginfod request that is running, as told to the progress callback. */
+typedef struct sym_debuginfod_progress {
+    const char *module;   /* base name of the module */
+    const char *what;     /* "debuginfo" or "executable" */
+    const char *servers;  /* the URLs asked, space-separated */
+    double seconds;       /* since the request started */
+    long bytes, total;    /* downloaded so far and size; -1 until known */
+    int done;             /* 1: the last call for this request */
+} sym_debuginfod_progress;
+
 typedef struct sym_options {
     const char *const *debug_dirs; /* searched first, in order; may be NULL */
     size_t n_debug_dirs;
     int use_env;                   /* also BBX_DEBUG_PATH (colon-separated) */
     int no_demangle;               /* keep C++ names as linkage names */
+    /* Most milliseconds the session spends on debuginfod, all requests
+     * together; 0: SYM_DEBUGINFOD_DEFAULT_MS; negative: never asked. */
+    int debuginfod_ms;
+    /* Called about once a second while a debuginfod request runs, and once
+     * with done = 1 when it ends; may be NULL.  The symbolizer prints
+     * nothing itself. */
+    void (*debuginfod_progress)(void *arg, const sym_debuginfod_progress *p);
+    void *debuginfod_progress_arg;
 } sym_options;
 
 /* One frame of a lookup: the innermost first; every frame but the last is
@@ -86,7 +121,10 @@ size_t sym_lookup(sym_session *s, sym_module *m, uint64_t addr, int is_return_ad
  * What is missing for this module, once it has been looked at: NULL when
  * it has DWARF, else one line such as "no debug info for libfoo.so
  * (build-id 1a2b...): looked in ...; ELF symbols only", or "build-id
- * mismatch: ...; not symbolized".
+ * mismatch: ...; not symbolized".  When debuginfod was given up on for
+ * this module the note ends with why: "debuginfod: timed out after 2 s
+ * (server URL); not asked again in this run", or "debuginfod: not asked
+ * (server URL timed out earlier in this run)".
  */
 const char *sym_module_note(const sym_module *m);
 

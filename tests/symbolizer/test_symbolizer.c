@@ -210,7 +210,7 @@ END_TEST
 START_TEST(session_empty_options)
 {
     self_setup();
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     ck_assert_ptr_nonnull(s);
     sym_module *m = sym_module_get(s, self_path, self_id, self_id_len);
@@ -483,7 +483,7 @@ START_TEST(note_missing_file)
 {
     static const uint8_t id[20] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6,
                                     7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, "/nonexistent-bbx-dir/libmissing.so.1", id, sizeof(id));
     ck_assert_ptr_nonnull(m);
@@ -512,7 +512,7 @@ START_TEST(note_missing_names_places)
     char dir[64];
     scratch_dir(dir, sizeof(dir));
     const char *dirs[] = { dir };
-    sym_options opt = { dirs, 1, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 1 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, "/nonexistent-bbx-dir/libmissing.so.1", id, sizeof(id));
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -533,7 +533,7 @@ START_TEST(note_build_id_mismatch)
     uint8_t other[20];
     memcpy(other, self_id, sizeof(other));
     other[19] ^= 0x5a;
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, self_path, other, sizeof(other));
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -557,7 +557,7 @@ START_TEST(note_no_debug_info)
     snprintf(copy, sizeof(copy), "%s/stripped", dir);
     snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", self_path, copy);
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-    sym_options opt = { NULL, 0, 0, 0 };
+    sym_options opt = { .use_env = 0 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, copy, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
@@ -592,7 +592,7 @@ START_TEST(find_by_build_id_dir)
     const char *gone = "/nonexistent-bbx-dir/test_symbolizer";
 
     const char *dirs[] = { dir2, dir };
-    sym_options opt = { dirs, 2, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 2 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, gone, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
@@ -611,7 +611,7 @@ START_TEST(find_by_build_id_dir)
     expect_target(s, m, 0);
     sym_session_free(s);
 
-    sym_options no_env = { NULL, 0, 0, 0 };
+    sym_options no_env = { .use_env = 0 };
     s = sym_session_new(&no_env);
     m = sym_module_get(s, gone, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 0);
@@ -632,7 +632,7 @@ START_TEST(find_past_mismatch)
     build_id_path(copy, sizeof(copy), dir, ".debug");
     copy_file(self_path, copy);
     const char *dirs[] = { dir };
-    sym_options opt = { dirs, 1, 0, 0 };
+    sym_options opt = { .debug_dirs = dirs, .n_debug_dirs = 1 };
     sym_session *s = sym_session_new(&opt);
     sym_module *m = sym_module_get(s, INLINE_PROG_PATH, self_id, self_id_len);
     ck_assert_int_eq(sym_module_usable(m), 1);
@@ -640,6 +640,67 @@ START_TEST(find_past_mismatch)
     expect_target(s, m, 0);
     sym_session_free(s);
     rm_rf(dir);
+}
+END_TEST
+
+/* ---- debuginfod ---- */
+
+/* A session with DEBUGINFOD_URLS naming a port nobody listens on, a fresh
+ * cache; two missing modules looked up with debuginfod_ms. */
+static void two_missing(int debuginfod_ms, const char **note1, const char **note2,
+                        sym_session **out, char *cache)
+{
+    static const uint8_t id1[20] = { 0xde, 0xad, 0xbe, 0xef, 9, 9, 9, 9, 9, 9,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    static const uint8_t id2[20] = { 0xde, 0xad, 0xbe, 0xef, 9, 9, 9, 9, 9, 9,
+                                     2, 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+    ck_assert_ptr_nonnull(mkdtemp(cache));
+    setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+    setenv("DEBUGINFOD_URLS", "http://127.0.0.1:1", 1);
+    unsetenv("DEBUGINFOD_MAXTIME");
+    sym_options opt = { .use_env = 0, .debuginfod_ms = debuginfod_ms };
+    sym_session *s = sym_session_new(&opt);
+    sym_module *m1 = sym_module_get(s, "/nonexistent-bbx-dir/libone.so", id1, sizeof(id1));
+    sym_module *m2 = sym_module_get(s, "/nonexistent-bbx-dir/libtwo.so", id2, sizeof(id2));
+    ck_assert_int_eq(sym_module_usable(m1), 0);
+    ck_assert_int_eq(sym_module_usable(m2), 0);
+    *note1 = sym_module_note(m1);
+    *note2 = sym_module_note(m2);
+    ck_assert_ptr_nonnull(*note1);
+    ck_assert_ptr_nonnull(*note2);
+    /* the environment is the user's again */
+    ck_assert_str_eq(getenv("DEBUGINFOD_URLS"), "http://127.0.0.1:1");
+    ck_assert_ptr_null(getenv("DEBUGINFOD_MAXTIME"));
+    *out = s;
+}
+
+/* A server that cannot be reached is asked once, and the notes say so. */
+START_TEST(debuginfod_unreachable_asked_once)
+{
+    char cache[] = "/tmp/bbx-sym-cache-XXXXXX";
+    const char *n1, *n2;
+    sym_session *s;
+    two_missing(0, &n1, &n2, &s, cache);
+    ck_assert_msg(strstr(n1, "debuginfod: ") && strstr(n1, "(server http://127.0.0.1:1); "
+                  "not asked again in this run"), "note: %s", n1);
+    ck_assert_msg(strstr(n2, "debuginfod: not asked (server http://127.0.0.1:1 "), "note: %s",
+                  n2);
+    sym_session_free(s);
+    rm_rf(cache);
+}
+END_TEST
+
+/* debuginfod_ms < 0: not asked, and the note says so. */
+START_TEST(debuginfod_off)
+{
+    char cache[] = "/tmp/bbx-sym-cache-XXXXXX";
+    const char *n1, *n2;
+    sym_session *s;
+    two_missing(-1, &n1, &n2, &s, cache);
+    ck_assert_msg(strstr(n1, "debuginfod: not asked (its time is set to 0)"), "note: %s", n1);
+    ck_assert_msg(strstr(n2, "debuginfod: not asked (its time is set to 0)"), "note: %s", n2);
+    sym_session_free(s);
+    rm_rf(cache);
 }
 END_TEST
 
@@ -670,6 +731,11 @@ static Suite *symbolizer_suite(void)
     tcase_add_test(tc, note_no_debug_info);
     tcase_add_test(tc, find_by_build_id_dir);
     tcase_add_test(tc, find_past_mismatch);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("debuginfod");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, debuginfod_unreachable_asked_once);
+    tcase_add_test(tc, debuginfod_off);
     suite_add_tcase(s, tc);
     return s;
 }

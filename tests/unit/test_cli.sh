@@ -88,5 +88,24 @@ if [ -w /dev/full ]; then
     else bad "writing to /dev/full: exit $rc, $(cat "$TMP/err")"; fi
 fi
 
+# --debuginfod-timeout: in every command that symbolizes, checked before any
+# input is read; BBX_DEBUGINFOD_TIMEOUT the same way.
+for args in "show x" "symbolize -e x" "leaks x" "diff a b" "flame x" "report -o o.html x"; do
+    cmd="${args%% *}"
+    # shellcheck disable=SC2086
+    run 0 $cmd --help;     out_has "--debuginfod-timeout SECONDS"
+    # shellcheck disable=SC2086
+    run 2 $cmd --debuginfod-timeout soon ${args#* }
+    err_is "bbx $cmd: --debuginfod-timeout: 'soon' is not whole seconds from 0 to 86400 (see 'bbx $cmd --help')"
+    # shellcheck disable=SC2086
+    run 2 $cmd --debuginfod-timeout 86401 ${args#* }
+    err_has "'86401' is not whole seconds"
+done
+BBX_DEBUGINFOD_TIMEOUT=-1 "$BBX" show "$CORPUS/crash.snap" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -eq 2 ]; then ok; else bad "BBX_DEBUGINFOD_TIMEOUT=-1: exit $rc, want 2"; fi
+err_is "bbx show: BBX_DEBUGINFOD_TIMEOUT: '-1' is not whole seconds from 0 to 86400"
+run 2 show --debuginfod-timeout; err_is "bbx show: --debuginfod-timeout needs seconds (see 'bbx show --help')"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
