@@ -83,17 +83,10 @@ const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr
 /* Copy len bytes from addr if readable.  A library can be unmapped by
  * another thread between reading the maps and here: the read goes through
  * the kernel and fails instead of faulting (safe_mem.h). */
-SS_NO_ASAN static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
+static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
 {
-    if (safe_mem_kernel())
-        return safe_mem_read(dst, addr, len);
-    if (!modscan_readable(t, addr, len))
-        return -1;
-    const volatile uint8_t *s = (const volatile uint8_t *)addr;
-    uint8_t *d = dst;
-    for (size_t i = 0; i < len; i++)
-        d[i] = s[i];
-    return 0;
+    (void)t;
+    return safe_mem_read(dst, addr, len);
 }
 
 static void add_range(struct module_table *t, uintptr_t start, uintptr_t end)
