@@ -7,6 +7,8 @@
  *                    (where bbx keeps its spare fds: the numbers are the
  *                    program's now), a snapshot, then exit
  *   high-crash       the same dups, then a crash (no snapshot before it)
+ *   none             nothing more (the linked build prints "spares N":
+ *                    what bbx_spare_fds() said after bbx_init)
  *   snap-fill-crash  a snapshot, then fds opened until EMFILE, then a crash
  *   fill-crash       fds opened until EMFILE, then a crash
  * Built twice: fds_prog_linked (FDS_LINKED: bbx_init() first, snapshots
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 #ifdef FDS_LINKED
     if (bbx_init(NULL) != 0)
         return 5;
+    printf("spares %d\n", bbx_spare_fds());
 #endif
     if (strcmp(argv[1], "closefrom") == 0)
         closefrom(3);
@@ -116,6 +119,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[3], "high-crash") == 0)
         crash();
+    if (strcmp(argv[3], "none") == 0)
+        return 0;
     if (strcmp(argv[3], "fill-crash") != 0)
         snapshot();
     if (strcmp(argv[3], "snap") == 0)

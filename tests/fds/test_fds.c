@@ -104,7 +104,9 @@ static void run_prog(struct run *r, int preload, const char *how, const char *wh
     r->out[len] = '\0';
     close(fds[0]);
     ck_assert_int_eq(waitpid(pid, &r->status, 0), pid);
-    ck_assert_int_eq(sscanf(r->out, "fds %d %d %d", &r->fds[0], &r->fds[1], &r->fds[2]), 3);
+    const char *fl = strstr(r->out, "fds ");
+    ck_assert_msg(fl && sscanf(fl, "fds %d %d %d", &r->fds[0], &r->fds[1], &r->fds[2]) == 3,
+                  "status %#x, output: %s", r->status, r->out);
     /* the program gets the numbers it would get without bbx */
     ck_assert_msg(r->fds[0] == 3 && r->fds[1] == 4 && r->fds[2] == 5, "%s", r->out);
     const char *f = strstr(r->out, "filled ");
@@ -342,6 +344,39 @@ START_TEST(no_spare_soft_is_hard_closes_one_listed)
 }
 END_TEST
 
+/* With no room for the spares at init (RLIMIT_NOFILE 6: fds 3-5 only),
+ * bbx still starts, and says so: bbx_spare_fds() in a linked program, one
+ * line on stderr from the preload. */
+START_TEST(init_without_room_for_spares_says_so)
+{
+    struct run r;
+    char cmd[2048], out[2048];
+    make_scratch();
+    run_prog(&r, 0, "closefrom", "none", 6, 6);
+    ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %#x", r.status);
+    const char *sp = strstr(r.out, "spares ");
+    ck_assert_ptr_nonnull(sp);
+    ck_assert_int_lt(atoi(sp + 7), 5);
+    run_prog(&r, 0, "closefrom", "none", 64, 64);
+    ck_assert_int_eq(atoi(strstr(r.out, "spares ") + 7), 5);
+
+    snprintf(cmd, sizeof(cmd),
+             "exec 2>&1; ulimit -n 6 && BBX_DIR='%s/snaps' LD_PRELOAD='%s%s%s' "
+             "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 exec '%s' closefrom '%s' none",
+             scratch, strcmp(sanitizer_rt, "-") ? sanitizer_rt : "",
+             strcmp(sanitizer_rt, "-") ? ":" : "", preload_lib, plain_prog, data_file);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_msg(strstr(out, "bbx-preload: warning: ") && strstr(out, "spare fds reserved"),
+                  "no warning in: %s", out);
+    ck_assert_ptr_nonnull(strstr(out, "fds 3 4 5"));
+    remove_scratch();
+}
+END_TEST
+
 static Suite *fds_suite(void)
 {
     Suite *s = suite_create("fds");
@@ -356,6 +391,7 @@ static Suite *fds_suite(void)
     tcase_add_test(tc, linked_spares_recreated_hard_above);
     tcase_add_test(tc, no_spare_hard_above_raises_limit);
     tcase_add_test(tc, no_spare_soft_is_hard_closes_one_listed);
+    tcase_add_test(tc, init_without_room_for_spares_says_so);
     suite_add_tcase(s, tc);
     return s;
 }
