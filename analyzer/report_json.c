@@ -282,6 +282,7 @@ static void fds(json_writer *w, const snap *s, sym_session *ss)
         if (d->kind == SNAP_FD_SOCKET)
             socket_info(w, d);
         json_kv_string(w, "details", d->details);
+        json_kv_bool(w, "closed_by_bbx", d->closed_by_bbx);
         origin(w, s, snap_fd_origin(s, d->fd), ss);
         json_object_end(w);
     }

@@ -414,6 +414,8 @@ static void fd_table(FILE *out, const snap *s, sym_session *ss)
         fprintf(out, "  %5" PRIu64 "  %-8s  %-*s  %10s  ", d->fd,
                 snap_fd_kind_name(d->kind), width, flags, offset);
         put_str(out, d->target, "?");
+        if (d->closed_by_bbx)
+            fputs("  (closed by bbx to make room for this snapshot)", out);
         fputc('\n', out);
         const snap_origin *o = snap_fd_origin(s, d->fd);
         if (o)

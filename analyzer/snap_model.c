@@ -329,6 +329,7 @@ static int fd_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_FD_SOCK_PROTO: d->sock_proto = f->value; break;
     case SNAP_FD_CLOEXEC: d->cloexec = f->value != 0; break;
     case SNAP_FD_SIZE: d->size = f->value; break;
+    case SNAP_FD_CLOSED_BY_BBX: d->closed_by_bbx = f->value != 0; break;
     default: break;
     }
     return 0;

@@ -76,6 +76,7 @@ typedef struct snap_fd {
     uint64_t fd, kind, flags, offset, inode, size;
     uint64_t sock_family, sock_type, sock_proto;
     int has_flags, has_offset, cloexec;
+    int closed_by_bbx;    /* the crash path closed it to make room (as it was) */
     char *target, *sock_local, *sock_peer, *details;
 } snap_fd;
 

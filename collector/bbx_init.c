@@ -219,6 +219,13 @@ fail:
     return rc;
 }
 
+_Static_assert(SS_N_SPARE == BBX_SPARE_FDS, "bbx.h documents the number of spare fds");
+
+int bbx_spare_fds(void)
+{
+    return atomic_load(&bbx_g.initialized) ? ss_fd_spares() : 0;
+}
+
 int bbx_snapshot(const char *reason)
 {
     return triggers_snapshot(SNAP_TRIGGER_REQUEST, reason ? reason : "bbx_snapshot");

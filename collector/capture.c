@@ -127,7 +127,11 @@ static int capture_file(const struct capture_trigger *trig);
 int capture_run(const struct capture_trigger *trig)
 {
     bbx_busy++; /* fds this capture opens are not tracked */
+    if (trig->kind == SNAP_TRIGGER_CRASH)
+        ss_fd_crash_begin(); /* room in a full fd table, even with no spare */
     int rc = capture_file(trig);
+    if (trig->kind == SNAP_TRIGGER_CRASH)
+        ss_fd_crash_end();
     bbx_busy--;
     return rc;
 }

@@ -5,12 +5,18 @@
  * directory (files "<app>-<pid>-<utc>-<word>[-<n>].bbx", see capture.c)
  * number more than max_files or weigh more than max_bytes, the oldest
  * periodic snapshot is deleted, then the oldest other non-crash one
- * (request, signal, exit).  Crash snapshots count toward the totals but are
- * never deleted, nor is the snapshot just written, nor anything that is not
- * a finished snapshot of this app (*.tmp of a capture in progress, other
- * apps' files).  "Oldest" is the UTC time in the name.  At start-up,
- * dir_cap_sweep_stale() removes the *.tmp files of non-crash captures whose
- * process is gone.
+ * (request, signal, exit).  This app's unfinished files (*.bbx.tmp) count
+ * toward the totals too.  Crash snapshots count but are never deleted, nor
+ * is the snapshot just written, nor a *.tmp that may still be written or
+ * read (a capture in progress, a crash's partial file), nor other apps'
+ * files.  "Oldest" is the UTC time in the name.
+ *
+ * A *.tmp is stale when its process is gone and it holds nothing to keep:
+ * a non-crash capture cut short (exec or _exit in another thread), or a
+ * crash file shorter than the snapshot magic (an empty file left by a full
+ * disk: no reader can recover anything from it).  At start-up
+ * dir_cap_sweep_stale() removes the stale ones; over the cap, they go
+ * before any snapshot.
  *
  * Async-signal-safe: raw getdents64, fstatat, unlinkat, and memory reserved
  * by dir_cap_init().  The caller holds the capture lock, which also guards
@@ -27,9 +33,10 @@
 
 #include "collector.h"
 #include "sigsafe.h"
+#include "snap_format.h"
 
 #define CAP_MAX_ENTRIES 8192u
-#define CAP_NAME_MAX 208u   /* app (127) + pid + time + word + attempt + ".bbx" */
+#define CAP_NAME_MAX 208u   /* app (127) + pid + time + word + attempt + ".bbx.tmp" */
 #define CAP_DENTS_SIZE (32u << 10)
 
 enum cap_class { CAP_PERIODIC, CAP_ON_DEMAND, CAP_CRASH };
@@ -41,6 +48,7 @@ struct cap_entry {
     uint32_t attempt;
     uint8_t cls;        /* enum cap_class */
     uint8_t gone;
+    uint8_t tmp;        /* an unfinished "....bbx.tmp" */
     char name[CAP_NAME_MAX];
 };
 
@@ -152,14 +160,35 @@ static int parse_name_n(const char *name, size_t len, struct cap_entry *e)
     e->pid = pid;
     e->attempt = (uint32_t)attempt;
     e->gone = 0;
+    e->tmp = 0;
     memcpy(e->name, name, len);
     e->name[len] = '\0';
     return 0;
 }
 
+/* A snapshot of this app, finished or not ("....bbx.tmp"). */
 static int parse_name(const char *name, struct cap_entry *e)
 {
-    return parse_name_n(name, strlen(name), e);
+    size_t len = strlen(name);
+    if (len > 8 && len < CAP_NAME_MAX && strcmp(name + len - 4, ".tmp") == 0) {
+        if (parse_name_n(name, len - 4, e) != 0)
+            return -1;
+        memcpy(e->name, name, len + 1);
+        e->tmp = 1;
+        return 0;
+    }
+    return parse_name_n(name, len, e);
+}
+
+/* An unfinished file whose process is gone and that holds nothing a reader
+ * could recover, or nothing to keep (see the top of the file). */
+static int stale_tmp(const struct cap_entry *e)
+{
+    if (!e->tmp || (e->cls == CAP_CRASH && e->size >= sizeof(SNAP_MAGIC) - 1))
+        return 0;
+    if (e->pid == 0 || e->pid > INT32_MAX || (pid_t)e->pid == bbx_g.pid)
+        return 0;
+    return kill((pid_t)e->pid, 0) != 0 && errno == ESRCH;
 }
 
 /* The file name of the last snapshot this process wrote, or "". */
@@ -210,7 +239,7 @@ static struct cap_entry *victim(unsigned n, const char *keep)
     struct cap_entry *best = NULL;
     for (unsigned i = 0; i < n; i++) {
         struct cap_entry *e = &entries[i];
-        if (e->gone || e->cls == CAP_CRASH || strcmp(e->name, keep) == 0)
+        if (e->gone || e->tmp || e->cls == CAP_CRASH || strcmp(e->name, keep) == 0)
             continue;
         if (!best || older(e, best))
             best = e;
@@ -219,14 +248,14 @@ static struct cap_entry *victim(unsigned n, const char *keep)
 }
 
 /*
- * Delete "<app>-<pid>-...-<word>.bbx.tmp" files of non-crash captures whose
- * process is gone: a periodic capture cut short by an exec() or _exit() of
- * another thread.  A crash's partial file stays (readers recover it).
- * Called by bbx_init(), before this process writes anything.
+ * Delete the stale "<app>-<pid>-...-<word>.bbx.tmp" files (see the top of
+ * the file); a crash's partial file with records in it stays (readers
+ * recover it).  Called by bbx_init(), before this process writes anything.
  */
 void dir_cap_sweep_stale(void)
 {
     struct cap_entry e;
+    struct stat st;
     if (!dents)
         return;
     int dirfd = ss_openat(AT_FDCWD, bbx_g.dir, O_RDONLY | O_DIRECTORY, 0);
@@ -239,12 +268,11 @@ void dir_cap_sweep_stale(void)
         for (long off = 0; off < k;) {
             const struct cap_dirent *d = (const struct cap_dirent *)(dents + off);
             off += d->d_reclen;
-            size_t len = strlen(d->d_name);
-            if (len < 8 || strcmp(d->d_name + len - 4, ".tmp") != 0 ||
-                parse_name_n(d->d_name, len - 4, &e) != 0 || e.cls == CAP_CRASH ||
-                e.pid == 0 || e.pid > INT32_MAX)
+            if (parse_name(d->d_name, &e) != 0 || !e.tmp ||
+                fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
                 continue;
-            if (kill((pid_t)e.pid, 0) != 0 && errno == ESRCH)
+            e.size = (uint64_t)st.st_size;
+            if (stale_tmp(&e))
                 unlinkat(dirfd, d->d_name, 0);
         }
     }
@@ -263,7 +291,17 @@ void dir_cap_enforce(void)
         return;
     unsigned n = scan(dirfd, &bytes), count = n;
     const char *keep = just_written();
-    while ((max_files && count > max_files) || (max_bytes && bytes > max_bytes)) {
+#define OVER ((max_files && count > max_files) || (max_bytes && bytes > max_bytes))
+    for (unsigned i = 0; i < n && OVER; i++) { /* stale temporaries first */
+        struct cap_entry *e = &entries[i];
+        if (stale_tmp(e)) {
+            unlinkat(dirfd, e->name, 0);
+            e->gone = 1;
+            count--;
+            bytes -= e->size;
+        }
+    }
+    while (OVER) {
         struct cap_entry *e = victim(n, keep);
         if (!e)
             break;
@@ -272,5 +310,6 @@ void dir_cap_enforce(void)
         count--;
         bytes -= e->size;
     }
+#undef OVER
     close(dirfd);
 }

@@ -10,6 +10,12 @@
  * fstat (anonymous pipes are told from named FIFOs by pipefs's device, read
  * at init), "socket:[ino]" and "pipe:[ino]" are built from the inode, and
  * readlinkat/fdinfo are read only for paths and anonymous inodes.
+ *
+ * bbx's own fds are not listed: the snapshot being written, the /proc
+ * directories of the scan, and the spare fds (sigsafe.c), recognised by
+ * number and identity, so a program fd that reuses a spare's number is
+ * listed.  An fd of the program's that the crash path had to close is
+ * listed as it was, marked CLOSED_BY_BBX.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -187,7 +193,7 @@ static size_t read_details(int infofd, const char *name, char *out, size_t cap)
 {
     char *raw = bbx_g.iobuf2;
     ss_buf b = ss_buf_of(out, cap);
-    if (infofd < 0 || ss_read_file(infofd, name, raw, 2048) <= 0)
+    if (ss_read_file(infofd, name, raw, 2048) <= 0)
         return 0;
     for (const char *s = raw; *s;) {
         const char *nl = strchr(s, '\n');
@@ -236,22 +242,29 @@ static const char *anon_target(int kind)
 }
 
 struct dirs {
-    int fd_dir, info_dir; /* /proc/self/fd and /proc/self/fdinfo, or -1 */
+    int fd_dir, info_dir; /* /proc/self/fd and /proc/self/fdinfo, or -1:
+                             then absolute paths (a crash with a full table) */
 };
 
 static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
 {
-    char target[512], name[16], details[1024];
+    char target[512], fdpath[48], infopath[48], details[1024];
     struct stat st;
     int kind;
-    ss_buf nb = ss_buf_of(name, sizeof(name));
-    ss_putu(&nb, (uint64_t)fd);
+    ss_buf fb = ss_buf_of(fdpath, sizeof(fdpath)), ib = ss_buf_of(infopath, sizeof(infopath));
+    ss_puts(&fb, "/proc/self/fd/");
+    ss_puts(&ib, "/proc/self/fdinfo/");
+    const char *name = fdpath + fb.len; /* "N", relative to the open directories */
+    ss_putu(&fb, (uint64_t)fd);
+    ss_putu(&ib, (uint64_t)fd);
+    int info_at = d->info_dir >= 0 ? d->info_dir : AT_FDCWD;
+    const char *info_name = d->info_dir >= 0 ? name : infopath;
     if (fstat(fd, &st) != 0)
         memset(&st, 0, sizeof(st));
     ss_buf tb = ss_buf_of(target, sizeof(target));
     details[0] = '\0';
     if ((st.st_mode & S_IFMT) == 0) { /* anonymous inode */
-        read_details(d->info_dir, name, details, sizeof(details));
+        read_details(info_at, info_name, details, sizeof(details));
         kind = kind_from_details(details);
         ss_puts(&tb, anon_target(kind));
     } else if (!needs_link(&st)) {
@@ -259,13 +272,14 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
         ss_putu(&tb, (uint64_t)st.st_ino);
         ss_puts(&tb, "]");
     }
-    if (!tb.len && d->fd_dir >= 0) {
-        ssize_t tl = readlinkat(d->fd_dir, name, target, sizeof(target) - 1);
+    if (!tb.len) {
+        ssize_t tl = d->fd_dir >= 0 ? readlinkat(d->fd_dir, name, target, sizeof(target) - 1)
+                                    : readlink(fdpath, target, sizeof(target) - 1);
         target[tl > 0 ? tl : 0] = '\0';
     }
     kind = classify(&st, target);
     if (kind >= SNAP_FD_EVENTFD && kind <= SNAP_FD_INOTIFY && !details[0])
-        read_details(d->info_dir, name, details, sizeof(details));
+        read_details(info_at, info_name, details, sizeof(details));
     int fl = fcntl(fd, F_GETFL);
 
     snap_rec_begin(w, SNAP_REC_FD);
@@ -291,6 +305,27 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
     snap_rec_end(w);
 }
 
+/* An fd of the program's that the crash path closed to make room: as it
+ * was (sigsafe.c remembered it before closing it). */
+static void write_closed(snap_writer *w, const struct ss_closed_fd *c)
+{
+    int kind = classify(&c->st, c->target);
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, (uint64_t)c->fd);
+    snap_put_u64(w, SNAP_FD_KINDF, (uint64_t)kind);
+    snap_put_str(w, SNAP_FD_TARGET, c->target);
+    if (c->flags >= 0)
+        snap_put_u64(w, SNAP_FD_FLAGS, (uint64_t)c->flags);
+    if (c->fdflags > 0 && (c->fdflags & FD_CLOEXEC))
+        snap_put_u64(w, SNAP_FD_CLOEXEC, 1);
+    if (c->st.st_ino)
+        snap_put_u64(w, SNAP_FD_INODE, (uint64_t)c->st.st_ino);
+    if (kind == SNAP_FD_FILE || kind == SNAP_FD_MEMFD)
+        snap_put_u64(w, SNAP_FD_SIZE, (uint64_t)c->st.st_size);
+    snap_put_u64(w, SNAP_FD_CLOSED_BY_BBX, 1);
+    snap_rec_end(w);
+}
+
 /* Size of the fd table (FDSize in /proc/self/status), at least 1024. */
 static int table_size(void)
 {
@@ -311,9 +346,15 @@ unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
     struct dirs d;
     unsigned count = 0;
     int size = table_size();
-    d.fd_dir = ss_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
-    d.info_dir = ss_openat(AT_FDCWD, "/proc/self/fdinfo", O_RDONLY | O_DIRECTORY, 0);
+    d.fd_dir = ss_openat_light(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
+    d.info_dir = ss_openat_light(AT_FDCWD, "/proc/self/fdinfo", O_RDONLY | O_DIRECTORY, 0);
     for (int fd = 0; fd < size; fd++) {
+        const struct ss_closed_fd *closed = ss_fd_closed_by_bbx(fd);
+        if (closed) { /* whatever holds its number now is bbx's */
+            write_closed(w, closed);
+            count++;
+            continue;
+        }
         int fdflags = fcntl(fd, F_GETFD);
         if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir || ss_fd_is_reserved(fd))
             continue;

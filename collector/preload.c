@@ -40,6 +40,14 @@ __attribute__((constructor)) static void bbx_preload_start(void)
     if (atomic_load(&bbx_g.initialized) || config_privileged())
         return;
     int rc = bbx_init(NULL);
+    int spares = rc == 0 ? bbx_spare_fds() : BBX_SPARE_FDS;
+    if (spares < BBX_SPARE_FDS) { /* running, but say what is missing */
+        char n[2] = { (char)('0' + spares), '\0' };
+        const char *parts[] = { "bbx-preload: warning: ", n, " of 5 spare fds reserved (fd "
+                                "table full); a crash with a full table will raise the fd "
+                                "limit or close one of the program's fds" };
+        say(parts, 3);
+    }
     if (rc == 0 || rc == BBX_EALREADY)
         return;
     const char *env_error = rc == BBX_EINVAL ? config_env_error() : NULL;

@@ -83,6 +83,8 @@ static void put_rlimits(snap_writer *w)
         size_t n = 0;
         if (syscall(SYS_prlimit64, 0, r, NULL, &rl) != 0)
             continue;
+        if (r == RLIMIT_NOFILE)
+            ss_fd_program_nofile(&rl); /* not the crash path's raised one */
         n += snap_varint_put(b + n, (uint64_t)r);
         n += snap_varint_put(b + n, (uint64_t)rl.rlim_cur);
         n += snap_varint_put(b + n, (uint64_t)rl.rlim_max);

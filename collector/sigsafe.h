@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* For functions that read memory the program owns but ASan does not know
@@ -47,19 +48,63 @@ pid_t ss_gettid(void);
 uint64_t ss_mono_us(void);
 uint64_t ss_real_ms(void);
 
-/* Open with retries: on EMFILE/ENFILE it releases one reserved fd and tries
- * again.  flags always get O_CLOEXEC. */
+/* Open with retries; flags always get O_CLOEXEC.  On EMFILE/ENFILE it
+ * makes room and tries again: it closes one of bbx's spare fds; between
+ * ss_fd_crash_begin() and ss_fd_crash_end(), when no spare is left, it
+ * raises the RLIMIT_NOFILE soft limit, or as a last resort closes one of
+ * the program's fds (see sigsafe.c: make_room) and remembers it for the
+ * fd scan (ss_fd_closed_by_bbx). */
 int ss_openat(int dirfd, const char *path, int flags, mode_t mode);
+/* ss_openat() for what the caller can do without (it has a slower way):
+ * never closes a program fd to make room. */
+int ss_openat_light(int dirfd, const char *path, int flags, mode_t mode);
 
 /* Read up to cap-1 bytes of a (small, /proc) file into buf, NUL-terminate;
  * returns bytes read or -1. */
 ssize_t ss_read_file(int dirfd, const char *path, char *buf, size_t cap);
 
-/* Reserved fds (dups of /dev/null) so the crash path can open files when
- * the fd table is full.  ss_fd_reserve() runs at init. */
-void ss_fd_reserve(void);
+/* bbx's spare fds, so the crash path can open files when the program has
+ * filled its fd table: SS_N_SPARE dups of a file only bbx has (a memfd
+ * "bbx-spare", or a pipe where memfds are refused), placed just under
+ * min(RLIMIT_NOFILE soft limit, 1024).  An fd is bbx's when its number is
+ * a spare's AND it is still that file (st_dev/st_ino): a program that
+ * closed them (closefrom, close_range) and reused the numbers keeps its
+ * fds.
+ *  ss_fd_reserve()   at init: creates them; returns how many it holds.
+ *  ss_fd_refresh()   recreates the ones the program closed (at the start of
+ *                    every snapshot that is not a crash); returns how many
+ *                    are held now.
+ *  ss_fd_spares()    how many are held now (checked one by one).
+ *  ss_fd_unreserve() closes those that are still bbx's, nothing else.
+ *  ss_fd_is_reserved(fd)  fd is one of them (number and identity).
+ * All async-signal-safe (raw system calls); not thread-safe among
+ * themselves: callers hold the capture lock or run at init/shutdown. */
+#define SS_N_SPARE 5
+int ss_fd_reserve(void);
+int ss_fd_refresh(void);
+int ss_fd_spares(void);
 void ss_fd_unreserve(void);
 int ss_fd_is_reserved(int fd);
+
+/* Around a crash capture only (the process is dying): let ss_openat raise
+ * the fd limit or close one of the program's fds when no spare is left;
+ * ss_fd_crash_end() puts the limit back and forgets the closed fds. */
+void ss_fd_crash_begin(void);
+void ss_fd_crash_end(void);
+/* *rl (RLIMIT_NOFILE as read now) becomes the program's own limit when the
+ * crash path raised it. */
+struct rlimit;
+void ss_fd_program_nofile(struct rlimit *rl);
+
+/* A program fd that the crash path closed to make room: what it was. */
+#define SS_MAX_CLOSED 4
+struct ss_closed_fd {
+    int fd, flags, fdflags;
+    struct stat st;
+    char target[256];
+};
+/* The fd closed by bbx with this number during this crash capture, or NULL. */
+const struct ss_closed_fd *ss_fd_closed_by_bbx(int fd);
 
 /* Call fn(ctx, dirfd, number, name) for each entry of directory `path`
  * whose name is a decimal number (/proc/self/fd, /proc/self/task), reading

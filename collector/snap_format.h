@@ -151,6 +151,10 @@ enum snap_fd_field {
     SNAP_FD_SOCK_PROTO = 12,   /* varint: protocol */
     SNAP_FD_CLOEXEC = 13,      /* varint: FD_CLOEXEC set */
     SNAP_FD_SIZE = 14,         /* varint: st_size for files */
+    SNAP_FD_CLOSED_BY_BBX = 15, /* varint: 1 when the crash path closed this
+                                  fd of the program's to make room for the
+                                  snapshot (fd table full, no spare fd
+                                  left); the fields describe it as it was */
 };
 
 enum snap_module_field {

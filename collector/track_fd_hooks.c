@@ -6,7 +6,9 @@
  * definitions are the ones the program calls.  Each forwards to the real
  * function (resolved once with dlsym(RTLD_NEXT); the raw system call where
  * it cannot be resolved yet: inside bbx, or while dlsym runs) and, when
- * tracking fds is on, records the new fd or forgets the closed one.  With
+ * tracking fds is on, records the new fd or forgets the closed one (fds
+ * received over a unix socket too: recvmsg and recvmmsg record each fd of
+ * their SCM_RIGHTS control messages).  With
  * tracking off a hook costs one load and one predictable branch more than
  * the call itself.
  *
@@ -20,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -361,6 +364,51 @@ BBX_API int pidfd_open(pid_t pid, unsigned int flags)
     __typeof__(&pidfd_open) real = TRACK_RESOLVE(pidfd_open);
     int fd = real ? real(pid, flags) : (int)syscall(SYS_pidfd_open, pid, flags);
     return made(fd, TRACK_PIDFD_OPEN, TRACK_RA);
+}
+
+/* ---- fds received over a unix socket (SCM_RIGHTS) ---- */
+
+/* Record every fd the kernel installed from msg's control messages. */
+static void received(const struct msghdr *msg, int call, uintptr_t ra)
+{
+    if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+        return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
+         c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len < CMSG_LEN(0))
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        const unsigned char *data = CMSG_DATA(c);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, data + i * sizeof(int), sizeof(int));
+            track_fd_created(fd, call, ra);
+        }
+    }
+}
+
+TRACK_REAL(recvmsg);
+BBX_API ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    __typeof__(&recvmsg) real = TRACK_RESOLVE(recvmsg);
+    ssize_t n = real ? real(fd, msg, flags) : (ssize_t)syscall(SYS_recvmsg, fd, msg, flags);
+    if (n >= 0 && msg && track_fds_on())
+        received(msg, TRACK_RECVMSG, TRACK_RA);
+    return n;
+}
+
+TRACK_REAL(recvmmsg);
+BBX_API int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+                     struct timespec *timeout)
+{
+    __typeof__(&recvmmsg) real = TRACK_RESOLVE(recvmmsg);
+    int n = real ? real(fd, vec, vlen, flags, timeout)
+                 : (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+    if (n > 0 && vec && track_fds_on())
+        for (int i = 0; i < n; i++)
+            received(&vec[i].msg_hdr, TRACK_RECVMMSG, TRACK_RA);
+    return n;
 }
 
 /* ---- close ---- */

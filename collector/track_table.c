@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ struct track_slot {
     int32_t id;                /* threads: the thread's tid, 0 until it runs */
     uint64_t time_ms;          /* Unix ms */
     uint64_t start;            /* threads: start routine */
+    uint64_t dev, ino;         /* fds: the open file's st_dev, st_ino */
     uintptr_t frames[];        /* track_frames of them */
 };
 
@@ -68,7 +70,8 @@ static const char *const call_names[TRACK_N_CALLS] = {
     [TRACK_MKOSTEMP64] = "mkostemp64", [TRACK_MKSTEMPS] = "mkstemps",
     [TRACK_MKSTEMPS64] = "mkstemps64", [TRACK_MKOSTEMPS] = "mkostemps",
     [TRACK_MKOSTEMPS64] = "mkostemps64", [TRACK_POPEN] = "popen",
-    [TRACK_PTHREAD_CREATE] = "pthread_create",
+    [TRACK_PTHREAD_CREATE] = "pthread_create", [TRACK_RECVMSG] = "recvmsg",
+    [TRACK_RECVMMSG] = "recvmmsg",
 };
 
 static unsigned char *fd_table;     /* n_fd_slots slots */
@@ -205,8 +208,13 @@ void track_fd_created(int fd, int call, uintptr_t ra)
     bbx_busy++;
     unsigned n = track_stack_grab(ra, frames, track_frames, &truncated);
     uint64_t now = coarse_ms();
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        memset(&st, 0, sizeof(st));
     if (slot_lock(s)) {
         fill(s, frames, n, truncated, call, now);
+        s->dev = (uint64_t)st.st_dev;
+        s->ino = (uint64_t)st.st_ino;
         slot_unlock(s);
         raise_high((unsigned)fd);
     } else {
@@ -408,6 +416,22 @@ static void put_frames(snap_writer *w, const uintptr_t *pcs, unsigned n)
     snap_put_bytes(w, SNAP_ORIG_FRAMES, frame_bytes, len);
 }
 
+/* Is the file open as fd still the one recorded in `copy`?  A raw close
+ * (syscall(SYS_close), close_range by number) bypasses the hooks; when the
+ * number then comes back through a call bbx does not see, the slot would
+ * describe a file long closed.  Anonymous inodes (eventfd, timerfd,
+ * signalfd, epoll, ...) share one inode, so among them a reuse by the same
+ * kind is not seen. */
+static int same_file(int fd)
+{
+    struct stat st;
+    if (copy.s.state != SLOT_RECORDED)
+        return 1;
+    if (fstat(fd, &st) != 0)
+        return 0;
+    return (uint64_t)st.st_dev == copy.s.dev && (uint64_t)st.st_ino == copy.s.ino;
+}
+
 /* One ORIGIN record from `copy`. */
 static void write_origin(snap_writer *w, unsigned resource, uint64_t id)
 {
@@ -446,6 +470,8 @@ unsigned origins_write(snap_writer *w, uint64_t *lost_out)
                 continue;
             if (syscall(SYS_fcntl, (int)fd, F_GETFD) < 0)
                 continue; /* closed behind our back (a raw syscall) */
+            if (!same_file((int)fd))
+                copy.s.state = SLOT_UNKNOWN; /* reused behind our back */
             write_origin(w, SNAP_ORIGIN_FD, fd);
             n++;
         }

@@ -33,7 +33,7 @@ enum track_call {
     TRACK_FOPEN, TRACK_FOPEN64, TRACK_FREOPEN, TRACK_FREOPEN64, TRACK_OPENDIR,
     TRACK_TMPFILE, TRACK_TMPFILE64, TRACK_MKSTEMP, TRACK_MKSTEMP64, TRACK_MKOSTEMP,
     TRACK_MKOSTEMP64, TRACK_MKSTEMPS, TRACK_MKSTEMPS64, TRACK_MKOSTEMPS, TRACK_MKOSTEMPS64,
-    TRACK_POPEN, TRACK_PTHREAD_CREATE,
+    TRACK_POPEN, TRACK_PTHREAD_CREATE, TRACK_RECVMSG, TRACK_RECVMMSG,
     TRACK_N_CALLS
 };
 
@@ -65,8 +65,11 @@ static inline void *track_real(void *_Atomic *slot, const char *name)
 }
 
 /* `fd` was created by `call`, called from return address `ra`: record the
- * calling stack (from ra outwards), thread and time, replacing what the
- * slot held.  Inside bbx (bbx_busy) it only forgets the slot. */
+ * calling stack (from ra outwards), thread and time, and the open file's
+ * identity (st_dev, st_ino), replacing what the slot held.  Inside bbx
+ * (bbx_busy) it only forgets the slot.  origins_write() writes an fd whose
+ * file is no longer the one recorded (closed by a raw system call and the
+ * number reused, by a call bbx does not interpose) as of unknown origin. */
 void track_fd_created(int fd, int call, uintptr_t ra);
 /* `fd` is about to be closed: forget its slot (before the real close, so
  * that a concurrent open reusing the number is not wiped). */

@@ -66,6 +66,7 @@ int triggers_snapshot(int kind, const char *reason)
         capture_unlock();
         return BBX_ENOTINIT;
     }
+    ss_fd_refresh(); /* spare fds the program closed (closefrom) are recreated */
     getcontext(&uc);
     struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0 };
     int rc = capture_run(&trig);

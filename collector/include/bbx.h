@@ -160,6 +160,10 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * Then starts what the configuration asks for: the collector thread (on-
  * demand signal, periodic snapshots), the at-exit snapshot, tracking mode.
  * Returns 0, BBX_EALREADY, or a negative error (nothing stays installed).
+ * bbx_init() also reserves spare fds for the crash path (BBX_SPARE_FDS, see
+ * bbx_spare_fds()); when the fd table is too full for them it still
+ * succeeds, since crash snapshots remain possible: check bbx_spare_fds()
+ * after it (libbbx-preload.so prints a one-line warning).
  * Not thread-safe against concurrent bbx_init()/bbx_shutdown(); call it once,
  * early, from one thread.  Not async-signal-safe.
  */
@@ -214,6 +218,26 @@ BBX_API void bbx_shutdown(void);
  * Thread-safe.  Async-signal-safe.
  */
 BBX_API const char *bbx_last_snapshot(void);
+
+/*
+ * How many spare fds bbx holds right now for the crash path, out of
+ * BBX_SPARE_FDS.  They let a crash write its snapshot when the program has
+ * filled its fd table (EMFILE).  They are created by bbx_init() and
+ * recreated before every snapshot that is not a crash when the program
+ * closed them (closefrom, close_range); a program fd that reuses their
+ * numbers is the program's and is listed in snapshots, while the spares
+ * are never listed.  Below BBX_SPARE_FDS (the table was full, or the
+ * program closed them since the last snapshot), a crash with a full table
+ * makes room by raising the RLIMIT_NOFILE soft limit for the capture (put
+ * back afterwards), or when soft == hard and the process is not privileged
+ * by closing one of the program's fds (a read-only file or directory
+ * first), which the snapshot still lists, marked as closed by bbx.
+ * Returns 0 before bbx_init() and after bbx_shutdown().
+ * Not thread-safe against a capture in progress (call it from the thread
+ * that ran bbx_init()).  Async-signal-safe.
+ */
+#define BBX_SPARE_FDS 5
+BBX_API int bbx_spare_fds(void);
 
 /* A static message for a BBX_E* code.  Thread-safe; async-signal-safe. */
 BBX_API const char *bbx_strerror(int err);

@@ -31,6 +31,7 @@ struct run {
     int n_fds;
     struct { int tid, alive; } threads[8];
     int n_threads;
+    int reused[4], n_reused;
     struct { int pid, zombie; } kids[4];
     int n_kids;
     snap *s;
@@ -61,6 +62,8 @@ static void run_prog(void)
             snprintf(R.fds[R.n_fds].call, sizeof(R.fds[0].call), "%s", w);
             snprintf(R.fds[R.n_fds].func, sizeof(R.fds[0].func), "%s", w2);
             R.n_fds++;
+        } else if (sscanf(line, "reused %d", &a) == 1 && R.n_reused < 4) {
+            R.reused[R.n_reused++] = a;
         } else if (sscanf(line, "closed %d", &a) == 1) {
             for (int i = R.n_fds - 1; i >= 0; i--)
                 if (R.fds[i].fd == a) {
@@ -161,6 +164,22 @@ START_TEST(closed_fds_have_no_origin)
 }
 END_TEST
 
+/* A raw close, then the number back through a raw recvmsg: the slot still
+ * held the socket's creation, but the file is not that socket's. */
+START_TEST(fd_reused_behind_bbx_has_unknown_origin)
+{
+    run_prog();
+    ck_assert_int_ge(R.n_reused, 1);
+    for (int i = 0; i < R.n_reused; i++) {
+        const snap_origin *o = snap_fd_origin(R.s, (uint64_t)R.reused[i]);
+        ck_assert_msg(o != NULL, "fd %d has no origin record", R.reused[i]);
+        ck_assert_msg(o->unknown, "fd %d: origin %s, expected unknown", R.reused[i],
+                      o->call ? o->call : "(none)");
+    }
+    cleanup();
+}
+END_TEST
+
 START_TEST(fds_from_before_tracking_are_unknown)
 {
     run_prog();
@@ -238,6 +257,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, open_fds_have_their_creating_call_and_stack);
     tcase_add_test(tc, closed_fds_have_no_origin);
     tcase_add_test(tc, fds_from_before_tracking_are_unknown);
+    tcase_add_test(tc, fd_reused_behind_bbx_has_unknown_origin);
     tcase_add_test(tc, alive_threads_have_origins_exited_ones_not);
     tcase_add_test(tc, children_are_listed_zombies_marked);
     suite_add_tcase(s, tc);

@@ -390,21 +390,21 @@ START_TEST(cap_deletes_periodic_first_never_crash)
 
     ck_assert_int_eq(bbx_snapshot("one"), 0);
     snprintf(new1, sizeof(new1), "%s", last_name());
-    /* 6 of this app: both periodic go first, then the older request is
-     * still within the cap: crash, R1, one */
-    ck_assert(file_exists(CRASH) && file_exists(R1) && file_exists(new1));
-    ck_assert(!file_exists(P1) && !file_exists(P2));
-    ck_assert(file_exists(OTHER_APP) && file_exists(IN_PROGRESS));
+    /* 6 of this app, the unfinished one counted: both periodic go first,
+     * then the older request: crash, in progress, one */
+    ck_assert(file_exists(CRASH) && file_exists(IN_PROGRESS) && file_exists(new1));
+    ck_assert(!file_exists(P1) && !file_exists(P2) && !file_exists(R1));
+    ck_assert(file_exists(OTHER_APP));
 
     ck_assert_int_eq(bbx_snapshot("two"), 0);
     snprintf(new2, sizeof(new2), "%s", last_name());
-    ck_assert(file_exists(CRASH) && !file_exists(R1));
-    ck_assert(file_exists(new1) && file_exists(new2));
+    ck_assert(file_exists(CRASH) && file_exists(IN_PROGRESS));
+    ck_assert(!file_exists(new1) && file_exists(new2));
 
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(bbx_snapshot("more"), 0);
     ck_assert(file_exists(CRASH) && file_exists(last_name()));
-    ck_assert_int_eq(count_files(".bbx"), 4); /* crash, 2 requests, other app */
+    ck_assert_int_eq(count_files(".bbx"), 3); /* crash, newest, other app (+ in progress) */
     ck_assert(file_exists(OTHER_APP) && file_exists(IN_PROGRESS));
     bbx_shutdown();
     remove_scratch();
@@ -435,31 +435,92 @@ static pid_t dead_pid(void)
     return pid;
 }
 
+/* A file in scratch named `name` holding `size` bytes of 'x'. */
+static void plant(const char *name, size_t size)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", scratch, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < size; i++)
+        fputc('x', f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 START_TEST(init_sweeps_stale_tmp_of_dead_processes)
 {
-    char dead_periodic[128], dead_crash[128];
+    char dead_periodic[128], dead_crash[128], dead_empty_crash[128];
     pid_t dead = dead_pid();
     make_scratch();
     snprintf(dead_periodic, sizeof(dead_periodic),
              "cap-%d-20000101-000000.000-periodic.bbx.tmp", (int)dead);
     snprintf(dead_crash, sizeof(dead_crash), "cap-%d-20000101-000000.000-sigsegv.bbx.tmp",
              (int)dead);
-    const char *names[] = { dead_periodic, dead_crash, IN_PROGRESS };
-    for (unsigned i = 0; i < 3; i++) {
-        char path[256];
-        snprintf(path, sizeof(path), "%s/%s", scratch, names[i]);
-        FILE *f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fclose(f);
-    }
+    snprintf(dead_empty_crash, sizeof(dead_empty_crash),
+             "cap-%d-20000101-000001.000-sigabrt.bbx.tmp", (int)dead);
+    plant(dead_periodic, 0);
+    plant(dead_crash, 4096);     /* records a reader recovers */
+    plant(dead_empty_crash, 0);  /* left by a full disk: nothing in it */
+    plant(IN_PROGRESS, 0);
     setenv("BBX_DIR", scratch, 1);
     setenv("BBX_APP", "cap", 1);
     ck_assert_int_eq(bbx_init(NULL), 0);
-    /* a periodic capture cut short in a process that is gone: deleted; a
-     * crash's partial file stays for readers; pid 1 is alive: kept */
-    ck_assert(!file_exists(dead_periodic));
+    /* a periodic capture cut short in a process that is gone: deleted; an
+     * empty crash file too; a crash's partial file stays for readers; pid 1
+     * is alive: kept */
+    ck_assert(!file_exists(dead_periodic) && !file_exists(dead_empty_crash));
     ck_assert(file_exists(dead_crash) && file_exists(IN_PROGRESS));
     bbx_shutdown();
+    remove_scratch();
+}
+END_TEST
+
+/* Unfinished files count toward BBX_MAX_FILES and BBX_MAX_BYTES; stale
+ * ones (process gone: a periodic one, an empty crash one) go first. */
+START_TEST(cap_counts_tmp_files)
+{
+    char stale[128], stale_crash[128], a[256], b[256];
+    pid_t dead = dead_pid();
+    make_scratch();
+    setenv("BBX_DIR", scratch, 1);
+    setenv("BBX_APP", "cap", 1);
+    setenv("BBX_MAX_FILES", "2", 1);
+    ck_assert_int_eq(bbx_init(NULL), 0);
+    /* after init (so the start-up sweep leaves them): stale, and one of a
+     * live process (pid 1) */
+    snprintf(stale, sizeof(stale), "cap-%d-20000101-000000.000-periodic.bbx.tmp", (int)dead);
+    snprintf(stale_crash, sizeof(stale_crash), "cap-%d-20000101-000000.000-sigsegv.bbx.tmp",
+             (int)dead);
+    plant(stale, 100);
+    plant(stale_crash, 0);
+    plant(IN_PROGRESS, 100);
+    ck_assert_int_eq(bbx_snapshot("a"), 0);
+    snprintf(a, sizeof(a), "%s", last_name());
+    /* 4 with the three unfinished ones: the stale ones go, not a */
+    ck_assert(!file_exists(stale) && !file_exists(stale_crash));
+    ck_assert(file_exists(a) && file_exists(IN_PROGRESS));
+    ck_assert_int_eq(bbx_snapshot("b"), 0);
+    snprintf(b, sizeof(b), "%s", last_name());
+    /* a, b and the unfinished one: 3 > 2, a goes */
+    ck_assert(!file_exists(a) && file_exists(b) && file_exists(IN_PROGRESS));
+    bbx_shutdown();
+    unsetenv("BBX_MAX_FILES");
+
+    /* bytes: a 1 MiB unfinished file leaves room for no finished one but
+     * the newest */
+    remove_scratch();
+    make_scratch();
+    setenv("BBX_DIR", scratch, 1);
+    setenv("BBX_APP", "cap", 1);
+    setenv("BBX_MAX_BYTES", "1M", 1);
+    plant(IN_PROGRESS, 1u << 20);
+    ck_assert_int_eq(bbx_init(NULL), 0);
+    ck_assert_int_eq(bbx_snapshot("a"), 0);
+    snprintf(a, sizeof(a), "%s", last_name());
+    ck_assert_int_eq(bbx_snapshot("b"), 0);
+    ck_assert(!file_exists(a) && file_exists(last_name()) && file_exists(IN_PROGRESS));
+    bbx_shutdown();
+    unsetenv("BBX_MAX_BYTES");
     remove_scratch();
 }
 END_TEST
@@ -486,10 +547,11 @@ static int newest_cap_periodic(char *name, size_t cap)
 }
 
 /* The cap applies to the collector's periodic snapshots too: they replace
- * one another, and the older request snapshot stays. */
+ * one another, and the older request snapshot stays (crash, request, the
+ * unfinished one and the newest periodic: 4). */
 START_TEST(cap_applies_to_periodic)
 {
-    const char *env[] = { "BBX_APP=cap", "BBX_INTERVAL_MS=20", "BBX_MAX_FILES=3", NULL };
+    const char *env[] = { "BBX_APP=cap", "BBX_INTERVAL_MS=20", "BBX_MAX_FILES=4", NULL };
     char first[256] = "", now[256];
     int out, replaced = 0;
     seed_directory();
@@ -604,6 +666,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, cap_by_bytes_keeps_crash_and_newest);
     tcase_add_test(tc, cap_applies_to_periodic);
     tcase_add_test(tc, init_sweeps_stale_tmp_of_dead_processes);
+    tcase_add_test(tc, cap_counts_tmp_files);
     tcase_add_test(tc, preload_runs_unmodified_programs);
     tcase_add_test(tc, preload_reports_bad_value_and_program_runs);
     suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
  *   func NAME START END        code range of a function (runtime addresses)
  *   fd N CALL [FUNC]           fd N was made by CALL in FUNC (make_fds)
  *   closed N                   ... and closed again
+ *   reused N                   fd N came back behind bbx's back: origin unknown
  *   thread TID alive|exited    START routine in `func alive_thread`
  *   child PID zombie|running
  *   snapshot PATH
@@ -33,6 +34,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -78,6 +80,73 @@ static void closed(int fd)
     printf("closed %d\n", fd);
 }
 
+static void send_fd(int sock, int fd)
+{
+    char data = 'x';
+    struct iovec iov = { &data, 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    if (sendmsg(sock, &m, 0) != 1)
+        exit(2);
+}
+
+/* Receive one fd, through the hook (recvmsg) or around it (raw). */
+static inline __attribute__((always_inline)) int recv_fd(int sock, int raw)
+{
+    char data;
+    int fd;
+    struct iovec iov = { &data, 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf) };
+    ssize_t n = raw ? syscall(SYS_recvmsg, sock, &m, 0) : recvmsg(sock, &m, 0);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (n != 1 || !c || c->cmsg_type != SCM_RIGHTS)
+        exit(2);
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}
+
+/* A socket closed by a raw system call (the hooks do not see it), its
+ * number then reused by an fd received over a unix socket: through
+ * recvmsg (recorded as made by recvmsg), and through a raw recvmsg
+ * (nothing recorded: the origin must not be the socket's).  Inlined: the
+ * stacks start in make_fds. */
+static inline __attribute__((always_inline)) void reuse_behind_our_back(int raw)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        exit(2);
+    made(sv[0], "socketpair");
+    made(sv[1], "socketpair");
+    int a = socket(AF_INET, SOCK_STREAM, 0); /* origin A */
+    int x = open("/dev/null", O_RDONLY);
+    send_fd(sv[0], x);
+    close(x);
+    syscall(SYS_close, a);
+    int got = recv_fd(sv[1], raw);
+    if (got != a) { /* the lowest free number: x's, then a's */
+        fprintf(stderr, "track_prog: received fd %d, not %d\n", got, a);
+        exit(2);
+    }
+    if (raw)
+        printf("reused %d\n", got);
+    else
+        made(got, "recvmsg");
+}
+
 /* Every creating call, from this one function.  Returns nothing: the fds
  * are reported and some closed right here. */
 __attribute__((noinline)) void make_fds(void)
@@ -86,6 +155,8 @@ __attribute__((noinline)) void make_fds(void)
     int p[2], sv[2];
     sigset_t mask;
 
+    reuse_behind_our_back(0);
+    reuse_behind_our_back(1);
     snprintf(path, sizeof(path), "%s/creat.txt", dir);
     made(open("/dev/null", O_RDONLY), "open");
     made(openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC), "openat");

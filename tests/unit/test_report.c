@@ -193,7 +193,7 @@ START_TEST(json_schema)
            "\"collector_version\":\"0.1.0\",\"tracking\":3,\"origins\":3,"
            "\"track_lost\":1,\"children\":2}");
     /* Tracking: origins on fds and threads, the children. */
-    has(j, "\"details\":null,\"origin\":{\"unknown\":true,\"call\":null,\"time_ms\":0,"
+    has(j, "\"details\":null,\"closed_by_bbx\":false,\"origin\":{\"unknown\":true,\"call\":null,\"time_ms\":0,"
            "\"tid\":0,\"truncated\":false,\"frames\":[]}}");
     has(j, "\"origin\":{\"unknown\":false,\"call\":\"socket\",\"time_ms\":1714564797623,"
            "\"tid\":4242,\"truncated\":false,\"frames\":[{\"pc\":\"0x7ffff7e9a0b5\","
