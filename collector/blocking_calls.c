@@ -39,7 +39,6 @@ static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
  * pointer after the return, rbp, rbx and r12-r15: the state of the calling
  * function right after this call, from which its frame and the frames
  * above it unwind while it stays blocked below. */
-void bbx_calls_save(uint64_t regs[CALL_REGS]);
 __asm__(".text\n"
         ".globl bbx_calls_save\n"
         ".hidden bbx_calls_save\n"
@@ -152,7 +151,7 @@ static void wait_unasked(struct call_slot *s)
         sched_yield();
 }
 
-static struct call_slot *call_enter(const uint64_t regs[CALL_REGS], const char *name)
+struct call_slot *calls_enter(const uint64_t regs[CALL_REGS], const char *name)
 {
     if (!atomic_load_explicit(&bbx_g.initialized, memory_order_relaxed) || bbx_busy)
         return NULL;
@@ -178,7 +177,7 @@ static struct call_slot *call_enter(const uint64_t regs[CALL_REGS], const char *
     return s;
 }
 
-static inline void call_leave(struct call_slot *s)
+void calls_leave(struct call_slot *s)
 {
     /* only this thread writes seq: no read-modify-write needed */
     if (s)
@@ -233,10 +232,10 @@ int calls_unchanged(struct call_slot *s, uint32_t seq)
     {                                                                           \
         uint64_t regs_[CALL_REGS];                                              \
         bbx_calls_save(regs_);                                                  \
-        struct call_slot *s_ = call_enter(regs_, #name);                        \
+        struct call_slot *s_ = calls_enter(regs_, #name);                        \
         __typeof__(&name) f_ = TRACK_RESOLVE(name);                             \
         ret r_ = f_ ? f_ args : (fallback);                                     \
-        call_leave(s_);                                                         \
+        calls_leave(s_);                                                         \
         return r_;                                                              \
     }
 

@@ -32,6 +32,17 @@ struct call_slot {
     uint64_t regs[CALL_REGS];
 };
 
+/* For wrappers elsewhere (the tracking hooks of accept, recvmsg, ...):
+ *   uint64_t regs[CALL_REGS];
+ *   bbx_calls_save(regs);                    in the exported function itself
+ *   struct call_slot *s = calls_enter(regs, "accept");
+ *   ... the real call ...
+ *   calls_leave(s);
+ * calls_enter() keeps errno; both accept NULL. */
+void bbx_calls_save(uint64_t regs[CALL_REGS]);
+struct call_slot *calls_enter(const uint64_t regs[CALL_REGS], const char *name);
+void calls_leave(struct call_slot *s);
+
 /* Reserve the slots (init). */
 int calls_init(unsigned max_threads);
 void calls_release(void);

@@ -33,6 +33,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "blocking_calls.h"
 #include "track_hooks.h"
 
 /* Not declared by every glibc. */
@@ -192,16 +193,24 @@ BBX_API int socketpair(int domain, int type, int protocol, int sv[2])
 TRACK_REAL(accept);
 BBX_API int accept(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len)
 {
+    uint64_t regs[CALL_REGS];
+    bbx_calls_save(regs); /* it blocks: see blocking_calls.h */
+    struct call_slot *c = calls_enter(regs, "accept");
     __typeof__(&accept) real = TRACK_RESOLVE(accept);
     int s = real ? real(fd, addr, len) : (int)no_real();
+    calls_leave(c);
     return made(s, TRACK_ACCEPT, TRACK_RA);
 }
 
 TRACK_REAL(accept4);
 BBX_API int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len, int flags)
 {
+    uint64_t regs[CALL_REGS];
+    bbx_calls_save(regs);
+    struct call_slot *c = calls_enter(regs, "accept4");
     __typeof__(&accept4) real = TRACK_RESOLVE(accept4);
     int s = real ? real(fd, addr, len, flags) : (int)no_real();
+    calls_leave(c);
     return made(s, TRACK_ACCEPT4, TRACK_RA);
 }
 
@@ -391,8 +400,12 @@ static void received(const struct msghdr *msg, int call, uintptr_t ra)
 TRACK_REAL(recvmsg);
 BBX_API ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    uint64_t regs[CALL_REGS];
+    bbx_calls_save(regs);
+    struct call_slot *c = calls_enter(regs, "recvmsg");
     __typeof__(&recvmsg) real = TRACK_RESOLVE(recvmsg);
     ssize_t n = real ? real(fd, msg, flags) : (ssize_t)syscall(SYS_recvmsg, fd, msg, flags);
+    calls_leave(c);
     if (n >= 0 && msg && track_fds_on())
         received(msg, TRACK_RECVMSG, TRACK_RA);
     return n;
@@ -402,9 +415,13 @@ TRACK_REAL(recvmmsg);
 BBX_API int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
                      struct timespec *timeout)
 {
+    uint64_t regs[CALL_REGS];
+    bbx_calls_save(regs);
+    struct call_slot *c = calls_enter(regs, "recvmmsg");
     __typeof__(&recvmmsg) real = TRACK_RESOLVE(recvmmsg);
     int n = real ? real(fd, vec, vlen, flags, timeout)
                  : (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+    calls_leave(c);
     if (n > 0 && vec && track_fds_on())
         for (int i = 0; i < n; i++)
             received(&vec[i].msg_hdr, TRACK_RECVMMSG, TRACK_RA);
