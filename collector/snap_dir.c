@@ -201,6 +201,24 @@ static int step(struct walk *w, const char *name, const char *rest)
     if (!S_ISDIR(st.st_mode))
         return fail(w, "%s/%s is not a directory", w->path, name);
     int fd = openat(w->fd, name, DIR_FLAGS);
+    if (fd < 0 && errno == EMFILE) {
+        /* One fd short (a program started at its fd limit): let go of the
+         * parent and open the child by its physical path.  Every directory
+         * on that path passed check_passage, so only root or this user can
+         * have changed it; the identity check catches that too. */
+        struct stat again;
+        char full[sizeof(w->path)];
+        if ((size_t)snprintf(full, sizeof(full), "%s/%s", w->path, name) >= sizeof(full))
+            return fail(w, "path too long");
+        close(w->fd);
+        w->fd = -1;
+        fd = open(full, DIR_FLAGS);
+        if (fd >= 0 && (fstat(fd, &again) != 0 || again.st_dev != st.st_dev ||
+                        again.st_ino != st.st_ino)) {
+            close(fd);
+            return fail(w, "%s changed while it was checked", full);
+        }
+    }
     if (fd < 0)
         return fail(w, "cannot open %s/%s: %s", w->path, name, strerror(errno));
     size_t len = w->len;

@@ -93,8 +93,11 @@ int main(int argc, char **argv)
     if (argc != 4)
         return 2;
 #ifdef FDS_LINKED
-    if (bbx_init(NULL) != 0)
+    int rc = bbx_init(NULL);
+    if (rc != 0) {
+        fprintf(stderr, "fds_prog: bbx_init: %s\n", bbx_strerror(rc));
         return 5;
+    }
     printf("spares %d\n", bbx_spare_fds());
 #endif
     if (strcmp(argv[1], "closefrom") == 0)
