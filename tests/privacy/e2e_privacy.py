@@ -238,6 +238,18 @@ def test_collector(top):
         d = show(none)
         check("--password=hunter2" in d["process"]["cmdline"], "BBX_REDACT=none: filtered")
         check(d["redacted"] == [], "BBX_REDACT=none: redacted %r" % d["redacted"])
+    # bbx_config.redact wins over BBX_REDACT; BBX_REDACT_KEEP_SECRETS turns
+    # the default off.
+    cfg = crash_snapshot(top, "config", {"PRIVACY_CONFIG_REDACT": "0x80000008",
+                                         "BBX_REDACT": "host"})
+    if cfg:
+        d = show(cfg)
+        check("--password=hunter2" in d["process"]["cmdline"], "config: secrets filtered")
+        check(d["redacted"] == ["paths"], "config: redacted %r" % d["redacted"])
+        check(d["process"]["hostname"] is not None, "config: BBX_REDACT=host won")
+        targets = [f["target"] or "" for f in d["fds"]]
+        check("[redacted]" in targets and not any(t.startswith("/") for t in targets),
+              "config: fd paths kept %r" % targets)
     p, snaps = run_prog(top, "bogus", {"BBX_REDACT": "paths,bogus"})
     check(p.returncode == 3 and not snaps, "BBX_REDACT=paths,bogus: exit %d, %d snapshots"
           % (p.returncode, len(snaps)))

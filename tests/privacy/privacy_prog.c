@@ -6,12 +6,14 @@
  * connected to 127.0.0.3:4242 (peer), a breadcrumb, an annotation, a forked
  * child (same command line), and the register r12 = 0x5ec7e75ec7e75ec7 at the
  * fault.  Usage: privacy_prog FILE UNIX_SOCKET [ARG...]
+ * PRIVACY_CONFIG_REDACT=N sets bbx_config.redact to N (strtoul, base 0).
  */
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -45,7 +47,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: privacy_prog FILE UNIX_SOCKET [ARG...]\n");
         return 2;
     }
-    int rc = bbx_init(NULL);
+    bbx_config cfg;
+    const char *redact = getenv("PRIVACY_CONFIG_REDACT");
+    bbx_config_init(&cfg);
+    if (redact)
+        cfg.redact = (unsigned)strtoul(redact, NULL, 0);
+    int rc = bbx_init(&cfg);
     if (rc != 0) {
         fprintf(stderr, "privacy_prog: bbx_init: %s\n", bbx_strerror(rc));
         return 3;
