@@ -25,6 +25,7 @@ static const command commands[] = {
     { "diff", cmd_diff, "compare two leak reports; exit 1 on a new or grown leak" },
     { "flame", cmd_flame, "flame graphs of thread stacks or fd/thread creation stacks" },
     { "report", cmd_report, "one self-contained HTML page of a snapshot or a series" },
+    { "scrub", cmd_scrub, "copy a snapshot without private parts, before sharing it" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -25,6 +25,7 @@ int cmd_leaks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_scrub(int argc, char **argv);
 
 /* A process id given as an option value: decimal digits only, not 0.
  * Returns 0 with *out set, or -1. */

@@ -11,6 +11,7 @@
 #include "frame_symbols.h"
 #include "report.h"
 #include "snap_format.h"
+#include "snap_redact.h"
 
 #define RLIM_UNLIMITED UINT64_MAX
 
@@ -384,6 +385,17 @@ static void capture(json_writer *w, const snap *s)
     json_kv_u64(w, "track_lost", c->track_lost);
     json_kv_u64(w, "children", c->children);
     json_object_end(w);
+    json_key(w, "redacted");
+    json_array_begin(w);
+    for (unsigned bit = 0; bit < 64; bit++) {
+        char other[16];
+        const char *name = bit < 32 ? snap_redact_part_name(1u << bit) : NULL;
+        if (!(c->redacted >> bit & 1))
+            continue;
+        snprintf(other, sizeof(other), "bit %u", bit);
+        json_string(w, name ? name : other);
+    }
+    json_array_end(w);
 }
 
 static void put_note(void *ctx, const char *note)

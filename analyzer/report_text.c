@@ -16,6 +16,7 @@
 #include "frame_symbols.h"
 #include "report.h"
 #include "snap_format.h"
+#include "snap_redact.h"
 #include "utf8.h"
 
 #define RLIM_UNLIMITED UINT64_MAX
@@ -120,6 +121,19 @@ static void header(FILE *out, const snap *s)
     put_str(out, p->exe, "?");
     fputs("\ncmdline:  ", out);
     put_args(out, p->cmdline, p->cmdline_len);
+    if (s->capture.redacted) {
+        fputs("\nredacted:", out);
+        for (unsigned bit = 0; bit < 64; bit++) {
+            const char *name = bit < 32 ? snap_redact_part_name(1u << bit) : NULL;
+            if (!(s->capture.redacted >> bit & 1))
+                continue;
+            if (name)
+                fprintf(out, " %s", name);
+            else
+                fprintf(out, " bit%u", bit);
+        }
+        fputs(" (held back by the collector or bbx scrub)", out);
+    }
     report_fmt_time(when, sizeof(when), p->time_ms);
     report_fmt_time(started, sizeof(started), p->start_ms);
     fprintf(out, "\ntime:     %s", p->time_ms ? when : "?");

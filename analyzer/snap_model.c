@@ -403,6 +403,7 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_CAP_ORIGINS: c->origins = f->value; break;
     case SNAP_CAP_TRACK_LOST: c->track_lost = f->value; break;
     case SNAP_CAP_CHILDREN: c->children = f->value; break;
+    case SNAP_CAP_REDACTED: c->redacted = f->value; break;
     default: break;
     }
     return 0;

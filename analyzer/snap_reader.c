@@ -48,6 +48,8 @@ typedef struct reader {
     uint64_t end_count;   /* records before END, as END says */
     uint64_t before_end;  /* records before END, as read */
     int failed;           /* stop reading: why[] says why */
+    snap_record_fn on_record; /* snap_read_file_records() */
+    void *on_record_ctx;
     char why[160];
 } reader;
 
@@ -219,6 +221,8 @@ static void take_records(reader *r)
         }
         if (len > (uint64_t)(end - p))
             return;
+        if (r->on_record && type != SNAP_REC_END)
+            r->on_record(r->on_record_ctx, type, p, (size_t)len);
         if (type == SNAP_REC_END) {
             end_record(r, p, (size_t)len);
         } else if (snap_builder_add(&r->b, type, p, (size_t)len) < 0) {
@@ -420,7 +424,22 @@ snap *snap_read_file(const char *path, char *err, size_t errlen)
     return snap_read_file_flags(path, 0, err, errlen);
 }
 
+static snap *read_file(const char *path, unsigned flags, snap_record_fn fn, void *ctx,
+                       char *err, size_t errlen);
+
 snap *snap_read_file_flags(const char *path, unsigned flags, char *err, size_t errlen)
+{
+    return read_file(path, flags, NULL, NULL, err, errlen);
+}
+
+snap *snap_read_file_records(const char *path, snap_record_fn fn, void *ctx, char *err,
+                             size_t errlen)
+{
+    return read_file(path, 0, fn, ctx, err, errlen);
+}
+
+static snap *read_file(const char *path, unsigned flags, snap_record_fn fn, void *ctx,
+                       char *err, size_t errlen)
 {
     uint8_t hdrbuf[256];
     uint8_t *chunk = NULL;
@@ -462,6 +481,8 @@ snap *snap_read_file_flags(const char *path, unsigned flags, char *err, size_t e
     if (!(s = start(&r, err, errlen)))
         goto out;
     r.b.flags = flags;
+    r.on_record = fn;
+    r.on_record_ctx = ctx;
     s->version_major = hdr.version_major;
     s->version_minor = hdr.version_minor;
     while (!r.failed) {

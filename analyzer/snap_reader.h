@@ -128,6 +128,7 @@ typedef struct snap_capture {
     uint64_t tracking;    /* tracking flags (1 fds, 2 threads), 0 off */
     uint64_t origins, track_lost, children; /* ORIGIN/CHILD records written;
                                                creations not recorded */
+    uint64_t redacted;    /* SNAP_REDACT_* bits: what was held back */
 } snap_capture;
 
 typedef struct snap {
@@ -184,6 +185,18 @@ snap *snap_read_file_flags(const char *path, unsigned flags, char *err, size_t e
  * is set when more than max frames were there.
  */
 long snap_frames_decode(const uint8_t *p, size_t len, uint64_t *out, size_t max, int *cut);
+
+/*
+ * Called with every whole record the reader finds, in file order, before it
+ * is decoded into the snapshot (the END record excepted): its type and
+ * payload p[n], valid during the call only.  For tools that rewrite a file
+ * record by record (bbx scrub).
+ */
+typedef void (*snap_record_fn)(void *ctx, uint64_t type, const uint8_t *p, size_t n);
+
+/* snap_read_file() that also hands every record to fn(ctx, ...). */
+snap *snap_read_file_records(const char *path, snap_record_fn fn, void *ctx, char *err,
+                             size_t errlen);
 
 /* The same for a file already in memory (used by the fuzzer and tests). */
 snap *snap_read_buffer(const void *data, size_t size, char *err, size_t errlen);

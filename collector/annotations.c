@@ -76,6 +76,8 @@ void annotations_clear(void)
 void annotations_write(snap_writer *w)
 {
     char key[64], value[256];
+    if (redact_parts() & SNAP_REDACT_ANNOTATIONS)
+        return;
     for (int i = 0; i < ANN_SLOTS; i++) {
         struct annotation *a = &ann[i];
         uint32_t s = atomic_load_explicit(&a->seq, memory_order_acquire);

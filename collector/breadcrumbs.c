@@ -83,6 +83,8 @@ void breadcrumbs_write(snap_writer *w)
     uint64_t end = atomic_load(&ring_next);
     uint64_t i = end > ring_n ? end - ring_n : 0;
     struct crumb copy;
+    if (redact_parts() & SNAP_REDACT_BREADCRUMBS)
+        return;
     for (; ring && i < end; i++) {
         struct crumb *c = &ring[i % ring_n];
         if (atomic_load_explicit(&c->seq, memory_order_acquire) != i + 1)

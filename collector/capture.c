@@ -72,7 +72,7 @@ static void write_modules(snap_writer *w)
         if (!m->is_elf)
             continue;
         snap_rec_begin(w, SNAP_REC_MODULE);
-        snap_put_str(w, SNAP_MOD_PATH, m->path);
+        redact_put_path(w, SNAP_MOD_PATH, m->path, strlen(m->path));
         snap_put_u64(w, SNAP_MOD_BIAS, m->bias);
         snap_put_u64(w, SNAP_MOD_START, m->start);
         snap_put_u64(w, SNAP_MOD_END, m->end);
@@ -214,6 +214,7 @@ static int capture_file(const struct capture_trigger *trig)
     snap_put_u64(w, SNAP_CAP_CHILDREN, n_children);
     if (bbx_g.threads_omitted)
         snap_put_u64(w, SNAP_CAP_THREADS_OMITTED, bbx_g.threads_omitted);
+    snap_put_u64(w, SNAP_CAP_REDACTED, redact_parts());
     snap_rec_end(w);
 
     int rc = snap_writer_finish(w);

@@ -105,7 +105,7 @@ static int write_child(snap_writer *w, pid_t pid, uint64_t now_ms)
     if (state == 'Z')
         snap_put_u64(w, SNAP_CHILD_ZOMBIE, 1);
     if (n > 0)
-        snap_put_bytes(w, SNAP_CHILD_CMDLINE, cmdline, (size_t)n);
+        redact_put_args(w, SNAP_CHILD_CMDLINE, cmdline, (size_t)n);
     /* comm: between the first '(' and the last ')' (it may hold either) */
     snap_put_bytes(w, SNAP_CHILD_COMM, open_paren + 1, (size_t)(rest - 2 - (open_paren + 1)));
     snap_put_u64(w, SNAP_CHILD_START_MS, process_stat_start_ms(stat, now_ms));

@@ -189,6 +189,15 @@ void breadcrumbs_write(snap_writer *w);
 void annotations_write(snap_writer *w);
 void annotations_clear(void);
 
+/* redact.c: what BBX_REDACT holds back (SNAP_REDACT_* bits, the secret
+ * filter included unless turned off), and writers that apply it: a
+ * NUL-separated argument list (left out under CMDLINE, filtered under
+ * SECRETS) and an exe or module path (its file name only under PATHS).
+ * Async-signal-safe; callers hold the capture lock. */
+unsigned redact_parts(void);
+void redact_put_args(snap_writer *w, unsigned field, const char *args, size_t n);
+void redact_put_path(snap_writer *w, unsigned field, const char *path, size_t n);
+
 /* unwind.c */
 int unwind_init(void);
 void unwind_release(void);

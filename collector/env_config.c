@@ -15,6 +15,7 @@
 #include <sys/auxv.h>
 
 #include "collector.h"
+#include "snap_redact.h"
 
 #define MIN_INTERVAL_MS 10u
 #define MAX_TRACK_FRAMES 64u
@@ -234,6 +235,20 @@ static int env_track(const char *name, unsigned *field)
     return 0;
 }
 
+/* BBX_REDACT: snap_redact_parse()'s list; "none" and "-secrets" set
+ * BBX_REDACT_KEEP_SECRETS, so that 0 still means "unset". */
+static int env_redact(const char *name, unsigned *field)
+{
+    const char *v = env(name);
+    unsigned parts;
+    if (*field || !v)
+        return 0;
+    if (snap_redact_parse(v, &parts) != 0)
+        return bad(name, v, "expected parts such as paths,peers (README: BBX_REDACT)");
+    *field = parts | (parts & BBX_REDACT_SECRETS ? 0 : BBX_REDACT_KEEP_SECRETS);
+    return 0;
+}
+
 int config_from_env(bbx_config *c)
 {
     env_error[0] = '\0';
@@ -248,7 +263,8 @@ int config_from_env(bbx_config *c)
         env_uint("BBX_MAX_FRAMES", 8, 1024, &c->max_frames) != 0 ||
         env_uint("BBX_MAX_THREADS", 1, 8192, &c->max_threads) != 0 ||
         env_uint("BBX_BREADCRUMBS", 1, 4096, &c->breadcrumbs) != 0 ||
-        env_bool("BBX_NO_CRASH_HANDLERS", &c->no_crash_handlers) != 0)
+        env_bool("BBX_NO_CRASH_HANDLERS", &c->no_crash_handlers) != 0 ||
+        env_redact("BBX_REDACT", &c->redact) != 0)
         return BBX_EINVAL;
     return 0;
 }

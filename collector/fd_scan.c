@@ -16,6 +16,10 @@
  * number and identity, so a program fd that reuses a spare's number is
  * listed.  An fd of the program's that the crash path had to close is
  * listed as it was, marked CLOSED_BY_BBX.
+ *
+ * BBX_REDACT: "paths" replaces targets that are paths and unix socket names
+ * by "[redacted]" (the kind, inode, flags, offset and size stay); "peers"
+ * leaves out peer addresses.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -30,6 +34,7 @@
 #include "collector.h"
 #include "sigsafe.h"
 #include "snap_format.h"
+#include "snap_redact.h"
 
 static int starts(const char *s, const char *prefix)
 {
@@ -176,11 +181,15 @@ static void put_socket(snap_writer *w, int fd)
         snap_put_u64(w, SNAP_FD_SOCK_FAMILY, ss.ss_family);
         ss_buf b = ss_buf_of(text, sizeof(text));
         format_addr(&b, &ss, l);
-        snap_put_str(w, SNAP_FD_SOCK_LOCAL, text);
+        if (redact_parts() & SNAP_REDACT_PATHS && snap_redact_sockaddr_is_name(text, b.len))
+            snap_put_str(w, SNAP_FD_SOCK_LOCAL, SNAP_REDACTED_TEXT);
+        else
+            snap_put_str(w, SNAP_FD_SOCK_LOCAL, text);
     }
     l = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
-    if (getpeername(fd, (struct sockaddr *)&ss, &l) == 0) {
+    if (!(redact_parts() & SNAP_REDACT_PEERS) &&
+        getpeername(fd, (struct sockaddr *)&ss, &l) == 0) {
         ss_buf b = ss_buf_of(text, sizeof(text));
         format_addr(&b, &ss, l);
         snap_put_str(w, SNAP_FD_SOCK_PEER, text);
@@ -285,7 +294,10 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
     snap_rec_begin(w, SNAP_REC_FD);
     snap_put_u64(w, SNAP_FD_NUM, (uint64_t)fd);
     snap_put_u64(w, SNAP_FD_KINDF, (uint64_t)kind);
-    snap_put_str(w, SNAP_FD_TARGET, target);
+    if (redact_parts() & SNAP_REDACT_PATHS && snap_redact_target_is_path(target, strlen(target)))
+        snap_put_str(w, SNAP_FD_TARGET, SNAP_REDACTED_TEXT);
+    else
+        snap_put_str(w, SNAP_FD_TARGET, target);
     if (fl >= 0)
         snap_put_u64(w, SNAP_FD_FLAGS, (uint64_t)fl);
     if (fdflags & FD_CLOEXEC)

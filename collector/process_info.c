@@ -1,6 +1,7 @@
 /*
  * process_info.c - the PROCESS record: ids, executable, command line, start
- * time, limits and memory.  What cannot change (host, kernel, clock ticks)
+ * time, limits and memory.  BBX_REDACT applies to the host name, the
+ * executable's path and the command line (redact.c).  What cannot change (host, kernel, clock ticks)
  * is read once at init; the rest at capture, with raw reads of
  * /proc/self and prlimit64.
  */
@@ -104,15 +105,16 @@ void process_info_write(snap_writer *w, uint64_t now_ms)
     snap_put_str(w, SNAP_PROC_APP, bbx_g.app);
     snap_put_u64(w, SNAP_PROC_TIME_MS, now_ms);
     snap_put_u64(w, SNAP_PROC_START_MS, start_ms(now_ms));
-    snap_put_str(w, SNAP_PROC_HOSTNAME, hostname);
+    if (!(redact_parts() & SNAP_REDACT_HOST))
+        snap_put_str(w, SNAP_PROC_HOSTNAME, hostname);
     snap_put_str(w, SNAP_PROC_KERNEL, kernel);
     snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
     ssize_t n = readlink("/proc/self/exe", buf, 4095);
     if (n > 0)
-        snap_put_bytes(w, SNAP_PROC_EXE, buf, (size_t)n);
+        redact_put_path(w, SNAP_PROC_EXE, buf, (size_t)n);
     n = ss_read_file(AT_FDCWD, "/proc/self/cmdline", buf, 8192);
     if (n > 0)
-        snap_put_bytes(w, SNAP_PROC_CMDLINE, buf, (size_t)n);
+        redact_put_args(w, SNAP_PROC_CMDLINE, buf, (size_t)n);
     if (ss_read_file(AT_FDCWD, "/proc/self/status", buf, 8192) > 0) {
         snap_put_u64(w, SNAP_PROC_VM_RSS_KB, status_kb(buf, "\nVmRSS:"));
         snap_put_u64(w, SNAP_PROC_VM_SIZE_KB, status_kb(buf, "\nVmSize:"));

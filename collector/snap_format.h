@@ -196,6 +196,24 @@ enum snap_capture_field {
                                   docs/FORMAT.md) */
 };
 
+/* Bits of SNAP_CAP_REDACTED: what the collector (BBX_REDACT) or `bbx scrub`
+ * held back.  The same values are BBX_REDACT_* in bbx.h; names and the rules
+ * of each part are in snap_redact.h and docs/FORMAT.md. */
+enum snap_redact_part {
+    SNAP_REDACT_SECRETS = 1u << 0,     /* secret-looking argument values in command
+                                          lines replaced by "[redacted]" (the default) */
+    SNAP_REDACT_CMDLINE = 1u << 1,     /* command lines left out (process, children) */
+    SNAP_REDACT_REGISTERS = 1u << 2,   /* THREAD REGS left out */
+    SNAP_REDACT_PATHS = 1u << 3,       /* fd targets that are paths and unix socket
+                                          names replaced by "[redacted]"; exe and
+                                          module paths cut to their file name */
+    SNAP_REDACT_PEERS = 1u << 4,       /* socket peer addresses left out */
+    SNAP_REDACT_HOST = 1u << 5,        /* host name left out */
+    SNAP_REDACT_BREADCRUMBS = 1u << 6, /* BREADCRUMB records left out */
+    SNAP_REDACT_ANNOTATIONS = 1u << 7, /* ANNOTATION records left out */
+    SNAP_REDACT_ALL = (1u << 8) - 1,
+};
+
 enum snap_origin_resource { SNAP_ORIGIN_FD = 1, SNAP_ORIGIN_THREAD = 2 };
 
 /* ORIGIN: one per live tracked fd or thread, written after the FD and THREAD

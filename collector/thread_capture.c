@@ -627,6 +627,8 @@ static void put_regs(snap_writer *w, const uint64_t *regs, unsigned n)
 {
     uint8_t b[SNAP_X86_64_REG_COUNT * 10];
     size_t len = 0;
+    if (redact_parts() & SNAP_REDACT_REGISTERS)
+        return; /* BBX_REDACT=registers */
     for (unsigned i = 0; i < n; i++)
         len += snap_varint_put(b + len, regs[i]);
     snap_put_bytes(w, SNAP_THR_REGS, b, len);

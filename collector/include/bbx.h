@@ -127,11 +127,30 @@ typedef struct bbx_config {
     /* Frames kept per creation stack (default 32, at most 64).
      * $BBX_TRACK_FRAMES. */
     unsigned track_frames;
+    /* What to hold back from every snapshot: BBX_REDACT_* flags, or 0 for
+     * $BBX_REDACT (a comma list of part names, "all", "none", "-NAME"),
+     * else the default.  Secret-looking argument values in command lines
+     * (BBX_REDACT_SECRETS) are always replaced unless BBX_REDACT_KEEP_SECRETS
+     * is set; README.md, "What bbx holds back", lists each part's rules. */
+    unsigned redact;
 } bbx_config;
 
 /* Flags for bbx_config.track. */
 #define BBX_TRACK_FD 1u
 #define BBX_TRACK_THREAD 2u
+
+/* Flags for bbx_config.redact (the SNAP_REDACT_* bits of the format). */
+#define BBX_REDACT_SECRETS 0x01u     /* secret-looking argument values (default) */
+#define BBX_REDACT_CMDLINE 0x02u     /* command lines: the process's and children's */
+#define BBX_REDACT_REGISTERS 0x04u   /* register values of every thread */
+#define BBX_REDACT_PATHS 0x08u       /* file paths, unix socket names; exe and
+                                        module paths cut to their file name */
+#define BBX_REDACT_PEERS 0x10u       /* socket peer addresses */
+#define BBX_REDACT_HOST 0x20u        /* the host name */
+#define BBX_REDACT_BREADCRUMBS 0x40u /* breadcrumbs (bbx_log) */
+#define BBX_REDACT_ANNOTATIONS 0x80u /* annotations (bbx_annotate, app_version) */
+#define BBX_REDACT_ALL 0xffu
+#define BBX_REDACT_KEEP_SECRETS 0x80000000u /* turn the default secret filter off */
 
 /*
  * Fill *cfg with the defaults (all fields zero/NULL).
@@ -151,7 +170,7 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * table): BBX_DIR, BBX_APP, BBX_SIGNAL, BBX_INTERVAL_MS, BBX_AT_EXIT,
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
- * BBX_NO_CRASH_HANDLERS.  An empty variable counts as unset; one that
+ * BBX_NO_CRASH_HANDLERS, BBX_REDACT.  An empty variable counts as unset; one that
  * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
  * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)
  * reads none of them, nor HOME, XDG_STATE_HOME or TMPDIR; cfg still

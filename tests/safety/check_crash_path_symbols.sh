@@ -9,7 +9,8 @@
 set -eu
 crash_path="snap_writer capture crash_handler thread_capture unwind module_scan fd_scan process_info
             sigsafe breadcrumbs annotations track_table track_fd_hooks children dir_cap
-            safe_mem blocking_calls chain_exit crash_writer"
+            safe_mem blocking_calls chain_exit crash_writer
+            redact snap_redact"
 allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
   access clock_gettime close fcntl fstat fstatat unlinkat kill getpid getppid getuid lseek open openat read
   readlink readlinkat rename unlink write sigaction sigaddset sigemptyset signal syscall
