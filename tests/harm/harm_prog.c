@@ -18,12 +18,14 @@
  *                          signalfd while bbx takes periodic snapshots
  *   twocrash               two threads crash at once (SIGSEGV and SIGFPE)
  *   crash                  a plain SIGSEGV
+ *   manyfds-crash N        N more fds open, then a SIGSEGV
  *
  * It prints what it saw on stdout and exits 0 unless the mode crashes.
  */
 #include <bbx.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -307,6 +309,21 @@ int main(int argc, char **argv)
         return mode_signalfd(atof(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "twocrash") == 0)
         return mode_twocrash();
+    if (argc >= 3 && strcmp(argv[1], "manyfds-crash") == 0) {
+        /* a long fd scan: the crash's own stack must be on disk before it */
+        int n = atoi(argv[2]);
+        struct rlimit rl = { (rlim_t)n + 64, (rlim_t)n + 64 };
+        setrlimit(RLIMIT_NOFILE, &rl);
+        init_bbx();
+        int fd = open("/dev/null", O_RDONLY);
+        for (int i = 0; i < n && fd >= 0; i++)
+            if (dup(fd) < 0)
+                break;
+        printf("crashing\n");
+        volatile int *p = NULL;
+        *p = 1;
+        return 1;
+    }
     if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
         init_bbx();
         printf("crashing\n");

@@ -382,6 +382,56 @@ START_TEST(frozen_file_system_does_not_hold_the_crash)
 }
 END_TEST
 
+/* The crashing thread's own stack is on disk before the rest of the
+ * capture (here a long fd table): a process killed in the middle of the
+ * capture still leaves the crash's stack in the cut file. */
+START_TEST(crash_stack_on_disk_first)
+{
+    int fds[2];
+    char buf[64], tmp[512] = "", err[256];
+    make_scratch();
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("BBX_DIR", scratch, 1);
+        execl(prog_path, prog_path, "manyfds-crash", "20000", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    ck_assert_int_gt(read(fds[0], buf, sizeof(buf)), 0);
+    /* the capture has begun when its file has its first bytes */
+    struct stat st;
+    for (int waited = 0; waited < 30000; waited++) {
+        if (count_files(".tmp", tmp, sizeof(tmp)) == 1 && stat(tmp, &st) == 0 && st.st_size > 0)
+            break;
+        tmp[0] = '\0';
+        usleep(1000);
+    }
+    ck_assert_msg(tmp[0], "no snapshot begun");
+    usleep(50 * 1000); /* the fd scan of 20,000 fds takes longer than this */
+    kill(pid, SIGKILL);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    usleep(200 * 1000); /* the writer process drains what it was given */
+    snap *s = snap_read_file(tmp, err, sizeof(err));
+    ck_assert_msg(s != NULL, "%s: %s", tmp, err);
+    ck_assert_msg(!s->complete, "the capture ended before the kill: make the fd table larger");
+    int crashed_frames = 0;
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (s->threads[i].crashed)
+            crashed_frames = (int)s->threads[i].n_frames;
+    ck_assert_msg(crashed_frames >= 2, "the crashing thread's stack is not in the cut file");
+    snap_free(s);
+    remove_scratch();
+}
+END_TEST
+
 static Suite *harm_suite(void)
 {
     Suite *s = suite_create("harm");
@@ -395,6 +445,7 @@ static Suite *harm_suite(void)
     tcase_add_test(tc, signalfd_reader_gets_no_bbx_signal);
     tcase_add_test(tc, two_crashes_snapshot_names_the_fatal_signal);
     tcase_add_test(tc, frozen_file_system_does_not_hold_the_crash);
+    tcase_add_test(tc, crash_stack_on_disk_first);
     suite_add_tcase(s, tc);
     return s;
 }
