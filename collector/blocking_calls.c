@@ -59,8 +59,20 @@ __asm__(".text\n"
         ".cfi_endproc\n"
         ".size bbx_calls_save, .-bbx_calls_save\n");
 
+/* Every wrapper's slot for the real function, so calls_init() resolves
+ * them all while it may: bbx's own threads (bbx_busy) never resolve, and
+ * would otherwise get the fallback for good. */
+struct real_entry {
+    void *_Atomic *slot;
+    const char *name;
+};
+
+extern const struct real_entry __start_bbx_calls_real[], __stop_bbx_calls_real[];
+
 int calls_init(unsigned max_threads)
 {
+    for (const struct real_entry *e = __start_bbx_calls_real; e < __stop_bbx_calls_real; e++)
+        track_real(e->slot, e->name);
     if (atomic_load(&slots))
         return 0;
     unsigned n = 64;
@@ -228,6 +240,9 @@ int calls_unchanged(struct call_slot *s, uint32_t seq)
 
 #define WRAP(ret, name, params, args, fallback)                                 \
     TRACK_REAL(name);                                                           \
+    static const struct real_entry resolve_##name                               \
+        __attribute__((used, section("bbx_calls_real"), aligned(sizeof(void *)))) = \
+            { &real_##name, #name };                                            \
     BBX_API ret name params                                                     \
     {                                                                           \
         uint64_t regs_[CALL_REGS];                                              \

@@ -17,6 +17,7 @@
  *   signalfd               a thread reads every real-time signal through a
  *                          signalfd while bbx takes periodic snapshots
  *   twocrash               two threads crash at once (SIGSEGV and SIGFPE)
+ *   idle SECONDS           nothing but bbx (its collector thread must sleep)
  *   crash                  a plain SIGSEGV
  *   manyfds-crash N        N more fds open, then a SIGSEGV
  *
@@ -309,6 +310,12 @@ int main(int argc, char **argv)
         return mode_signalfd(atof(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "twocrash") == 0)
         return mode_twocrash();
+    if (argc >= 3 && strcmp(argv[1], "idle") == 0) {
+        init_bbx();
+        printf("ready\n");
+        sleep_ms((unsigned)(atof(argv[2]) * 1000));
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "manyfds-crash") == 0) {
         /* a long fd scan: the crash's own stack must be on disk before it */
         int n = atoi(argv[2]);

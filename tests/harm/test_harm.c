@@ -432,6 +432,70 @@ START_TEST(crash_stack_on_disk_first)
 }
 END_TEST
 
+/* Between periodic snapshots bbx's collector thread sleeps: sampled
+ * twenty times it is seen running at most a few (a busy loop would be
+ * seen running nearly every time, whatever the machine's load). */
+START_TEST(collector_thread_sleeps_between_snapshots)
+{
+    int fds[2];
+    char buf[64];
+    make_scratch();
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("BBX_DIR", scratch, 1);
+        setenv("BBX_INTERVAL_MS", "1000", 1);
+        execl(prog_path, prog_path, "idle", "4", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    ck_assert_int_gt(read(fds[0], buf, sizeof(buf)), 0);
+    int seen = 0, running = 0;
+    for (int sample = 0; sample < 20; sample++) {
+        char dir[64], path[400], comm[64] = "", stat[512] = "";
+        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof(path), "%s/%s/comm", dir, e->d_name);
+            FILE *f = fopen(path, "r");
+            if (!f)
+                continue;
+            if (!fgets(comm, sizeof(comm), f))
+                comm[0] = '\0';
+            fclose(f);
+            if (strncmp(comm, "bbx-collector", 13) != 0)
+                continue;
+            snprintf(path, sizeof(path), "%s/%s/stat", dir, e->d_name);
+            f = fopen(path, "r");
+            if (f && fgets(stat, sizeof(stat), f)) {
+                const char *st = strrchr(stat, ')');
+                seen++;
+                running += st && st[2] == 'R';
+            }
+            if (f)
+                fclose(f);
+        }
+        if (d)
+            closedir(d);
+        usleep(50 * 1000);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    ck_assert_int_eq(seen, 20);
+    ck_assert_msg(running <= 5, "bbx-collector seen running in %d of 20 samples", running);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+    remove_scratch();
+}
+END_TEST
+
 static Suite *harm_suite(void)
 {
     Suite *s = suite_create("harm");
@@ -446,6 +510,7 @@ static Suite *harm_suite(void)
     tcase_add_test(tc, two_crashes_snapshot_names_the_fatal_signal);
     tcase_add_test(tc, frozen_file_system_does_not_hold_the_crash);
     tcase_add_test(tc, crash_stack_on_disk_first);
+    tcase_add_test(tc, collector_thread_sleeps_between_snapshots);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,7 +25,7 @@ allowed="__errno_location _GLOBAL_OFFSET_TABLE_ __stack_chk_fail
 #   track_table: table setup in track_start (getrlimit, madvise, pthread_*) and
 #   the creation-stack capture, which the hooks skip while bbx_busy is set, as
 #   it is for the whole capture.
-init_only="crash_handler:dladdr blocking_calls:track_resolve chain_exit:dlsym unwind:getcontext process_info:sysconf breadcrumbs:vsnprintf
+init_only="crash_handler:dladdr blocking_calls:track_resolve blocking_calls:__start_bbx_calls_real blocking_calls:__stop_bbx_calls_real chain_exit:dlsym unwind:getcontext process_info:sysconf breadcrumbs:vsnprintf
   annotations:snprintf annotations:pthread_mutex_lock annotations:pthread_mutex_unlock
   track_table:getrlimit track_table:madvise track_table:pthread_atfork track_table:pthread_once
   track_table:track_stack_grab track_table:track_stack_init"
