@@ -52,9 +52,10 @@ static const char report_usage[] =
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
-    "marked), 2 bad usage, a file that is not a readable snapshot, an empty\n"
-    "directory, snapshots of several processes without --pid, or OUT naming an\n"
-    "input or not writable.\n";
+    "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
+    "device, socket or directory, named or among a DIR's *.bbx, is refused at\n"
+    "once, never waited on), an empty directory, snapshots of several processes\n"
+    "without --pid, or OUT naming an input or not writable.\n";
 
 typedef struct inputs {
     char **files;     /* from leak_expand_paths() */

@@ -26,12 +26,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame_symbols.h"
+#include "input_file.h"
 #include "leak_series.h"
 #include "snap_format.h"
 
@@ -574,12 +576,20 @@ static int has_suffix(const char *s, const char *suffix)
     return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Add path, or the *.bbx files of directory path (sorted).  0 or -1. */
+/* Add path, or the *.bbx files of directory path (sorted).  0 or -1.
+ * An entry that is not a regular file (a FIFO, a device, a directory named
+ * *.bbx) is refused here, before any file is read; the opening of each file
+ * checks again (input_file.h), so nothing ever blocks. */
 static int expand(file_list *fl, const char *path, char *err, size_t errlen)
 {
     DIR *d = opendir(path);
     size_t before = fl->n;
+    char why[128];
     if (!d && errno == ENOTDIR) {
+        if (input_check_entry(AT_FDCWD, path, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s: %s", path, why);
+            return -1;
+        }
         if (list_add(fl, strdup(path)) == 0)
             return 0;
         set_err(err, errlen, "out of memory");
@@ -592,6 +602,11 @@ static int expand(file_list *fl, const char *path, char *err, size_t errlen)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
             continue;
+        if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s/%s: %s", path, e->d_name, why);
+            closedir(d);
+            return -1;
+        }
         char *p = NULL;
         if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
             closedir(d);

@@ -167,7 +167,8 @@ typedef struct snap {
  * Read the snapshot at `path`.  On success returns a snapshot (possibly with
  * complete == 0).  On failure returns NULL and writes a one-line reason
  * (without the file name) into err[errlen]: not a snapshot, unsupported
- * version, unreadable, ...
+ * version, unreadable, not a regular file (a FIFO, a device or a directory
+ * is refused, never waited on: input_file.h), ...
  */
 snap *snap_read_file(const char *path, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -768,7 +769,14 @@ START_TEST(read_file)
     ck_assert_ptr_null(snap_read_file(path, err, sizeof(err)));
     ck_assert_str_eq(err, "cannot open: No such file or directory");
     ck_assert_ptr_null(snap_read_file(tmp, err, sizeof(err)));
-    ck_assert_str_eq(err, "cannot read: Is a directory");
+    ck_assert_str_eq(err, "not a regular file (directory)");
+    /* a FIFO without a writer: refused at once, never waited on */
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    ck_assert_ptr_null(snap_read_file(path, err, sizeof(err)));
+    ck_assert_str_eq(err, "not a regular file (fifo)");
+    unlink(path);
+    ck_assert_ptr_null(snap_read_file("/dev/zero", err, sizeof(err)));
+    ck_assert_str_eq(err, "not a regular file (character device)");
     snap_free(NULL);
     fixture_file_release(&f);
 }
