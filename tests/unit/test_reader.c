@@ -85,6 +85,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->truncated, 0);
         ck_assert_int_eq(t->has_syscall, 0);
         ck_assert_ptr_null(t->wchan);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_CRASH);
+        ck_assert_int_eq(t->reused, 0);
         break;
     case 1:
         ck_assert_uint_eq(t->tid, 4243);
@@ -98,6 +100,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->syscall, 202);
         ck_assert_uint_eq(t->n_frames, 0);
         ck_assert_uint_eq(t->n_regs, 0);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_KERNEL);
+        ck_assert_int_eq(t->reused, 1);
         break;
     default:
         ck_assert_uint_eq(t->tid, 4244);
@@ -108,6 +112,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->truncated, 1);
         ck_assert_int_eq(t->has_syscall, 1);
         ck_assert_int_eq(t->syscall, -1);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_CALL);
+        ck_assert_int_eq(t->reused, 0);
         break;
     }
 }
@@ -289,6 +295,7 @@ static void check_reference_prefix(const snap *s, size_t k)
         ck_assert_uint_eq(s->capture.origins, 3);
         ck_assert_uint_eq(s->capture.track_lost, 1);
         ck_assert_uint_eq(s->capture.children, 2);
+        ck_assert_uint_eq(s->capture.threads_omitted, FIX_THREADS_OMITTED);
         ck_assert_uint_eq(s->capture.duration_us, 12345);
         ck_assert_uint_eq(s->capture.threads, 3);
         ck_assert_uint_eq(s->capture.unwound, 1);
