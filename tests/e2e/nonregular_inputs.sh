@@ -65,6 +65,8 @@ expect fifo "$f" diff "$f" "$d/a.bbx"
 expect fifo "$f" diff "$d/a.bbx" "$f"
 expect fifo "$z" diff "$d/a.bbx" "$d"
 expect fifo "$f" diff --suppress "$f" "$d/a.bbx" "$d/a.bbx"
+expect fifo "$f" scrub "$f" -o "$dir/scrubbed.bbx"
+[ -e "$dir/scrubbed.bbx" ] && fail "bbx scrub wrote a copy of a FIFO"
 
 expect "character device" /dev/zero show /dev/zero
 expect "character device" /dev/zero leaks /dev/zero
