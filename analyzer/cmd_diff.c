@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "input_file.h"
 #include "json_writer.h"
 #include "leak_analyze.h"
 #include "leak_diff.h"
@@ -79,8 +80,9 @@ static const char diff_usage[] =
     "  module:libfontconfig.so*\n"
     "\n"
     "Exit status: 0 nothing new or grown, 1 a leak is new or grew, 2 bad usage,\n"
-    "an unreadable input or a bad suppression line (one line on stderr naming\n"
-    "the file and what is wrong).\n";
+    "an unreadable input (a FIFO, device, socket or directory where a file is\n"
+    "expected is refused at once, never waited on) or a bad suppression line\n"
+    "(one line on stderr naming the file and what is wrong).\n";
 
 typedef struct diff_args {
     const char *paths[2];
@@ -164,11 +166,9 @@ static int is_json_file(const char *path, char *err, size_t errlen)
     }
     if (S_ISDIR(st.st_mode))
         return 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+    FILE *f = input_fopen(path, err, errlen); /* regular files only, never blocks */
+    if (!f)
         return -1;
-    }
     int c;
     do
         c = getc(f);

@@ -68,8 +68,10 @@ static const char flame_usage[] =
     "  --width PX              SVG width\n"
     "  -h, --help              this help\n"
     "\n"
-    "Exit status: 0 written, 2 bad usage, a file that is not a readable snapshot,\n"
-    "an empty directory, or an output that cannot be written.\n";
+    "Exit status: 0 written, 2 bad usage, a file that is not a readable snapshot\n"
+    "(a FIFO, device, socket or directory, named or among a DIR's *.bbx, is\n"
+    "refused at once, never waited on), an empty directory, or an output that\n"
+    "cannot be written.\n";
 
 enum flame_format { FORMAT_FOLDED, FORMAT_SVG, FORMAT_SPEEDSCOPE, FORMAT_PPROF };
 

@@ -18,8 +18,10 @@ static const char leaks_usage[] =
     "\n"
     "Find leaked fds, threads and child processes in a series of snapshots of one\n"
     "process (periodic ones, BBX_INTERVAL_MS), or in one snapshot taken at exit\n"
-    "(BBX_AT_EXIT).  A DIR stands for the *.bbx files in it.  Snapshots are put in\n"
-    "the order they were taken; an incomplete one is used with a warning.\n"
+    "(BBX_AT_EXIT).  A DIR stands for the *.bbx files in it; each must be a\n"
+    "regular file (a FIFO, device or directory among them is refused before any\n"
+    "is read, never waited on).  Snapshots are put in the order they were taken;\n"
+    "an incomplete one is used with a warning.\n"
     "\n"
     "Like resources form a group: fds by kind and creation stack (tracking mode),\n"
     "else by kind and target (digits of socket/pipe inodes dropped, peer kept);\n"
@@ -51,8 +53,8 @@ static const char leaks_usage[] =
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 no leak suspects, 1 leak suspects found, 2 bad usage, a file\n"
-    "that is not a readable snapshot, an empty directory, or snapshots of several\n"
-    "processes without --pid.\n";
+    "that is not a readable snapshot (or not a regular file), an empty directory,\n"
+    "or snapshots of several processes without --pid.\n";
 
 static void warn_stderr(void *ctx, const char *message)
 {

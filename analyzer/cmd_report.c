@@ -16,9 +16,11 @@
 #include "cli.h"
 #include "cli_symbols.h"
 #include "cli_output.h"
+#include "flame_collect.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
 #include "report_html.h"
+#include "snap_prefetch.h"
 #include "snap_reader.h"
 
 static const char report_usage[] =
@@ -36,7 +38,9 @@ static const char report_usage[] =
     "threads' stacks (of the fds' creation stacks too, in tracking mode).  For a\n"
     "series it adds charts of fd and thread counts over time by group and the\n"
     "leak suspects of bbx leaks with their creation stacks; the sections about\n"
-    "one snapshot then show the last one.\n"
+    "one snapshot then show the last one.  A series is read one snapshot at a\n"
+    "time and only the last is kept, so its length does not bound the memory;\n"
+    "charts draw at most 1,000 of its snapshots, evenly spaced.\n"
     "\n"
     "  -o, --output OUT  the page to write ('-': standard output); written to a\n"
     "                    temporary file and renamed, never over an input\n"
@@ -52,43 +56,38 @@ static const char report_usage[] =
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
-    "marked), 2 bad usage, a file that is not a readable snapshot, an empty\n"
-    "directory, snapshots of several processes without --pid, or OUT naming an\n"
-    "input or not writable.\n";
+    "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
+    "device, socket or directory, named or among a DIR's *.bbx, is refused at\n"
+    "once, never waited on), an empty directory, snapshots of several processes\n"
+    "without --pid, or OUT naming an input or not writable.\n";
 
-typedef struct inputs {
-    char **files;     /* from leak_expand_paths() */
+/* The series as it is read: every snapshot is folded into the leak groups
+ * and the flame graph and dropped, but for the last one (in capture order),
+ * which the page shows whole.  Memory grows with the groups and the
+ * distinct stacks, not with the number of snapshots. */
+typedef struct series_in {
+    char **files;           /* from leak_expand_paths() */
     size_t n_files;
-    snap **snaps;     /* snaps[i] read from files[i] */
-    size_t *order;    /* indexes in time order */
-} inputs;
+    leak_stream *leaks;
+    flame_stream *stacks;
+    snap *last;             /* the latest so far; ties: the later file */
+    const char *last_name;
+    size_t n_used;          /* snapshots of the process shown */
+    uint64_t first_ms;      /* the earliest capture time */
+} series_in;
 
-static void inputs_release(inputs *in)
+static void series_release(series_in *in)
 {
-    for (size_t i = 0; in->snaps && i < in->n_files; i++)
-        snap_free(in->snaps[i]);
     for (size_t i = 0; in->files && i < in->n_files; i++)
         free(in->files[i]);
     free(in->files);
-    free(in->snaps);
-    free(in->order);
-}
-
-static const inputs *sort_inputs;
-
-/* Capture time, then the order the files were named in. */
-static int time_cmp(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    uint64_t tx = sort_inputs->snaps[x]->process.time_ms;
-    uint64_t ty = sort_inputs->snaps[y]->process.time_ms;
-    if (tx != ty)
-        return tx < ty ? -1 : 1;
-    return x < y ? -1 : x > y;
+    leak_stream_free(in->leaks);
+    flame_stream_free(in->stacks);
+    snap_free(in->last);
 }
 
 /* 1 when `out` is the same file as one of the inputs. */
-static int output_is_input(const char *out, const inputs *in)
+static int output_is_input(const char *out, const series_in *in)
 {
     struct stat so, si;
     if (stat(out, &so) < 0)
@@ -99,26 +98,57 @@ static int output_is_input(const char *out, const inputs *in)
     return 0;
 }
 
-/* Read every file; 0, or -1 after saying why. */
-static int read_inputs(inputs *in)
+/* Fold snapshot s (from `name`) into the series, keeping it when it is the
+ * latest so far.  0, or -1 after saying why. */
+static int fold(series_in *in, snap *s, const char *name)
+{
+    char err[512];
+    int use = leak_stream_add(in->leaks, s, name, err, sizeof(err));
+    if (use <= 0) {
+        if (use < 0)
+            cli_error("report", "%s", err);
+        snap_free(s);
+        return use;
+    }
+    if (!s->complete)
+        cli_error("report", "warning: %s: incomplete snapshot (%s), used as far as it goes",
+                  name, s->incomplete_why ? s->incomplete_why : "cut short");
+    flame_stream_add(in->stacks, s, leak_base_name(name));
+    if (!in->n_used++ || s->process.time_ms < in->first_ms)
+        in->first_ms = s->process.time_ms;
+    if (!in->last || s->process.time_ms >= in->last->process.time_ms) {
+        snap_free(in->last);
+        in->last = s;
+        in->last_name = name;
+    } else {
+        snap_free(s);
+    }
+    return 0;
+}
+
+/* Read every file in list order (the next ones read ahead on the other
+ * CPUs) and fold it in.  0, or -1 after saying why. */
+static int read_series(series_in *in, const leak_options *lo, const flame_options *fo)
 {
     char why[256];
-    in->snaps = calloc(in->n_files, sizeof(*in->snaps));
-    in->order = calloc(in->n_files, sizeof(*in->order));
-    if (!in->snaps || !in->order) {
+    snap_prefetch *pf = NULL;
+    int rc = 0;
+    if (!(in->leaks = leak_stream_new(lo)) || !(in->stacks = flame_stream_new(fo)) ||
+        !(pf = snap_prefetch_start(in->files, in->n_files, 0, 2, 0))) {
         cli_error("report", "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < in->n_files; i++) {
-        if (!(in->snaps[i] = snap_read_file(in->files[i], why, sizeof(why)))) {
+    for (size_t i = 0; i < in->n_files && rc == 0; i++) {
+        snap *s = snap_prefetch_next(pf, why, sizeof(why));
+        if (!s) {
             cli_error("report", "%s: %s", in->files[i], why);
-            return -1;
+            rc = -1;
+        } else {
+            rc = fold(in, s, in->files[i]);
         }
-        in->order[i] = i;
     }
-    sort_inputs = in;
-    qsort(in->order, in->n_files, sizeof(*in->order), time_cmp);
-    return 0;
+    snap_prefetch_stop(pf);
+    return rc;
 }
 
 /* Write the page to out_path (cli_output.h: whole or not at all; "-" is
@@ -139,15 +169,14 @@ int cmd_report(int argc, char **argv)
     int opts = 1, symbols = 1, no_demangle = 0, rc = CLI_ERROR, dbgd_ms;
     const char *out_path = NULL, *dbgd = NULL;
     leak_options lo = { NULL, 0, 0 };
-    inputs in = { 0 };
+    series_in in = { 0 };
     char err[512];
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
     char **paths = calloc((size_t)argc, sizeof(*paths));
-    snap **used = NULL;
-    const char **names = NULL;
-    size_t n_dirs = 0, n_paths = 0, n_used = 0;
+    size_t n_dirs = 0, n_paths = 0;
     leak_report *r = NULL;
     leak_timeline *tl = NULL;
+    flame_set *stacks = NULL;
     if (!dirs || !paths) {
         cli_error("report", "out of memory");
         goto out;
@@ -213,52 +242,34 @@ int cmd_report(int argc, char **argv)
         cli_error("report", "%s: is one of the input snapshots; choose another -o", out_path);
         goto out;
     }
-    if (read_inputs(&in) < 0)
-        goto out;
-    used = calloc(in.n_files, sizeof(*used));
-    names = calloc(in.n_files, sizeof(*names));
-    if (!used || !names) {
-        cli_error("report", "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < in.n_files; k++) {
-        used[k] = in.snaps[in.order[k]];
-        names[k] = in.files[in.order[k]];
-    }
     sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
     lo.symbols = symbols ? sym_session_new(&so) : NULL;
+    flame_options fo = { FLAME_STACKS, 0, 1, lo.symbols, 0 };
     /* The one-process rule (and --pid) of bbx leaks, and its suspects. */
-    r = leaks_from_snapshots((const snap *const *)used, names, in.n_files, &lo, err,
-                             sizeof(err));
-    if (!r) {
+    if (read_series(&in, &lo, &fo) < 0)
+        goto out;
+    r = leak_stream_report(in.leaks, err, sizeof(err));
+    if (r && in.n_used > 1)
+        tl = leak_timeline_from_series(leak_stream_series(in.leaks), LEAK_TIMELINE_MAX_POINTS,
+                                       lo.symbols, err, sizeof(err));
+    if (r && (in.n_used == 1 || tl)) {
+        stacks = flame_stream_finish(in.stacks, err, sizeof(err));
+        in.stacks = NULL; /* freed by finishing */
+    }
+    if (!stacks) {
         cli_error("report", "%s", err);
         goto out;
     }
-    for (size_t k = 0; k < in.n_files; k++) {
-        if (used[k]->process.pid != r->pid)
-            continue;
-        if (!used[k]->complete)
-            cli_error("report", "warning: %s: incomplete snapshot (%s), used as far as it goes",
-                      names[k], used[k]->incomplete_why ? used[k]->incomplete_why : "cut short");
-        used[n_used] = used[k];
-        names[n_used++] = names[k];
-    }
-    if (n_used > 1 &&
-        !(tl = leak_timeline_from_snapshots((const snap *const *)used, n_used, lo.symbols, err,
-                                            sizeof(err)))) {
-        cli_error("report", "%s", err);
-        goto out;
-    }
-    report_html_input hi = { used, names, n_used, r, tl, lo.symbols };
+    report_html_input hi = { in.last, in.last_name, in.n_used, in.first_ms, r, tl, stacks,
+                             lo.symbols };
     if (write_page(out_path, &hi) == 0)
         rc = CLI_OK;
 out:
+    flame_set_free(stacks);
     leak_timeline_free(tl);
     leak_report_free(r);
+    series_release(&in);
     sym_session_free(lo.symbols);
-    inputs_release(&in);
-    free(used);
-    free(names);
     free(dirs);
     free(paths);
     return rc;

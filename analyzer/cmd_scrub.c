@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_output.h"
+#include "input_file.h"
 #include "snap_format.h"
 #include "snap_redact.h"
 #include "snap_scrub.h"
@@ -110,8 +111,8 @@ static int check_files(const scrub_args *a)
         cli_error("scrub", "%s: cannot open: %s", a->in, strerror(errno));
         return -1;
     }
-    if (!S_ISREG(in.st_mode)) {
-        cli_error("scrub", "%s: not a regular file", a->in);
+    if (!S_ISREG(in.st_mode)) { /* never opened: a FIFO would block */
+        cli_error("scrub", "%s: not a regular file (%s)", a->in, input_kind_name(in.st_mode));
         return -1;
     }
     if (strcmp(a->out, "-") == 0) {

@@ -39,7 +39,8 @@ static const char show_usage[] =
     "  -h, --help        this help\n"
     "\n"
     "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
-    "report), 2 bad usage or a file that is not a readable snapshot.\n";
+    "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"
+    "device, socket or directory is refused at once, never waited on).\n";
 
 int cmd_show(int argc, char **argv)
 {

@@ -874,6 +874,42 @@ flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_option
     return collect(snaps, NULL, n, o, err, errlen);
 }
 
+struct flame_stream {
+    collector c;
+};
+
+flame_stream *flame_stream_new(const flame_options *o)
+{
+    flame_stream *st = malloc(sizeof(*st));
+    if (st && collector_init(&st->c, o) < 0) {
+        collector_release(&st->c);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void flame_stream_add(flame_stream *st, const snap *s, const char *label)
+{
+    if (!st->c.oom)
+        add_snapshot(&st->c, s, label, NULL, NULL);
+}
+
+flame_set *flame_stream_finish(flame_stream *st, char *err, size_t errlen)
+{
+    flame_set *fs = collector_finish(&st->c, err, errlen); /* releases c */
+    free(st);
+    return fs;
+}
+
+void flame_stream_free(flame_stream *st)
+{
+    if (!st)
+        return;
+    collector_release(&st->c);
+    free(st);
+}
+
 flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_options *o,
                             char *err, size_t errlen)
 {
@@ -902,31 +938,30 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
         free(snaps);
     } else {
         /* one snapshot in memory at a time */
-        collector c;
         /* stacks: frames stay encoded, only new stacks are decoded; the
          * next files are read on the other CPUs meanwhile */
         unsigned flags = o->what == FLAME_STACKS ? SNAP_READ_RAW_FRAMES : 0;
-        snap_prefetch *pf = NULL;
-        if (collector_init(&c, o) < 0 ||
-            !(pf = snap_prefetch_start(files, n_files, flags, 2, 0))) {
-            collector_release(&c); /* safe after a failed init too */
+        flame_stream *st = flame_stream_new(o);
+        snap_prefetch *pf = st ? snap_prefetch_start(files, n_files, flags, 2, 0) : NULL;
+        if (!pf) {
+            flame_stream_free(st);
             snprintf(err, errlen, "out of memory");
         } else {
             size_t i;
-            for (i = 0; i < n_files && !c.oom; i++) {
+            for (i = 0; i < n_files && !st->c.oom; i++) {
                 snap *s = snap_prefetch_next(pf, why, sizeof(why));
                 if (!s) {
                     snprintf(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
-                add_snapshot(&c, s, leak_base_name(files[i]), NULL, NULL);
+                flame_stream_add(st, s, leak_base_name(files[i]));
                 snap_free(s);
             }
             snap_prefetch_stop(pf);
-            if (i < n_files && !c.oom)
-                collector_release(&c);
+            if (i < n_files && !st->c.oom)
+                flame_stream_free(st);
             else
-                fs = collector_finish(&c, err, errlen);
+                fs = flame_stream_finish(st, err, errlen);
         }
     }
     for (size_t i = 0; i < n_files; i++)

@@ -34,9 +34,24 @@ typedef struct flame_options {
 flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_options *o,
                             char *err, size_t errlen);
 
-/* The same over snapshots already read (bbx report uses it); they stay the
- * caller's. */
+/* The same over snapshots already read; they stay the caller's. */
 flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_options *o,
                                 char *err, size_t errlen);
+
+/*
+ * The same, one snapshot at a time, for callers that read a long series and
+ * keep none of it (bbx report): memory grows with the distinct stacks, not
+ * with the snapshots.  Not for leaks_only (that needs the whole series).
+ * flame_stream_new() keeps `o` (it must outlive the stream); NULL when out
+ * of memory.  flame_stream_add() folds s in (s stays the caller's; `label`
+ * names it when grouping by snapshot).  flame_stream_finish() returns the
+ * set (NULL with a reason in err[errlen]) and frees the stream;
+ * flame_stream_free() drops it unfinished (NULL is a no-op).
+ */
+typedef struct flame_stream flame_stream;
+flame_stream *flame_stream_new(const flame_options *o);
+void flame_stream_add(flame_stream *st, const snap *s, const char *label);
+flame_set *flame_stream_finish(flame_stream *st, char *err, size_t errlen);
+void flame_stream_free(flame_stream *st);
 
 #endif

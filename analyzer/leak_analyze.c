@@ -26,12 +26,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame_symbols.h"
+#include "input_file.h"
 #include "leak_series.h"
 #include "snap_format.h"
 
@@ -491,45 +493,85 @@ static int pid_check(const leak_series *ls, const char *first_name, const snap *
     return 1;
 }
 
-static leak_report *finish(leak_series *ls, const leak_options *o, char *err, size_t errlen)
+/* ---- one snapshot at a time ------------------------------------------------ */
+
+struct leak_stream {
+    leak_series ls;
+    leak_options o;
+    char *first_name;  /* the first snapshot used, for messages */
+    size_t n_seen;     /* snapshots offered, used or not: their file order */
+};
+
+leak_stream *leak_stream_new(const leak_options *o)
 {
-    leak_report *r = NULL;
-    if (!ls->n_snaps && o && o->pid)
-        set_err(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
-    else if (!ls->n_snaps)
+    leak_stream *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    leak_series_init(&st->ls);
+    if (o)
+        st->o = *o;
+    return st;
+}
+
+int leak_stream_add(leak_stream *st, const snap *s, const char *name, char *err,
+                    size_t errlen)
+{
+    name = name ? name : "snapshot";
+    int use = pid_check(&st->ls, st->first_name ? st->first_name : "the first", s, name,
+                        &st->o, err, errlen);
+    size_t file = st->n_seen++;
+    if (use <= 0)
+        return use;
+    if ((!st->first_name && !(st->first_name = strdup(name))) ||
+        leak_series_add(&st->ls, s, file) < 0) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    return 1;
+}
+
+const leak_series *leak_stream_series(const leak_stream *st)
+{
+    return &st->ls;
+}
+
+leak_report *leak_stream_report(const leak_stream *st, char *err, size_t errlen)
+{
+    if (!st->ls.n_snaps && st->o.pid)
+        set_err(err, errlen, "no snapshot of pid %" PRIu64, st->o.pid);
+    else if (!st->ls.n_snaps)
         set_err(err, errlen, "no snapshots given");
     else
-        r = report_of(ls, o, err, errlen);
-    leak_series_release(ls);
-    return r;
+        return report_of(&st->ls, &st->o, err, errlen);
+    return NULL;
+}
+
+void leak_stream_free(leak_stream *st)
+{
+    if (!st)
+        return;
+    leak_series_release(&st->ls);
+    free(st->first_name);
+    free(st);
 }
 
 leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *names,
                                   size_t n, const leak_options *o, char *err, size_t errlen)
 {
-    leak_series ls;
-    size_t first = SIZE_MAX;
-    leak_series_init(&ls);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = names && names[i] ? names[i] : "snapshot";
-        const char *first_name = first != SIZE_MAX && names && names[first]
-                                     ? names[first] : "the first";
-        int use = pid_check(&ls, first_name, snaps[i], name, o, err, errlen);
-        if (use < 0) {
-            leak_series_release(&ls);
-            return NULL;
-        }
-        if (!use)
-            continue;
-        if (first == SIZE_MAX)
-            first = i;
-        if (leak_series_add(&ls, snaps[i], i) < 0) {
-            set_err(err, errlen, "out of memory");
-            leak_series_release(&ls);
-            return NULL;
-        }
+    leak_stream *st = leak_stream_new(o);
+    leak_report *r = NULL;
+    size_t i = 0;
+    if (!st) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
     }
-    return finish(&ls, o, err, errlen);
+    for (; i < n; i++)
+        if (leak_stream_add(st, snaps[i], names ? names[i] : NULL, err, errlen) < 0)
+            break;
+    if (i == n)
+        r = leak_stream_report(st, err, errlen);
+    leak_stream_free(st);
+    return r;
 }
 
 /* The list of files to read. */
@@ -574,12 +616,20 @@ static int has_suffix(const char *s, const char *suffix)
     return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Add path, or the *.bbx files of directory path (sorted).  0 or -1. */
+/* Add path, or the *.bbx files of directory path (sorted).  0 or -1.
+ * An entry that is not a regular file (a FIFO, a device, a directory named
+ * *.bbx) is refused here, before any file is read; the opening of each file
+ * checks again (input_file.h), so nothing ever blocks. */
 static int expand(file_list *fl, const char *path, char *err, size_t errlen)
 {
     DIR *d = opendir(path);
     size_t before = fl->n;
+    char why[128];
     if (!d && errno == ENOTDIR) {
+        if (input_check_entry(AT_FDCWD, path, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s: %s", path, why);
+            return -1;
+        }
         if (list_add(fl, strdup(path)) == 0)
             return 0;
         set_err(err, errlen, "out of memory");
@@ -592,6 +642,11 @@ static int expand(file_list *fl, const char *path, char *err, size_t errlen)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
             continue;
+        if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s/%s: %s", path, e->d_name, why);
+            closedir(d);
+            return -1;
+        }
         char *p = NULL;
         if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
             closedir(d);
@@ -613,8 +668,8 @@ leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
                                    void *warn_ctx, char *err, size_t errlen)
 {
     file_list fl = { 0 };
-    leak_series ls;
-    size_t first = SIZE_MAX;
+    leak_stream *st = NULL;
+    leak_report *r = NULL;
     char why[256];
     if (!n_paths) {
         set_err(err, errlen, "no snapshots given");
@@ -626,37 +681,32 @@ leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
             return NULL;
         }
     }
-    leak_series_init(&ls);
+    if (!(st = leak_stream_new(o))) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < fl.n; i++) {
         snap *s = snap_read_file(fl.paths[i], why, sizeof(why));
         if (!s) {
             set_err(err, errlen, "%s: %s", fl.paths[i], why);
-            goto fail;
+            goto out;
         }
-        int use = pid_check(&ls, first == SIZE_MAX ? "" : fl.paths[first], s, fl.paths[i],
-                            o, err, errlen);
+        int use = leak_stream_add(st, s, fl.paths[i], err, errlen);
         if (use > 0 && !s->complete && warn) {
             char msg[512];
             snprintf(msg, sizeof(msg), "%s: incomplete snapshot (%s), used as far as it goes",
                      fl.paths[i], s->incomplete_why ? s->incomplete_why : "cut short");
             warn(warn_ctx, msg);
         }
-        if (use > 0 && first == SIZE_MAX)
-            first = i;
-        if (use > 0 && leak_series_add(&ls, s, i) < 0) {
-            set_err(err, errlen, "out of memory");
-            use = -1;
-        }
         snap_free(s);
         if (use < 0)
-            goto fail;
+            goto out;
     }
+    r = leak_stream_report(st, err, errlen);
+out:
+    leak_stream_free(st);
     list_free(&fl);
-    return finish(&ls, o, err, errlen);
-fail:
-    leak_series_release(&ls);
-    list_free(&fl);
-    return NULL;
+    return r;
 }
 
 leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_options *o,

@@ -55,6 +55,31 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
                                   size_t errlen);
 
 /*
+ * The same, one snapshot at a time, for callers that read the series
+ * themselves and keep no snapshot (bbx report): memory grows with the
+ * groups (and a few bytes per snapshot), not with the snapshots' contents.
+ *
+ * leak_stream_new() copies *o (may be NULL); NULL when out of memory.
+ * leak_stream_add() applies the one-process rule (and o->pid) to s, named
+ * `name` in messages (may be NULL): 1 folded in, 0 skipped (another pid
+ * than o->pid), -1 with a one-line reason in err[errlen] (snapshots of
+ * several processes, out of memory).  s stays the caller's; the order of
+ * the calls breaks ties between equal capture times.
+ * leak_stream_report() is the report of what was added so far, or NULL
+ * with err (nothing added, out of memory); the stream stays usable.
+ * leak_stream_series() gives the folded series (leak_series.h) for other
+ * views of it (leak_timeline.h).  leak_stream_free(NULL) is a no-op.
+ */
+typedef struct leak_stream leak_stream;
+struct leak_series;
+leak_stream *leak_stream_new(const leak_options *o);
+int leak_stream_add(leak_stream *st, const snap *s, const char *name, char *err,
+                    size_t errlen);
+leak_report *leak_stream_report(const leak_stream *st, char *err, size_t errlen);
+const struct leak_series *leak_stream_series(const leak_stream *st);
+void leak_stream_free(leak_stream *st);
+
+/*
  * For other views of the same snapshots (bbx flame --leaks-only): which fds
  * and threads belong to a group the rules above call a suspect.  For each
  * snapshot i, fd_suspect[i][k] (snaps[i]->n_fds bytes) and

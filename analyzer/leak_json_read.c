@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "input_file.h"
 #include "leak_json_read.h"
 
 /* Where in the document the reader is, for messages: "leaks[3].origin". */
@@ -276,13 +277,11 @@ leak_report *leak_json_parse(const char *text, size_t len, char *err, size_t err
 leak_report *leak_json_read_file(const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+    FILE *f = input_fopen(path, err, errlen); /* regular files only, never blocks */
+    if (!f)
         return NULL;
-    }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "not a regular file");
+    if (fstat(fileno(f), &st) != 0) {
+        snprintf(err, errlen, "cannot stat: %s", strerror(errno));
         fclose(f);
         return NULL;
     }

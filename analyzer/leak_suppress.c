@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "input_file.h"
 #include "leak_suppress.h"
 
 static const struct {
@@ -289,13 +290,14 @@ bad:
 int leak_suppress_load(leak_suppressions *s, const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = input_fopen(path, why, sizeof(why)); /* regular files only, never blocks */
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, why);
         return -1;
     }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+    if (fstat(fileno(f), &st) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
         fclose(f);
         return -1;
     }

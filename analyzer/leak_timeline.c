@@ -90,44 +90,100 @@ static char *label_of(const leak_series *ls, const series_group *g, sym_session 
     return strdup(buf);
 }
 
-leak_timeline *leak_timeline_from_snapshots(const snap *const *snaps, size_t n,
-                                            sym_session *symbols, char *err,
-                                            size_t errlen)
+static const leak_series *sort_series;
+
+/* Capture time, then the order the snapshots were added in. */
+static int time_cmp(const void *a, const void *b)
 {
-    leak_series ls;
-    leak_timeline *t = calloc(1, sizeof(*t));
-    leak_series_init(&ls);
-    if (!t || !n || !(t->time_ms = calloc(n, sizeof(*t->time_ms))))
-        goto oom;
-    t->n_snaps = n;
-    for (size_t i = 0; i < n; i++) {
-        t->time_ms[i] = snaps[i]->process.time_ms;
-        if (leak_series_add(&ls, snaps[i], i) < 0)
-            goto oom;
+    const series_snap *x = &sort_series->snaps[*(const size_t *)a];
+    const series_snap *y = &sort_series->snaps[*(const size_t *)b];
+    if (x->time_ms != y->time_ms)
+        return x->time_ms < y->time_ms ? -1 : 1;
+    return x->file < y->file ? -1 : x->file > y->file;
+}
+
+/* point[i]: the point series snapshot i is drawn as, or SIZE_MAX when it is
+ * not sampled; times of the points into t->time_ms.  0 or -1. */
+static int choose_points(const leak_series *ls, leak_timeline *t, size_t max_points,
+                         size_t *point, size_t *rank)
+{
+    size_t n = ls->n_snaps;
+    size_t *order = malloc(n * sizeof(*order));
+    if (!order)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_series = ls;
+    qsort(order, n, sizeof(*order), time_cmp);
+    t->n_snaps = n <= max_points ? n : max_points;
+    for (size_t i = 0; i < n; i++)
+        point[i] = SIZE_MAX;
+    /* point k is the snapshot of rank k * (n - 1) / (points - 1): the first
+     * and the last are always drawn */
+    for (size_t k = 0; k < t->n_snaps; k++) {
+        size_t r = t->n_snaps == 1 ? 0 : (size_t)((double)k * (double)(n - 1) /
+                                                  (double)(t->n_snaps - 1) + 0.5);
+        point[order[r]] = k;
+        t->time_ms[k] = ls->snaps[order[r]].time_ms;
     }
-    if (ls.n_groups && !(t->groups = calloc(ls.n_groups, sizeof(*t->groups))))
+    for (size_t k = 0; k < n; k++)
+        rank[order[k]] = k;
+    free(order);
+    return 0;
+}
+
+/* Group g's numbers: counts at the points, first/last/peak over every
+ * snapshot (rank: each snapshot's place in time; a group has at most one
+ * count per snapshot, none where it is absent). */
+static void group_counts(const series_group *sg, leak_timeline_group *g, size_t n,
+                         const size_t *point, const size_t *rank)
+{
+    for (size_t k = 0; k < sg->n_counts; k++) {
+        const series_count *c = &sg->counts[k];
+        if (c->snap >= n)
+            continue;
+        if (point[c->snap] != SIZE_MAX)
+            g->counts[point[c->snap]] = c->count;
+        if (c->count > g->peak)
+            g->peak = c->count;
+        if (rank[c->snap] == 0)
+            g->first = c->count;
+        if (rank[c->snap] == n - 1)
+            g->last = c->count;
+    }
+}
+
+leak_timeline *leak_timeline_from_series(const leak_series *ls, size_t max_points,
+                                         sym_session *symbols, char *err, size_t errlen)
+{
+    size_t n = ls->n_snaps;
+    size_t *point = NULL, *rank = NULL;
+    leak_timeline *t = calloc(1, sizeof(*t));
+    if (max_points < 2)
+        max_points = 2;
+    if (!t || !n || !(t->time_ms = calloc(n < max_points ? n : max_points,
+                                          sizeof(*t->time_ms))) ||
+        !(point = malloc(n * sizeof(*point))) || !(rank = malloc(n * sizeof(*rank))) ||
+        choose_points(ls, t, max_points, point, rank) < 0)
         goto oom;
-    for (size_t i = 0; i < ls.n_groups; i++) {
-        const series_group *sg = &ls.groups[i];
+    t->n_series = n;
+    if (ls->n_groups && !(t->groups = calloc(ls->n_groups, sizeof(*t->groups))))
+        goto oom;
+    for (size_t i = 0; i < ls->n_groups; i++) {
+        const series_group *sg = &ls->groups[i];
         leak_timeline_group *g = &t->groups[t->n_groups++];
         g->resource = sg->resource;
-        if (!(g->counts = calloc(n, sizeof(*g->counts))) ||
-            !(g->label = label_of(&ls, sg, symbols)))
+        if (!(g->counts = calloc(t->n_snaps, sizeof(*g->counts))) ||
+            !(g->label = label_of(ls, sg, symbols)))
             goto oom;
-        /* leak_series numbers snapshots in the order they were added. */
-        for (size_t k = 0; k < sg->n_counts; k++)
-            if (sg->counts[k].snap < n)
-                g->counts[sg->counts[k].snap] += sg->counts[k].count;
-        g->first = g->counts[0];
-        g->last = g->counts[n - 1];
-        for (size_t k = 0; k < n; k++)
-            if (g->counts[k] > g->peak)
-                g->peak = g->counts[k];
+        group_counts(sg, g, n, point, rank);
     }
-    leak_series_release(&ls);
+    free(point);
+    free(rank);
     return t;
 oom:
-    leak_series_release(&ls);
+    free(point);
+    free(rank);
     leak_timeline_free(t);
     snprintf(err, errlen, "out of memory");
     return NULL;

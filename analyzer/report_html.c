@@ -61,7 +61,7 @@ static const char page_style[] =
 
 static void page_head(FILE *out, const report_html_input *in)
 {
-    const snap *s = in->snaps[in->n - 1];
+    const snap *s = in->last;
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -153,15 +153,18 @@ static int resource_chart(FILE *out, const leak_timeline *t, int resource, const
 
 static int series_section(FILE *out, const report_html_input *in)
 {
-    const snap *first = in->snaps[0], *last = in->snaps[in->n - 1];
+    uint64_t first_ms = in->first_ms, last_ms = in->last->process.time_ms;
     char a[64], b[64];
-    report_fmt_time(a, sizeof(a), first->process.time_ms);
-    report_fmt_time(b, sizeof(b), last->process.time_ms);
+    report_fmt_time(a, sizeof(a), first_ms);
+    report_fmt_time(b, sizeof(b), last_ms);
     fprintf(out, "<section id=\"series\">\n<h2>Series: %zu snapshots</h2>\n<p>From %s to %s "
-            "(%.1f s). The sections below the charts show the last snapshot.</p>\n", in->n,
-            a, b,
-            last->process.time_ms > first->process.time_ms
-                ? (double)(last->process.time_ms - first->process.time_ms) / 1000.0 : 0.0);
+            "(%.1f s). The sections below the charts show the last snapshot.", in->n, a, b,
+            last_ms > first_ms ? (double)(last_ms - first_ms) / 1000.0 : 0.0);
+    if (in->timeline && in->timeline->n_snaps < in->timeline->n_series)
+        fprintf(out, " The charts draw %zu of the %zu snapshots, evenly spaced, the first "
+                "and the last among them.",
+                in->timeline->n_snaps, in->timeline->n_series);
+    fputs("</p>\n", out);
     if (in->timeline &&
         (resource_chart(out, in->timeline, SERIES_FD, "Open fds over time, by group",
                         "fds") < 0 ||
@@ -261,19 +264,19 @@ static void symbol_notes(FILE *out, sym_session *ss)
 
 int report_html(FILE *out, const report_html_input *in)
 {
-    const snap *s = in->snaps[in->n - 1];
+    const snap *s = in->last;
     source_cache *src = source_cache_new();
     int rc = 0;
     if (!src)
         return -1;
     page_head(out, in);
-    html_snap_summary(out, s, in->names ? in->names[in->n - 1] : NULL);
+    html_snap_summary(out, s, in->last_name);
     html_snap_trigger_thread(out, s, in->symbols, src);
     if (in->n > 1 && series_section(out, in) < 0)
         rc = -1;
     if (in->leaks && (in->n > 1 || in->leaks->n_leaks))
         leaks_section(out, in->leaks);
-    if (html_flame_section(out, in->snaps, in->n, in->symbols) < 0)
+    if (html_flame_section(out, in->stacks, in->n, s, in->symbols) < 0)
         rc = -1;
     html_snap_threads(out, s, in->symbols);
     html_snap_fds(out, s, in->symbols);

@@ -17,18 +17,24 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "flame_model.h"
 #include "leak_model.h"
 #include "leak_timeline.h"
 #include "snap_reader.h"
 #include "symbolizer.h"
 
+/* What the page is made of.  A series is folded as it is read (cmd_report.c:
+ * leak_stream, flame_stream), so only its last snapshot is kept whole. */
 typedef struct report_html_input {
-    snap *const *snaps;         /* n >= 1, in time order, of one process; the
-                                   last is the one shown in detail */
-    const char *const *names;   /* the file of each, or NULL */
-    size_t n;
+    const snap *last;           /* the snapshot shown in detail: the last of
+                                   the series in capture order */
+    const char *last_name;      /* its file, or NULL */
+    size_t n;                   /* snapshots in the series, >= 1 */
+    uint64_t first_ms;          /* capture time of the first */
     const leak_report *leaks;   /* suspects; NULL: none computed */
     const leak_timeline *timeline; /* counts per group; NULL: no charts */
+    const flame_set *stacks;    /* thread stacks of every snapshot of the
+                                   series; NULL: those of `last` only */
     sym_session *symbols;       /* NULL: frames stay module+offset */
 } report_html_input;
 

@@ -15,21 +15,25 @@
 
 #define FLAME_WIDTH 1200
 
-/* One flame graph in a <figure>; a sentence instead when there is nothing
- * to draw or the set cannot be built.  -1 only when memory ran out. */
-static int flame_figure(FILE *out, snap *const *snaps, size_t n, enum flame_what what,
+/* A flame graph in a <figure>, of `fs`, or built from snapshot s when fs
+ * is NULL; a sentence instead when there is nothing to draw or the set
+ * cannot be built.  -1 only when memory ran out. */
+static int flame_figure(FILE *out, const flame_set *fs, const snap *s, enum flame_what what,
                         sym_session *ss, const char *caption)
 {
     flame_options fo = { what, 0, 1, ss, 0 };
     flame_svg_options so = { FLAME_WIDTH, 0, caption };
+    flame_set *own = NULL;
     char err[256];
     fprintf(out, "<figure class=\"flame\">\n<figcaption>%s</figcaption>\n", caption);
-    flame_set *fs = flame_from_snapshots(snaps, n, &fo, err, sizeof(err));
     if (!fs) {
-        fputs("<p class=\"dim\">No flame graph: ", out);
-        html_put(out, err, "");
-        fputs("</p>\n</figure>\n", out);
-        return strstr(err, "out of memory") ? -1 : 0;
+        snap *one[1] = { (snap *)s };
+        if (!(fs = own = flame_from_snapshots(one, 1, &fo, err, sizeof(err)))) {
+            fputs("<p class=\"dim\">No flame graph: ", out);
+            html_put(out, err, "");
+            fputs("</p>\n</figure>\n", out);
+            return strstr(err, "out of memory") ? -1 : 0;
+        }
     }
     int rc = 0;
     if (!fs->n_stacks)
@@ -37,21 +41,21 @@ static int flame_figure(FILE *out, snap *const *snaps, size_t n, enum flame_what
     else if (flame_write_svg(fs, NULL, &so, out) < 0)
         rc = -1;
     fputs("\n</figure>\n", out);
-    flame_set_free(fs);
+    flame_set_free(own);
     return rc;
 }
 
-int html_flame_section(FILE *out, snap *const *snaps, size_t n, sym_session *ss)
+int html_flame_section(FILE *out, const flame_set *stacks, size_t n, const snap *last,
+                       sym_session *ss)
 {
-    const snap *last = snaps[n - 1];
     fputs("<section id=\"flame\">\n<h2>Flame graph</h2>\n<p class=\"dim\">Click a frame to "
           "zoom into it; the search box highlights matching frames (needs scripts).</p>\n",
           out);
-    if (flame_figure(out, snaps, n, FLAME_STACKS, ss,
+    if (flame_figure(out, stacks, last, FLAME_STACKS, ss,
                      n > 1 ? "Thread stacks, all snapshots" : "Thread stacks") < 0)
         return -1;
     if (((last->capture.tracking & 1) || last->n_origins) &&
-        flame_figure(out, snaps + n - 1, 1, FLAME_FD_ORIGINS, ss,
+        flame_figure(out, NULL, last, FLAME_FD_ORIGINS, ss,
                      "Creation stacks of the open fds (last snapshot)") < 0)
         return -1;
     fputs("</section>\n", out);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "flame_model.h"
 #include "snap_reader.h"
 #include "source_lines.h"
 #include "symbolizer.h"
@@ -24,8 +25,11 @@ void html_snap_children(FILE *out, const snap *s);
 void html_snap_modules(FILE *out, const snap *s);
 void html_snap_capture(FILE *out, const snap *s);
 
-/* report_html_flame.c: the flame graphs of snaps[n] (stacks; and fd
- * creation stacks of the last one in tracking mode).  -1 out of memory. */
-int html_flame_section(FILE *out, snap *const *snaps, size_t n, sym_session *ss);
+/* report_html_flame.c: the flame graphs of a series of n snapshots: the
+ * thread stacks of all of them (`stacks`, already folded; NULL: those of
+ * `last`), and the fd creation stacks of `last` in tracking mode.  -1 out
+ * of memory. */
+int html_flame_section(FILE *out, const flame_set *stacks, size_t n, const snap *last,
+                       sym_session *ss);
 
 #endif

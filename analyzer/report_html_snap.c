@@ -205,6 +205,13 @@ void html_snap_summary(FILE *out, const snap *s, const char *name)
         fprintf(out, "; tracking%s%s", c->tracking & 1 ? " fds" : "",
                 c->tracking & 2 ? " threads" : "");
     fputs("</td></tr>\n", out);
+    char omitted[128];
+    if (report_threads_omitted(omitted, sizeof(omitted), s)) {
+        row(out, "left out");
+        fputs("<span class=\"bad\">", out);
+        html_put(out, omitted, "");
+        fputs("</span></td></tr>\n", out);
+    }
     if (name) {
         row(out, "file");
         fputs("<code>", out);
@@ -330,6 +337,12 @@ static void thread_title(FILE *out, const snap_thread *t)
 /* Kernel state and origin of a thread, when known. */
 static void thread_facts(FILE *out, const snap *s, const snap_thread *t, sym_session *ss)
 {
+    char how[160];
+    if (report_stack_method(how, sizeof(how), t)) {
+        fputs("<p class=\"facts\">stack: ", out);
+        html_put(out, how, "");
+        fputs("</p>\n", out);
+    }
     if (t->wchan || t->has_syscall || t->kernel_pc || t->status == SNAP_THREAD_BLOCKED ||
         t->status == SNAP_THREAD_TIMEOUT) {
         fputs("<p class=\"facts\">kernel: wchan ", out);

@@ -206,6 +206,8 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
         json_kv_string(w, "status", snap_thread_status_name(t->status));
         json_kv_bool(w, "crashed", t->crashed);
         json_kv_bool(w, "bbx_internal", t->bbx_internal);
+        json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
+        json_kv_bool(w, "reused", t->reused);
         json_key(w, "signal");
         if (t->signal)
             json_u64(w, t->signal);
@@ -374,6 +376,7 @@ static void capture(json_writer *w, const snap *s)
     json_object_begin(w);
     json_kv_u64(w, "duration_us", c->duration_us);
     json_kv_u64(w, "threads", c->threads);
+    json_kv_u64(w, "threads_omitted", c->threads_omitted);
     json_kv_u64(w, "unwound", c->unwound);
     json_kv_u64(w, "fds", c->fds);
     json_kv_u64(w, "modules", c->modules);

@@ -150,6 +150,9 @@ static void header(FILE *out, const snap *s)
     fprintf(out, ")\nformat:   %u.%u, collector ", s->version_major, s->version_minor);
     put_str(out, s->capture.version, "?");
     fputc('\n', out);
+    char omitted[128];
+    if (report_threads_omitted(omitted, sizeof(omitted), s))
+        fprintf(out, "threads:  %s\n", omitted);
 }
 
 static void why(FILE *out, const snap *s)
@@ -324,8 +327,31 @@ static void backtrace(FILE *out, const snap *s, const snap_thread *t, sym_sessio
         fprintf(out, "    ... (stack cut after %zu frames)\n", t->n_frames);
 }
 
+int report_stack_method(char *buf, size_t len, const snap_thread *t)
+{
+    const char *how = snap_thread_method_text(t->method);
+    if (!how && !t->reused)
+        return 0;
+    if (how && t->reused)
+        snprintf(buf, len, "%s (%s)", how, snap_thread_reused_text);
+    else
+        snprintf(buf, len, "%s", how ? how : snap_thread_reused_text);
+    return 1;
+}
+
+int report_threads_omitted(char *buf, size_t len, const snap *s)
+{
+    uint64_t n = s->capture.threads_omitted;
+    if (!n)
+        return 0;
+    snprintf(buf, len, "%" PRIu64 " thread%s not captured (over BBX_MAX_THREADS; %zu written)",
+             n, n == 1 ? "" : "s", s->n_threads);
+    return 1;
+}
+
 static void thread(FILE *out, const snap *s, const snap_thread *t, sym_session *ss)
 {
+    char how[160];
     fprintf(out, "\n--- thread %" PRIu64 " \"", t->tid);
     put_str(out, t->name, "");
     fputc('"', out);
@@ -339,6 +365,8 @@ static void thread(FILE *out, const snap *s, const snap_thread *t, sym_session *
     if (t->signal)
         fprintf(out, ", in signal %" PRIu64 " (%s)", t->signal, snap_signal_name(t->signal));
     fputs(" ---\n", out);
+    if (report_stack_method(how, sizeof(how), t))
+        fprintf(out, "  stack: %s\n", how);
     if (t->wchan || t->has_syscall || t->kernel_pc ||
         t->status == SNAP_THREAD_BLOCKED || t->status == SNAP_THREAD_TIMEOUT) {
         fputs("  kernel: wchan ", out);

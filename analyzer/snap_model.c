@@ -301,6 +301,8 @@ static int thread_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_THR_TRUNCATED: t->truncated = t->truncated || f->value != 0; break;
     case SNAP_THR_SIGNAL: t->signal = f->value; break;
     case SNAP_THR_BBX: t->bbx_internal = f->value != 0; break;
+    case SNAP_THR_METHOD: t->method = f->value; break;
+    case SNAP_THR_REUSED: t->reused = f->value != 0; break;
     default: break;
     }
     return 0;
@@ -394,6 +396,7 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     switch (f->number) {
     case SNAP_CAP_DURATION_US: c->duration_us = f->value; break;
     case SNAP_CAP_THREADS: c->threads = f->value; break;
+    case SNAP_CAP_THREADS_OMITTED: c->threads_omitted = f->value; break;
     case SNAP_CAP_UNWOUND: c->unwound = f->value; break;
     case SNAP_CAP_FDS: c->fds = f->value; break;
     case SNAP_CAP_MODULES: c->modules = f->value; break;

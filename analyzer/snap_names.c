@@ -47,6 +47,33 @@ const char *snap_thread_status_name(uint64_t status)
     return n ? n : "unknown";
 }
 
+/* How a thread's stack was obtained: the one table of the words used for
+ * it (bbx show, --json, bbx report). */
+static const struct {
+    const char *name; /* --json "stack_method" */
+    const char *text; /* bbx show's "stack:" line; NULL: not said */
+} thread_methods[] = {
+    [SNAP_METHOD_SIGNAL] = { "signal", NULL },
+    [SNAP_METHOD_CALL] = { "call", "saved at blocking call entry (not interrupted)" },
+    [SNAP_METHOD_KERNEL] = { "kernel",
+                             "from the kernel's sp/pc (not interrupted; may be partial)" },
+    [SNAP_METHOD_CRASH] = { "crash", "the thread's own context (it crashed or asked)" },
+};
+
+const char snap_thread_reused_text[] = "unchanged since the previous snapshot";
+
+const char *snap_thread_method_name(uint64_t method)
+{
+    return method < COUNT(thread_methods) ? thread_methods[method].name : "unknown";
+}
+
+const char *snap_thread_method_text(uint64_t method)
+{
+    if (method < COUNT(thread_methods))
+        return thread_methods[method].text;
+    return "obtained in a way this bbx does not know";
+}
+
 const char *snap_trigger_kind_name(uint64_t kind)
 {
     if (kind == SNAP_TRIGGER_CRASH)

@@ -28,6 +28,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "input_file.h"
 #include "snap_format.h"
 #include "snap_model.h"
 #include "snap_wire.h"
@@ -448,11 +449,9 @@ static snap *read_file(const char *path, unsigned flags, snap_record_fn fn, void
     snap *s = NULL;
     ssize_t k;
     size_t hlen;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        set_err(err, errlen, "cannot open: %s", strerror(errno));
+    int fd = input_open(path, err, errlen); /* regular files only, never blocks */
+    if (fd < 0)
         return NULL;
-    }
     k = read_full(fd, hdrbuf, SNAP_HEADER_LEN);
     if (k < 0) {
         set_err(err, errlen, "cannot read: %s", strerror(errno));

@@ -70,6 +70,10 @@ typedef struct snap_thread {
     int truncated;
     uint64_t signal;      /* fatal signal this thread was handling, 0 none */
     int bbx_internal;     /* a thread of bbx itself (its collector thread) */
+    uint64_t method;      /* SNAP_METHOD_*: how the stack was obtained (0: the
+                             thread unwound itself, answering the signal) */
+    int reused;           /* the stack is the previous snapshot's: the thread
+                             had not run since */
 } snap_thread;
 
 typedef struct snap_fd {
@@ -123,6 +127,7 @@ typedef struct snap_child {
 
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
+    uint64_t threads_omitted; /* threads not written: over BBX_MAX_THREADS */
     char *version;
     uint64_t threads_us, fds_us; /* time spent on threads (+ modules), on fds */
     uint64_t tracking;    /* tracking flags (1 fds, 2 threads), 0 off */
@@ -167,7 +172,8 @@ typedef struct snap {
  * Read the snapshot at `path`.  On success returns a snapshot (possibly with
  * complete == 0).  On failure returns NULL and writes a one-line reason
  * (without the file name) into err[errlen]: not a snapshot, unsupported
- * version, unreadable, ...
+ * version, unreadable, not a regular file (a FIFO, a device or a directory
+ * is refused, never waited on: input_file.h), ...
  */
 snap *snap_read_file(const char *path, char *err, size_t errlen);
 
@@ -244,6 +250,15 @@ const char *snap_signal_name(uint64_t sig);
 const char *snap_thread_status_name(uint64_t status);
 /* "crash", "request", "signal", "periodic", "exit", or "unknown". */
 const char *snap_trigger_kind_name(uint64_t kind);
+/* How a thread's stack was obtained (SNAP_METHOD_*), for machines:
+ * "signal", "call", "kernel", "crash", or "unknown". */
+const char *snap_thread_method_name(uint64_t method);
+/* The same for people, the line bbx show prints under a thread's header:
+ * "saved at blocking call entry (not interrupted)", ...; NULL for the usual
+ * way (SNAP_METHOD_SIGNAL), where nothing needs saying. */
+const char *snap_thread_method_text(uint64_t method);
+/* What bbx show adds for a reused stack (THREAD REUSED). */
+extern const char snap_thread_reused_text[];
 
 /*
  * Names that exist only for some numbers: these return NULL

@@ -164,6 +164,7 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     put_packed(w, SNAP_THR_REGS, fix_regs, FIX_NREGS, 0);
     snap_put_u64(w, SNAP_THR_STATUS, SNAP_THREAD_UNWOUND);
     snap_put_u64(w, SNAP_THR_SIGNAL, 11);
+    snap_put_u64(w, SNAP_THR_METHOD, SNAP_METHOD_CRASH);
     snap_rec_end(w);
     after(&ss, FIX_REC_THREAD_MAIN);
 
@@ -175,6 +176,8 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_put_str(w, SNAP_THR_WCHAN, "futex_wait_queue");
     snap_put_u64(w, SNAP_THR_KERNEL_PC, 0x7ffff7e8f0f0ull);
     snap_put_i64(w, SNAP_THR_SYSCALL, 202);
+    snap_put_u64(w, SNAP_THR_METHOD, SNAP_METHOD_KERNEL);
+    snap_put_u64(w, SNAP_THR_REUSED, 1);
     snap_rec_end(w);
     after(&ss, FIX_REC_THREAD_WORKER);
 
@@ -186,6 +189,7 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     put_packed(w, SNAP_THR_FRAMES, fix_cut_frames, FIX_CUT_NFRAMES, 1);
     snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
     snap_put_i64(w, SNAP_THR_SYSCALL, -1);
+    snap_put_u64(w, SNAP_THR_METHOD, SNAP_METHOD_CALL);
     snap_rec_end(w);
     after(&ss, FIX_REC_THREAD_CUT);
 
@@ -323,6 +327,7 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_put_u64(w, SNAP_CAP_ORIGINS, 3);
     snap_put_u64(w, SNAP_CAP_TRACK_LOST, 1);
     snap_put_u64(w, SNAP_CAP_CHILDREN, 2);
+    snap_put_u64(w, SNAP_CAP_THREADS_OMITTED, FIX_THREADS_OMITTED);
     snap_rec_end(w);
     after(&ss, FIX_REC_CAPTURE);
 

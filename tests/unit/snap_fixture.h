@@ -55,6 +55,7 @@ enum fixture_record {
 #define FIX_VM_KB 234567
 #define FIX_HWM_KB 13000
 #define FIX_THREADS 3
+#define FIX_THREADS_OMITTED 7 /* CAPTURE: left out by max_threads */
 #define FIX_FD_LIMIT 1024
 
 #define FIX_SIGNAL 11

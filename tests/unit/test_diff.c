@@ -238,7 +238,7 @@ START_TEST(json_file_errors)
     ck_assert_ptr_null(r);
     ck_assert_str_eq(err, "cannot open: No such file or directory");
     ck_assert_ptr_null(leak_json_read_file("/", err, sizeof(err)));
-    ck_assert_str_eq(err, "not a regular file");
+    ck_assert_str_eq(err, "not a regular file (directory)");
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     FILE *f = fdopen(fd, "w");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -84,6 +85,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->truncated, 0);
         ck_assert_int_eq(t->has_syscall, 0);
         ck_assert_ptr_null(t->wchan);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_CRASH);
+        ck_assert_int_eq(t->reused, 0);
         break;
     case 1:
         ck_assert_uint_eq(t->tid, 4243);
@@ -97,6 +100,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->syscall, 202);
         ck_assert_uint_eq(t->n_frames, 0);
         ck_assert_uint_eq(t->n_regs, 0);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_KERNEL);
+        ck_assert_int_eq(t->reused, 1);
         break;
     default:
         ck_assert_uint_eq(t->tid, 4244);
@@ -107,6 +112,8 @@ static void check_thread(const snap_thread *t, int which)
         ck_assert_int_eq(t->truncated, 1);
         ck_assert_int_eq(t->has_syscall, 1);
         ck_assert_int_eq(t->syscall, -1);
+        ck_assert_uint_eq(t->method, SNAP_METHOD_CALL);
+        ck_assert_int_eq(t->reused, 0);
         break;
     }
 }
@@ -288,6 +295,7 @@ static void check_reference_prefix(const snap *s, size_t k)
         ck_assert_uint_eq(s->capture.origins, 3);
         ck_assert_uint_eq(s->capture.track_lost, 1);
         ck_assert_uint_eq(s->capture.children, 2);
+        ck_assert_uint_eq(s->capture.threads_omitted, FIX_THREADS_OMITTED);
         ck_assert_uint_eq(s->capture.duration_us, 12345);
         ck_assert_uint_eq(s->capture.threads, 3);
         ck_assert_uint_eq(s->capture.unwound, 1);
@@ -768,7 +776,14 @@ START_TEST(read_file)
     ck_assert_ptr_null(snap_read_file(path, err, sizeof(err)));
     ck_assert_str_eq(err, "cannot open: No such file or directory");
     ck_assert_ptr_null(snap_read_file(tmp, err, sizeof(err)));
-    ck_assert_str_eq(err, "cannot read: Is a directory");
+    ck_assert_str_eq(err, "not a regular file (directory)");
+    /* a FIFO without a writer: refused at once, never waited on */
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    ck_assert_ptr_null(snap_read_file(path, err, sizeof(err)));
+    ck_assert_str_eq(err, "not a regular file (fifo)");
+    unlink(path);
+    ck_assert_ptr_null(snap_read_file("/dev/zero", err, sizeof(err)));
+    ck_assert_str_eq(err, "not a regular file (character device)");
     snap_free(NULL);
     fixture_file_release(&f);
 }

@@ -170,12 +170,17 @@ START_TEST(json_schema)
     has(j, "\"memory\":{\"rss_kb\":12345,\"vm_kb\":234567,\"peak_rss_kb\":13000}");
     has(j, "{\"resource\":3,\"name\":\"STACK\",\"cur\":8388608,\"max\":\"unlimited\"}");
     has(j, "\"threads\":[{\"tid\":4242,\"name\":\"main\",\"state\":\"R\",\"status\":"
-           "\"unwound\",\"crashed\":true,\"bbx_internal\":false,\"signal\":11,\"truncated\":false,"
+           "\"unwound\",\"crashed\":true,\"bbx_internal\":false,\"stack_method\":\"crash\","
+           "\"reused\":false,\"signal\":11,\"truncated\":false,"
            "\"registers\":{\"rip\":\"0x5555555551a9\"");
     has(j, "\"frames\":[{\"pc\":\"0x5555555551a9\",\"module\":\"/usr/bin/demo\","
            "\"offset\":\"0x11a9\",\"function\":null,\"function_offset\":null,"
            "\"file\":null,\"line\":null,\"column\":null,\"inlined\":false}");
     has(j, "{\"pc\":\"0x1000\",\"module\":null,\"offset\":null,\"function\":null,");
+    has(j, "{\"tid\":4243,\"name\":\"worker\",\"state\":\"S\",\"status\":\"blocked\","
+           "\"crashed\":false,\"bbx_internal\":false,\"stack_method\":\"kernel\","
+           "\"reused\":true,");
+    has(j, "\"stack_method\":\"call\",\"reused\":false,");
     has(j, "\"wchan\":\"futex_wait_queue\",\"syscall\":202,\"kernel_pc\":\"0x7ffff7e8f0f0\"");
     has(j, "{\"fd\":3,\"kind\":\"socket\",\"target\":\"socket:[81234]\",\"flags\":"
            "\"O_RDWR|O_NONBLOCK|O_CLOEXEC\",\"flags_raw\":2050,\"cloexec\":true,"
@@ -189,7 +194,7 @@ START_TEST(json_schema)
     has(j, "{\"time_ms\":1714564798123,\"tid\":4243,\"text\":\"opened \\\"config\\\"\\twith tab\"}");
     has(j, "\"annotations\":{\"app.version\":\"1.2.3\",\"session\":\"a\\\"b\\\\c\"}");
     has(j, "\"capture_ms\":12.345,\"capture\":{\"duration_us\":12345,\"threads\":3,"
-           "\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
+           "\"threads_omitted\":7,\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
            "\"collector_version\":\"0.1.0\",\"tracking\":3,\"origins\":3,"
            "\"track_lost\":1,\"children\":2}");
     /* Tracking: origins on fds and threads, the children. */
@@ -249,6 +254,14 @@ START_TEST(text_report)
     has(t, "    #01 pc 0x0000000000001000  ???\n");
     has(t, "    ... (stack cut after 3 frames)\n");
     has(t, "  kernel: wchan futex_wait_queue, syscall 202, pc 0x7ffff7e8f0f0\n");
+    /* How each stack was obtained, under the thread's header. */
+    has(t, "\"main\" (crashed), state R, unwound, in signal 11 (SIGSEGV) ---\n"
+           "  stack: the thread's own context (it crashed or asked)\n");
+    has(t, "\"worker\", state S, blocked ---\n"
+           "  stack: from the kernel's sp/pc (not interrupted; may be partial) "
+           "(unchanged since the previous snapshot)\n");
+    has(t, "  stack: saved at blocking call entry (not interrupted)\n");
+    has(t, "threads:  7 threads not captured (over BBX_MAX_THREADS; 3 written)\n");
     has(t, "O_RDWR|O_NONBLOCK|O_CLOEXEC");
     has(t, "socket AF_INET SOCK_STREAM proto 6 127.0.0.1:40000 -> 127.0.0.1:8080\n");
     has(t, "build-id deadbeef000102030405060708090a0b0c0d0eff  /usr/bin/demo\n");
