@@ -118,8 +118,8 @@ def capture_stats(bbx, snap_dir):
         rows.append(doc.get("capture") or {})
         for t in doc.get("threads") or []:
             statuses[t.get("status")] += 1
-            if "method" in t:  # how the stack was obtained, once the reader says
-                methods[t.get("method")] += 1
+            if "stack_method" in t:  # how the stack was obtained
+                methods[t["stack_method"] + (" (reused)" if t.get("reused") else "")] += 1
     med = lambda k: statistics.median(r.get(k, 0) for r in rows) if rows else float("nan")
     return {"n": len(rows), "duration_us": med("duration_us"), "threads_us": med("threads_us"),
             "fds_us": med("fds_us"), "threads": med("threads"), "unwound": med("unwound"),
