@@ -66,6 +66,9 @@ struct slot {
     uint64_t sys_sp, sys_pc;
     int sys_blocked;         /* blocked in a system call (sp, pc valid) */
     int sys_read;            /* the syscall file was read */
+    uint32_t call_seq;       /* CALL method: the call's sequence number */
+    int whole_reuse;         /* name, state, wchan too: nothing was read */
+    char wchan[64];
 };
 
 /* The stacks of the previous snapshot, for threads that have not run
@@ -76,6 +79,16 @@ struct reuse_entry {
     uint64_t nvcsw, nivcsw, sp, pc;
     unsigned n_frames;
     int truncated;
+    /* for a thread inside a wrapped call: the call (its slot's sequence)
+     * and what /proc said, so that a thread still in the same call costs
+     * no /proc read at all */
+    uint32_t call_seq;
+    char name[64];
+    char state;
+    char wchan[64];
+    int has_sys;
+    int64_t sys_nr;
+    uint64_t sys_pc;
 };
 static struct reuse_entry *reuse;
 static uintptr_t *reuse_frames;
@@ -416,8 +429,50 @@ static void remember(unsigned i, const struct task_info *t, int method, uint64_t
     e->pc = pc;
     e->n_frames = sl->n_frames;
     e->truncated = sl->truncated;
+    e->call_seq = method == SNAP_METHOD_CALL ? sl->call_seq : 0;
+    memcpy(e->name, t->name, sizeof(e->name));
+    e->state = t->state;
+    e->wchan[0] = '\0';
+    e->has_sys = 0;
     memcpy(reuse_frames + (size_t)(e - reuse) * bbx_g.cfg.max_frames, frames_of(i),
            sl->n_frames * sizeof(uintptr_t));
+}
+
+/* A thread still inside the same wrapped call as at the previous snapshot
+ * has not returned from it: its stack, name and state are those recorded
+ * then, and nothing needs to be read.  (A name another thread gave it
+ * meanwhile shows once it has left the call.) */
+static int reuse_whole(unsigned i, pid_t tid, struct task_info *t)
+{
+    struct slot *sl = &slots[i];
+    struct reuse_entry *e = reuse_of(tid);
+    struct call_slot *cs;
+    uint64_t regs[CALL_REGS];
+    const char *call;
+    uint32_t seq;
+    if (!e || e->tid != tid || e->method != SNAP_METHOD_CALL || !e->n_frames ||
+        !(cs = calls_find(tid)) || !(seq = calls_copy(cs, regs, &call)) || seq != e->call_seq)
+        return 0;
+    memset(t, 0, sizeof(*t));
+    memcpy(t->name, e->name, sizeof(t->name));
+    t->state = e->state;
+    t->nvcsw = e->nvcsw;
+    t->nivcsw = e->nivcsw;
+    memcpy(frames_of(i), reuse_frames + (size_t)(e - reuse) * bbx_g.cfg.max_frames,
+           e->n_frames * sizeof(uintptr_t));
+    sl->n_frames = e->n_frames;
+    sl->truncated = e->truncated;
+    sl->method = SNAP_METHOD_CALL;
+    sl->call_seq = seq;
+    sl->reused = 1;
+    sl->whole_reuse = 1;
+    sl->have_stack = 1;
+    sl->sys_read = e->has_sys;
+    sl->sys_blocked = e->has_sys;
+    sl->sys_nr = e->sys_nr;
+    sl->sys_pc = e->sys_pc;
+    memcpy(sl->wchan, e->wchan, sizeof(sl->wchan));
+    return 1;
 }
 
 /* A thread that is not signalled: from the registers its wrapped call
@@ -448,6 +503,7 @@ static int stack_without_signal(unsigned i, const struct task_info *t)
     uint32_t seq = cs ? calls_copy(cs, regs, &call) : 0;
     if (seq) {
         sl->method = SNAP_METHOD_CALL;
+        sl->call_seq = seq;
         if (!try_reuse(i, t, SNAP_METHOD_CALL, regs[1], regs[0])) {
             sl->n_frames = unwind_partial(regs, CALL_REGS, frames_of(i), &sl->truncated);
             if (!calls_unchanged(cs, seq))
@@ -507,8 +563,13 @@ static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
         sl->sys_blocked = 0;
         sl->n_frames = 0;
         sl->truncated = 0;
+        sl->whole_reuse = 0;
         atomic_store(&sl->tid, tid);
         atomic_store(&sl->ticket, seq << 8 | PH_IDLE);
+        if (kind == ASK_STACK && reuse_whole(n, tid, t)) {
+            n++;
+            continue;
+        }
         read_task_status(tid, t);
         if (kind == ASK_STACK) {
             /* zombies and stopped threads cannot answer; threads that block
@@ -600,12 +661,28 @@ static void wait_answers(unsigned n, uint64_t deadline_us)
 static void write_kernel_view(snap_writer *w, pid_t tid, const struct slot *sl)
 {
     char path[64];
-    ss_buf p = ss_buf_of(path, sizeof(path));
-    ss_puts(&p, "/proc/self/task/");
-    ss_putu(&p, (uint64_t)tid);
-    ss_puts(&p, "/wchan");
-    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 256) > 0 && bbx_g.iobuf2[0] != '0')
-        snap_put_str(w, SNAP_THR_WCHAN, bbx_g.iobuf2);
+    if (sl->whole_reuse) {
+        if (sl->wchan[0])
+            snap_put_str(w, SNAP_THR_WCHAN, sl->wchan);
+    } else {
+        ss_buf p = ss_buf_of(path, sizeof(path));
+        ss_puts(&p, "/proc/self/task/");
+        ss_putu(&p, (uint64_t)tid);
+        ss_puts(&p, "/wchan");
+        int have = ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, 256) > 0 && bbx_g.iobuf2[0] != '0';
+        if (have)
+            snap_put_str(w, SNAP_THR_WCHAN, bbx_g.iobuf2);
+        /* kept for reuse_whole() */
+        struct reuse_entry *e = reuse_of(tid);
+        if (sl->method == SNAP_METHOD_CALL && e && e->tid == tid && e->call_seq == sl->call_seq) {
+            ss_buf b = ss_buf_of(e->wchan, sizeof(e->wchan));
+            if (have)
+                ss_puts(&b, bbx_g.iobuf2);
+            e->has_sys = sl->sys_read && sl->sys_blocked;
+            e->sys_nr = sl->sys_nr;
+            e->sys_pc = sl->sys_pc;
+        }
+    }
     if (sl->sys_read && sl->sys_blocked) {
         snap_put_i64(w, SNAP_THR_SYSCALL, sl->sys_nr);
         snap_put_u64(w, SNAP_THR_KERNEL_PC, sl->sys_pc);
