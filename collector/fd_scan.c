@@ -25,6 +25,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -353,6 +355,43 @@ static int table_size(void)
     return n < 1024 ? 1024 : n;
 }
 
+/* Which fds of a stretch of the table are open, in one poll() with no
+ * events and no timeout (POLLNVAL marks a closed number) instead of one
+ * fcntl() per number: the table is mostly empty (bbx's spare fds sit near
+ * 1024).  poll() refuses more fds than RLIMIT_NOFILE, hence the chunks;
+ * where it fails every number is asked with fcntl(). */
+#define POLL_CHUNK 256
+static struct pollfd poll_set[POLL_CHUNK];
+static int poll_base = -1, poll_len;
+
+static int poll_chunk(void)
+{
+    struct rlimit64 rl;
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) != 0)
+        return 0;
+    return rl.rlim_cur < POLL_CHUNK ? (int)rl.rlim_cur : POLL_CHUNK;
+}
+
+static void poll_open(int base, int size, int chunk)
+{
+    int n = size - base < chunk ? size - base : chunk;
+    poll_base = -1;
+    if (n <= 0 || chunk < POLL_CHUNK)
+        return; /* a small limit: fcntl() for each */
+    for (int i = 0; i < n; i++)
+        poll_set[i] = (struct pollfd){ base + i, 0, 0 };
+    if (syscall(SYS_poll, poll_set, (unsigned long)n, 0) < 0)
+        return;
+    poll_base = base;
+    poll_len = n;
+}
+
+static int poll_says_closed(int fd)
+{
+    return poll_base >= 0 && fd >= poll_base && fd < poll_base + poll_len &&
+           (poll_set[fd - poll_base].revents & POLLNVAL);
+}
+
 unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
 {
     struct dirs d;
@@ -360,13 +399,18 @@ unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
     int size = table_size();
     d.fd_dir = ss_openat_light(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
     d.info_dir = ss_openat_light(AT_FDCWD, "/proc/self/fdinfo", O_RDONLY | O_DIRECTORY, 0);
+    int chunk = poll_chunk();
     for (int fd = 0; fd < size; fd++) {
         const struct ss_closed_fd *closed = ss_fd_closed_by_bbx(fd);
+        if (fd % POLL_CHUNK == 0)
+            poll_open(fd, size, chunk);
         if (closed) { /* whatever holds its number now is bbx's */
             write_closed(w, closed);
             count++;
             continue;
         }
+        if (poll_says_closed(fd))
+            continue;
         int fdflags = fcntl(fd, F_GETFD);
         if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir || ss_fd_is_reserved(fd))
             continue;
