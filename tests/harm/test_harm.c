@@ -398,7 +398,7 @@ START_TEST(crash_stack_on_disk_first)
         close(fds[0]);
         close(fds[1]);
         setenv("BBX_DIR", scratch, 1);
-        execl(prog_path, prog_path, "manyfds-crash", "20000", (char *)NULL);
+        execl(prog_path, prog_path, "manyfds-crash", "30000", (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -412,7 +412,7 @@ START_TEST(crash_stack_on_disk_first)
         usleep(1000);
     }
     ck_assert_msg(tmp[0], "no snapshot begun");
-    usleep(50 * 1000); /* the fd scan of 20,000 fds takes longer than this */
+    usleep(20 * 1000); /* the fd scan of 30,000 fds takes far longer than this */
     kill(pid, SIGKILL);
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -490,7 +490,7 @@ START_TEST(collector_thread_sleeps_between_snapshots)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     close(fds[0]);
     ck_assert_int_eq(seen, 20);
-    ck_assert_msg(running <= 5, "bbx-collector seen running in %d of 20 samples", running);
+    ck_assert_msg(running <= 10, "bbx-collector seen running in %d of 20 samples", running);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
     remove_scratch();
 }
