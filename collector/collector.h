@@ -201,7 +201,8 @@ void redact_put_path(snap_writer *w, unsigned field, const char *path, size_t n)
 /* unwind.c */
 int unwind_init(void);
 void unwind_release(void);
-/* Forget cached unwind information (modules may have changed). */
+/* At the start of a capture, after the module scan: forget cached unwind
+ * information if the modules changed. */
 void unwind_new_capture(void);
 /* Unwind from `uc` using the module table; returns the number of frames
  * stored in pcs[0..max), sets *truncated when max was reached. */

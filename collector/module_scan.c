@@ -25,9 +25,10 @@ int modscan_prepare(struct module_table *t, unsigned cap_mods, unsigned cap_rang
 {
     memset(t, 0, sizeof(*t));
     t->mods = map_anon(cap_mods * sizeof(struct bbx_module));
+    t->prev = map_anon(cap_mods * sizeof(struct bbx_module));
     t->ranges = map_anon(cap_ranges * sizeof(struct mem_range));
     t->buf = map_anon(MAPS_BUF);
-    if (!t->mods || !t->ranges || !t->buf) {
+    if (!t->mods || !t->prev || !t->ranges || !t->buf) {
         modscan_release(t);
         return -1;
     }
@@ -41,6 +42,8 @@ void modscan_release(struct module_table *t)
 {
     if (t->mods)
         munmap(t->mods, t->cap_mods * sizeof(struct bbx_module));
+    if (t->prev)
+        munmap(t->prev, t->cap_mods * sizeof(struct bbx_module));
     if (t->ranges)
         munmap(t->ranges, t->cap_ranges * sizeof(struct mem_range));
     if (t->buf)
@@ -286,7 +289,24 @@ int modscan_run(struct module_table *t)
             have = 0; /* a line longer than the buffer: drop it */
     }
     close(fd);
-    for (unsigned i = 0; i < t->n_mods; i++)
-        parse_elf(t, &t->mods[i]);
+    /* A module mapped as before (same file, same place) has the same ELF
+     * headers: keep what the previous scan read of them. */
+    unsigned j = 0;
+    t->changed = t->n_mods != t->n_prev;
+    for (unsigned i = 0; i < t->n_mods; i++) {
+        struct bbx_module *m = &t->mods[i];
+        while (j < t->n_prev && t->prev[j].start < m->start)
+            j++;
+        const struct bbx_module *p = j < t->n_prev ? &t->prev[j] : NULL;
+        if (p && p->start == m->start && p->end == m->end && p->inode == m->inode &&
+            strcmp(p->path, m->path) == 0) {
+            *m = *p;
+            continue;
+        }
+        t->changed = 1;
+        parse_elf(t, m);
+    }
+    memcpy(t->prev, t->mods, t->n_mods * sizeof(struct bbx_module));
+    t->n_prev = t->n_mods;
     return 0;
 }

@@ -40,6 +40,10 @@ struct module_table {
     unsigned n_ranges, cap_ranges;
     char *buf;                       /* maps read buffer */
     size_t buf_cap;
+    struct bbx_module *prev;         /* the previous scan's modules */
+    unsigned n_prev;
+    int changed;                     /* the last scan found modules the
+                                        previous one did not have */
 };
 
 /* Reserve memory for up to cap_mods modules and cap_ranges ranges (init). */

@@ -167,7 +167,8 @@ void unwind_release(void)
 
 void unwind_new_capture(void)
 {
-    if (the_as)
+    /* cached unwind information stays right while the modules do */
+    if (the_as && bbx_g.mods.changed)
         unw_flush_cache(the_as, 0, 0);
 }
 
