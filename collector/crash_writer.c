@@ -25,6 +25,8 @@ static struct {
     char path[BBX_PATH_MAX];
     _Atomic int complete;   /* set before the pipe is closed */
     _Atomic uint32_t state; /* futex word: 0 running, 1 done, 2 failed */
+    _Atomic int32_t alive;  /* the kernel clears it (and wakes) when the
+                               writer has let go of our memory */
 } job;
 
 int crash_writer_init(void)
@@ -97,9 +99,14 @@ int crash_writer_start(const char *tmp)
     ss_puts(&b, tmp);
     atomic_store(&job.complete, 0);
     atomic_store(&job.state, 0);
+    atomic_store(&job.alive, 1);
     /* Not CLONE_THREAD: a process of its own, which the kernel lets live on
-     * when this one dies; no exit signal, nobody is told. */
-    long pid = clone(writer_main, (char *)stack + WRITER_STACK, CLONE_VM | CLONE_FS, NULL);
+     * when this one dies; no exit signal, nobody is told.  CHILD_CLEARTID:
+     * the kernel clears job.alive when it lets go of our memory (and of the
+     * executable: until then the program's file would be "busy"). */
+    long pid = clone(writer_main, (char *)stack + WRITER_STACK,
+                     CLONE_VM | CLONE_FS | CLONE_CHILD_CLEARTID, NULL, NULL, NULL,
+                     (pid_t *)&job.alive);
     close(p[0]);
     if (pid < 0) {
         close(p[1]);
@@ -117,17 +124,20 @@ int crash_writer_finish(int fd, int complete, const char *path, uint64_t deadlin
     close(fd);
     for (;;) {
         uint32_t st = atomic_load(&job.state);
-        if (st == 1)
-            return 0;
-        if (st == 2)
-            return BBX_EIO;
+        int32_t alive = atomic_load(&job.alive);
+        if (st != 0 && alive == 0)
+            return st == 1 ? 0 : BBX_EIO;
         uint64_t now = ss_mono_us();
         if (now >= deadline_us)
-            return BBX_EIO; /* stuck in the kernel: leave it */
+            return st == 1 ? 0 : BBX_EIO; /* stuck in the kernel: leave it */
         uint64_t left = deadline_us - now;
         if (left > 100000)
             left = 100000;
         struct timespec ts = { 0, (long)left * 1000 };
-        syscall(SYS_futex, (uint32_t *)&job.state, FUTEX_WAIT, st, &ts, NULL, 0);
+        if (st == 0)
+            syscall(SYS_futex, (uint32_t *)&job.state, FUTEX_WAIT, st, &ts, NULL, 0);
+        else
+            syscall(SYS_futex, (uint32_t *)&job.alive, FUTEX_WAIT, (uint32_t)alive, &ts, NULL,
+                    0);
     }
 }

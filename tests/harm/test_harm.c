@@ -418,7 +418,15 @@ START_TEST(crash_stack_on_disk_first)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     close(fds[0]);
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    usleep(200 * 1000); /* the writer process drains what it was given */
+    /* the writer process drains what it was given: wait until the file
+     * stops growing */
+    off_t last = -1;
+    for (int waited = 0; waited < 10000; waited += 100) {
+        if (stat(tmp, &st) == 0 && st.st_size == last)
+            break;
+        last = stat(tmp, &st) == 0 ? st.st_size : -1;
+        usleep(100 * 1000);
+    }
     snap *s = snap_read_file(tmp, err, sizeof(err));
     ck_assert_msg(s != NULL, "%s: %s", tmp, err);
     ck_assert_msg(!s->complete, "the capture ended before the kill: make the fd table larger");
