@@ -183,6 +183,7 @@ int bbx_init(const bbx_config *cfg)
     resolve_app(c.app_name);
 
     safe_mem_probe();
+    chain_exit_init();
     pthread_once(&fork_hook_once, register_fork_hook);
     if ((rc = reserve_memory()) != 0)
         goto fail;

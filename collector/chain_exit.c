@@ -28,14 +28,26 @@ BBX_API void _Exit(int status)
         syscall(SYS_exit_group, status);
 }
 
+static void (*_Atomic real_exit)(int);
+
+/* Init only: exit() may be called from the program's fault handler, which
+ * bbx calls from its own signal handler, where dlsym() must not run. */
+void chain_exit_init(void)
+{
+    if (!atomic_load(&real_exit))
+        atomic_store(&real_exit, (void (*)(int))dlsym(RTLD_NEXT, "exit"));
+}
+
 BBX_API void exit(int status)
 {
-    static void (*_Atomic real_exit)(int);
     crash_chain_ending();
-    if (!real_exit)
-        real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
-    if (real_exit)
-        real_exit(status);
+    void (*f)(int) = atomic_load(&real_exit);
+    if (!f && !atomic_load(&bbx_g.initialized)) {
+        chain_exit_init(); /* before bbx_init(): no bbx handler can be running */
+        f = atomic_load(&real_exit);
+    }
+    if (f)
+        f(status);
     for (;;)
         syscall(SYS_exit_group, status);
 }

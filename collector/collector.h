@@ -99,6 +99,8 @@ const char *crash_signal_name(int sig);
  * capture the fault it was called for (nothing when not inside one).
  * Async-signal-safe. */
 void crash_chain_ending(void);
+/* chain_exit.c: resolve libc's exit() (init only). */
+void chain_exit_init(void);
 /* After fork() in the child: the process bbx serves is now this one. */
 void crash_after_fork(void);
 
