@@ -3,7 +3,8 @@
  * with the project's own writer, through the test fixture (snap_fixture.c).
  *
  * usage: gen_golden DIR
- * Writes DIR/crash/ (scenario a), DIR/series/ (b, the "current" series)
+ * Writes DIR/crash/ (scenario a; DIR/crash-cut/ the same, cut short),
+ * DIR/series/ (b, the "current" series)
  * and DIR/base/ (c, the base of bbx diff and flame --diff), one .bbx file
  * per snapshot.
  * Everything is fixed here (pids, times, addresses), so two runs write the
@@ -271,7 +272,14 @@ static int crash(void)
     d.n_fds = 9;
     d.children = &child;
     d.n_children = 1;
-    return save("crash", &d, "sigsegv");
+    if (save("crash", &d, "sigsegv") < 0)
+        return -1;
+    /* crash-cut/: the same file cut before its END record (the process died
+     * mid-write), its main thread's stack cut at 4 frames (max_frames). */
+    order[1].n_stack = 4;
+    order[1].truncated = 1;
+    d.incomplete = 1;
+    return save("crash-cut", &d, "sigsegv");
 }
 
 /* One periodic snapshot of a series: counts of each group, and the number

@@ -14,7 +14,8 @@
 # Each case is one line of the table in cases() below: a file name and bbx's
 # arguments.  Every case's stdout goes to expected/NAME; its exit status and
 # any stderr go to expected/exit-status.txt.  The commands run inside the
-# scratch directory with relative paths (crash/, series/, base/, debug/), so
+# scratch directory with relative paths (crash/, crash-cut/, series/, base/,
+# debug/), so
 # no absolute path of the machine shows up in any output.
 #
 # Nothing is normalised: the outputs hold no bbx version, no absolute path of
@@ -96,6 +97,7 @@ run show-no-symbols.txt show --no-symbols --debug-dir debug "$crash"
 run show-symbols.txt show --debug-dir debug "$crash"
 run show-symbols.json show --json --debug-dir debug "$crash"
 run show-periodic.txt show --debug-dir debug "$last"
+run show-cut.txt show --debug-dir debug crash-cut/*.bbx
 # bbx leaks over the current series (b) and the base series (c).
 run leaks.txt leaks --debug-dir debug series
 run leaks.json leaks --json --debug-dir debug series

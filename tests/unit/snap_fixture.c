@@ -681,6 +681,7 @@ static void put_thread(snap_writer *w, const fix_thread *t)
     put_opt(w, SNAP_THR_CRASHED, (uint64_t)t->crashed);
     if (t->n_stack)
         put_packed(w, SNAP_THR_FRAMES, t->stack, t->n_stack, 1);
+    put_opt(w, SNAP_THR_TRUNCATED, (uint64_t)t->truncated);
     if (t->regs)
         put_packed(w, SNAP_THR_REGS, t->regs, SNAP_X86_64_REG_COUNT, 0);
     put_opt(w, SNAP_THR_STATUS, t->status);

@@ -196,6 +196,7 @@ typedef struct fix_thread {
     uint64_t kernel_pc;
     int64_t syscall;              /* written when has_syscall */
     int has_syscall;
+    int truncated;                /* the stack was cut at max_frames */
     uint64_t origin_ms, origin_tid; /* ORIGIN TIME_MS, TID */
 } fix_thread;
 
