@@ -243,7 +243,7 @@ static int crash(void)
     for (int i = 0; i < 3; i++)
         tty(&fds[i], (uint64_t)i);
     fds[3] = (fix_fd){ .fd = 3, .kind = SNAP_FD_FILE, .target = "/tmp/fixture.log",
-                       .flags = 0x8401, .offset = 4096, .size = 4096, .inode = 131077,
+                       .flags = 0x8401, .offset = 128, .size = 128, .inode = 131077,
                        .cloexec = 0, .frames = log_origin, .n_frames = N(log_origin),
                        .call = "open", .origin_ms = 1714564798100ull, .origin_tid = 4242 };
     fds[4] = (fix_fd){ .fd = 4, .kind = SNAP_FD_SOCKET, .target = "socket:[81234]",
