@@ -332,7 +332,7 @@ static int series_snapshot(const char *sub, uint64_t pid, uint64_t time_ms,
     d.fds = fds;
     d.n_fds = n;
 
-    static char tnames[MAX_THREADS][16];
+    static char tnames[MAX_THREADS][24];
     th[0] = (fix_thread){ .tid = pid, .name = "fixture_app", .state = 'S',
                           .stack = main_poll_stack, .n_stack = N(main_poll_stack),
                           .method = SNAP_METHOD_CALL };
