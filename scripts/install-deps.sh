@@ -8,12 +8,13 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       libjansson-dev elfutils binutils file zstd python3 libc6-dbg
       xz-utils zlib1g-dev chromium util-linux libdebuginfod-dev debuginfod
-      e2fsprogs"
+      e2fsprogs protobuf-compiler"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
 # util-linux: setpriv, which runs the directory tests' programs as nobody;
 #   mount and fsfreeze, which freeze a loop-mounted file system under a crash.
 # e2fsprogs: mkfs.ext4 for that file system.
+# protobuf-compiler: protoc --decode_raw, the golden tests' pprof decoder.
 # libdebuginfod-dev: the symbolizer's own debuginfod client; debuginfod: the
 # local server of tests/symbolizer/e2e_debuginfod.py.
 # chromium: tests/browser drives the SVG flame graph and the report headless.

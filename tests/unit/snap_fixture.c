@@ -611,7 +611,8 @@ static void put_modules(snap_writer *w)
 }
 
 static void put_origin(snap_writer *w, uint64_t resource, uint64_t id, const uint64_t *frames,
-                       size_t n_frames, int unknown, uint64_t start, const char *call)
+                       size_t n_frames, int unknown, uint64_t start, const char *call,
+                       uint64_t time_ms, uint64_t tid)
 {
     snap_rec_begin(w, SNAP_REC_ORIGIN);
     snap_put_u64(w, SNAP_ORIG_RESOURCE, resource);
@@ -623,7 +624,154 @@ static void put_origin(snap_writer *w, uint64_t resource, uint64_t id, const uin
         snap_put_str(w, SNAP_ORIG_CALL, call);
         if (start)
             snap_put_u64(w, SNAP_ORIG_START, start);
+        if (time_ms)
+            snap_put_u64(w, SNAP_ORIG_TIME_MS, time_ms);
+        if (tid)
+            snap_put_u64(w, SNAP_ORIG_TID, tid);
     }
+    snap_rec_end(w);
+}
+
+/* Write v when it is not zero. */
+static void put_opt(snap_writer *w, unsigned field, uint64_t v)
+{
+    if (v)
+        snap_put_u64(w, field, v);
+}
+
+static void put_process(snap_writer *w, const fix_snapshot *d)
+{
+    snap_rec_begin(w, SNAP_REC_PROCESS);
+    snap_put_u64(w, SNAP_PROC_PID, d->pid);
+    put_opt(w, SNAP_PROC_PPID, d->ppid);
+    snap_put_str(w, SNAP_PROC_EXE, d->exe ? d->exe : FIX_EXE);
+    if (d->cmdline_len)
+        snap_put_bytes(w, SNAP_PROC_CMDLINE, d->cmdline, d->cmdline_len);
+    put_opt(w, SNAP_PROC_START_MS, d->start_ms);
+    put_opt(w, SNAP_PROC_VM_RSS_KB, d->rss_kb);
+    put_opt(w, SNAP_PROC_VM_SIZE_KB, d->vm_kb);
+    put_opt(w, SNAP_PROC_VM_HWM_KB, d->hwm_kb);
+    put_opt(w, SNAP_PROC_THREADS, d->proc_threads);
+    put_opt(w, SNAP_PROC_UID, d->uid);
+    snap_put_str(w, SNAP_PROC_APP, d->app ? d->app : FIX_APP);
+    snap_put_u64(w, SNAP_PROC_TIME_MS, d->time_ms);
+    snap_put_str(w, SNAP_PROC_HOSTNAME, d->host);
+    snap_put_str(w, SNAP_PROC_KERNEL, d->kernel);
+    snap_put_str(w, SNAP_PROC_ARCH, d->arch);
+    put_opt(w, SNAP_PROC_FD_LIMIT, d->fd_limit);
+    snap_rec_end(w);
+    snap_rec_begin(w, SNAP_REC_TRIGGER);
+    snap_put_u64(w, SNAP_TRIG_KIND, d->trigger_kind);
+    put_opt(w, SNAP_TRIG_SIGNAL, d->signal);
+    if (d->code)
+        snap_put_i64(w, SNAP_TRIG_CODE, d->code);
+    put_opt(w, SNAP_TRIG_ADDR, d->addr);
+    snap_put_str(w, SNAP_TRIG_REASON, d->reason);
+    put_opt(w, SNAP_TRIG_TID, d->trigger_tid);
+    snap_rec_end(w);
+}
+
+static void put_thread(snap_writer *w, const fix_thread *t)
+{
+    snap_rec_begin(w, SNAP_REC_THREAD);
+    snap_put_u64(w, SNAP_THR_TID, t->tid);
+    if (t->name)
+        snap_put_str(w, SNAP_THR_NAME, t->name);
+    put_opt(w, SNAP_THR_STATE, (uint64_t)(unsigned char)t->state);
+    put_opt(w, SNAP_THR_CRASHED, (uint64_t)t->crashed);
+    if (t->n_stack)
+        put_packed(w, SNAP_THR_FRAMES, t->stack, t->n_stack, 1);
+    put_opt(w, SNAP_THR_TRUNCATED, (uint64_t)t->truncated);
+    if (t->regs)
+        put_packed(w, SNAP_THR_REGS, t->regs, SNAP_X86_64_REG_COUNT, 0);
+    put_opt(w, SNAP_THR_STATUS, t->status);
+    snap_put_str(w, SNAP_THR_WCHAN, t->wchan);
+    put_opt(w, SNAP_THR_KERNEL_PC, t->kernel_pc);
+    if (t->has_syscall)
+        snap_put_i64(w, SNAP_THR_SYSCALL, t->syscall);
+    put_opt(w, SNAP_THR_SIGNAL, t->signal);
+    put_opt(w, SNAP_THR_METHOD, t->method);
+    snap_rec_end(w);
+}
+
+static void put_fd(snap_writer *w, const fix_fd *fd)
+{
+    snap_rec_begin(w, SNAP_REC_FD);
+    snap_put_u64(w, SNAP_FD_NUM, fd->fd);
+    snap_put_u64(w, SNAP_FD_KINDF, fd->kind);
+    if (fd->target)
+        snap_put_str(w, SNAP_FD_TARGET, fd->target);
+    put_opt(w, SNAP_FD_FLAGS, fd->flags);
+    put_opt(w, SNAP_FD_OFFSET, fd->offset);
+    put_opt(w, SNAP_FD_INODE, fd->inode);
+    put_opt(w, SNAP_FD_SOCK_FAMILY, fd->family);
+    put_opt(w, SNAP_FD_SOCK_TYPE, fd->type);
+    snap_put_str(w, SNAP_FD_SOCK_LOCAL, fd->local);
+    if (fd->peer)
+        snap_put_str(w, SNAP_FD_SOCK_PEER, fd->peer);
+    snap_put_str(w, SNAP_FD_DETAILS, fd->details);
+    put_opt(w, SNAP_FD_SOCK_PROTO, fd->proto);
+    put_opt(w, SNAP_FD_CLOEXEC, (uint64_t)fd->cloexec);
+    put_opt(w, SNAP_FD_SIZE, fd->size);
+    snap_rec_end(w);
+}
+
+static void put_module_list(snap_writer *w, const fix_snapshot *d)
+{
+    if (!d->modules) {
+        put_modules(w);
+        return;
+    }
+    for (size_t i = 0; i < d->n_modules; i++) {
+        const fix_module *m = &d->modules[i];
+        snap_rec_begin(w, SNAP_REC_MODULE);
+        snap_put_str(w, SNAP_MOD_PATH, m->path);
+        snap_put_u64(w, SNAP_MOD_BIAS, m->bias);
+        if (m->build_id_len)
+            snap_put_bytes(w, SNAP_MOD_BUILD_ID, m->build_id, m->build_id_len);
+        snap_put_u64(w, SNAP_MOD_START, m->start);
+        snap_put_u64(w, SNAP_MOD_END, m->end);
+        snap_rec_end(w);
+    }
+}
+
+static void put_extras(snap_writer *w, const fix_snapshot *d)
+{
+    for (size_t i = 0; i < d->n_crumbs; i++) {
+        snap_rec_begin(w, SNAP_REC_BREADCRUMB);
+        snap_put_u64(w, SNAP_BC_TIME_MS, d->crumbs[i].time_ms);
+        snap_put_u64(w, SNAP_BC_TID, d->crumbs[i].tid);
+        snap_put_str(w, SNAP_BC_TEXT, d->crumbs[i].text);
+        snap_rec_end(w);
+    }
+    for (size_t i = 0; i < d->n_annotations; i++) {
+        snap_rec_begin(w, SNAP_REC_ANNOTATION);
+        snap_put_str(w, SNAP_ANN_KEY, d->annotations[2 * i]);
+        snap_put_str(w, SNAP_ANN_VALUE, d->annotations[2 * i + 1]);
+        snap_rec_end(w);
+    }
+}
+
+static void put_capture(snap_writer *w, const fix_snapshot *d, uint64_t origins)
+{
+    uint64_t unwound = 0;
+    if (!d->capture_version)
+        return;
+    for (size_t i = 0; i < d->n_threads; i++)
+        unwound += d->threads[i].n_stack && d->threads[i].status == SNAP_THREAD_UNWOUND;
+    snap_rec_begin(w, SNAP_REC_CAPTURE);
+    snap_put_u64(w, SNAP_CAP_DURATION_US, d->capture_us);
+    snap_put_u64(w, SNAP_CAP_THREADS, d->n_threads);
+    snap_put_u64(w, SNAP_CAP_UNWOUND, unwound);
+    snap_put_u64(w, SNAP_CAP_FDS, d->n_fds);
+    snap_put_str(w, SNAP_CAP_VERSION, d->capture_version);
+    snap_put_u64(w, SNAP_CAP_MODULES, d->modules ? d->n_modules : 2);
+    put_opt(w, SNAP_CAP_THREADS_US, d->capture_threads_us);
+    put_opt(w, SNAP_CAP_FDS_US, d->capture_fds_us);
+    put_opt(w, SNAP_CAP_TRACKING, d->tracking);
+    if (d->tracking)
+        snap_put_u64(w, SNAP_CAP_ORIGINS, origins);
+    snap_put_u64(w, SNAP_CAP_CHILDREN, d->n_children);
     snap_rec_end(w);
 }
 
@@ -631,48 +779,32 @@ int fixture_snapshot(fixture_file *f, const fix_snapshot *d)
 {
     session ss;
     snap_writer *w = &ss.w;
+    uint64_t origins = 0;
     int rc = begin(&ss, f, 0);
     if (rc < 0)
         return end(&ss, rc);
-    snap_rec_begin(w, SNAP_REC_PROCESS);
-    snap_put_u64(w, SNAP_PROC_PID, d->pid);
-    snap_put_str(w, SNAP_PROC_EXE, FIX_EXE);
-    snap_put_str(w, SNAP_PROC_APP, FIX_APP);
-    snap_put_u64(w, SNAP_PROC_TIME_MS, d->time_ms);
-    snap_rec_end(w);
-    snap_rec_begin(w, SNAP_REC_TRIGGER);
-    snap_put_u64(w, SNAP_TRIG_KIND, d->trigger_kind);
-    snap_rec_end(w);
-    for (size_t i = 0; i < d->n_threads; i++) {
-        snap_rec_begin(w, SNAP_REC_THREAD);
-        snap_put_u64(w, SNAP_THR_TID, d->threads[i].tid);
-        if (d->threads[i].name)
-            snap_put_str(w, SNAP_THR_NAME, d->threads[i].name);
-        snap_rec_end(w);
-    }
+    put_process(w, d);
+    for (size_t i = 0; i < d->n_threads; i++)
+        put_thread(w, &d->threads[i]);
+    for (size_t i = 0; i < d->n_fds; i++)
+        put_fd(w, &d->fds[i]);
+    put_module_list(w, d);
+    put_extras(w, d);
     for (size_t i = 0; i < d->n_fds; i++) {
         const fix_fd *fd = &d->fds[i];
-        snap_rec_begin(w, SNAP_REC_FD);
-        snap_put_u64(w, SNAP_FD_NUM, fd->fd);
-        snap_put_u64(w, SNAP_FD_KINDF, fd->kind);
-        if (fd->target)
-            snap_put_str(w, SNAP_FD_TARGET, fd->target);
-        if (fd->peer)
-            snap_put_str(w, SNAP_FD_SOCK_PEER, fd->peer);
-        snap_rec_end(w);
-    }
-    put_modules(w);
-    for (size_t i = 0; i < d->n_fds; i++) {
-        const fix_fd *fd = &d->fds[i];
-        if (fd->frames || fd->unknown)
+        if (fd->frames || fd->unknown) {
             put_origin(w, SNAP_ORIGIN_FD, fd->fd, fd->frames, fd->n_frames, fd->unknown, 0,
-                       "socket");
+                       fd->call ? fd->call : "socket", fd->origin_ms, fd->origin_tid);
+            origins++;
+        }
     }
     for (size_t i = 0; i < d->n_threads; i++) {
         const fix_thread *t = &d->threads[i];
-        if (t->frames)
+        if (t->frames) {
             put_origin(w, SNAP_ORIGIN_THREAD, t->tid, t->frames, t->n_frames, 0, t->start,
-                       "pthread_create");
+                       "pthread_create", t->origin_ms, t->origin_tid);
+            origins++;
+        }
     }
     for (size_t i = 0; i < d->n_children; i++) {
         const fix_child *c = &d->children[i];
@@ -684,8 +816,10 @@ int fixture_snapshot(fixture_file *f, const fix_snapshot *d)
             snap_put_str(w, SNAP_CHILD_COMM, c->comm);
         if (c->cmdline_len)
             snap_put_bytes(w, SNAP_CHILD_CMDLINE, c->cmdline, c->cmdline_len);
+        put_opt(w, SNAP_CHILD_START_MS, c->start_ms);
         snap_rec_end(w);
     }
+    put_capture(w, d, origins);
     if (d->incomplete) {
         snap_writer_flush(w);
         rc = w->error;

@@ -157,6 +157,10 @@ void fixture_file_release(fixture_file *f);
  * FIX_EXE_START and FIX_EXE_END are the program's own code and those of
  * FIX_LIBC_* are libc's), a trigger, and the fds, threads (with ORIGIN
  * records when they have frames or are unknown) and children described.
+ *
+ * Every field after the first group of each struct is optional: zero or
+ * NULL writes nothing for it (the golden scenarios of tests/golden fill
+ * them; the leak tests leave them zero).
  */
 typedef struct fix_fd {
     uint64_t fd, kind;
@@ -164,6 +168,14 @@ typedef struct fix_fd {
     const uint64_t *frames;       /* creation stack, NULL: untracked */
     size_t n_frames;
     int unknown;                  /* ORIGIN with UNKNOWN (no frames) */
+    /* optional */
+    const char *call;             /* ORIGIN CALL; NULL: "socket" */
+    uint64_t origin_ms, origin_tid; /* ORIGIN TIME_MS, TID */
+    uint64_t flags, offset, inode, size;
+    int cloexec;
+    uint64_t family, type, proto; /* sockets */
+    const char *local;            /* socket's local address */
+    const char *details;          /* fdinfo lines */
 } fix_fd;
 
 typedef struct fix_thread {
@@ -172,6 +184,20 @@ typedef struct fix_thread {
     const uint64_t *frames;       /* creation stack, NULL: untracked */
     size_t n_frames;
     uint64_t start;               /* start routine */
+    /* optional */
+    const uint64_t *stack;        /* the thread's own frames, innermost first */
+    size_t n_stack;
+    const uint64_t *regs;         /* SNAP_X86_64_REG_COUNT values */
+    char state;                   /* R, S, D, ... */
+    int crashed;
+    uint64_t signal;              /* fatal signal the thread was in */
+    uint64_t status, method;      /* snap_thread_status, snap_thread_method */
+    const char *wchan;
+    uint64_t kernel_pc;
+    int64_t syscall;              /* written when has_syscall */
+    int has_syscall;
+    int truncated;                /* the stack was cut at max_frames */
+    uint64_t origin_ms, origin_tid; /* ORIGIN TIME_MS, TID */
 } fix_thread;
 
 typedef struct fix_child {
@@ -180,7 +206,21 @@ typedef struct fix_child {
     const char *comm;
     const char *cmdline;          /* NUL-separated, cmdline_len bytes */
     size_t cmdline_len;
+    /* optional */
+    uint64_t start_ms;
 } fix_child;
+
+typedef struct fix_module {
+    const char *path;
+    uint64_t bias, start, end;
+    const uint8_t *build_id;
+    size_t build_id_len;
+} fix_module;
+
+typedef struct fix_crumb {
+    uint64_t time_ms, tid;
+    const char *text;
+} fix_crumb;
 
 typedef struct fix_snapshot {
     uint64_t pid, time_ms, trigger_kind;
@@ -191,6 +231,27 @@ typedef struct fix_snapshot {
     const fix_child *children;
     size_t n_children;
     int incomplete;               /* stop before END (a cut file) */
+    /* optional: the process */
+    const char *exe, *app;        /* NULL: FIX_EXE, FIX_APP */
+    const char *host, *kernel, *arch;
+    const char *cmdline;          /* NUL-separated, cmdline_len bytes */
+    size_t cmdline_len;
+    uint64_t ppid, uid, start_ms, rss_kb, vm_kb, hwm_kb, fd_limit, proc_threads;
+    /* optional: the trigger */
+    uint64_t signal, addr, trigger_tid;
+    int64_t code;
+    const char *reason;
+    /* optional: NULL/0 writes the reference modules (FIX_EXE, libc) */
+    const fix_module *modules;
+    size_t n_modules;
+    const fix_crumb *crumbs;
+    size_t n_crumbs;
+    const char *const *annotations; /* key, value, key, value, ... */
+    size_t n_annotations;           /* pairs */
+    /* optional: a CAPTURE record (counts taken from the above) when
+     * capture_version is set */
+    const char *capture_version;
+    uint64_t capture_us, capture_threads_us, capture_fds_us, tracking;
 } fix_snapshot;
 
 int fixture_snapshot(fixture_file *f, const fix_snapshot *d);
