@@ -212,13 +212,14 @@ static void text_entry(FILE *out, const leak_diff_entry *e)
 {
     const leak_group *g = shown_group(e);
     fprintf(out, "%-9s ", leak_change_name(e->change));
-    put_text(out, g->resource);
-    fputc(' ', out);
-    put_text(out, g->kind);
+    put_text(out, g->resource); /* as bbx leaks names a group */
+    if (!g->kind || strcmp(g->kind, g->resource) != 0) {
+        fputc(' ', out);
+        put_text(out, g->kind);
+    }
     if (g->name) {
-        fputs(" \"", out);
+        fputc(' ', out);
         put_text(out, g->name);
-        fputc('"', out);
     }
     fprintf(out, ": %llu", (unsigned long long)e->current_count);
     if (e->change == LEAK_GROWN)

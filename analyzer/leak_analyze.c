@@ -6,8 +6,9 @@
  *
  * The rules, with n snapshots in time order and c[i] a group's count in
  * snapshot i (0 where absent), q = max(1, n / 4):
- *  - grows: n >= 2, least-squares slope of c over time > 0, min of the
- *    last q counts > max of the first q, c[n-1] - c[0] >= 2.  Balanced noise
+ *  - grows: n >= 2, least-squares slope of c over time > 0, every count
+ *    after the first q above the max of the first q (it never comes back
+ *    down to where it started), c[n-1] - c[0] >= 2.  Balanced noise
  *    (short-lived fds that come and go) and fixed-size pools fail the
  *    quarter test or the slope.
  *  - still open at exit (the last snapshot has trigger kind EXIT): fds not
@@ -147,7 +148,7 @@ static void timeline_release(timeline *t)
 /* What the rules need to know of one group's counts. */
 typedef struct group_stats {
     uint64_t first, last, lo, hi;   /* c[0], c[n-1], min, max */
-    uint64_t head_max, tail_min;    /* max of the first q, min of the last q */
+    uint64_t head_max, rest_min;    /* max of the first q, min of the others */
     size_t shrinks;                 /* times the count went down */
     size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
     size_t present;                 /* snapshots where count > 0 */
@@ -169,7 +170,7 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
     st->last = t->c[n - 1];
     st->lo = UINT64_MAX;
     st->first_seen = n;
-    st->tail_min = UINT64_MAX;
+    st->rest_min = UINT64_MAX;
     double mx = 0, my = 0, sxy = 0, sxx = 0;
     for (size_t k = 0; k < n; k++) {
         uint64_t c = t->c[k];
@@ -179,8 +180,8 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
             st->hi = c;
         if (k < q && c > st->head_max)
             st->head_max = c;
-        if (k >= n - q && c < st->tail_min)
-            st->tail_min = c;
+        if (k >= q && c < st->rest_min)
+            st->rest_min = c;
         if (k && c < t->c[k - 1])
             st->shrinks++;
         if (c) {
@@ -225,7 +226,7 @@ static void span_text(const timeline *t, char *buf, size_t len)
 
 static int grows(const timeline *t, const group_stats *st)
 {
-    return t->n >= 2 && st->slope > 0 && st->tail_min > st->head_max &&
+    return t->n >= 2 && st->slope > 0 && st->rest_min > st->head_max &&
            st->last >= st->first + GROWTH_MIN_NET;
 }
 

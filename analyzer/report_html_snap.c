@@ -592,8 +592,9 @@ void html_snap_capture(FILE *out, const snap *s)
     if (c->tracking || s->n_origins) {
         row(out, "tracking");
         fprintf(out, "%s%s, %" PRIu64 " origins, %" PRIu64 " creations not recorded, %" PRIu64
-                " children</td></tr>\n", c->tracking & 1 ? " fds" : "",
-                c->tracking & 2 ? " threads" : "", c->origins, c->track_lost, c->children);
+                " %s</td></tr>\n", c->tracking & 1 ? " fds" : "",
+                c->tracking & 2 ? " threads" : "", c->origins, c->track_lost, c->children,
+                c->children == 1 ? "child" : "children");
     }
     for (size_t i = 0; i < s->process.n_rlimits; i++) {
         const snap_rlimit *rl = &s->process.rlimits[i];

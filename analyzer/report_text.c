@@ -589,9 +589,10 @@ static void capture_stats(FILE *out, const snap *s)
                 (unsigned)(c->fds_us % 1000));
     if (c->tracking || s->n_origins)
         fprintf(out, "  tracking:%s%s, %" PRIu64 " origins, %" PRIu64
-                " creations not recorded, %" PRIu64 " children\n",
+                " creations not recorded, %" PRIu64 " %s\n",
                 c->tracking & 1 ? " fds" : "", c->tracking & 2 ? " threads" : "",
-                c->origins, c->track_lost, c->children);
+                c->origins, c->track_lost, c->children,
+                c->children == 1 ? "child" : "children");
     if (s->unknown_records || s->malformed_records || s->dropped_items)
         fprintf(out, "reader: %" PRIu64 " unknown records skipped, %" PRIu64
                 " malformed, %" PRIu64 " items over the limit dropped\n",
