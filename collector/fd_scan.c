@@ -108,10 +108,28 @@ static void put_hex16(ss_buf *b, unsigned v)
         ss_putn(b, &t[--n], 1);
 }
 
+static void put_dotted_quad(ss_buf *b, const uint8_t *a)
+{
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            ss_puts(b, ".");
+        ss_putu(b, a[i]);
+    }
+}
+
+/* RFC 5952 text: lower-case hex, the longest run of two or more zero groups
+ * (the first of equal runs) as "::", and an IPv4-mapped address
+ * (::ffff:a.b.c.d) with its IPv4 part dotted, as inet_ntop() writes it. */
 static void format_in6(ss_buf *b, const uint8_t *a)
 {
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     unsigned g[8];
     int best = -1, best_len = 1;
+    if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+        ss_puts(b, "::ffff:");
+        put_dotted_quad(b, a + 12);
+        return;
+    }
     for (int i = 0; i < 8; i++)
         g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
     for (int i = 0; i < 8;) { /* longest run of zero groups, >= 2 */
@@ -140,12 +158,7 @@ static void format_addr(ss_buf *b, const struct sockaddr_storage *ss, socklen_t 
 {
     if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
         const struct sockaddr_in *in = (const void *)ss;
-        const uint8_t *a = (const uint8_t *)&in->sin_addr;
-        for (int i = 0; i < 4; i++) {
-            if (i)
-                ss_puts(b, ".");
-            ss_putu(b, a[i]);
-        }
+        put_dotted_quad(b, (const uint8_t *)&in->sin_addr);
         ss_puts(b, ":");
         ss_putu(b, ntohs(in->sin_port));
     } else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {

@@ -8,7 +8,9 @@
  * chain (the program's own SIGSEGV handler, installed before bbx_init(),
  * must still run: it exits with status 42).
  * Before crashing it prints a manifest on stdout ("fd N KIND", "threads N",
- * "function NAME") so tests can compare the snapshot with what was made.
+ * "function NAME", and "stack COUNT THREAD-NAME F1;F2;..." for threads whose
+ * stacks it knows: the crasher's own functions on them, outermost first) so
+ * tests can compare the snapshot with what was made.
  */
 #include <bbx.h>
 #include <dlfcn.h>
@@ -98,6 +100,7 @@ NOINLINE static void park_deeper(int depth)
 
 static void *parked_thread(void *arg)
 {
+    pthread_setname_np(pthread_self(), "parked");
     park_deeper(5);
     return arg;
 }
@@ -118,6 +121,8 @@ static void start_parked(int n)
     }
     pthread_barrier_wait(&ready);
     manifest("threads %d", n + 1);
+    manifest("stack %d parked parked_thread;park_deeper;park_deeper;park_deeper;park_deeper;"
+             "park_deeper;park_deeper", n);
 }
 
 /* One fd of every kind bbx knows. */
@@ -311,6 +316,7 @@ int main(int argc, char **argv)
         crash_null_deref();
     } else if (strcmp(mode, "many-threads") == 0) {
         start_parked(299);
+        manifest("stack 1 crasher main;crash_null_deref");
         crash_null_deref();
     } else if (strcmp(mode, "blocked-thread") == 0) {
         pthread_t t;

@@ -4,10 +4,12 @@
 Usage: e2e_flame.py --bbx BBX --crasher CRASHER --leaker LEAKER
                     [--node NODE --node-modules DIR] [--preload ...]
 
-  folded:   the crasher's many-threads crash; `bbx flame --no-symbols` counts
-            are checked against the threads of `bbx show --json` (total and
-            per stack, computed here from the frames), and the format rules
-            (one line per stack, "stack COUNT", no empty frame, sorted, unique).
+  folded:   the crasher's many-threads crash; `bbx flame --no-symbols` is
+            checked against what the crasher knows it made (its manifest:
+            "threads N" and "stack COUNT NAME F1;F2;..." with its own
+            functions on each kind of thread), its module+offset frames named
+            by eu-addr2line, not by bbx; and the format rules (one line per
+            stack, "stack COUNT", no empty frame, sorted, unique).
   formats:  speedscope and pprof of the same snapshot, read by
             check_formats.js (pprof through the pprof-format package), and by
             `go tool pprof -raw` when go is installed.
@@ -69,64 +71,115 @@ def parse_folded(text, what):
     return out
 
 
-def kernel_frame(t):
-    """What bbx flame shows for a thread without frames."""
-    if t.get("kernel_pc") and t.get("wchan"):
-        return "[kernel: %s]" % t["wchan"]
-    if t.get("kernel_pc"):
-        return "[kernel %s]" % t["kernel_pc"]
-    if t.get("wchan") and t["wchan"] != "0":
-        return "[kernel: %s]" % t["wchan"]
-    if t.get("syscall") is not None and t["syscall"] >= 0:
-        return "[blocked in syscall %d]" % t["syscall"]
-    return "[no stack]"
+def crasher_manifest(stdout):
+    """(threads, {(thread name, "F1;F2;..."): count}) from the crasher's
+    "threads N" and "stack COUNT NAME FUNCTIONS" lines."""
+    threads, stacks = None, {}
+    for line in stdout.splitlines():
+        w = line.split()
+        if len(w) == 2 and w[0] == "threads":
+            threads = int(w[1])
+        elif len(w) == 4 and w[0] == "stack":
+            stacks[(w[2], w[3])] = int(w[1])
+    return threads, stacks
 
 
-def expected_stacks(report):
-    """{stack: count} from bbx show --json, frames named module+0xOFFSET.
-    bbx show symbolizes: a pc inside inlined calls is one entry per inline
-    level (all but the outermost marked "inlined"), while --no-symbols
-    folding has one frame per pc: the inlined entries are left out."""
-    exp = {}
-    for t in report["threads"]:
-        names = []
-        for f in t.get("frames") or []:
-            if f.get("inlined"):
+def module_paths(exe):
+    """{base name: path} of exe and the libraries it loads, from ldd."""
+    out = subprocess.run(["ldd", exe], capture_output=True, text=True, check=True).stdout
+    paths = {os.path.basename(exe): exe}
+    for line in out.splitlines():
+        m = re.match(r"\s*(\S+) => (/\S+)", line)
+        if m:
+            paths[os.path.basename(os.path.realpath(m.group(2)))] = m.group(2)
+            paths[m.group(1)] = m.group(2)
+    return paths
+
+
+def addr2line_names(path, offsets):
+    """{offset: (function, file)} by eu-addr2line -f (first level)."""
+    offsets = sorted(set(offsets))
+    r = subprocess.run(["eu-addr2line", "-f", "-e", path], input="".join(
+        "0x%x\n" % o for o in offsets), capture_output=True, text=True, timeout=300)
+    lines = r.stdout.splitlines()
+    if r.returncode != 0 or len(lines) != 2 * len(offsets):
+        lt.fail("eu-addr2line -e %s: exit %d, %d lines for %d addresses: %s"
+                % (path, r.returncode, len(lines), len(offsets), r.stderr.strip()))
+        return {}
+    return {o: (lines[2 * i].split(" inlined at ")[0], lines[2 * i + 1].rsplit(":", 2)[0])
+            for i, o in enumerate(offsets)}
+
+
+def name_frames(folded, exe):
+    """{stack: [(module, function, file)] root first} for folded stacks of
+    module+0xOFFSET frames, named by eu-addr2line.  A return address (every
+    frame but the innermost) is looked up one byte before, inside its call."""
+    paths = module_paths(exe)
+    want, parsed = {}, {}
+    for stack in folded:
+        frames = stack.split(";")[1:]
+        out = []
+        for i, f in enumerate(frames):
+            m = re.fullmatch(r"(.+)\+0x([0-9a-f]+)", f)
+            if not m or m.group(1) not in paths:
+                out.append((None, f, None))
                 continue
-            mod = f.get("module")
-            names.append("%s+%s" % (os.path.basename(mod), f["offset"]) if mod else f["pc"])
-        if not names:
-            names = [kernel_frame(t)]
-        stack = ";".join([t.get("name") or "?"] + names[::-1])
-        exp[stack] = exp.get(stack, 0) + 1
-    return exp
+            off = int(m.group(2), 16) - (0 if i == len(frames) - 1 else 1)
+            want.setdefault(m.group(1), set()).add(off)
+            out.append((m.group(1), off, None))
+        parsed[stack] = out
+    names = {mod: addr2line_names(paths[mod], offs) for mod, offs in want.items()}
+    return {stack: [(mod, *names.get(mod, {}).get(off, ("??", "??"))) if mod else
+                    (None, off, None) for mod, off, _ in fr] for stack, fr in parsed.items()}
 
 
 def check_crash(scratch):
     snap_dir = scratch.sub("crash")
     env = lt.collector_env(snap_dir)
-    lt.run([args.crasher, "many-threads"], env=env, check=False)
+    run = lt.run([args.crasher, "many-threads"], env=env, check=False)
     snaps = lt.snapshots(snap_dir)
     if len(snaps) != 1:
         lt.fail("crasher many-threads wrote %d snapshots" % len(snaps))
         return
     snap = snaps[0]
-    report = lt.bbx_show(BBX, snap)
-    if report is None:
+    # The oracle: what the crasher made, and eu-addr2line's names.
+    n_threads, made = crasher_manifest(run.stdout)
+    if not n_threads or not made:
+        lt.fail("the crasher printed no manifest of its stacks: %r" % run.stdout)
         return
-    n_threads = len(report["threads"])
-    exp = expected_stacks(report)
     got = parse_folded(flame("--format", "folded", "--no-symbols", snap).stdout, "folded")
-    lt.note("folded: %d threads, %d distinct stacks" % (n_threads, len(got)))
+    lt.note("folded: %d threads made, %d distinct stacks" % (n_threads, len(got)))
     if sum(got.values()) != n_threads:
-        lt.fail("folded counts sum to %d, the snapshot has %d threads"
+        lt.fail("folded counts sum to %d, the crasher made %d threads"
                 % (sum(got.values()), n_threads))
-    if got != exp:
-        for k in sorted(set(got) | set(exp))[:5]:
-            if got.get(k) != exp.get(k):
-                lt.fail("stack %s: bbx flame %s, show --json %s" % (k, got.get(k), exp.get(k)))
+    named = name_frames(got, args.crasher)
+    crasher_mod = os.path.basename(args.crasher)
+    found = {}
+    for stack, count in got.items():
+        thread = stack.split(";")[0]
+        frames = named[stack]
+        # the crasher's own functions (with a source file: not _start)
+        own = ";".join(fn for mod, fn, file in frames if mod == crasher_mod and file != "??")
+        key = (thread, own)
+        if key not in made:
+            lt.fail("folded stack of %d thread(s) %r is none the crasher made: %s <- %r"
+                    % (count, stack, thread, own))
+            continue
+        found[key] = found.get(key, 0) + count
+        leaf_mod, leaf_fn, _ = frames[-1]
+        if thread == "parked" and (leaf_mod == crasher_mod or not re.search(
+                r"pause|barrier_wait|futex", str(leaf_fn))):
+            lt.fail("parked thread's innermost frame %s is no wait in a library"
+                    % stack.split(";")[-1])
+        if thread != "parked" and leaf_fn != "crash_null_deref":
+            lt.fail("crashed thread's innermost frame is %s, not crash_null_deref" % leaf_fn)
+    for key, count in made.items():
+        if found.get(key, 0) != count:
+            lt.fail("the crasher made %d thread(s) %s with %s; bbx flame shows %d"
+                    % (count, key[0], key[1], found.get(key, 0)))
     if n_threads < 50 or max(got.values(), default=0) < 50:
         lt.fail("many-threads: expected many threads sharing a stack: %r" % list(got.values()))
+    exp = got  # checked against the manifest: the other formats must say the same
     # Symbolized: the crash frame and the parked threads' functions by name.
     sym = parse_folded(flame(snap).stdout, "folded with symbols")
     if not any(s.endswith(";crash_null_deref") or ";crash_null_deref;" in s for s in sym):

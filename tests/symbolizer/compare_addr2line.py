@@ -1,25 +1,33 @@
 #!/usr/bin/env python3
 """Compare `bbx symbolize` with `eu-addr2line -f -i` over many addresses.
 
-Usage: compare_addr2line.py BBX BINARY [--count N] [--min-percent P]
-                            [--min-inlined-percent Q]
+Usage: compare_addr2line.py BBX BINARY [--count N] [--exceptions FILE]
+                            [--print-exceptions] [--min-inlined-percent Q]
 
 Picks N addresses (10,000 by default) spread evenly over the instruction
-starts of BINARY's .text (from `objdump -d`), runs both tools once over all
-of them (addresses on standard input), and compares, for every inline level
-of every address, the function name, the file and the line.  Columns are
-compared too, but only reported.  Every disagreement is printed (the first
-50 in full, then a count per class); the test fails when fewer than P percent
-(99.5 by default) of the addresses agree on every level.
+starts of BINARY's .text (from `objdump -d`: the same binary gives the same
+addresses), runs both tools once over all of them (addresses on standard
+input), and compares, for every inline level of every address, the
+function name, the file, the line and the column, and the first line's
+"inlined at FILE:LINE:COL in OUTER".
 
-Disagreements are explained where possible.  eu-addr2line names the
-innermost function at the address, but it takes the chain of inlined calls
-(the second and later levels) at the start of the line-table row that holds
-the address (dwfl_lineinfo() rewrites the address it is given, and the
-inline lookup runs after it).  When eu-addr2line's answer is exactly what
-`bbx symbolize` gives at the address for the first level and at the row
-start for the others, the disagreement is put in that class; anything else
-is listed as unexplained.
+There is no percentage: every difference must be listed, one line each, in
+the exceptions FILE (address, class, both answers), and every listed line
+must still be seen.  A new difference, a vanished one, or one whose class
+does not hold fails the test.  The classes are checked, not only named
+(WHY below says what each means):
+
+  between-functions  the address is padding after a function;
+  row-start          eu-addr2line takes the inline levels after the first
+                     at the start of the line-table row that holds the
+                     address (dwfl_lineinfo() rewrites the address it is
+                     given, and the inline lookup runs after it): its
+                     answer is bbx's first level at the address plus bbx's
+                     outer levels at the row start, and its own "inlined at"
+                     (taken at the address) agrees with bbx.
+
+--print-exceptions prints today's differences in the file's format (to
+review after a compiler or source change, never to paste blindly).
 
 eu-addr2line is run with -a so each address's block starts with the address;
 `bbx symbolize` has no such line, so its text output is cut into blocks with
@@ -30,6 +38,7 @@ text).
 import argparse
 import bisect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -84,30 +93,32 @@ def parse_location(text):
 
 
 def parse_function(text):
-    """(NAME, OUTER) of a name line: an inlined innermost level reads
-    'NAME inlined at FILE:LINE:COL in OUTER', others just 'NAME'."""
+    """(NAME, INLINED_AT, OUTER) of a name line: an inlined innermost level
+    reads 'NAME inlined at FILE:LINE:COL in OUTER' (INLINED_AT as (file,
+    line, column)), others just 'NAME' (INLINED_AT and OUTER None)."""
     i = text.find(" inlined at ")
     name = text[:i] if i >= 0 else text
     j = text.rfind(" in ")
     outer = text[j + 4:] if i >= 0 and j > i else None
-    return (None if name == "??" else name), outer
+    at = parse_location(text[i + len(" inlined at "):j]) if i >= 0 and j > i else None
+    return (None if name == "??" else name), at, outer
 
 
 def parse_pairs(lines, where):
     """A block's levels [(function, file, line, column)], innermost first,
-    and the OUTER of its first line (None when not inlined)."""
+    and (INLINED_AT, OUTER) of its first line (None, None when not inlined)."""
     if not lines or len(lines) % 2:
         sys.exit("FAIL: %s: a block of %d lines: %r" % (where, len(lines), lines))
-    levels, outer = [], None
+    levels, first = [], (None, None)
     for k in range(0, len(lines), 2):
         file, line, col = parse_location(lines[k + 1])
-        name, o = parse_function(lines[k])
+        name, at, o = parse_function(lines[k])
         if k == 0:
-            outer = o
+            first = (at, o)
         levels.append((name, file, line, col))
     if len(levels) == 1 and levels[0] == (None, None, 0, 0):
-        return [], None  # nothing known
-    return levels, outer
+        return [], (None, None)  # nothing known
+    return levels, first
 
 
 def run(cmd, addresses):
@@ -197,27 +208,71 @@ def as_eu_would(at_addr, at_row):
     return [(first,) + tuple(loc)] + list(at_row[1:])
 
 
-def fmt(levels):
+def fmt(levels, first=(None, None)):
+    """One line for a block, files by their base name (stable across trees)."""
     if not levels:
         return "(nothing)"
-    return " <- ".join("%s@%s:%d:%d" % (f or "??", file or "??", line, col)
-                       for f, file, line, col in levels)
+    out = " <- ".join("%s %s:%d:%d" % (f or "??", os.path.basename(file or "??"), line, col)
+                      for f, file, line, col in levels)
+    at, outer = first
+    if at is not None or outer is not None:
+        out += " [inlined at %s:%d:%d in %s]" % (os.path.basename(at[0] or "??"), at[1], at[2],
+                                                 outer) if at else " [in %s]" % outer
+    return out
 
 
-def classify(ours, theirs):
-    """The class of a disagreement on function/file/line, or None."""
-    if len(ours) != len(theirs):
-        if not ours or not theirs:
-            return "one tool knows nothing"
-        return "different inline depth"
-    for (f1, p1, l1, _), (f2, p2, l2, _) in zip(ours, theirs):
-        if f1 != f2:
-            return "different function"
-        if p1 != p2:
-            return "different file"
-        if l1 != l2:
-            return "different line"
-    return None
+def function_ranges(binary):
+    """Sorted [(start, end)] of the function symbols (nm -S), for the
+    addresses that lie between functions (alignment padding)."""
+    out = subprocess.run(["nm", "-S", "--defined-only", binary], check=True,
+                         capture_output=True, text=True).stdout
+    ranges = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tTwW" and int(f[1], 16) > 0:
+            ranges.append((int(f[0], 16), int(f[0], 16) + int(f[1], 16)))
+    return sorted(ranges)
+
+
+def in_function(ranges, addr):
+    i = bisect.bisect_right(ranges, (addr, float("inf")))
+    return any(lo <= addr < hi for lo, hi in ranges[max(0, i - 3):i])
+
+
+# The explained classes.  Each is checked here, not only named: a
+# difference whose explanation does not hold is "unexplained".
+WHY = {
+    "between-functions":
+        "the address is alignment padding after a function (inside no function symbol): "
+        "bbx names no function and gives the line row's location; eu-addr2line gives the "
+        "same location but adds the inline levels found at the start of that row",
+    "row-start":
+        "eu-addr2line takes the inline levels after the first at the start of the line-table "
+        "row (dwfl_lineinfo rewrites the address before its inline lookup): its answer is "
+        "bbx's first level at the address plus bbx's outer levels at the row start, while "
+        "eu-addr2line's own 'inlined at' (computed at the address) agrees with bbx",
+}
+
+
+def explain(a, ours, theirs, ranges, rows, at_rows):
+    """The class of the difference at a (a key of WHY) or "unexplained"."""
+    (o, ofirst), (t, tfirst) = ours, theirs
+    if not in_function(ranges, a) and len(o) == 1 and o[0][0] is None and t and \
+            t[0] == o[0] and ofirst == (None, None):
+        return "between-functions"
+    r = row_start_of(rows, a)
+    if r is not None and r != a and r in at_rows and \
+            as_eu_would(o, at_rows[r]) == t and tfirst == ofirst:
+        return "row-start"
+    return "unexplained"
+
+
+def read_exceptions(path):
+    """The listed exceptions: {line} without comments and blank lines."""
+    if not path:
+        return set()
+    with open(path) as f:
+        return {ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith("#")}
 
 
 def main():
@@ -226,7 +281,10 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--count", type=int, default=10000,
                     help="addresses to compare; 0: every instruction start")
-    ap.add_argument("--min-percent", type=float, default=99.5)
+    ap.add_argument("--exceptions",
+                    help="the explained differences, one per line; none without it")
+    ap.add_argument("--print-exceptions", action="store_true",
+                    help="print today's differences in the format of --exceptions")
     ap.add_argument("--min-inlined-percent", type=float, default=10.0,
                     help="fail when fewer addresses are inside inlined calls")
     args = ap.parse_args()
@@ -234,71 +292,60 @@ def main():
     addresses, n_insns = pick_addresses(args.binary, args.count)
     print("%d addresses from %d instruction starts in .text of %s"
           % (len(addresses), n_insns, args.binary))
-    theirs, their_outer = eu_blocks(args.binary, addresses)
-    ours, our_outer = bbx_blocks(args.bbx, args.binary, addresses)
+    theirs, their_first = eu_blocks(args.binary, addresses)
+    ours, our_first = bbx_blocks(args.bbx, args.binary, addresses)
 
-    agree, col_diff, differ, outer_diff = 0, 0, [], {}
+    # Every level's function, file, line and column, and the first line's
+    # "inlined at FILE:LINE:COL in OUTER", must be the same.
+    differ = [a for a in addresses
+              if ours[a] != theirs[a] or our_first[a] != their_first[a]]
     levels = sum(len(ours[a]) for a in addresses)
     inlined = sum(1 for a in addresses if len(theirs[a]) > 1)
-    for a in addresses:
-        c = classify(ours[a], theirs[a])
-        if c is None:
-            agree += 1
-            if [lv[3] for lv in ours[a]] != [lv[3] for lv in theirs[a]]:
-                col_diff += 1
-                if col_diff <= 10:
-                    print("column differs at 0x%x (report only)\n  bbx:          %s\n"
-                          "  eu-addr2line: %s" % (a, fmt(ours[a]), fmt(theirs[a])))
-        else:
-            differ.append((a, c))
-        if their_outer[a] != our_outer[a]:
-            key = (their_outer[a], our_outer[a])
-            outer_diff[key] = outer_diff.get(key, 0) + 1
-
-    # Explain: bbx at the row start, as eu-addr2line looks there.
     rows = row_starts(args.binary) if differ else []
-    starts = {a: row_start_of(rows, a) for a, _ in differ}
-    want = sorted({r for r in starts.values() if r is not None})
+    want = sorted({row_start_of(rows, a) for a in differ} - {None})
     at_rows = bbx_blocks(args.bbx, args.binary, want)[0] if want else {}
-    classes, shown = {}, 0
-    for a, c in differ:
-        r = starts[a]
-        if r is not None and r != a and \
-                classify(as_eu_would(ours[a], at_rows[r]), theirs[a]) is None:
-            c = "%s: eu-addr2line's inline levels are those of the row start" % c
-            why = " (row starts at 0x%x)" % r
-        else:
-            c = "%s: unexplained" % c
-            why = ""
+    ranges = function_ranges(args.binary) if differ else []
+    found = {}
+    for a in differ:
+        c = explain(a, (ours[a], our_first[a]), (theirs[a], their_first[a]), ranges, rows,
+                    at_rows)
+        found["0x%x %s | bbx: %s | eu-addr2line: %s"
+              % (a, c, fmt(ours[a], our_first[a]), fmt(theirs[a], their_first[a]))] = c
+    if args.print_exceptions:
+        for line in sorted(found, key=lambda l: int(l.split()[0], 16)):
+            print(line)
+        return 0
+
+    listed = read_exceptions(args.exceptions)
+    failed = 0
+    for line in sorted(set(found) - listed, key=lambda l: int(l.split()[0], 16)):
+        print("FAIL: new difference (%s): %s" % (found[line], line))
+        failed += 1
+    for line in sorted(listed - set(found), key=lambda l: int(l.split()[0], 16)):
+        print("FAIL: listed exception no longer seen: %s" % line)
+        failed += 1
+    for line, c in found.items():
+        if c == "unexplained":
+            print("FAIL: unexplained difference: %s" % line)
+            failed += 1
+        elif c not in WHY:
+            sys.exit("FAIL: class %r has no explanation" % c)
+    classes = {}
+    for c in found.values():
         classes[c] = classes.get(c, 0) + 1
-        if shown < 50:
-            print("DIFF 0x%x (%s)%s\n  bbx:          %s\n  eu-addr2line: %s"
-                  % (a, c, why, fmt(ours[a]), fmt(theirs[a])))
-            shown += 1
-    if len(differ) > shown:
-        print("... and %d more disagreements" % (len(differ) - shown))
     print("inline levels seen by bbx: %d; addresses inside inlined calls: %d" % (levels, inlined))
-    for c, n in sorted(classes.items(), key=lambda kv: -kv[1]):
-        print("disagreement class: %s: %d addresses" % (c, n))
-    print("column differs (report only) at %d agreeing addresses" % col_diff)
-    # eu-addr2line's OUTER is the ELF symbol at the address (foo.cold,
-    # foo.constprop.0), bbx's the DWARF name of the outermost function.
-    for (t, o), n in sorted(outer_diff.items(), key=lambda kv: -kv[1]):
-        print("first line 'in OUTER' differs (report only): eu-addr2line %r, bbx %r: "
-              "%d addresses" % (t, o, n))
-    total = len(addresses)
-    pct = 100.0 * agree / total
-    explained = sum(n for c, n in classes.items() if not c.endswith("unexplained"))
-    print("agreement once the row-start disagreements are set aside: %d of %d (%.2f%%)"
-          % (agree + explained, total, 100.0 * (agree + explained) / total))
-    print("agreement: %d of %d addresses (%.2f%%), required %.1f%%"
-          % (agree, total, pct, args.min_percent))
-    if inlined < total * args.min_inlined_percent / 100.0:
+    for c, n in sorted(classes.items()):
+        print("explained difference, %s: %d addresses (%s)" % (c, n, WHY.get(c, "?")))
+    print("agreement on function, file, line, column and 'inlined at ... in OUTER': "
+          "%d of %d addresses; %d differences, %d listed as exceptions"
+          % (len(addresses) - len(differ), len(addresses), len(differ), len(listed)))
+    if inlined < len(addresses) * args.min_inlined_percent / 100.0:
         print("FAIL: only %d addresses are inside inlined calls: the program is not "
               "inline-heavy enough to test anything" % inlined)
         return 1
-    if pct < args.min_percent:
-        print("FAIL: agreement below %.1f%%" % args.min_percent)
+    if failed:
+        print("FAIL: %d difference(s) from the list of explained exceptions (%s)"
+              % (failed, args.exceptions or "none listed"))
         return 1
     print("ok")
     return 0

@@ -3,7 +3,8 @@
  * sessions and modules, lookups in this very program (whose own source and
  * load address tell what the answers must be), return addresses, notes,
  * the debug-file search by build-id, and the result cache; the chain of
- * inlined calls is checked on the -O2 inline test program.
+ * inlined calls of the -O2 inline test program is checked against its
+ * source text (names, call sites) and eu-addr2line (innermost location).
  */
 #include <check.h>
 #include <elfutils/libdwelf.h>
@@ -394,45 +395,241 @@ static const fsym *find_fsym(const fsym *f, size_t n, const char *name)
     return NULL;
 }
 
-/* Every address of an -O2 function full of inlined calls: the chain is
- * consistent (inlined frames first, call sites are the next frame's
- * locations, an offset only on the outermost frame), and some addresses
- * are inside inlined calls. */
-START_TEST(inline_chain_consistent)
+/* A source file of the inline program, split into lines (kept for the
+ * whole test: a few files, read once). */
+typedef struct src_file {
+    char path[PATH_MAX];
+    char *text;
+    char **line;
+    size_t n;
+} src_file;
+
+static src_file srcs[16];
+static size_t n_srcs;
+
+static const src_file *src_get(const char *path)
+{
+    for (size_t i = 0; i < n_srcs; i++)
+        if (strcmp(srcs[i].path, path) == 0)
+            return &srcs[i];
+    ck_assert_uint_lt(n_srcs, sizeof(srcs) / sizeof(srcs[0]));
+    src_file *f = &srcs[n_srcs++];
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    FILE *fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "cannot read the source %s", path);
+    size_t cap = 0, len = 0, got;
+    char buf[4096];
+    while ((got = fread(buf, 1, sizeof(buf), fp)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            f->text = realloc(f->text, cap);
+            ck_assert_ptr_nonnull(f->text);
+        }
+        memcpy(f->text + len, buf, got);
+        len += got;
+    }
+    fclose(fp);
+    f->text[len] = '\0';
+    f->line = calloc(len + 2, sizeof(char *));
+    ck_assert_ptr_nonnull(f->line);
+    for (char *p = f->text; p && *p;) {
+        f->line[f->n++] = p;
+        p = strchr(p, '\n');
+        if (p)
+            *p++ = '\0';
+    }
+    return f;
+}
+
+static void src_free_all(void)
+{
+    for (size_t i = 0; i < n_srcs; i++) {
+        free(srcs[i].text);
+        free(srcs[i].line);
+    }
+    memset(srcs, 0, sizeof(srcs));
+    n_srcs = 0;
+}
+
+static int ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_';
+}
+
+/* Whether `name(` occurs in s as a whole word (a call of name). */
+static int calls(const char *s, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(s, name); p; p = strstr(p + 1, name)) {
+        const char *q = p + n;
+        while (*q == ' ')
+            q++;
+        if ((p == s || !ident_char(p[-1])) && *q == '(')
+            return 1;
+    }
+    return 0;
+}
+
+/* The lines [*first, *last] of function `name`'s definition in f, read from
+ * the text: the line at column 1 that names it followed by '(' (or
+ * INL_PUBLIC(base) for name base_vN) and is no declaration, through the next
+ * line that is "}".  0 when not found. */
+static int src_extent(const src_file *f, const char *name, size_t *first, size_t *last)
+{
+    char pub[160];
+    size_t n = strlen(name);
+    pub[0] = '\0';
+    if (n > 3 && name[n - 3] == '_' && name[n - 2] == 'v')
+        snprintf(pub, sizeof(pub), "INL_PUBLIC(%.*s)", (int)(n - 3), name);
+    for (size_t i = 0; i < f->n; i++) {
+        const char *l = f->line[i];
+        size_t ll = strlen(l);
+        if (!ident_char(l[0]) || (ll && l[ll - 1] == ';'))
+            continue;
+        if (!calls(l, name) && !(pub[0] && strstr(l, pub)))
+            continue;
+        for (size_t j = i + 1; j < f->n; j++) {
+            if (strcmp(f->line[j], "}") == 0) {
+                *first = i + 1;
+                *last = j + 1;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* Checks one inline level against the program's source text: the caller
+ * (level k + 1, named `caller`, at file:line:column, which is the call
+ * site) has a definition whose lines hold the call site, and the text at
+ * the call site's column starts a call (a whole identifier and '(') whose
+ * line calls the inlined function `callee` at or after that column. */
+static void check_call_site(uint64_t a, const char *callee, const char *caller, const char *file,
+                            unsigned line, unsigned column)
+{
+    const src_file *f = src_get(file);
+    size_t first, last;
+    ck_assert_msg(src_extent(f, caller, &first, &last), "0x%llx: %s not defined in %s",
+                  (unsigned long long)a, caller, file);
+    ck_assert_msg(line >= first && line <= last,
+                  "0x%llx: call site %s:%u not inside %s (lines %zu-%zu)", (unsigned long long)a,
+                  file, line, caller, first, last);
+    const char *l = f->line[line - 1];
+    ck_assert_msg(column >= 1 && column <= strlen(l), "0x%llx: column %u past %s:%u",
+                  (unsigned long long)a, column, file, line);
+    const char *at = l + column - 1, *q = at;
+    while (ident_char(*q))
+        q++;
+    while (*q == ' ')
+        q++;
+    ck_assert_msg((at == l || !ident_char(at[-1])) && q > at && *q == '(',
+                  "0x%llx: %s:%u:%u is not the start of a call: \"%s\"", (unsigned long long)a,
+                  file, line, column, at);
+    ck_assert_msg(calls(at, callee), "0x%llx: %s:%u:%u (\"%s\") does not call %s",
+                  (unsigned long long)a, file, line, column, at, callee);
+}
+
+/* eu-addr2line's file:line:column for each of n addresses of path (its
+ * first level, taken from the line table at the address). */
+static char **addr2line_locations(const char *path, const uint64_t *addrs, size_t n)
+{
+    char in[] = "/tmp/bbx-test-sym-XXXXXX", cmd[PATH_MAX + 128], buf[PATH_MAX + 64];
+    int fd = mkstemp(in);
+    ck_assert_int_ge(fd, 0);
+    FILE *w = fdopen(fd, "w");
+    for (size_t i = 0; i < n; i++)
+        fprintf(w, "0x%llx\n", (unsigned long long)addrs[i]);
+    fclose(w);
+    snprintf(cmd, sizeof(cmd), "eu-addr2line -e '%s' < '%s'", path, in);
+    FILE *r = popen(cmd, "r");
+    ck_assert_msg(r != NULL, "cannot run eu-addr2line");
+    char **out = calloc(n, sizeof(char *));
+    size_t got = 0;
+    while (got < n && fgets(buf, sizeof(buf), r)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        out[got++] = strdup(buf);
+    }
+    ck_assert_int_eq(pclose(r), 0);
+    unlink(in);
+    ck_assert_msg(got == n, "eu-addr2line answered %zu of %zu addresses", got, n);
+    return out;
+}
+
+/* Every address of the -O2 functions full of inlined calls (each part's
+ * inl_*_run_v0), checked against what is known without the symbolizer:
+ * - the outermost level is the ELF symbol the address is in, at its offset;
+ * - every inlined level's name is what the source calls at the call site
+ *   (the caller's file:line:column, read as text: a call starts at that
+ *   column and the line calls the inlined function), and the call site is
+ *   inside the caller's definition in the source;
+ * - the innermost file:line:column is eu-addr2line's.
+ * Some addresses are 3 and more levels deep (fetch_imm <- fetch <- step <-
+ * inl_vm_run_v0 and such). */
+START_TEST(inline_chain_matches_source)
 {
     fsym *syms;
     size_t n_syms = function_symbols(INLINE_PROG_PATH, &syms);
-    const fsym *run = find_fsym(syms, n_syms, "inl_vm_run_v0");
-    ck_assert_msg(run != NULL, "inl_vm_run_v0 not in %s", INLINE_PROG_PATH);
-    uint64_t lo = run->lo, hi = run->hi;
-    free(syms);
-
     sym_session *s = sym_session_new(NULL);
     sym_module *m = sym_module_get(s, INLINE_PROG_PATH, NULL, 0);
-    size_t deepest = 0, inside = 0;
-    for (uint64_t a = lo; a < hi; a++) {
-        const sym_frame *fr;
-        size_t n = sym_lookup(s, m, a, 0, &fr);
-        ck_assert_msg(n >= 1, "nothing at 0x%llx", (unsigned long long)a);
-        ck_assert_str_eq(fr[n - 1].function, "inl_vm_run_v0");
-        ck_assert_int_eq(fr[n - 1].inlined, 0);
-        ck_assert_int_eq(fr[n - 1].has_offset, 1);
-        ck_assert_uint_eq(fr[n - 1].offset, a - lo);
-        for (size_t k = 0; k + 1 < n; k++) {
-            ck_assert_int_eq(fr[k].inlined, 1);
-            ck_assert_int_eq(fr[k].has_offset, 0);
-            ck_assert_ptr_nonnull(fr[k].function);
-            ck_assert_ptr_nonnull(fr[k].call_file);
-            ck_assert_str_eq(fr[k].call_file, fr[k + 1].file);
-            ck_assert_uint_eq(fr[k].call_line, fr[k + 1].line);
-            ck_assert_uint_eq(fr[k].call_column, fr[k + 1].column);
+    size_t deepest = 0, inside = 0, total = 0, n_runs = 0, cap = 4096, n_loc = 0;
+    uint64_t *addrs = malloc(cap * sizeof(*addrs));
+    char **locs = malloc(cap * sizeof(*locs));
+    for (size_t si = 0; si < n_syms; si++) {
+        size_t len = strlen(syms[si].name);
+        if (strncmp(syms[si].name, "inl_", 4) != 0 || len < 8 ||
+            strcmp(syms[si].name + len - 7, "_run_v0") != 0)
+            continue;
+        n_runs++;
+        const fsym *run = &syms[si];
+        for (uint64_t a = run->lo; a < run->hi; a++) {
+            const sym_frame *fr;
+            size_t n = sym_lookup(s, m, a, 0, &fr);
+            ck_assert_msg(n >= 1, "nothing at 0x%llx", (unsigned long long)a);
+            ck_assert_str_eq(fr[n - 1].function, run->name);
+            ck_assert_int_eq(fr[n - 1].inlined, 0);
+            ck_assert_int_eq(fr[n - 1].has_offset, 1);
+            ck_assert_uint_eq(fr[n - 1].offset, a - run->lo);
+            for (size_t k = 0; k + 1 < n; k++) {
+                ck_assert_int_eq(fr[k].inlined, 1);
+                ck_assert_int_eq(fr[k].has_offset, 0);
+                ck_assert_ptr_nonnull(fr[k].function);
+                ck_assert_ptr_nonnull(fr[k + 1].file);
+                check_call_site(a, fr[k].function, fr[k + 1].function, fr[k + 1].file,
+                                fr[k + 1].line, fr[k + 1].column);
+            }
+            if (n_loc == cap) {
+                cap *= 2;
+                addrs = realloc(addrs, cap * sizeof(*addrs));
+                locs = realloc(locs, cap * sizeof(*locs));
+            }
+            char loc[PATH_MAX + 64];
+            snprintf(loc, sizeof(loc), "%s:%u:%u", fr[0].file ? fr[0].file : "??", fr[0].line,
+                     fr[0].column);
+            addrs[n_loc] = a;
+            locs[n_loc++] = strdup(loc);
+            inside += n > 1;
+            total++;
+            if (n > deepest)
+                deepest = n;
         }
-        inside += n > 1;
-        if (n > deepest)
-            deepest = n;
     }
-    ck_assert_uint_ge(deepest, 3); /* fetch_imm <- fetch <- step <- run and such */
-    ck_assert_uint_gt(inside, (hi - lo) / 2);
+    ck_assert_uint_eq(n_runs, 7); /* one per part of the program */
+    char **theirs = addr2line_locations(INLINE_PROG_PATH, addrs, n_loc);
+    for (size_t i = 0; i < n_loc; i++) {
+        ck_assert_msg(strcmp(locs[i], theirs[i]) == 0, "0x%llx: bbx says %s, eu-addr2line %s",
+                      (unsigned long long)addrs[i], locs[i], theirs[i]);
+        free(locs[i]);
+        free(theirs[i]);
+    }
+    free(theirs);
+    free(locs);
+    free(addrs);
+    free(syms);
+    src_free_all();
+    ck_assert_uint_ge(deepest, 4);
+    ck_assert_uint_gt(inside, total / 2);
     ck_assert_ptr_null(sym_module_note(m));
     sym_session_free(s);
 }
@@ -720,7 +917,7 @@ static Suite *symbolizer_suite(void)
     tcase_add_test(tc, lookup_outside_module);
     tcase_add_test(tc, return_address);
     tcase_add_test(tc, cache_same_pointers);
-    tcase_add_test(tc, inline_chain_consistent);
+    tcase_add_test(tc, inline_chain_matches_source);
     tcase_add_test(tc, offset_of_split_function);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
