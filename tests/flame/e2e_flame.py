@@ -153,8 +153,9 @@ def check_crash(scratch):
     r = subprocess.run([args.node, os.path.join(HERE, "check_formats.js"), args.node_modules,
                         ss, pp, expect], capture_output=True, text=True, timeout=300)
     lt.note("check_formats.js: " + r.stdout.strip().splitlines()[-1] if r.stdout else "")
-    if r.returncode == lt.skiplib.SKIP:
-        sys.exit(lt.skiplib.SKIP)  # its reason is the line just printed
+    if r.returncode == lt.skiplib.SKIP:  # its last line is "SKIP: why"
+        print(r.stdout.strip().splitlines()[-1], flush=True)
+        sys.exit(lt.skiplib.SKIP)
     if r.returncode != 0:
         lt.fail("check_formats.js: %s %s" % (r.stdout.strip()[-1500:], r.stderr.strip()[-500:]))
 
