@@ -82,6 +82,7 @@ get "$dir/trailing.bbx"
 # the frame's content checksum (its last 4 bytes) altered
 head -c $((size - 1)) "$snap" >"$dir/sum.bbx"
 last=$(tail -c 1 "$snap" | od -An -tu1 | tr -d ' ')
+# shellcheck disable=SC2059 # the format is the one octal escape of the new byte
 printf "\\$(printf %o $(((last + 1) % 256)))" >>"$dir/sum.bbx"
 get "$dir/sum.bbx"
 case $why in

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # skip.sh - tests/testlib/skip.py for sh, sourced by shell tests:
 #   . "$(dirname "$0")/../testlib/skip.sh"
 #   bbx_require_tool python3 "Debian package python3"
@@ -7,7 +8,7 @@
 # "FAIL: ..." and exit 1.
 
 bbx_in_ci() {
-    case $(printf '%s' "${CI:-}" | tr 'A-Z' 'a-z') in
+    case $(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]') in
     true | 1 | yes) return 0 ;;
     *) return 1 ;;
     esac
