@@ -14,7 +14,7 @@ TARGET="${2:-fuzz_reader}"
 [ "${1:-}" = "--" ] && shift
 BUILD=build-fuzz
 CC=clang cmake -S . -B "$BUILD" -DBBX_FUZZ=ON -DBBX_SANITIZE=OFF \
-  -DBBX_BUILD_SAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DBBX_BUILD_SAMPLES=OFF -DBBX_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" --target "$TARGET" -j2 >/dev/null
 mkdir -p "$BUILD/corpus-$TARGET" "$BUILD/crashes"
 cp analyzer/fuzz/corpus/* "$BUILD/corpus-$TARGET/"

@@ -8,18 +8,26 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       libunwind-dev libdw-dev libelf-dev libzstd-dev libsqlite3-dev check
       libjansson-dev elfutils binutils file zstd python3 libc6-dbg
       xz-utils zlib1g-dev chromium util-linux libdebuginfod-dev debuginfod
-      e2fsprogs protobuf-compiler"
+      e2fsprogs protobuf-compiler libxml2-utils mount"
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
 # util-linux: setpriv, which runs the directory tests' programs as nobody;
 #   mount and fsfreeze, which freeze a loop-mounted file system under a crash.
-# e2fsprogs: mkfs.ext4 for that file system.
+# e2fsprogs: mkfs.ext4 for that file system; mount: mount -o loop, umount.
 # protobuf-compiler: protoc --decode_raw, the golden tests' pprof decoder.
+# libxml2-utils: xmllint, which tests/flame/check_svg.py runs on every SVG.
+# python3, xz-utils, node: a build with tests does not configure without
+#   them; chromium, the npm modules and root are checked when a test runs,
+#   which then skips (fails under CI=true): tests/testlib.
 # libdebuginfod-dev: the symbolizer's own debuginfod client; debuginfod: the
 # local server of tests/symbolizer/e2e_debuginfod.py.
 # chromium: tests/browser drives the SVG flame graph and the report headless.
+# node runs the browser tests (playwright-core) and decodes pprof; npm ci
+# installs their modules.  A node from elsewhere is kept, but npm is needed.
 if ! command -v node >/dev/null 2>&1; then
-  PKGS="$PKGS nodejs npm" # the browser tests' driver (playwright-core)
+  PKGS="$PKGS nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+  PKGS="$PKGS npm"
 fi
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS gdb hyperfine llvm time valgrind gawk"
@@ -29,7 +37,6 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
-# The browser tests' npm packages, pinned by tests/browser/package-lock.json.
-if command -v npm >/dev/null 2>&1; then
-  npm ci --prefix "$(dirname "$0")/../tests/browser" --no-audit --no-fund >/dev/null
-fi
+# The browser tests' npm packages, pinned by tests/browser/package-lock.json:
+# always installed (playwright-core, speedscope, pprof-format).
+npm ci --prefix "$(dirname "$0")/../tests/browser" --no-audit --no-fund >/dev/null

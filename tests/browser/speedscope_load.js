@@ -10,25 +10,29 @@
 //   BBX, CRASHER: the built bbx command and samples/crasher; the crasher's
 //   threads-fds mode gives the snapshot that bbx flame turns into a profile.
 // Exit 0 fine, 1 failed (said why), 77 skipped (no chromium or no
-// tests/browser/node_modules: run scripts/install-deps.sh).
+// tests/browser/node_modules: run scripts/install-deps.sh); under CI=true a
+// missing one fails instead (tests/testlib/skip.js).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
 
-const SKIP = 77;
+const { skip } = require('../testlib/skip.js');
 const chromiumPath = process.env.BBX_CHROMIUM || '/usr/bin/chromium';
 const app = path.join(__dirname, 'node_modules', 'speedscope', 'dist', 'release', 'index.html');
 let chromium;
 try {
   ({ chromium } = require('playwright-core'));
 } catch (e) {
-  console.log('SKIP: playwright-core not installed (npm ci --prefix tests/browser)');
-  process.exit(SKIP);
+  skip('playwright-core under tests/browser/node_modules',
+       'npm ci --prefix tests/browser, which scripts/install-deps.sh runs');
 }
-if (!fs.existsSync(chromiumPath) || !fs.existsSync(app)) {
-  console.log('SKIP: no chromium at ' + chromiumPath + ' or no speedscope app at ' + app);
-  process.exit(SKIP);
+if (!fs.existsSync(chromiumPath)) {
+  skip('chromium at ' + chromiumPath, 'Debian package chromium');
+}
+if (!fs.existsSync(app)) {
+  skip('the speedscope app at ' + app,
+       'npm ci --prefix tests/browser, which scripts/install-deps.sh runs');
 }
 if (process.argv.length !== 5) {
   console.log('usage: node speedscope_load.js BBX CRASHER OUTDIR');

@@ -10,24 +10,24 @@
 //   FLAME_SVG_GEN: tests/flame's generator, or - to open only SVG...:
 //   more documents to load and zoom (e.g. written by `bbx flame`).
 // Exit 0 fine, 1 failed (said why), 77 skipped (no chromium or no
-// tests/browser/node_modules: run scripts/install-deps.sh).
+// tests/browser/node_modules: run scripts/install-deps.sh); under CI=true a
+// missing one fails instead (tests/testlib/skip.js).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const SKIP = 77;
+const { skip } = require('../testlib/skip.js');
 const chromiumPath = process.env.BBX_CHROMIUM || '/usr/bin/chromium';
 let chromium;
 try {
   ({ chromium } = require('playwright-core'));
 } catch (e) {
-  console.log('SKIP: playwright-core not installed (npm ci --prefix tests/browser, see scripts/install-deps.sh)');
-  process.exit(SKIP);
+  skip('playwright-core under tests/browser/node_modules',
+       'npm ci --prefix tests/browser, which scripts/install-deps.sh runs');
 }
 if (!fs.existsSync(chromiumPath)) {
-  console.log('SKIP: no chromium at ' + chromiumPath + ' (apt-get install chromium, see scripts/install-deps.sh)');
-  process.exit(SKIP);
+  skip('chromium at ' + chromiumPath, 'Debian package chromium');
 }
 if (process.argv.length < 4) {
   console.log('usage: node svg_test.js FLAME_SVG_GEN OUTDIR [SVG...]');

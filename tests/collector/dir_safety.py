@@ -20,7 +20,8 @@ tests are here and in CI), some of them as `nobody` through setpriv:
 
 Usage: dir_safety.py --prog DIR_PROG --preload LIB [--sanitizer-runtime LIB]
               [--sh SH]
-Exits 0 (passed), 1 (failures, each said on stdout) or 77 (not root).
+Exits 0 (passed), 1 (failures, each said on stdout) or 77 (not root; a
+failure under CI=true: tests/testlib/skip.py).
 """
 import argparse
 import os
@@ -30,6 +31,9 @@ import stat
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+import skip  # noqa: E402
 
 BBX_EDIR = -5
 NOBODY = pwd.getpwnam("nobody")
@@ -242,8 +246,8 @@ def main():
     ap.add_argument("--sh", default="/bin/sh")
     a = ap.parse_args()
     if os.geteuid() != 0:
-        print("skipped: needs root (chown, setuid, setpriv)")
-        return 77
+        skip.skip("root (for chown, setuid and setpriv)",
+                  "run the suite as root, as CI does")
     runtime = "" if a.sanitizer_runtime in ("", "-") else a.sanitizer_runtime
     top = tempfile.mkdtemp(prefix="bbx-dirsafe-")
     os.chmod(top, 0o755)  # nobody walks into it

@@ -7,8 +7,8 @@ XML (check_svg.check) and load and zoom in headless Chromium
 (tests/browser/svg_test.js).
 
 Usage: svg_real.py --bbx BBX --leaker LEAKER --outdir DIR
-Exit 0 fine, 1 failed (said why), 77 skipped (no node, chromium or
-tests/browser/node_modules).
+Exit 0 fine, 1 failed (said why), 77 skipped (no node, chromium, xmllint or
+tests/browser/node_modules; under CI=true a failure: tests/testlib/skip.py).
 """
 import argparse
 import os
@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "leaks"))
 sys.path.insert(0, HERE)
 import check_svg  # noqa: E402
 import leaktest as lt  # noqa: E402
+from leaktest import skiplib  # noqa: E402
 
 p = argparse.ArgumentParser(description="bbx flame --format svg on real snapshots")
 p.add_argument("--bbx", required=True)
@@ -53,12 +54,14 @@ for path, kind in ((stacks, "stacks"), (fds, "fd-origins diff")):
 
 node = shutil.which("node")
 if not node:
-    lt.skip("no node: the browser half is skipped (scripts/install-deps.sh)")
+    lt.skip("node (not on PATH)", "Debian package nodejs")
+# svg_test.js skips (77, its reason on stdout) or, under CI=true, fails
+# through tests/testlib/skip.js when Chromium or playwright-core is missing.
 r = subprocess.run([node, os.path.join(HERE, "..", "browser", "svg_test.js"), "-",
                     args.outdir, stacks, fds], capture_output=True, text=True, timeout=300)
-print(r.stdout.strip())
-if r.returncode == 77:
-    lt.skip("browser: " + r.stdout.strip())
+print(r.stdout.strip(), flush=True)
+if r.returncode == skiplib.SKIP:
+    sys.exit(skiplib.SKIP)
 if r.returncode:
     lt.fail("svg_test.js exited %d: %s" % (r.returncode, r.stderr.strip()[-1000:]))
 lt.finish()

@@ -4,7 +4,8 @@ a series (the leaker with tracking).  browser_check.mjs loads each with the
 network off and fails on a console error, a page error or any request for
 something else; a thread's <details> must open on a click; a full-page
 screenshot of each is kept as a test artefact in --shots (their paths are
-printed).  Skipped (77) without node, Chromium or tests/browser/node_modules.
+printed).  Without node, Chromium or tests/browser/node_modules: skipped (77),
+or failed under CI=true (tests/testlib/skip.py).
 
 Usage: report_browser.py --bbx BBX --crasher CRASHER --leaker LEAKER
        --node NODE --chromium CHROMIUM --browser-dir tests/browser --shots DIR
@@ -27,12 +28,12 @@ args = p.parse_args()
 
 node = shutil.which(args.node) if not os.path.isabs(args.node) else args.node
 if not node or not os.access(node, os.X_OK):
-    lt.skip("no node (%s)" % args.node)
+    lt.skip("node (%s)" % args.node, "Debian package nodejs")
 if not os.access(args.chromium, os.X_OK):
-    lt.skip("no Chromium at %s (Debian package chromium)" % args.chromium)
+    lt.skip("Chromium at %s" % args.chromium, "Debian package chromium")
 if not os.path.isdir(os.path.join(args.browser_dir, "node_modules", "playwright-core")):
-    lt.skip("no playwright-core in %s/node_modules (scripts/install-deps.sh runs npm ci)"
-            % args.browser_dir)
+    lt.skip("playwright-core in %s/node_modules" % args.browser_dir,
+            "npm ci --prefix tests/browser, which scripts/install-deps.sh runs")
 os.makedirs(args.shots, exist_ok=True)
 
 with lt.Scratch("report-browser") as scratch:

@@ -34,7 +34,8 @@ def crash_line():
     for i in range(start, len(lines)):
         if "*p = 42;" in lines[i]:
             return i + 1, lines[i].strip()
-    lt.skip("no `*p = 42;` line in %s" % args.source)
+    lt.fail("no `*p = 42;` line in %s" % args.source)
+    lt.finish()
 
 
 def check_page(snap, page_path):
