@@ -21,7 +21,8 @@
  *   exit         returns from main
  *   snaps N      N snapshots in a row
  *   trackdepth   an fd opened five calls below main, then one snapshot
- *   blocksig N   a thread "opt-blocker" that blocks signal N; one snapshot
+ *   blocksig N   a thread "opt-blocker" that blocks signal N and spins; one
+ *                snapshot
  * Exit: 0 done, 3 bbx_init failed ("bbx_init: RC MESSAGE" on stderr).
  */
 #include <bbx.h>
@@ -116,7 +117,11 @@ static void *blocker_main(void *arg)
     sigaddset(&s, (int)(long)arg);
     pthread_sigmask(SIG_BLOCK, &s, NULL);
     depth_reached = 1;
-    return sleeper_main(NULL);
+    /* running, not in a blocking call (whose entry saves the stack): only
+     * the thread signal can ask this thread for its stack */
+    for (;;)
+        __asm__ volatile("pause" ::: "memory");
+    return NULL;
 }
 
 NOINLINE static int open_level(int n)
