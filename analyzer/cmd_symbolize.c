@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_symbols.h"
+#include "input_file.h"
 #include "json_writer.h"
 #include "symbolizer.h"
 
@@ -161,6 +163,26 @@ static int parse_addr(const char *s, uint64_t *out)
     return 0;
 }
 
+/* BINARY is a readable regular file that starts as an ELF file does;
+ * else one line on stderr.  -1 or 0. */
+static int check_binary(const char *binary)
+{
+    char err[256];
+    unsigned char magic[4];
+    int fd = input_open(binary, err, sizeof(err));
+    if (fd < 0) {
+        cli_error("symbolize", "%s: %s", binary, err);
+        return -1;
+    }
+    ssize_t n = read(fd, magic, sizeof(magic));
+    close(fd);
+    if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0) {
+        cli_error("symbolize", "%s: not an ELF file", binary);
+        return -1;
+    }
+    return 0;
+}
+
 static int one(struct out *o, sym_session *ss, sym_module *m, const char *text)
 {
     uint64_t addr;
@@ -231,12 +253,8 @@ int cmd_symbolize(int argc, char **argv)
         cli_error("symbolize", "no binary given (usage: bbx symbolize -e BINARY [ADDR...])");
         goto out;
     }
-    FILE *probe = fopen(binary, "rb");
-    if (!probe) {
-        cli_error("symbolize", "%s: %s", binary, strerror(errno));
+    if (check_binary(binary) < 0)
         goto out;
-    }
-    fclose(probe);
 
     sym_options opt = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
     ss = sym_session_new(&opt);
@@ -270,6 +288,7 @@ int cmd_symbolize(int argc, char **argv)
                 p++;
             if (*p == '\n' || *p == '\0' || *p == '#')
                 continue;
+            line[strcspn(line, "\r\n")] = '\0';
             if (one(&o, ss, m, line) < 0)
                 rc = CLI_ERROR;
         }

@@ -8,7 +8,7 @@
  * capturing thread starts a writer process (clone sharing our memory, on a
  * stack reserved at init) that creates the file and copies what arrives on
  * a pipe into it; the capture writes into the pipe without blocking and
- * gives up at its deadline (BBX_CAPTURE_TIMEOUT_MS).  Then the process dies
+ * gives up at its deadline (bbx_config.capture_timeout_ms).  Then the process dies
  * of its signal as it would have; a writer stuck in the kernel finishes, or
  * not, on its own.  Async-signal-safe.
  */

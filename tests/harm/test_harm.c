@@ -340,7 +340,6 @@ START_TEST(frozen_file_system_does_not_hold_the_crash)
         close(fds[0]);
         close(fds[1]);
         putenv(env_dir);
-        putenv((char *)"BBX_CAPTURE_TIMEOUT_MS=1000");
         execl(prog_path, prog_path, "crash", (char *)NULL);
         _exit(127);
     }

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""The error paths of every bbx command: unknown option, missing option
+argument, missing operand, bad number, malformed address, missing -e,
+missing / unreadable / non-snapshot input, a directory with no snapshots,
+an output that cannot be written or would overwrite an input.  Each case
+checks the exact line on stderr, the exit code (2), that nothing is on
+stdout, and that no output file is left behind.  Every command of
+`bbx help` must have at least one case of each kind that applies."""
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from optlib import Scratch, check, checked, finish, run, run_prog, snaps, args  # noqa: E402
+
+A = args()
+S = Scratch("errors")
+os.chmod(S.path, 0o755)  # the unprivileged user of the unreadable cases looks in
+d = S.dir("crash")
+r = run_prog(A.prog, "snap", d)
+SNAP = snaps(d)[0]
+os.chmod(d, 0o755)
+os.chmod(SNAP, 0o644)
+EMPTY = S.dir("empty")
+os.chmod(EMPTY, 0o755)
+NOTSNAP = S.file("notsnap.bbx")
+with open(NOTSNAP, "w") as f:
+    f.write("not a snapshot\n")
+os.chmod(NOTSNAP, 0o644)
+UNREAD = S.file("unread.bbx")
+shutil.copy2(SNAP, UNREAD)
+os.chmod(UNREAD, 0)
+BADSUPP = S.file("bad.supp")
+with open(BADSUPP, "w") as f:
+    f.write("# one bad rule\nbogus:rule\n")
+os.chmod(BADSUPP, 0o644)
+MISSING = S.file("missing.bbx")
+OUT = S.file("out")          # an output that must not appear
+PUB = S.dir("pub")
+os.chmod(PUB, 0o1777)
+PUBOUT = os.path.join(PUB, "out")  # the same, where the unprivileged user may write
+NODIR = S.file("nodir/out")  # an output whose directory does not exist
+PROG = A.prog
+
+# Reading as a user who may not: as root, through setpriv to nobody.
+AS_USER = []
+if os.geteuid() == 0:
+    AS_USER = ["setpriv", "--reuid=%d" % pwd.getpwnam("nobody").pw_uid,
+               "--regid=65534", "--clear-groups"]
+
+
+def see(cmd):
+    return "(see 'bbx %s --help')" % cmd
+
+
+UNKNOWN, NEEDS, OPERAND, NUMBER, INPUT, EMPTYDIR, OUTPUT = (
+    "unknown option", "missing option argument", "missing operand", "bad number",
+    "bad input", "directory without snapshots", "output")
+
+# (kind, argv, exact stderr, unprivileged)
+CASES = []
+
+
+def case(kind, argv, err, user=False):
+    CASES.append((kind, argv, err, user))
+
+
+for c in ("show", "leaks", "diff", "flame", "report", "symbolize", "scrub"):
+    case(UNKNOWN, [c, "--bogus"], "bbx %s: unknown option '--bogus' %s" % (c, see(c)))
+case(UNKNOWN, ["leaks", "--tolerance", "5", SNAP], "bbx leaks: unknown option '--tolerance' "
+     + see("leaks"))
+case(UNKNOWN, ["bogus"], "bbx: 'bogus' is not a bbx command (see 'bbx help')")
+case(UNKNOWN, ["help", "bogus"], "bbx: 'bogus' is not a bbx command (see 'bbx help')")
+
+# missing option arguments
+case(NEEDS, ["show", "--debug-dir"], "bbx show: --debug-dir needs a directory " + see("show"))
+case(NEEDS, ["leaks", "--pid"], "bbx leaks: --pid needs a process id " + see("leaks"))
+case(NEEDS, ["report", "--pid"], "bbx report: --pid needs a process id " + see("report"))
+case(NEEDS, ["diff", "--suppress"], "bbx diff: --suppress needs a value " + see("diff"))
+case(NEEDS, ["flame", "-o"], "bbx flame: -o needs a file name " + see("flame"))
+case(NEEDS, ["flame", "--what"],
+     "bbx flame: --what needs stacks, fd-origins or thread-origins, not ''")
+case(NEEDS, ["flame", "--diff", "--format", "svg", SNAP],
+     "bbx flame: --diff needs BASE snapshots (files or directories)")
+case(NEEDS, ["symbolize", "-e"], "bbx symbolize: -e needs an argument " + see("symbolize"))
+case(NEEDS, ["scrub", "--redact"], "bbx scrub: --redact needs a list " + see("scrub"))
+case(NEEDS, ["scrub", "-o"], "bbx scrub: -o needs a file " + see("scrub"))
+for c in ("show", "leaks", "diff", "flame", "report", "symbolize"):
+    case(NEEDS, [c, "--debuginfod-timeout"], "bbx %s: --debuginfod-timeout needs %s %s"
+         % (c, "a value" if c == "diff" else "seconds", see(c)))
+
+# missing operands
+case(OPERAND, ["show"], "bbx show: no FILE given (usage: bbx show [--json] FILE)")
+case(OPERAND, ["show", SNAP, SNAP], "bbx show: one FILE only " + see("show"))
+case(OPERAND, ["leaks"], "bbx leaks: no FILE or DIR given (usage: bbx leaks [--json] FILE...|DIR)")
+case(OPERAND, ["diff", SNAP], "bbx diff: BASE and CURRENT needed (usage: bbx diff [options] "
+     "BASE CURRENT)")
+case(OPERAND, ["flame"], "bbx flame: no FILE or DIR given (usage: bbx flame [options] "
+     "FILE...|DIR)")
+case(OPERAND, ["report", "-o", OUT], "bbx report: no FILE or DIR given (usage: bbx report "
+     "-o OUT.html FILE...|DIR)")
+case(OPERAND, ["report", SNAP], "bbx report: no output given: -o OUT.html (or -o - for "
+     "standard output)")
+case(OPERAND, ["symbolize", "0x10"], "bbx symbolize: no binary given (usage: bbx symbolize "
+     "-e BINARY [ADDR...])")
+case(OPERAND, ["scrub", SNAP], "bbx scrub: usage: bbx scrub [--redact LIST] IN -o OUT")
+case(OPERAND, ["scrub", "-o", OUT], "bbx scrub: usage: bbx scrub [--redact LIST] IN -o OUT")
+
+# bad values
+case(NUMBER, ["flame", "--width", "abc", SNAP],
+     "bbx flame: --width needs a number of pixels, 100 to 100000")
+case(NUMBER, ["flame", "--width", "99", SNAP],
+     "bbx flame: --width needs a number of pixels, 100 to 100000")
+case(NUMBER, ["leaks", "--pid", "x", SNAP], "bbx leaks: --pid needs a process id " + see("leaks"))
+case(NUMBER, ["leaks", "--pid", "0", SNAP], "bbx leaks: --pid needs a process id " + see("leaks"))
+case(NUMBER, ["report", "--pid", "-3", "-o", OUT, SNAP],
+     "bbx report: --pid needs a process id " + see("report"))
+case(NUMBER, ["diff", "--tolerance", "-1", SNAP, SNAP],
+     "bbx diff: --tolerance: '-1' is not a percentage from 0 to 1000000")
+case(NUMBER, ["diff", "--tolerance", "abc", SNAP, SNAP],
+     "bbx diff: --tolerance: 'abc' is not a percentage from 0 to 1000000")
+for c in ("show", "leaks", "flame"):
+    for v in ("x", "-1", "86401"):
+        case(NUMBER, [c, "--debuginfod-timeout", v, SNAP],
+             "bbx %s: --debuginfod-timeout: '%s' is not whole seconds from 0 to 86400 %s"
+             % (c, v, see(c)))
+case(NUMBER, ["flame", "--what", "bogus", SNAP],
+     "bbx flame: --what needs stacks, fd-origins or thread-origins, not 'bogus'")
+case(NUMBER, ["flame", "--format", "bogus", SNAP],
+     "bbx flame: --format needs folded, svg, speedscope or pprof, not 'bogus'")
+case(NUMBER, ["flame", "--group", "bogus", SNAP],
+     "bbx flame: --group needs thread or snapshot, not 'bogus'")
+case(NUMBER, ["flame", "--format", "pprof", "-o", OUT, SNAP, "--diff", SNAP],
+     "bbx flame: --diff works with --format folded or svg")
+case(NUMBER, ["scrub", "--redact", "bogus", SNAP, "-o", OUT],
+     "bbx scrub: --redact 'bogus': expected parts such as paths,peers " + see("scrub"))
+case(NUMBER, ["diff", "--suppress", BADSUPP, SNAP, SNAP],
+     "bbx diff: %s:2: unknown field 'bogus' (expected resource, kind, name, function, top, "
+     "file, module or leak)" % BADSUPP)
+for addr in ("0x12zz", "12zz", "0x", "-0x12", "0x1 0x2", "0x10000000000000000", "zz"):
+    case(NUMBER, ["symbolize", "-e", PROG, "--", addr],
+         "bbx symbolize: '%s' is not a hexadecimal address" % addr)
+case(NUMBER, ["symbolize", "-e", PROG], "bbx symbolize: '0x12zz' is not a hexadecimal address")
+
+# inputs: missing, not a snapshot, not a regular file, unreadable
+for c, pre in (("show", []), ("leaks", []), ("flame", []), ("report", ["-o", PUBOUT]),
+               ("scrub", ["-o", PUBOUT])):
+    case(INPUT, [c] + pre + [MISSING], "bbx %s: %s: cannot open: No such file or directory"
+         % (c, MISSING))
+    case(INPUT, [c] + pre + [NOTSNAP], "bbx %s: %s: not a bbx snapshot (bad magic)" % (c, NOTSNAP))
+    case(INPUT, [c] + pre + [UNREAD], "bbx %s: %s: cannot open: Permission denied"
+         % (c, UNREAD), True)
+case(INPUT, ["show", EMPTY], "bbx show: %s: not a regular file (directory)" % EMPTY)
+case(INPUT, ["scrub", EMPTY, "-o", OUT], "bbx scrub: %s: not a regular file (directory)" % EMPTY)
+case(INPUT, ["diff", MISSING, SNAP], "bbx diff: %s: cannot open: No such file or directory"
+     % MISSING)
+case(INPUT, ["diff", SNAP, MISSING], "bbx diff: %s: cannot open: No such file or directory"
+     % MISSING)
+case(INPUT, ["diff", SNAP, UNREAD], "bbx diff: %s: cannot open: Permission denied" % UNREAD, True)
+case(INPUT, ["diff", "--suppress", MISSING, SNAP, SNAP],
+     "bbx diff: %s: cannot open: No such file or directory" % MISSING)
+case(INPUT, ["symbolize", "-e", MISSING, "0x10"],
+     "bbx symbolize: %s: cannot open: No such file or directory" % MISSING)
+case(INPUT, ["symbolize", "-e", UNREAD, "0x10"],
+     "bbx symbolize: %s: cannot open: Permission denied" % UNREAD, True)
+case(INPUT, ["symbolize", "-e", NOTSNAP, "0x10"], "bbx symbolize: %s: not an ELF file" % NOTSNAP)
+case(INPUT, ["symbolize", "-e", EMPTY, "0x10"],
+     "bbx symbolize: %s: not a regular file (directory)" % EMPTY)
+
+# a directory with no snapshots
+for c, pre in (("leaks", []), ("flame", []), ("report", ["-o", OUT])):
+    case(EMPTYDIR, [c] + pre + [EMPTY], "bbx %s: %s: no snapshots (*.bbx) in this directory"
+         % (c, EMPTY))
+case(EMPTYDIR, ["diff", EMPTY, SNAP], "bbx diff: %s: no snapshots (*.bbx) in this directory"
+     % EMPTY)
+
+# outputs that cannot be written, or would replace an input
+for c, argv in (("report", ["report", "-o", NODIR, SNAP]),
+                ("flame", ["flame", "-o", NODIR, SNAP]),
+                ("scrub", ["scrub", SNAP, "-o", NODIR])):
+    case(OUTPUT, argv, "bbx %s: %s: cannot create a temporary file next to it: No such file or "
+         "directory" % (c, NODIR))
+case(OUTPUT, ["report", "-o", SNAP, SNAP],
+     "bbx report: %s: is one of the input snapshots; choose another -o" % SNAP)
+case(OUTPUT, ["flame", "-o", SNAP, SNAP],
+     "bbx flame: %s: is one of the input snapshots; not overwriting it" % SNAP)
+case(OUTPUT, ["scrub", SNAP, "-o", SNAP],
+     "bbx scrub: %s: OUT is the input file; write the copy elsewhere" % SNAP)
+
+STDIN = {("symbolize", "-e", PROG): "0x12zz\r\n"}
+
+before = open(SNAP, "rb").read()
+for kind, argv, err, user in CASES:
+    cmd = ([] if not user else AS_USER) + [A.bbx] + argv
+    res = run(cmd, stdin=STDIN.get(tuple(argv), ""))
+    name = "%s: bbx %s" % (kind, " ".join(argv))
+    good = check(res.rc == 2 and res.err == err + "\n" and res.out == "",
+                 "%s\n  expected exit 2 and stderr %r\n  got %r" % (name, err, res))
+    check(not os.path.exists(OUT) and not os.path.exists(PUBOUT) and not os.path.exists(os.path.dirname(NODIR)),
+          name + ": left an output file")
+    checked.append(name)
+    print(("ok   " if good else "FAIL ") + name, flush=True)
+check(open(SNAP, "rb").read() == before, "an input snapshot was changed")
+
+# every command has an unknown-option case, and each kind a case
+commands = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub"]
+for c in commands:
+    kinds = {k for k, argv, _, _ in CASES if argv[0] == c}
+    for k in (UNKNOWN, NEEDS, OPERAND, INPUT):
+        check(k in kinds, "bbx %s has no '%s' case" % (c, k))
+check(AS_USER or os.geteuid() != 0, "root without setpriv: the unreadable cases read")
+S.close()
+finish()
