@@ -75,7 +75,9 @@ def copy_tree(dst):
         if not os.path.lexists(s):
             continue  # deleted in the work tree
         os.makedirs(os.path.dirname(d), exist_ok=True)
-        shutil.copy2(s, d, follow_symlinks=False)
+        # fresh times: a build left by an interrupted run is rebuilt, never
+        # trusted (copy2 would keep the old times, older than its objects)
+        shutil.copy(s, d, follow_symlinks=False)
     # the browser tests' npm modules are ignored by git but needed
     nm = os.path.join(TOP, "tests", "browser", "node_modules")
     if os.path.isdir(nm):
