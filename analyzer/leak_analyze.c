@@ -105,9 +105,7 @@ static int snap_time_cmp(const void *a, const void *b)
 {
     const series_snap *x = &sort_series->snaps[*(const size_t *)a];
     const series_snap *y = &sort_series->snaps[*(const size_t *)b];
-    if (x->time_ms != y->time_ms)
-        return x->time_ms < y->time_ms ? -1 : 1;
-    return x->file < y->file ? -1 : x->file > y->file;
+    return series_snap_order(x, y);
 }
 
 static int timeline_init(timeline *t, const leak_series *ls)

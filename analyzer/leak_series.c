@@ -474,6 +474,7 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
     ss->time_ms = s->process.time_ms;
     ss->pid = s->process.pid;
     ss->trigger_kind = s->trigger.present ? s->trigger.kind : 0;
+    ss->seq = s->trigger.present ? s->trigger.seq : 0;
     ss->file = file;
     ss->complete = s->complete;
     if (!ls->app && s->process.app && !(ls->app = strdup(s->process.app)))
@@ -484,4 +485,13 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
         add_children(ls, s, si) < 0)
         return -1;
     return 0;
+}
+
+int series_snap_order(const series_snap *x, const series_snap *y)
+{
+    if (x->time_ms != y->time_ms)
+        return x->time_ms < y->time_ms ? -1 : 1;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->file < y->file ? -1 : x->file > y->file;
 }

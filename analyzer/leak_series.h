@@ -63,6 +63,7 @@ typedef struct series_group {
 
 typedef struct series_snap {
     uint64_t time_ms, pid, trigger_kind;
+    uint64_t seq;              /* the process's snapshot number, 0 unknown */
     size_t file;               /* index of the path it came from */
     int complete;
 } series_snap;
@@ -80,6 +81,11 @@ typedef struct leak_series {
     uint8_t *keybuf;           /* scratch for building keys */
     size_t keybuf_cap;
 } leak_series;
+
+/* The order snapshots were taken in: capture time, then the process's
+ * snapshot number (several can share a millisecond), then the order they
+ * were added in.  <0, 0, >0 as for qsort. */
+int series_snap_order(const series_snap *x, const series_snap *y);
 
 void leak_series_init(leak_series *ls);
 void leak_series_release(leak_series *ls);

@@ -92,14 +92,10 @@ static char *label_of(const leak_series *ls, const series_group *g, sym_session 
 
 static const leak_series *sort_series;
 
-/* Capture time, then the order the snapshots were added in. */
 static int time_cmp(const void *a, const void *b)
 {
-    const series_snap *x = &sort_series->snaps[*(const size_t *)a];
-    const series_snap *y = &sort_series->snaps[*(const size_t *)b];
-    if (x->time_ms != y->time_ms)
-        return x->time_ms < y->time_ms ? -1 : 1;
-    return x->file < y->file ? -1 : x->file > y->file;
+    return series_snap_order(&sort_series->snaps[*(const size_t *)a],
+                             &sort_series->snaps[*(const size_t *)b]);
 }
 
 /* point[i]: the point series snapshot i is drawn as, or SIZE_MAX when it is

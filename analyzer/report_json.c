@@ -36,6 +36,7 @@ static void trigger(json_writer *w, const snap *s)
     json_kv_u64(w, "sender_uid", t->sender_uid);
     json_kv_string(w, "reason", t->reason);
     json_kv_u64(w, "tid", t->tid);
+    json_kv_u64(w, "seq", t->seq);
     json_object_end(w);
 }
 

@@ -257,6 +257,7 @@ static int trigger_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_TRIG_SENDER_PID: t->sender_pid = f->value; break;
     case SNAP_TRIG_TID: t->tid = f->value; break;
     case SNAP_TRIG_SENDER_UID: t->sender_uid = f->value; break;
+    case SNAP_TRIG_SEQ: t->seq = f->value; break;
     default: break;
     }
     return 0;

@@ -44,6 +44,7 @@ typedef struct snap_trigger {
     int present;
     uint64_t kind;        /* SNAP_TRIGGER_* */
     uint64_t signal, addr, sender_pid, sender_uid, tid;
+    uint64_t seq;         /* the process's snapshot number, 0 when absent */
     int64_t code;
     char *reason;
 } snap_trigger;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <string.h>
@@ -40,11 +41,15 @@ void capture_unlock(void)
     atomic_store(&bbx_g.capture_owner, 0);
 }
 
+/* Snapshots taken by this process so far (TRIGGER SEQ). */
+static _Atomic uint64_t capture_seq;
+
 static void write_trigger(snap_writer *w, const struct capture_trigger *trig)
 {
     snap_rec_begin(w, SNAP_REC_TRIGGER);
     snap_put_u64(w, SNAP_TRIG_KIND, (uint64_t)trig->kind);
     snap_put_u64(w, SNAP_TRIG_TID, (uint64_t)ss_gettid());
+    snap_put_u64(w, SNAP_TRIG_SEQ, atomic_fetch_add(&capture_seq, 1) + 1);
     if (trig->info) {
         const siginfo_t *si = trig->info;
         snap_put_u64(w, SNAP_TRIG_SIGNAL, (uint64_t)trig->signal);

@@ -75,6 +75,8 @@ enum snap_trigger_field {
     SNAP_TRIG_REASON = 6,      /* bytes */
     SNAP_TRIG_TID = 7,         /* varint: thread that triggered */
     SNAP_TRIG_SENDER_UID = 8,  /* varint */
+    SNAP_TRIG_SEQ = 9,         /* varint: the process's snapshot number, 1 for its first
+                                  (orders snapshots of one millisecond) */
 };
 
 enum snap_thread_status {

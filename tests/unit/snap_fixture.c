@@ -152,6 +152,7 @@ int fixture_reference(fixture_file *f, int flush_each, int finish)
     snap_put_str(w, SNAP_TRIG_REASON, "null pointer write");
     snap_put_u64(w, SNAP_TRIG_TID, FIX_TRIGGER_TID);
     snap_put_u64(w, SNAP_TRIG_SENDER_UID, FIX_SENDER_UID);
+    snap_put_u64(w, SNAP_TRIG_SEQ, FIX_SEQ);
     snap_rec_end(w);
     after(&ss, FIX_REC_TRIGGER);
 
@@ -668,6 +669,7 @@ static void put_process(snap_writer *w, const fix_snapshot *d)
     put_opt(w, SNAP_TRIG_ADDR, d->addr);
     snap_put_str(w, SNAP_TRIG_REASON, d->reason);
     put_opt(w, SNAP_TRIG_TID, d->trigger_tid);
+    put_opt(w, SNAP_TRIG_SEQ, d->seq);
     snap_rec_end(w);
 }
 

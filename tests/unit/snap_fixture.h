@@ -64,6 +64,7 @@ enum fixture_record {
 #define FIX_SENDER_PID 0
 #define FIX_SENDER_UID 0
 #define FIX_TRIGGER_TID 4242
+#define FIX_SEQ 7 /* the process's 7th snapshot */
 
 #define FIX_EXE_START 0x555555554000ull
 #define FIX_EXE_END 0x555555559000ull
@@ -239,6 +240,7 @@ typedef struct fix_snapshot {
     uint64_t ppid, uid, start_ms, rss_kb, vm_kb, hwm_kb, fd_limit, proc_threads;
     /* optional: the trigger */
     uint64_t signal, addr, trigger_tid;
+    uint64_t seq;                 /* TRIGGER SEQ, 0: not written */
     int64_t code;
     const char *reason;
     /* optional: NULL/0 writes the reference modules (FIX_EXE, libc) */

@@ -304,6 +304,30 @@ START_TEST(growth_with_a_dip)
 }
 END_TEST
 
+START_TEST(same_millisecond)
+{
+    /* Six snapshots, two of them in the same millisecond (as a program
+     * asking twice in a row gets): their order comes from the snapshot
+     * number (TRIGGER SEQ), not from the file names, so a group growing
+     * 2, 4, 6, 8, 10, 12 never shrank.  Without the numbers, the pair is
+     * ordered by file (newest first here): 2, 4, 8, 6, ... */
+    static const uint64_t at[] = { 0, 1, 2, 2, 3, 4 };
+    for (int numbered = 1; numbered >= 0; numbered--) {
+        series *s = series_new(6, MINUTE);
+        for (size_t i = 0; i < s->n; i++) {
+            s->snaps[i].time_ms = FIX_TIME_MS + at[i] * MINUTE;
+            s->snaps[i].seq = numbered ? i + 1 : 0;
+            add_fds(s, i, 2 + 2 * i, 10, SNAP_FD_SOCKET, own_stack, 2);
+        }
+        leak_report *r = analyze(s, NULL);
+        ck_assert_uint_eq(r->n_leaks, 1);
+        ck_assert_str_eq(r->leaks[0].confidence, numbered ? "high" : "medium");
+        leak_report_free(r);
+        free(s);
+    }
+}
+END_TEST
+
 START_TEST(pids)
 {
     series *s = series_new(3, MINUTE);
@@ -478,6 +502,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, zombies_pile_up);
     tcase_add_test(tc, untracked_growth);
     tcase_add_test(tc, growth_with_a_dip);
+    tcase_add_test(tc, same_millisecond);
     tcase_add_test(tc, pids);
     suite_add_tcase(s, tc);
     tc = tcase_create("command");

@@ -65,6 +65,7 @@ static void check_trigger(const snap_trigger *t)
     ck_assert_uint_eq(t->sender_pid, FIX_SENDER_PID);
     ck_assert_uint_eq(t->sender_uid, FIX_SENDER_UID);
     ck_assert_uint_eq(t->tid, FIX_TRIGGER_TID);
+    ck_assert_uint_eq(t->seq, FIX_SEQ);
     ck_assert_str_eq(t->reason, "null pointer write");
 }
 

@@ -164,7 +164,7 @@ START_TEST(json_schema)
     has(j, "{\"format_version\":\"1.1\",\"complete\":true,\"incomplete_reason\":null,");
     has(j, "\"trigger\":{\"kind\":\"crash\",\"signal\":11,\"signal_name\":\"SIGSEGV\","
            "\"code\":1,\"code_name\":\"SEGV_MAPERR\",\"fault_address\":\"0x0\","
-           "\"sender_pid\":0,\"sender_uid\":0,\"reason\":\"null pointer write\",\"tid\":4242}");
+           "\"sender_pid\":0,\"sender_uid\":0,\"reason\":\"null pointer write\",\"tid\":4242,\"seq\":7}");
     has(j, "\"process\":{\"pid\":4242,\"ppid\":17,\"exe\":\"/usr/bin/demo\","
            "\"cmdline\":[\"demo\",\"--crash\",\"two words\"],\"app\":\"demo\"");
     has(j, "\"memory\":{\"rss_kb\":12345,\"vm_kb\":234567,\"peak_rss_kb\":13000}");
