@@ -204,6 +204,22 @@ START_TEST(fixed_pool)
 }
 END_TEST
 
+START_TEST(pool_filling_at_start)
+{
+    /* A pool that fills up during the first quarter of the series and stays
+     * full (3, 10, 10, ...): not a suspect, since the first q = n/4 counts
+     * are the start the rest must stay above.  Were q 1, the pool would
+     * have "grown from 3 to 10". */
+    series *s = series_new(8, MINUTE);
+    for (size_t i = 0; i < s->n; i++)
+        add_fds(s, i, i ? 10 : 3, 10, SNAP_FD_SOCKET, own_stack, 2);
+    leak_report *r = analyze(s, NULL);
+    ck_assert_uint_eq(r->n_leaks, 0);
+    leak_report_free(r);
+    free(s);
+}
+END_TEST
+
 START_TEST(at_exit_single)
 {
     /* One snapshot at exit: stdio and an fd open before tracking are not
@@ -498,6 +514,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, growing_group);
     tcase_add_test(tc, balanced_noise);
     tcase_add_test(tc, fixed_pool);
+    tcase_add_test(tc, pool_filling_at_start);
     tcase_add_test(tc, at_exit_single);
     tcase_add_test(tc, zombies_pile_up);
     tcase_add_test(tc, untracked_growth);
