@@ -8,11 +8,12 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from silent_server import SilentServer as Listener  # noqa: E402,F401  (a debuginfod that hangs)
 
 failures = []
 checked = []
@@ -139,42 +140,6 @@ def split_debug(binary, out_dir):
                     os.path.join(d, bid[2:] + ".debug")], check=True)
     subprocess.run(["strip", "--strip-all", copy], check=True)
     return copy, dbg
-
-
-class Listener:
-    """A TCP server that counts connections and never answers: a debuginfod
-    that hangs.  `url` for DEBUGINFOD_URLS."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.count = 0
-        self.held = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.count += 1
-                self.held.append(c)
-
-    def connections(self):
-        with self.lock:
-            return self.count
-
-    def reset(self):
-        with self.lock:
-            for c in self.held:
-                c.close()
-            self.held = []
-            self.count = 0
 
 
 def help_options(text):

@@ -31,10 +31,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from silent_server import SilentServer as Silent  # noqa: E402  (a debuginfod that hangs)
 
 PROG, LIB, BBX = sys.argv[1], sys.argv[2], sys.argv[3]
 LIB_NAME = os.path.basename(LIB)
@@ -54,36 +56,6 @@ def build_id(path):
     if not m:
         sys.exit("FAIL: %s has no build-id" % path)
     return m.group(1)
-
-
-class Silent:
-    """A TCP listener that accepts every connection and never answers."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.conns, self.lock = [], threading.Lock()
-        threading.Thread(target=self.loop, daemon=True).start()
-
-    def loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.conns.append(c)
-
-    def take_count(self):
-        """Connections since the last call (closing them)."""
-        with self.lock:
-            n = len(self.conns)
-            for c in self.conns:
-                c.close()
-            self.conns = []
-        return n
 
 
 def base_env(top, urls, **extra):
