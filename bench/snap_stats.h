@@ -4,7 +4,7 @@
  * where its bytes and its compression time go.
  *
  * A deliberately small reader: it knows the record stream of
- * collector/snap_format.h and nothing of the analyzer.  Benchmark code:
+ * snapshot/format/snap_format.h and nothing of the analyzer.  Benchmark code:
  * it allocates freely and is not meant for untrusted files.
  */
 #ifndef BBX_BENCH_SNAP_STATS_H

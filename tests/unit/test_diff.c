@@ -1,6 +1,6 @@
 /*
  * test_diff.c - Check tests of what `bbx diff` is built from: leak
- * signatures (analyzer/leak_model.h), the `bbx leaks --json` reader
+ * signatures (analyzer/leaks/leak_model.h), the `bbx leaks --json` reader
  * (leak_json_read.h), suppression files (leak_suppress.h) and the
  * new/grown/unchanged/fixed classification (leak_diff.h).
  */

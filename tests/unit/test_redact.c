@@ -1,6 +1,6 @@
 /*
  * test_redact.c - Check tests of the redaction rules shared by BBX_REDACT
- * and bbx scrub (collector/snap_redact.h): the secret filter for command
+ * and bbx scrub (snapshot/format/snap_redact.h): the secret filter for command
  * lines, the list parser, the path helpers.
  */
 #include <check.h>

@@ -1,6 +1,6 @@
 /*
  * test_report.c - Check tests of the JSON writer and of both renderers
- * (analyzer/json_writer.h, analyzer/report.h): escaping, structure, the keys
+ * (analyzer/base/json_writer.h, analyzer/show/report.h): escaping, structure, the keys
  * of the --json schema, and the text report's order and markings.
  */
 #include <check.h>

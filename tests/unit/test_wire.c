@@ -1,6 +1,6 @@
 /*
  * test_wire.c - Check tests of the record encoding primitives
- * (analyzer/snap_wire.h) and of the name tables (snap_reader.h).
+ * (snapshot/reader/snap_wire.h) and of the name tables (snap_reader.h).
  */
 #include <check.h>
 #include <stdlib.h>
