@@ -36,6 +36,8 @@ typedef struct report_html_input {
     const flame_set *stacks;    /* thread stacks of every snapshot of the
                                    series; NULL: those of `last` only */
     sym_session *symbols;       /* NULL: frames stay module+offset */
+    int all_threads;            /* 1: every thread on its own; 0: identical
+                                   stacks folded (as report_options) */
 } report_html_input;
 
 /* Write the page.  Returns 0, or -1 when writing failed or memory ran out. */

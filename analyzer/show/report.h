@@ -20,6 +20,10 @@ typedef struct report_options {
     /* Symbolize frames with this session (the caller's); NULL: frames stay
      * module+offset. */
     sym_session *symbols;
+    /* 1: every thread's stack on its own (--all-threads); 0: threads with
+     * identical stacks folded into one entry, the triggering thread always
+     * alone and first. */
+    int all_threads;
 } report_options;
 
 int report_text(FILE *out, const snap *s, const report_options *opt);
