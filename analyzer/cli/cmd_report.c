@@ -260,8 +260,9 @@ int cmd_report(int argc, char **argv)
         cli_error("report", "%s", err);
         goto out;
     }
-    report_html_input hi = { in.last, in.last_name, in.n_used, in.first_ms, r, tl, stacks,
-                             lo.symbols };
+    report_html_input hi = { .last = in.last, .last_name = in.last_name, .n = in.n_used,
+                             .first_ms = in.first_ms, .leaks = r, .timeline = tl,
+                             .stacks = stacks, .symbols = lo.symbols };
     if (write_page(out_path, &hi) == 0)
         rc = CLI_OK;
 out:

@@ -110,7 +110,7 @@ int cmd_show(int argc, char **argv)
         return CLI_ERROR;
     }
     sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
-    report_options ro = { symbols ? sym_session_new(&so) : NULL };
+    report_options ro = { .symbols = symbols ? sym_session_new(&so) : NULL };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
     sym_session_free(ro.symbols);
     snap_free(s);
