@@ -9,6 +9,7 @@
 #include <time.h>
 #include <zstd.h>
 
+#include "snap_codec.h"
 #include "snap_format.h"
 
 static uint8_t *raw;
@@ -16,20 +17,6 @@ static size_t raw_len, raw_cap;
 static ZSTD_CCtx *replay_cctx;
 static uint8_t *replay_out;
 static size_t replay_out_cap;
-
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-        uint8_t b = *(*p)++;
-        r |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = r;
-            return 0;
-        }
-    }
-    return -1;
-}
 
 static int slurp(const char *path, uint8_t **buf, size_t *len)
 {
@@ -77,41 +64,20 @@ static int decompress(const uint8_t *src, size_t n)
     return 0;
 }
 
-/* Count the frames in a THREAD record's FRAMES field: one varint each. */
-static unsigned count_varints(const uint8_t *p, size_t n)
-{
-    unsigned k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += !(p[i] & 0x80);
-    return k;
-}
-
 static void scan_record(struct snap_stats *st, uint64_t type, const uint8_t *p,
                         const uint8_t *end)
 {
     uint64_t status = SNAP_THREAD_UNWOUND;
     unsigned frames = 0;
-    while (p < end) {
-        uint64_t key, v = 0;
-        const uint8_t *data = NULL;
-        if (get_varint(&p, end, &key) != 0)
-            return;
-        if ((key & 7) == SNAP_WIRE_VARINT) {
-            if (get_varint(&p, end, &v) != 0)
-                return;
-        } else if ((key & 7) == SNAP_WIRE_BYTES) {
-            if (get_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
-                return;
-            data = p;
-            p += v;
-        } else {
-            return;
-        }
-        unsigned field = (unsigned)(key >> 3);
+    snap_field f;
+    while (snap_field_next(&p, end, &f) == SNAP_FIELD_OK) {
+        uint64_t v = f.wire == SNAP_WIRE_BYTES ? f.len : f.value;
+        const uint8_t *data = f.data;
+        unsigned field = f.number;
         if (type == SNAP_REC_THREAD && field == SNAP_THR_STATUS)
             status = v;
         else if (type == SNAP_REC_THREAD && field == SNAP_THR_FRAMES && data)
-            frames = count_varints(data, (size_t)v);
+            frames = (unsigned)snap_varint_count(data, data + f.len);
         else if (type == SNAP_REC_FD && field == SNAP_FD_KINDF && v < 16)
             st->fd_kinds[v]++;
         else if (type == SNAP_REC_CAPTURE) {
@@ -159,7 +125,7 @@ int snap_stats_read(const char *path, struct snap_stats *st)
     for (const uint8_t *p = raw, *end = raw + raw_len; p < end;) {
         const uint8_t *start = p;
         uint64_t type, len;
-        if (get_varint(&p, end, &type) != 0 || get_varint(&p, end, &len) != 0 ||
+        if (snap_record_next(&p, end, &type, &len) != SNAP_VARINT_OK ||
             len > (uint64_t)(end - p))
             break;
         scan_record(st, type, p, p + len);
@@ -212,7 +178,8 @@ double snap_stats_replay_compress(int level)
     for (const uint8_t *p = raw, *end = raw + raw_len; p < end;) {
         const uint8_t *start = p;
         uint64_t type, len;
-        if (get_varint(&p, end, &type) != 0 || get_varint(&p, end, &len) != 0)
+        if (snap_record_next(&p, end, &type, &len) != SNAP_VARINT_OK ||
+            len > (uint64_t)(end - p))
             return -1;
         /* the collector flushes when a section ends */
         if (prev_type && type != prev_type &&

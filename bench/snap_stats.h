@@ -3,8 +3,9 @@
  * holds what the target has (every thread unwound, every fd) and to say
  * where its bytes and its compression time go.
  *
- * A deliberately small reader: it knows the record stream of
- * snapshot/format/snap_format.h and nothing of the analyzer.  Benchmark code:
+ * A deliberately small reader: it walks the record stream with the
+ * format's own codec (snapshot/format/snap_codec.h), counting bytes per
+ * record kind, which the reader library's model does not keep.  Benchmark code:
  * it allocates freely and is not meant for untrusted files.
  */
 #ifndef BBX_BENCH_SNAP_STATS_H

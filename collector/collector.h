@@ -91,7 +91,17 @@ int capture_run(const struct capture_trigger *trig);
 int capture_lock(pid_t self, unsigned wait_ms);
 void capture_unlock(void);
 
-/* crash_handler.c */
+/* crash/crash_handler.c: the fatal-signal handler, and what it shares with
+ * runtime/crash_install.c, which installs it: the signals, the program's
+ * handlers from before (chained), and which of those are a sanitizer's
+ * (crash_capture_first: the capture runs before them). */
+#define CRASH_N_FATAL 7
+extern const int crash_fatal_signals[CRASH_N_FATAL];
+extern struct sigaction crash_old_actions[CRASH_N_FATAL];
+extern int crash_capture_first[CRASH_N_FATAL];
+extern int crash_installed;
+void crash_fatal_handler(int sig, siginfo_t *si, void *ctx);
+/* runtime/crash_install.c (init and shutdown only) */
 int crash_handlers_install(void);
 void crash_handlers_uninstall(void);
 const char *crash_signal_name(int sig);
@@ -99,7 +109,7 @@ const char *crash_signal_name(int sig);
  * capture the fault it was called for (nothing when not inside one).
  * Async-signal-safe. */
 void crash_chain_ending(void);
-/* chain_exit.c: resolve libc's exit() (init only). */
+/* track/exit_hooks.c: resolve libc's exit() (init only). */
 void chain_exit_init(void);
 /* After fork() in the child: the process bbx serves is now this one. */
 void crash_after_fork(void);
@@ -115,8 +125,10 @@ void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
                           unsigned *n_threads, unsigned *n_unwound);
 void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_threads,
                            unsigned *n_unwound);
-/* Give every existing thread but the caller an alternate signal stack. */
-void thread_capture_give_altstacks(void);
+/* Make every existing thread but the caller run fn() in its thread-signal
+ * handler (init: runtime gives them alternate signal stacks so); bounded
+ * wait for their answers. */
+void thread_capture_run_everywhere(void (*fn)(void));
 
 /* thread_hooks.c: alternate signal stacks for the calling thread. */
 int altstack_install_current(void);
@@ -176,9 +188,13 @@ unsigned children_write(snap_writer *w);
  * async-signal-safe to read and write. */
 extern __thread int bbx_busy __attribute__((tls_model("initial-exec")));
 
-/* process_info.c */
+/* crash/process_info.c; what cannot change (host name, kernel release,
+ * clock ticks: bbx_g.clk_tck) is read once by process_info_init()
+ * (runtime/process_info_init.c). */
 void process_info_write(snap_writer *w, uint64_t now_ms);
 void process_info_init(void);
+extern char process_hostname[128];
+extern char process_kernel[128];
 
 /* fd_scan.c */
 void fd_scan_init(void);
@@ -200,9 +216,15 @@ unsigned redact_parts(void);
 void redact_put_args(snap_writer *w, unsigned field, const char *args, size_t n);
 void redact_put_path(snap_writer *w, unsigned field, const char *path, size_t n);
 
-/* unwind.c */
+/* runtime/unwind_setup.c (init and shutdown): the address space that
+ * crash/unwind.c unwinds in, made with its accessors. */
 int unwind_init(void);
 void unwind_release(void);
+/* crash/unwind.c */
+struct unw_addr_space;
+struct unw_accessors;
+extern struct unw_addr_space *unwind_as;
+struct unw_accessors *unwind_accessors(void);
 /* At the start of a capture, after the module scan: forget cached unwind
  * information if the modules changed. */
 void unwind_new_capture(void);

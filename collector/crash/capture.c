@@ -32,7 +32,7 @@ int capture_lock(pid_t self, unsigned wait_ms)
         if (expect == self || ss_mono_us() - start >= (uint64_t)wait_ms * 1000)
             return BBX_EBUSY;
         struct timespec ts = { 0, 1000 * 1000 };
-        nanosleep(&ts, NULL);
+        ss_nanosleep(&ts, NULL);
     }
 }
 
@@ -228,7 +228,7 @@ static int capture_file(const struct capture_trigger *trig)
         if (rc == 0)
             rc = wrc;
     } else {
-        if (close(fd) != 0 && rc == 0)
+        if (ss_close(fd) != 0 && rc == 0)
             rc = BBX_EIO;
         if (rc == 0 && rename(tmp, path) != 0)
             rc = BBX_EIO;

@@ -22,7 +22,6 @@
  *
  * In a vfork() child, which shares our memory, nothing is touched.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -33,16 +32,14 @@
 
 #include "blocking_calls.h"
 #include "collector.h"
-#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
-#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
-
-static struct sigaction old_actions[N_FATAL];
-static int capture_first[N_FATAL]; /* the old handler is a sanitizer's */
-static int installed;
+const int crash_fatal_signals[CRASH_N_FATAL] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+                                                SIGABRT, SIGTRAP, SIGSYS };
+struct sigaction crash_old_actions[CRASH_N_FATAL];
+int crash_capture_first[CRASH_N_FATAL];
+int crash_installed;
 
 const char *crash_signal_name(int sig)
 {
@@ -73,12 +70,11 @@ static int from_abort(int sig, const siginfo_t *si)
     return sig == SIGABRT && si->si_code == SI_TKILL && si->si_pid == getpid();
 }
 
-static void fatal_handler(int sig, siginfo_t *si, void *ctx);
 
 static int index_of(int sig)
 {
-    for (unsigned i = 0; i < N_FATAL; i++)
-        if (fatal_signals[i] == sig)
+    for (unsigned i = 0; i < CRASH_N_FATAL; i++)
+        if (crash_fatal_signals[i] == sig)
             return (int)i;
     return -1;
 }
@@ -87,8 +83,8 @@ static int index_of(int sig)
 static void fall_through(int sig, const siginfo_t *si)
 {
     int i = index_of(sig);
-    if (i >= 0 && installed)
-        sigaction(sig, &old_actions[i], NULL);
+    if (i >= 0 && crash_installed)
+        sigaction(sig, &crash_old_actions[i], NULL);
     else
         signal(sig, SIG_DFL);
     if (!refaults(sig, si))
@@ -122,7 +118,7 @@ static void crash_capture(int sig, siginfo_t *si, void *ctx, uint64_t t0)
 static void sleep_ms(unsigned ms)
 {
     struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    while (ss_nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
 
@@ -231,12 +227,12 @@ static int chain_first(int i, int sig, siginfo_t *si, void *ctx, uint64_t t0)
     sigset_t before;
     pthread_sigmask(SIG_SETMASK, NULL, &before);
     in_chain = &c;
-    call_old_handler(&old_actions[i], sig, si, ctx);
+    call_old_handler(&crash_old_actions[i], sig, si, ctx);
     in_chain = outer;
 
     struct sigaction cur;
     int ours = sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
-               cur.sa_sigaction == fatal_handler;
+               cur.sa_sigaction == crash_fatal_handler;
     int dflt = !ours && cur.sa_handler == SIG_DFL;
     int dying = (dflt && (refaults(sig, si) || is_pending(sig))) ||
                 (!ours && cur.sa_handler == SIG_IGN && refaults(sig, si)) ||
@@ -247,7 +243,7 @@ static int chain_first(int i, int sig, siginfo_t *si, void *ctx, uint64_t t0)
     return dying;
 }
 
-static void fatal_handler(int sig, siginfo_t *si, void *ctx)
+void crash_fatal_handler(int sig, siginfo_t *si, void *ctx)
 {
     int saved_errno = errno;
     uint64_t t0 = ss_mono_us();
@@ -268,11 +264,11 @@ static void fatal_handler(int sig, siginfo_t *si, void *ctx)
     if (in_chain)
         crash_chain_ending();
 
-    const struct sigaction *old = i >= 0 && installed ? &old_actions[i] : NULL;
+    const struct sigaction *old = i >= 0 && crash_installed ? &crash_old_actions[i] : NULL;
     int has_handler = old && (old->sa_flags & SA_SIGINFO ? old->sa_sigaction != NULL
                                                          : old->sa_handler != SIG_DFL &&
                                                                old->sa_handler != SIG_IGN);
-    if (has_handler && !in_chain && !capture_first[i]) {
+    if (has_handler && !in_chain && !crash_capture_first[i]) {
         chain_first(i, sig, si, ctx, t0);
         errno = saved_errno;
         return; /* the handler ran, as it would have without bbx */
@@ -286,57 +282,4 @@ static void fatal_handler(int sig, siginfo_t *si, void *ctx)
         capture_or_wait(sig, si, ctx, t0);
     fall_through(sig, si);
     errno = saved_errno;
-}
-
-void crash_after_fork(void)
-{
-    bbx_g.pid = getpid();
-    safe_mem_set_pid(bbx_g.pid);
-    calls_after_fork();
-}
-
-int crash_handlers_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = fatal_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    for (unsigned i = 0; i < N_FATAL; i++)
-        sigaddset(&sa.sa_mask, fatal_signals[i]);
-    for (unsigned i = 0; i < N_FATAL; i++) {
-        if (sigaction(fatal_signals[i], &sa, &old_actions[i]) != 0) {
-            while (i-- > 0)
-                sigaction(fatal_signals[i], &old_actions[i], NULL);
-            return BBX_ESIGNAL;
-        }
-    }
-    /* A sanitizer's handler reports and ends the process with a raw
-     * exit_group (no _exit for bbx to see): capture before it runs. */
-    for (unsigned i = 0; i < N_FATAL; i++) {
-        Dl_info di;
-        const struct sigaction *o = &old_actions[i];
-        void *fn = o->sa_flags & SA_SIGINFO ? (void *)o->sa_sigaction : (void *)o->sa_handler;
-        capture_first[i] = fn != (void *)SIG_DFL && fn != (void *)SIG_IGN && dladdr(fn, &di) &&
-                           di.dli_fname &&
-                           (strstr(di.dli_fname, "libasan") || strstr(di.dli_fname, "libubsan") ||
-                            strstr(di.dli_fname, "libtsan") || strstr(di.dli_fname, "liblsan") ||
-                            strstr(di.dli_fname, "libclang_rt") ||
-                            (di.dli_sname && strstr(di.dli_sname, "sanitizer")));
-    }
-    installed = 1;
-    return 0;
-}
-
-void crash_handlers_uninstall(void)
-{
-    if (!installed)
-        return;
-    for (unsigned i = 0; i < N_FATAL; i++) {
-        struct sigaction cur;
-        /* leave alone a handler the application installed after us */
-        if (sigaction(fatal_signals[i], NULL, &cur) == 0 && cur.sa_sigaction == fatal_handler)
-            sigaction(fatal_signals[i], &old_actions[i], NULL);
-    }
-    installed = 0;
 }

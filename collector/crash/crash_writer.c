@@ -61,18 +61,18 @@ SS_NO_ASAN static int writer_main(void *arg)
 {
     (void)arg;
     char buf[16384];
-    close(job.pipe_w); /* its copy: the capture's close must reach us as EOF */
+    ss_close(job.pipe_w); /* its copy: the capture's close must reach us as EOF */
     int fd = ss_openat(AT_FDCWD, job.tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
         finish(2);
     for (;;) {
-        ssize_t k = read(job.pipe_r, buf, sizeof(buf));
+        ssize_t k = ss_read(job.pipe_r, buf, sizeof(buf));
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
             break;
         for (ssize_t off = 0; off < k;) {
-            ssize_t n = write(fd, buf + off, (size_t)(k - off));
+            ssize_t n = ss_write(fd, buf + off, (size_t)(k - off));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -80,7 +80,7 @@ SS_NO_ASAN static int writer_main(void *arg)
             off += n;
         }
     }
-    if (close(fd) != 0)
+    if (ss_close(fd) != 0)
         finish(2);
     if (atomic_load(&job.complete) && rename(job.tmp, job.path) != 0)
         finish(2);
@@ -107,12 +107,12 @@ int crash_writer_start(const char *tmp)
     long pid = clone(writer_main, (char *)stack + WRITER_STACK,
                      CLONE_VM | CLONE_FS | CLONE_CHILD_CLEARTID, NULL, NULL, NULL,
                      (pid_t *)&job.alive);
-    close(p[0]);
+    ss_close(p[0]);
     if (pid < 0) {
-        close(p[1]);
+        ss_close(p[1]);
         return -1;
     }
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    ss_fcntl(p[1], F_SETFL, O_NONBLOCK);
     return p[1];
 }
 
@@ -121,7 +121,7 @@ int crash_writer_finish(int fd, int complete, const char *path, uint64_t deadlin
     ss_buf b = ss_buf_of(job.path, sizeof(job.path));
     ss_puts(&b, path);
     atomic_store(&job.complete, complete);
-    close(fd);
+    ss_close(fd);
     for (;;) {
         uint32_t st = atomic_load(&job.state);
         int32_t alive = atomic_load(&job.alive);

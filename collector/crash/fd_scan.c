@@ -49,11 +49,11 @@ void fd_scan_init(void)
 {
     int p[2];
     struct stat st;
-    if (pipe(p) == 0) {
+    if (ss_pipe2(p, 0) == 0) {
         if (fstat(p[0], &st) == 0)
             pipefs_dev = st.st_dev;
-        close(p[0]);
-        close(p[1]);
+        ss_close(p[0]);
+        ss_close(p[1]);
     }
 }
 
@@ -304,7 +304,7 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
     kind = classify(&st, target);
     if (kind >= SNAP_FD_EVENTFD && kind <= SNAP_FD_INOTIFY && !details[0])
         read_details(info_at, info_name, details, sizeof(details));
-    int fl = fcntl(fd, F_GETFL);
+    int fl = ss_fcntl(fd, F_GETFL, 0);
 
     snap_rec_begin(w, SNAP_REC_FD);
     snap_put_u64(w, SNAP_FD_NUM, (uint64_t)fd);
@@ -424,7 +424,7 @@ unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
         }
         if (poll_says_closed(fd))
             continue;
-        int fdflags = fcntl(fd, F_GETFD);
+        int fdflags = ss_fcntl(fd, F_GETFD, 0);
         if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir || ss_fd_is_reserved(fd))
             continue;
         int ours = 0;
@@ -436,8 +436,8 @@ unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
         count++;
     }
     if (d.fd_dir >= 0)
-        close(d.fd_dir);
+        ss_close(d.fd_dir);
     if (d.info_dir >= 0)
-        close(d.info_dir);
+        ss_close(d.info_dir);
     return count;
 }

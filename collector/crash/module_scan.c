@@ -271,7 +271,7 @@ int modscan_run(struct module_table *t)
     if (fd < 0)
         return -1;
     for (;;) {
-        ssize_t k = read(fd, t->buf + have, t->buf_cap - 1 - have);
+        ssize_t k = ss_read(fd, t->buf + have, t->buf_cap - 1 - have);
         if (k <= 0)
             break;
         have += (size_t)k;
@@ -288,7 +288,7 @@ int modscan_run(struct module_table *t)
         if (have == t->buf_cap - 1)
             have = 0; /* a line longer than the buffer: drop it */
     }
-    close(fd);
+    ss_close(fd);
     /* A module mapped as before (same file, same place) has the same ELF
      * headers: keep what the previous scan read of them. */
     unsigned j = 0;

@@ -17,26 +17,8 @@
 #include "sigsafe.h"
 #include "snap_format.h"
 
-static char hostname[128];
-static char kernel[128];
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-        s[--n] = '\0';
-}
-
-void process_info_init(void)
-{
-    if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/hostname", hostname, sizeof(hostname)) < 0)
-        hostname[0] = '\0';
-    if (ss_read_file(AT_FDCWD, "/proc/sys/kernel/osrelease", kernel, sizeof(kernel)) < 0)
-        kernel[0] = '\0';
-    chomp(hostname);
-    chomp(kernel);
-    bbx_g.clk_tck = sysconf(_SC_CLK_TCK);
-}
+char process_hostname[128]; /* read by process_info_init() */
+char process_kernel[128];
 
 uint64_t process_stat_start_ms(const char *stat, uint64_t now_ms)
 {
@@ -106,8 +88,8 @@ void process_info_write(snap_writer *w, uint64_t now_ms)
     snap_put_u64(w, SNAP_PROC_TIME_MS, now_ms);
     snap_put_u64(w, SNAP_PROC_START_MS, start_ms(now_ms));
     if (!(redact_parts() & SNAP_REDACT_HOST))
-        snap_put_str(w, SNAP_PROC_HOSTNAME, hostname);
-    snap_put_str(w, SNAP_PROC_KERNEL, kernel);
+        snap_put_str(w, SNAP_PROC_HOSTNAME, process_hostname);
+    snap_put_str(w, SNAP_PROC_KERNEL, process_kernel);
     snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
     ssize_t n = readlink("/proc/self/exe", buf, 4095);
     if (n > 0)

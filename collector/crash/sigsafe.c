@@ -123,18 +123,18 @@ static int spare_new_file(void)
     int p[2];
     int fd = (int)syscall(SYS_memfd_create, "bbx-spare", MFD_CLOEXEC);
     if (fd < 0 && syscall(SYS_pipe2, p, O_CLOEXEC) == 0) {
-        close(p[1]);
+        ss_close(p[1]);
         fd = p[0];
     }
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) != 0) {
-        close(fd);
+        ss_close(fd);
         return -1;
     }
     int high = spare_dup(fd); /* out of the program's low numbers */
     if (high >= 0) {
-        close(fd);
+        ss_close(fd);
         fd = high;
     }
     spare_dev = st.st_dev;
@@ -160,10 +160,10 @@ static void spare_below_limit(int i)
         return;
     int d = spare_dup(spare_fd[i]);
     if (d >= 0 && (rlim_t)d < rl.rlim_cur) {
-        close(spare_fd[i]);
+        ss_close(spare_fd[i]);
         spare_fd[i] = d;
     } else if (d >= 0) {
-        close(d);
+        ss_close(d);
     }
 }
 
@@ -211,7 +211,7 @@ void ss_fd_unreserve(void)
 {
     for (int i = 0; i < SS_N_SPARE; i++) {
         if (is_spare_file(spare_fd[i]))
-            close(spare_fd[i]);
+            ss_close(spare_fd[i]);
         spare_fd[i] = -1;
     }
 }
@@ -233,7 +233,7 @@ static int release_one_spare(void)
             continue;
         spare_fd[i] = -1;
         if (is_spare_file(fd)) {
-            close(fd);
+            ss_close(fd);
             return 1;
         }
     }
@@ -368,7 +368,7 @@ static int close_victim(void)
     c->flags = fl;
     c->fdflags = (int)syscall(SYS_fcntl, fd, F_GETFD);
     n_closed++;
-    close(fd);
+    ss_close(fd);
     return 1;
 }
 
@@ -394,7 +394,7 @@ const struct ss_closed_fd *ss_fd_closed_by_bbx(int fd)
 static int open_with_room(int dirfd, const char *path, int flags, mode_t mode, int may_close)
 {
     for (;;) {
-        int fd = openat(dirfd, path, flags | O_CLOEXEC, mode);
+        int fd = ss_sys_openat(dirfd, path, flags | O_CLOEXEC, mode);
         if (fd >= 0) {
             note_crash_own(fd);
             return fd;
@@ -423,11 +423,11 @@ ssize_t ss_read_file(int dirfd, const char *path, char *buf, size_t cap)
     size_t len = 0;
     if (fd < 0 || cap == 0) {
         if (fd >= 0)
-            close(fd);
+            ss_close(fd);
         return -1;
     }
     while (len < cap - 1) {
-        ssize_t k = read(fd, buf + len, cap - 1 - len);
+        ssize_t k = ss_read(fd, buf + len, cap - 1 - len);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -435,7 +435,7 @@ ssize_t ss_read_file(int dirfd, const char *path, char *buf, size_t cap)
         len += (size_t)k;
     }
     buf[len] = '\0';
-    close(fd);
+    ss_close(fd);
     return (ssize_t)len;
 }
 
@@ -458,7 +458,7 @@ int ss_for_each_numbered(const char *path, char *buf, size_t cap,
                 fn(ctx, dirfd, ss_parse_u64(&s, 10), d->d_name);
         }
     }
-    close(dirfd);
+    ss_close(dirfd);
     return 0;
 }
 

@@ -46,7 +46,7 @@
 #include "snap_format.h"
 
 enum { PH_IDLE = 0, PH_ASKED = 1, PH_RUNNING = 2, PH_DONE = 3 };
-enum { ASK_STACK = 1, ASK_ALTSTACK = 2 };
+enum { ASK_STACK = 1, ASK_RUN = 2 };
 
 struct slot {
     _Atomic uint64_t ticket; /* seq << 8 | phase */
@@ -99,6 +99,7 @@ static uintptr_t *slot_frames;   /* max_threads * max_frames */
 static _Atomic unsigned n_slots; /* slots in use by the current request */
 static _Atomic uint32_t answered;/* futex word, bumped by each answer */
 static int ask_kind;
+static void (*ask_fn)(void); /* ASK_RUN: what each thread runs */
 static uint64_t ask_seq;
 
 static struct sigaction old_sa;
@@ -149,8 +150,8 @@ static void thread_signal_handler(int sig, siginfo_t *si, void *ctx)
             uint64_t base = t & ~(uint64_t)0xff;
             if (!atomic_compare_exchange_strong(&sl->ticket, &t, base | PH_RUNNING))
                 break;
-            if (ask_kind == ASK_ALTSTACK)
-                altstack_install_current();
+            if (ask_kind == ASK_RUN && ask_fn)
+                ask_fn();
             else
                 answer_stack(i, ctx, self);
             atomic_store(&sl->ticket, base | PH_DONE);
@@ -246,7 +247,7 @@ int thread_capture_install(void)
                         PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                         -1, 0);
     if (slots == MAP_FAILED || slot_frames == MAP_FAILED || reuse == MAP_FAILED ||
-        reuse_frames == MAP_FAILED || calls_init(bbx_g.cfg.max_threads) != 0) {
+        reuse_frames == MAP_FAILED) {
         if (slots == MAP_FAILED)
             slots = NULL;
         if (slot_frames == MAP_FAILED)
@@ -830,9 +831,10 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
     atomic_store(&n_slots, 0);
 }
 
-void thread_capture_give_altstacks(void)
+void thread_capture_run_everywhere(void (*fn)(void))
 {
-    unsigned n = ask_all(ss_gettid(), list_tasks(), ASK_ALTSTACK);
+    ask_fn = fn;
+    unsigned n = ask_all(ss_gettid(), list_tasks(), ASK_RUN);
     wait_answers(n, ss_mono_us() + 200000);
     for (unsigned i = 0; i < n; i++)
         settle(i);

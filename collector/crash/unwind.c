@@ -9,7 +9,8 @@
  *    (the .eh_frame_hdr binary search table, read in place), and
  *  - read memory only through safe_mem (never a second fault, even when a
  *    library is unmapped or a thread exits while we read).
- * The address space is created at init (libunwind allocates then).  Its
+ * The address space is created at init (runtime/unwind_setup.c: libunwind
+ * allocates then).  Its
  * unwind-info cache is shared by the threads that unwind themselves during
  * a capture; the cache's lock belongs to this private address space, which
  * only the (serialised) capture uses, so no application code can hold it,
@@ -29,7 +30,7 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip
                                               unw_dyn_info_t *di, unw_proc_info_t *pi,
                                               int need_unwind_info, void *arg);
 
-static unw_addr_space_t the_as;
+unw_addr_space_t unwind_as; /* made by unwind_init() (runtime) */
 
 /* Per cursor: the registers to start from, and the last readable range hit
  * (most reads fall in the same stack or the same module). */
@@ -140,36 +141,16 @@ static unw_accessors_t accessors = {
     .get_proc_name = get_proc_name,
 };
 
-int unwind_init(void)
+struct unw_accessors *unwind_accessors(void)
 {
-    if (the_as)
-        return 0;
-    the_as = unw_create_addr_space(&accessors, 0);
-    if (!the_as)
-        return BBX_ENOMEM;
-    unw_set_caching_policy(the_as, UNW_CACHE_GLOBAL);
-    /* Warm libunwind up now (its lazy one-time initialisation may allocate):
-     * unwind the current thread once. */
-    ucontext_t uc;
-    uintptr_t pcs[4];
-    int trunc;
-    if (getcontext(&uc) == 0 && modscan_run(&bbx_g.mods) == 0)
-        unwind_context(&uc, pcs, 4, &trunc);
-    return 0;
-}
-
-void unwind_release(void)
-{
-    if (the_as)
-        unw_destroy_addr_space(the_as);
-    the_as = NULL;
+    return &accessors;
 }
 
 void unwind_new_capture(void)
 {
     /* cached unwind information stays right while the modules do */
-    if (the_as && bbx_g.mods.changed)
-        unw_flush_cache(the_as, 0, 0);
+    if (unwind_as && bbx_g.mods.changed)
+        unw_flush_cache(unwind_as, 0, 0);
 }
 
 unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max, int *truncated)
@@ -184,7 +165,7 @@ unsigned unwind_context(const ucontext_t *uc, uintptr_t *pcs, unsigned max, int 
     ra.uc = uc;
     safe_mem_cache_init(&ra.cache);
     pcs[n++] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    if (!the_as || unw_init_remote(&cur, the_as, &ra) < 0)
+    if (!unwind_as || unw_init_remote(&cur, unwind_as, &ra) < 0)
         return n;
     for (;;) {
         unw_word_t ip, sp;

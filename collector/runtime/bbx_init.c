@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocking_calls.h"
 #include "collector.h"
 #include "crash_writer.h"
 #include "safe_mem.h"
@@ -144,6 +145,12 @@ static void register_fork_hook(void)
     pthread_atfork(NULL, NULL, crash_after_fork);
 }
 
+/* Run by every other thread in its thread-signal handler, at init. */
+static void altstack_give_current(void)
+{
+    altstack_install_current();
+}
+
 int bbx_init(const bbx_config *cfg)
 {
     bbx_config c;
@@ -193,10 +200,14 @@ int bbx_init(const bbx_config *cfg)
     ss_fd_reserve();
     if ((rc = unwind_init()) != 0)
         goto fail;
+    if (calls_init(bbx_g.cfg.max_threads) != 0) {
+        rc = BBX_ENOMEM;
+        goto fail;
+    }
     if ((rc = thread_capture_install()) != 0)
         goto fail;
     altstack_install_current();
-    thread_capture_give_altstacks();
+    thread_capture_run_everywhere(altstack_give_current);
     if (!c.no_crash_handlers && (rc = crash_handlers_install()) != 0)
         goto fail;
     atomic_store(&bbx_g.initialized, 1);

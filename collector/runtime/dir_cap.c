@@ -276,7 +276,7 @@ void dir_cap_sweep_stale(void)
                 unlinkat(dirfd, d->d_name, 0);
         }
     }
-    close(dirfd);
+    ss_close(dirfd);
 }
 
 void dir_cap_enforce(void)
@@ -311,5 +311,5 @@ void dir_cap_enforce(void)
         bytes -= e->size;
     }
 #undef OVER
-    close(dirfd);
+    ss_close(dirfd);
 }

@@ -12,9 +12,10 @@
  * tracking off a hook costs one load and one predictable branch more than
  * the call itself.
  *
- * The capture reaches open/openat/close/fcntl through here (bbx_busy is set
- * then): with bbx_busy a hook only forwards and forgets slots, which is
- * async-signal-safe.
+ * The crash path never comes through here: it calls the kernel directly
+ * (sigsafe.h: ss_sys_openat, ss_close, ...; tests/safety checks it).  bbx's
+ * other calls (init, its collector thread) do, with bbx_busy set: then a
+ * hook only forwards and forgets slots, which is async-signal-safe.
  */
 #undef _FORTIFY_SOURCE
 #include <errno.h>

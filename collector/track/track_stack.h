@@ -11,7 +11,6 @@
 
 /* Most frames kept per creation stack (bbx_config.track_frames is clamped
  * to it). */
-#define TRACK_MAX_FRAMES 128u
 
 /* Find the modules whose frames are skipped (bbx, sanitizer runtimes) and
  * prepare the unwinder.  Called by track_start(). */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "snap_format.h"
-#include "snap_wire.h"
+#include "snap_codec.h"
 
 #define IS_VARINT(f) ((f)->wire == SNAP_WIRE_VARINT)
 #define IS_BYTES(f) ((f)->wire == SNAP_WIRE_BYTES)

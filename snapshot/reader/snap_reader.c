@@ -31,7 +31,7 @@
 #include "input_file.h"
 #include "snap_format.h"
 #include "snap_model.h"
-#include "snap_wire.h"
+#include "snap_codec.h"
 
 #define FILE_CHUNK (64u << 10)
 
@@ -206,9 +206,7 @@ static void take_records(reader *r)
     while (!r->failed && !r->ended) {
         const uint8_t *start = r->buf + r->off, *end = r->buf + r->len, *p = start;
         uint64_t type, len;
-        int rc = snap_varint_get(&p, end, &type);
-        if (rc == SNAP_VARINT_OK)
-            rc = snap_varint_get(&p, end, &len);
+        int rc = snap_record_next(&p, end, &type, &len);
         if (rc == SNAP_VARINT_SHORT)
             return; /* wait for more bytes */
         if (rc != SNAP_VARINT_OK) {

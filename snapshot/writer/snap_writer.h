@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snap_codec.h" /* snap_varint_put, snap_zigzag: for packed fields */
+
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
 
 typedef struct snap_writer {
@@ -61,13 +63,5 @@ void snap_writer_flush(snap_writer *w);
 /* Write the END record, close the zstd frame and write it out.  Does not
  * close fd.  Returns 0 or the first error. */
 int snap_writer_finish(snap_writer *w);
-
-/* Varint helpers shared with the capture code: write v at dst (at least 10
- * bytes free), return the number of bytes written. */
-size_t snap_varint_put(uint8_t *dst, uint64_t v);
-static inline uint64_t snap_zigzag(int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * test_wire.c - Check tests of the record encoding primitives
- * (snapshot/reader/snap_wire.h) and of the name tables (snap_reader.h).
+ * (snapshot/format/snap_codec.h) and of the name tables (snap_reader.h).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "snap_format.h"
 #include "snap_reader.h"
 #include "unit_run.h"
-#include "snap_wire.h"
+#include "snap_codec.h"
 
 static int get(const char *bytes, size_t n, uint64_t *v, size_t *used)
 {

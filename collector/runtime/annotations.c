@@ -1,5 +1,7 @@
 /*
- * annotations.c - the annotation table: key/value pairs in every snapshot.
+ * annotations.c - the annotation table: key/value pairs in every snapshot,
+ * set by bbx_annotate() (not async-signal-safe: it takes a mutex and formats
+ * with snprintf).  The capture reads the table: crash/annotations_write.c.
  *
  * Each slot carries a sequence number, odd while it is being written; the
  * capture copies a slot and keeps it only if the number was even and did not
@@ -9,19 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app_notes.h"
 #include "collector.h"
-#include "snap_format.h"
 
-#define ANN_SLOTS 64
-
-struct annotation {
-    _Atomic uint32_t seq; /* odd while being written, 0 when free */
-    int used;
-    char key[64];
-    char value[256];
-};
-
-static struct annotation ann[ANN_SLOTS];
+struct annotation ann_table[ANN_SLOTS];
 static pthread_mutex_t ann_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ann_set(struct annotation *a, const char *key, const char *value)
@@ -44,7 +37,7 @@ int bbx_annotate(const char *key, const char *value)
         return BBX_EINVAL;
     pthread_mutex_lock(&ann_lock);
     for (int i = 0; i < ANN_SLOTS; i++) {
-        struct annotation *a = &ann[i];
+        struct annotation *a = &ann_table[i];
         if (a->used && strncmp(a->key, key, sizeof(a->key) - 1) == 0) {
             ann_set(a, key, value);
             rc = 0;
@@ -68,29 +61,7 @@ void annotations_clear(void)
 {
     pthread_mutex_lock(&ann_lock);
     for (int i = 0; i < ANN_SLOTS; i++)
-        if (ann[i].used)
-            ann_set(&ann[i], ann[i].key, NULL);
+        if (ann_table[i].used)
+            ann_set(&ann_table[i], ann_table[i].key, NULL);
     pthread_mutex_unlock(&ann_lock);
-}
-
-void annotations_write(snap_writer *w)
-{
-    char key[64], value[256];
-    if (redact_parts() & SNAP_REDACT_ANNOTATIONS)
-        return;
-    for (int i = 0; i < ANN_SLOTS; i++) {
-        struct annotation *a = &ann[i];
-        uint32_t s = atomic_load_explicit(&a->seq, memory_order_acquire);
-        if ((s & 1) || !a->used)
-            continue;
-        memcpy(key, a->key, sizeof(key));
-        memcpy(value, a->value, sizeof(value));
-        if (atomic_load_explicit(&a->seq, memory_order_acquire) != s)
-            continue;
-        key[sizeof(key) - 1] = value[sizeof(value) - 1] = '\0';
-        snap_rec_begin(w, SNAP_REC_ANNOTATION);
-        snap_put_str(w, SNAP_ANN_KEY, key);
-        snap_put_bytes(w, SNAP_ANN_VALUE, value, strlen(value));
-        snap_rec_end(w);
-    }
 }

@@ -1,6 +1,7 @@
 /*
- * blocking_calls.c - the wrapped blocking calls and their call slots
- * (blocking_calls.h).
+ * blocking_calls.c - the wrapped blocking calls (blocking_calls.h): each
+ * marks the calling thread's call slot around the real call.  The capture's
+ * side of the slots (find, ask, copy) is crash/call_slots.c.
  */
 #include "blocking_calls.h"
 
@@ -26,14 +27,7 @@
 #include "sigsafe.h"
 #include "track_hooks.h"
 
-#define PROBES 16u
 #define ASKED_WAIT_YIELDS 4000u
-
-static struct call_slot *_Atomic slots;
-static unsigned cap; /* power of two */
-static _Atomic unsigned fork_gen = 1;
-static __thread struct call_slot *my_slot __attribute__((tls_model("initial-exec")));
-static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
 
 /* Store the caller's instruction pointer (the return address), its stack
  * pointer after the return, rbp, rbx and r12-r15: the state of the calling
@@ -73,7 +67,7 @@ int calls_init(unsigned max_threads)
 {
     for (const struct real_entry *e = __start_bbx_calls_real; e < __stop_bbx_calls_real; e++)
         track_real(e->slot, e->name);
-    if (atomic_load(&slots))
+    if (atomic_load(&calls_tab.slots))
         return 0;
     unsigned n = 64;
     while (n < 2 * max_threads)
@@ -82,8 +76,8 @@ int calls_init(unsigned max_threads)
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return BBX_ENOMEM;
-    cap = n;
-    atomic_store(&slots, (struct call_slot *)p);
+    calls_tab.cap = n;
+    atomic_store(&calls_tab.slots, (struct call_slot *)p);
     return 0;
 }
 
@@ -95,19 +89,14 @@ void calls_release(void)
 
 void calls_after_fork(void)
 {
-    atomic_fetch_add(&fork_gen, 1);
-}
-
-static unsigned slot_hash(pid_t tid)
-{
-    return ((uint32_t)tid * 2654435761u) & (cap - 1);
+    atomic_fetch_add(&calls_tab.fork_gen, 1);
 }
 
 static struct call_slot *claim(struct call_slot *t, pid_t tid)
 {
     pid_t self_pid = getpid();
-    for (unsigned i = 0; i < PROBES; i++) {
-        struct call_slot *s = &t[(slot_hash(tid) + i) & (cap - 1)];
+    for (unsigned i = 0; i < CALLS_PROBES; i++) {
+        struct call_slot *s = &t[(calls_slot_hash(tid) + i) & (calls_tab.cap - 1)];
         pid_t owner = atomic_load(&s->tid);
         if (owner != tid && owner != 0) {
             if (syscall(SYS_tgkill, self_pid, owner, 0) == 0 || errno != ESRCH)
@@ -127,32 +116,19 @@ static struct call_slot *claim(struct call_slot *t, pid_t tid)
     return NULL;
 }
 
-struct call_slot *calls_find(pid_t tid)
-{
-    struct call_slot *t = atomic_load(&slots);
-    if (!t)
-        return NULL;
-    for (unsigned i = 0; i < PROBES; i++) {
-        struct call_slot *s = &t[(slot_hash(tid) + i) & (cap - 1)];
-        if (atomic_load(&s->tid) == tid)
-            return s;
-    }
-    return NULL;
-}
-
 static struct call_slot *own_slot(int create)
 {
-    struct call_slot *t = atomic_load(&slots);
-    unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+    struct call_slot *t = atomic_load(&calls_tab.slots);
+    unsigned gen = atomic_load_explicit(&calls_tab.fork_gen, memory_order_relaxed);
     if (!t)
         return NULL;
-    if (my_slot && my_gen == gen)
-        return my_slot;
+    if (calls_my_slot && calls_my_gen == gen)
+        return calls_my_slot;
     if (!create)
         return NULL;
-    my_slot = claim(t, ss_gettid());
-    my_gen = gen;
-    return my_slot;
+    calls_my_slot = claim(t, ss_gettid());
+    calls_my_gen = gen;
+    return calls_my_slot;
 }
 
 static void wait_unasked(struct call_slot *s)
@@ -195,43 +171,6 @@ void calls_leave(struct call_slot *s)
     if (s)
         atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
                               memory_order_release);
-}
-
-int calls_ask(struct call_slot *s)
-{
-    atomic_store(&s->asked, 1);
-    if (atomic_load(&s->seq) & 1) {
-        atomic_store(&s->asked, 0);
-        return 0;
-    }
-    return 1;
-}
-
-void calls_unask(struct call_slot *s)
-{
-    atomic_store(&s->asked, 0);
-}
-
-void calls_answered_self(void)
-{
-    struct call_slot *s = own_slot(0);
-    if (s)
-        atomic_store(&s->asked, 0);
-}
-
-uint32_t calls_copy(struct call_slot *s, uint64_t regs[CALL_REGS], const char **call)
-{
-    uint32_t seq = atomic_load(&s->seq);
-    if (!(seq & 1))
-        return 0;
-    memcpy(regs, s->regs, sizeof(s->regs));
-    *call = s->call;
-    return atomic_load(&s->seq) == seq ? seq : 0;
-}
-
-int calls_unchanged(struct call_slot *s, uint32_t seq)
-{
-    return atomic_load(&s->seq) == seq;
 }
 
 /* ---- the wrappers.  Each saves its own state, marks the slot, calls the

@@ -1,7 +1,8 @@
 /*
  * track_table.h - tracking mode's tables, shared by the interposed calls
- * (track_fd_hooks.c, track_stdio_hooks.c, thread_hooks.c) and the capture
- * (origins_write in track_table.c).
+ * (track/track_fd_hooks.c, track_stdio_hooks.c, thread_hooks.c, which write
+ * them through track/track_table.c) and the capture, which only reads them
+ * (crash/origins_write.c).
  *
  * The fd table has one slot per fd number; the thread table a fixed number
  * of slots.  Every slot is a seqlock: writers make its sequence odd with a
@@ -90,5 +91,57 @@ void track_thread_release(int slot);
 /* The calling thread's slot + 1 (0: not tracked).  In a fork child the
  * table keeps only this one, with the child's tid. */
 extern __thread int track_thread_self __attribute__((tls_model("initial-exec")));
+
+
+/* ---- the tables themselves: written by the hooks (track/track_table.c),
+ * read by the capture (crash/origins_write.c). ---- */
+
+/* Largest creation stack a slot holds. */
+#define TRACK_MAX_FRAMES 128u
+
+struct track_slot {
+    _Atomic uint32_t seq;      /* odd while written */
+    uint8_t state;             /* enum track_slot_state */
+    uint8_t call;              /* enum track_call */
+    uint8_t n_frames;
+    uint8_t truncated;
+    int32_t creator;           /* creating thread */
+    int32_t id;                /* threads: the thread's tid, 0 until it runs */
+    uint64_t time_ms;          /* Unix ms */
+    uint64_t start;            /* threads: start routine */
+    uint64_t dev, ino;         /* fds: the open file's st_dev, st_ino */
+    uintptr_t frames[];        /* track_frames of them */
+};
+
+enum track_slot_state { TRACK_SLOT_FREE, TRACK_SLOT_RECORDED, TRACK_SLOT_UNKNOWN };
+
+
+struct track_tables {
+    unsigned char *fd_table;     /* n_fd_slots slots, indexed by fd number */
+    size_t fd_table_bytes;
+    unsigned n_fd_slots;
+    unsigned char *thread_table; /* n_thread_slots slots */
+    size_t thread_table_bytes;
+    unsigned n_thread_slots;
+    size_t slot_size;
+    unsigned frames;             /* frames per slot */
+    _Atomic unsigned fd_high;     /* 1 + highest fd number ever recorded */
+    _Atomic unsigned thread_hint; /* where the next claim starts looking */
+    _Atomic uint64_t lost;        /* creations that could not be recorded */
+};
+extern struct track_tables track_tab;
+
+static inline struct track_slot *track_fd_slot(unsigned fd)
+{
+    return (struct track_slot *)(track_tab.fd_table + (size_t)fd * track_tab.slot_size);
+}
+
+static inline struct track_slot *track_thread_slot(unsigned i)
+{
+    return (struct track_slot *)(track_tab.thread_table + (size_t)i * track_tab.slot_size);
+}
+
+/* The names of enum track_call, for the CALL field (crash/origins_write.c). */
+extern const char *const track_call_names[TRACK_N_CALLS];
 
 #endif

@@ -32,6 +32,24 @@ struct call_slot {
     uint64_t regs[CALL_REGS];
 };
 
+/* The slot table, reserved by calls_init() (track/blocking_calls.c), an
+ * open-addressing hash by tid; read by the capture (crash/call_slots.c). */
+struct call_table {
+    struct call_slot *_Atomic slots;
+    unsigned cap;                 /* power of two */
+    _Atomic unsigned fork_gen;    /* a slot claimed before the last fork is stale */
+};
+extern struct call_table calls_tab;
+/* The calling thread's slot, valid while calls_my_gen == calls_tab.fork_gen. */
+extern __thread struct call_slot *calls_my_slot __attribute__((tls_model("initial-exec")));
+extern __thread unsigned calls_my_gen __attribute__((tls_model("initial-exec")));
+
+#define CALLS_PROBES 16u
+static inline unsigned calls_slot_hash(pid_t tid)
+{
+    return ((uint32_t)tid * 2654435761u) & (calls_tab.cap - 1);
+}
+
 /* For wrappers elsewhere (the tracking hooks of accept, recvmsg, ...):
  *   uint64_t regs[CALL_REGS];
  *   bbx_calls_save(regs);                    in the exported function itself
