@@ -2,8 +2,9 @@
  * collector.h - internal state shared by the collector's files.
  *
  * Everything the capture needs is reserved by bbx_init() and reachable from
- * `bbx_g`; the capture itself (capture.c and what it calls) only uses this
- * memory and raw system calls.  Nothing here is public API.
+ * `bbx_g`; the capture itself (crash/capture.c and what it calls, all in
+ * crash/) only uses this memory and raw system calls.  Nothing here is
+ * public API.
  */
 #ifndef BBX_COLLECTOR_H
 #define BBX_COLLECTOR_H
@@ -179,7 +180,7 @@ void track_stop(void);
 unsigned track_flags(void);
 unsigned origins_write(snap_writer *w, uint64_t *lost);
 
-/* children.c: a CHILD record per child process; returns how many.
+/* crash/children.c: a CHILD record per child process; returns how many.
  * Async-signal-safe. */
 unsigned children_write(snap_writer *w);
 
@@ -200,7 +201,9 @@ extern char process_kernel[128];
 void fd_scan_init(void);
 unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip);
 
-/* breadcrumbs.c */
+/* runtime/breadcrumbs.c, runtime/annotations.c: the tables of app_notes.h
+ * (init, shutdown); crash/breadcrumbs_write.c, crash/annotations_write.c:
+ * their records (async-signal-safe). */
 int breadcrumbs_init(unsigned count);
 void breadcrumbs_release(void);
 void breadcrumbs_write(snap_writer *w);

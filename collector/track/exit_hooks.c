@@ -1,5 +1,5 @@
 /*
- * chain_exit.c - _exit(), _Exit() and exit() called by the program's own
+ * exit_hooks.c - _exit(), _Exit() and exit() called by the program's own
  * fault handler.
  *
  * A handler installed before bbx_init() runs first (crash_handler.c); when

@@ -1,13 +1,13 @@
 /*
- * track_table.c - tracking mode's tables of live fds and threads, and the
- * ORIGIN records written from them into every snapshot.
+ * track_table.c - tracking mode's tables of live fds and threads (the ORIGIN
+ * records are written from them by crash/origins_write.c).
  *
  * Both tables are anonymous mappings made by track_start(): the fd table
  * indexed by fd number (MAP_NORESERVE, sized from the RLIMIT_NOFILE hard
  * limit, so only the pages of numbers in use cost memory), the thread table
  * with max_threads slots.  Slots are seqlocks (see track_table.h).
  * Recording (track_fd_created, track_thread_claim) runs in the hooks;
- * forgetting and origins_write() are async-signal-safe: atomics, the tables,
+ * forgetting, like the capture's reading, is async-signal-safe: atomics, the tables,
  * raw system calls.  The mappings stay for the life of the process once
  * made, because a hook may still be using them after track_stop().
  */

@@ -1,5 +1,5 @@
 /*
- * test_reader.c - Check tests of the snapshot reader (snapshot/reader/snap_reader.h)
+ * test_reader.c - Check tests of the snapshot reader (snapshot/reader/include/snap_reader.h)
  * against files written by the real writer: round trip of every record type
  * and field, truncation at every byte and every record boundary, bit flips,
  * and hand-made hostile files.
