@@ -18,8 +18,9 @@
  * bbx_snapshot() still work there); a child that execs a program under
  * libbbx-preload.so starts its own collector.
  *
- * triggers_snapshot() and the signal handler are async-signal-safe; the
- * rest runs at init, shutdown, fork and exit.
+ * The signal handler is async-signal-safe; the rest runs at init, shutdown,
+ * fork and exit.  triggers_snapshot(), which every trigger calls, is on the
+ * crash path: crash/snapshot_now.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -50,30 +51,6 @@ static struct {
 } trg;
 
 static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
-
-int triggers_snapshot(int kind, const char *reason)
-{
-    ucontext_t uc;
-    uint64_t t0 = ss_mono_us();
-    if (!atomic_load(&bbx_g.initialized))
-        return BBX_ENOTINIT;
-    /* bbx_snapshot() keeps its contract (busy: fail now); the collector's
-     * own snapshots wait, boundedly, for a capture in progress. */
-    unsigned wait_ms = kind == SNAP_TRIGGER_REQUEST ? 0 : bbx_g.cfg.capture_timeout_ms;
-    if (capture_lock(ss_gettid(), wait_ms) != 0)
-        return BBX_EBUSY;
-    if (!atomic_load(&bbx_g.initialized)) { /* shut down while we waited */
-        capture_unlock();
-        return BBX_ENOTINIT;
-    }
-    ss_fd_refresh(); /* spare fds the program closed (closefrom) are recreated */
-    getcontext(&uc);
-    struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0 };
-    int rc = capture_run(&trig);
-    dir_cap_enforce();
-    capture_unlock();
-    return rc;
-}
 
 /* The on-demand signal: wake the collector thread, nothing more. */
 static void on_snapshot_signal(int sig)
