@@ -442,7 +442,8 @@ void cli_help(const cli_command *cmd, FILE *out)
 void cli_help_markdown(const cli_command *cmd, FILE *out)
 {
     help_ctx h = { out, 0, 0, 1 };
-    fprintf(out, "## bbx %s\n\n%s.\n\n```\n", cmd->name, cmd->summary);
+    fprintf(out, "## bbx %s\n\n%c%s.\n\n```\n", cmd->name,
+            toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
     usage_line(cmd, out);
     fprintf(out, "```\n\n```text\n%s```\n\n| option | meaning |\n| --- | --- |\n", cmd->about);
     walk(cmd->options, 0, NULL, describe, &h);
