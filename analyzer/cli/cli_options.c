@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,16 +65,6 @@ static int match(const cli_option *o, size_t slot, void *ctx)
 }
 
 /* ---- errors ------------------------------------------------------------- */
-
-void cli_usage_error(const cli_command *cmd, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    cli_error(cmd->name, "%s (see 'bbx %s --help')", msg, cmd->name);
-}
 
 /* "stacks, fd-origins or thread-origins" */
 static void choice_words(const cli_choice *c, char *buf, size_t len)
@@ -457,6 +446,13 @@ void cli_help_markdown(const cli_command *cmd, FILE *out)
 const cli_option cli_group_json[] = {
     { .kind = CLI_FLAG, .name = "--json",
       .help = "one JSON document instead (schema: docs/FORMAT.md)" },
+    CLI_OPTIONS_END,
+};
+
+const cli_option cli_group_all_threads[] = {
+    { .kind = CLI_FLAG, .name = "--all-threads",
+      .help = "every thread's stack on its own (default: threads with identical stacks "
+              "folded into one entry)" },
     CLI_OPTIONS_END,
 };
 

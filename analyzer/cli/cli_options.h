@@ -114,7 +114,8 @@ void cli_help(const cli_command *cmd, FILE *out);
 /* The section of docs/CLI.md about cmd (`bbx help --markdown`). */
 void cli_help_markdown(const cli_command *cmd, FILE *out);
 
-/* cli_error() with the parser's suffix: "... (see 'bbx CMD --help')". */
+/* cli_error() with the parser's suffix: "... (see 'bbx CMD --help')"
+ * (cli_error.c). */
 void cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -122,6 +123,8 @@ void cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 
 /* --json: into an int. */
 extern const cli_option cli_group_json[];
+/* --all-threads: into an int (show and report: identical stacks not folded). */
+extern const cli_option cli_group_all_threads[];
 /* -o, --output OUT: into a const char *; the command gives the help. */
 extern const cli_option cli_group_output[];
 /* --pid N: into a uint64_t (0: every process). */

@@ -38,9 +38,7 @@ static const cli_option report_options[] = {
       .help = "the page to write ('-': standard output); written to a temporary file "
               "and renamed, never over an input" },
     CLI_GROUP_AT(report_args, pid, cli_group_pid),
-    { .kind = CLI_FLAG, .name = "--all-threads", .slot = offsetof(report_args, all_threads),
-      .help = "every thread's stack on its own (default: threads with identical stacks "
-              "folded into one entry)" },
+    CLI_GROUP_AT(report_args, all_threads, cli_group_all_threads),
     CLI_GROUP_AT(report_args, sym, cli_group_symbols),
     CLI_OPTIONS_END,
 };

@@ -22,9 +22,7 @@ typedef struct show_args {
 
 static const cli_option show_options[] = {
     CLI_GROUP_AT(show_args, json, cli_group_json),
-    { .kind = CLI_FLAG, .name = "--all-threads", .slot = offsetof(show_args, all_threads),
-      .help = "every thread's stack on its own (default: threads with identical stacks "
-              "folded into one entry)" },
+    CLI_GROUP_AT(show_args, all_threads, cli_group_all_threads),
     CLI_GROUP_AT(show_args, sym, cli_group_symbols),
     CLI_OPTIONS_END,
 };
