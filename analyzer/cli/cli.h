@@ -12,7 +12,7 @@
 
 #include "cli_options.h"
 
-/* Exit codes of every subcommand (docs/FORMAT.md). */
+/* Exit codes of every subcommand (docs/CLI.md). */
 enum cli_exit {
     CLI_OK = 0,       /* done; an incomplete snapshot still counts as read */
     CLI_FINDINGS = 1, /* the check found something (leaks, regressions) */

@@ -34,7 +34,7 @@ typedef struct report_args {
 
 static const cli_option report_options[] = {
     { .kind = CLI_GROUP, .slot = offsetof(report_args, out_path), .group = cli_group_output,
-      .required = 1,
+      .required = 1, .arg = "OUT.html",
       .help = "the page to write ('-': standard output); written to a temporary file "
               "and renamed, never over an input" },
     CLI_GROUP_AT(report_args, pid, cli_group_pid),
