@@ -1,35 +1,37 @@
 /*
- * cli.h - what the subcommands of `bbx` share: their entry points, the exit
- * code contract, the helper that prints an error and the option parsing they
- * share (cli_args.c).
+ * cli.h - what the subcommands of `bbx` share: their descriptions, the exit
+ * code contract and the helper that prints an error.
  *
- * A subcommand is `int cmd_NAME(int argc, char **argv)`, argv[0] being its
- * name; it returns an exit code.  To add one, write cmd_NAME.c and list it in
- * the table in bbx_main.c.
+ * A subcommand is a cli_command (cli_options.h): its option table, help
+ * prose and `int run(int argc, char **argv)`, argv[0] being its name, which
+ * returns an exit code.  To add one, write cmd_NAME.c with its cli_cmd_NAME
+ * and list it in the table in bbx_main.c.
  */
 #ifndef BBX_CLI_H
 #define BBX_CLI_H
 
-#include <stdint.h>
+#include "cli_options.h"
 
-/* Exit codes of every subcommand (docs/FORMAT.md). */
+/* Exit codes of every subcommand (docs/CLI.md). */
 enum cli_exit {
     CLI_OK = 0,       /* done; an incomplete snapshot still counts as read */
     CLI_FINDINGS = 1, /* the check found something (leaks, regressions) */
     CLI_ERROR = 2,    /* bad usage, or input that cannot be read */
 };
 
-int cmd_show(int argc, char **argv);
-int cmd_symbolize(int argc, char **argv);
-int cmd_leaks(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_flame(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_scrub(int argc, char **argv);
+/* The exit code of a command whose cli_parse() said p (not CLI_PARSED). */
+static inline int cli_parse_exit(int p)
+{
+    return p == CLI_HELP_SHOWN ? CLI_OK : CLI_ERROR;
+}
 
-/* A process id given as an option value: decimal digits only, not 0.
- * Returns 0 with *out set, or -1. */
-int cli_parse_pid(const char *s, uint64_t *out);
+extern const cli_command cli_cmd_show;
+extern const cli_command cli_cmd_symbolize;
+extern const cli_command cli_cmd_leaks;
+extern const cli_command cli_cmd_diff;
+extern const cli_command cli_cmd_flame;
+extern const cli_command cli_cmd_report;
+extern const cli_command cli_cmd_scrub;
 
 /*
  * Print "bbx CMD: MESSAGE" as one line on stderr (just "bbx: MESSAGE" when

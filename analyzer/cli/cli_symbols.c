@@ -1,10 +1,11 @@
 /*
- * cli_symbols.c - the symbol options the subcommands share: debuginfod's
- * time and its progress line on a terminal.
+ * cli_symbols.c - the symbol options the subcommands share: their table,
+ * debuginfod's time and its progress line on a terminal, the session.
  */
 #include "cli_symbols.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,23 @@ static int parse_seconds(const char *s, long *out)
     return 0;
 }
 
-int cli_debuginfod_timeout(const char *cmd, const char *value, int *ms)
+/* --debuginfod-timeout's value: checked as the parser reads it. */
+static int parse_timeout(const char *value, void *slot)
+{
+    long sec;
+    if (parse_seconds(value, &sec) < 0)
+        return -1;
+    *(const char **)slot = value;
+    return 0;
+}
+
+int cli_symbols_timeout(const char *cmd, const cli_symbols *s, int *ms)
 {
     const char *env = getenv("BBX_DEBUGINFOD_TIMEOUT");
     long sec;
     *ms = 0;
-    if (value) {
-        if (parse_seconds(value, &sec) < 0) {
-            cli_error(cmd, "%s: '%s' is not whole seconds from 0 to %d (see 'bbx %s --help')",
-                      CLI_DEBUGINFOD_TIMEOUT, value, MAX_SECONDS, cmd);
-            return -1;
-        }
+    if (s->debuginfod) {
+        parse_seconds(s->debuginfod, &sec);
     } else if (env && *env) {
         if (parse_seconds(env, &sec) < 0) {
             cli_error(cmd, "BBX_DEBUGINFOD_TIMEOUT: '%s' is not whole seconds from 0 to %d",
@@ -78,15 +85,42 @@ static void progress_line(void *arg, const sym_debuginfod_progress *p)
     *shown = 1;
 }
 
-sym_options cli_sym_options(const char *const *dirs, size_t n_dirs, int no_demangle,
-                            int debuginfod_ms)
+sym_session *cli_symbols_open(const cli_symbols *s, int debuginfod_ms)
 {
     static int shown;
-    sym_options so = { .debug_dirs = dirs, .n_debug_dirs = n_dirs, .use_env = 1,
-                       .no_demangle = no_demangle, .debuginfod_ms = debuginfod_ms };
+    if (s->no_symbols)
+        return NULL;
+    sym_options so = { .debug_dirs = (const char *const *)s->debug_dirs.v,
+                       .n_debug_dirs = s->debug_dirs.n, .use_env = 1,
+                       .no_demangle = s->no_demangle, .debuginfod_ms = debuginfod_ms };
     if (isatty(STDERR_FILENO)) {
         so.debuginfod_progress = progress_line;
         so.debuginfod_progress_arg = &shown;
     }
-    return so;
+    return sym_session_new(&so);
 }
+
+/* ---- the options ---------------------------------------------------------- */
+
+const cli_option cli_group_symbol_sources[] = {
+    { .kind = CLI_FLAG, .name = "--no-demangle", .slot = offsetof(cli_symbols, no_demangle),
+      .help = "keep C++ names as they are in the binary" },
+    { .kind = CLI_LIST, .name = "--debug-dir", .slot = offsetof(cli_symbols, debug_dirs),
+      .arg = "DIR", .needs = "a directory",
+      .help = "also look for binaries and debug files under DIR (repeatable; then "
+              "$BBX_DEBUG_PATH, colon-separated, then /usr/lib/debug)" },
+    { .kind = CLI_CHECKED, .name = "--debuginfod-timeout",
+      .slot = offsetof(cli_symbols, debuginfod), .arg = "SECONDS", .needs = "seconds",
+      .is_not = "whole seconds from 0 to 86400", .parse = parse_timeout,
+      .help = "most time spent on debuginfod servers (DEBUGINFOD_URLS) in the whole run "
+              "(default $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked); a server that "
+              "timed out is not asked again, and the module's note says so" },
+    CLI_OPTIONS_END,
+};
+
+const cli_option cli_group_symbols[] = {
+    { .kind = CLI_FLAG, .name = "--no-symbols", .slot = offsetof(cli_symbols, no_symbols),
+      .help = "frames as module+offset only, not symbolized" },
+    { .kind = CLI_GROUP, .group = cli_group_symbol_sources },
+    CLI_OPTIONS_END,
+};

@@ -6,6 +6,7 @@
  * leak_diff.c, suppression rules in leak_suppress.c.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,132 +26,98 @@
 /* Frames of a creation stack printed for a new or grown leak. */
 #define DIFF_MAX_FRAMES 16
 
-static const char diff_usage[] =
-    "usage: bbx diff [--json] [--suppress FILE]... [--tolerance PCT]\n"
-    "                [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
-    "                [--debuginfod-timeout SECONDS] BASE CURRENT\n"
-    "\n"
-    "Compare the leak suspects of BASE (say, the last good build) with those of\n"
-    "CURRENT.  Each is the JSON of 'bbx leaks --json' (told apart by its first\n"
-    "character, '{'), or a snapshot set: a directory of snapshots or one\n"
-    "snapshot file, analysed as 'bbx leaks' does.\n"
-    "\n"
-    "Groups are matched by a signature that survives a rebuild: resource, kind,\n"
-    "name without digits, and per creation-stack frame the function (compiler\n"
-    "clone suffixes such as .constprop.0 dropped) and the base name of its\n"
-    "source file; never addresses or line numbers.  Each group is then\n"
-    "  new        only in CURRENT\n"
-    "  grown      more in CURRENT than in BASE (beyond --tolerance)\n"
-    "  unchanged  in both, not grown\n"
-    "  fixed      only in BASE\n"
-    "New and grown groups are printed first, with their creation stack.\n"
-    "\n"
-    "  --json             one JSON document instead (schema: docs/FORMAT.md)\n"
-    "  --suppress FILE    drop the groups FILE's rules match, from both sides,\n"
-    "                     before comparing (repeatable)\n"
-    "  --tolerance PCT    grown only when CURRENT > BASE * (100 + PCT) / 100\n"
-    "                     (default 0: any increase)\n"
-    "  --no-symbols       snapshot sets: frames as module+offset only (their\n"
-    "                     signatures then hold module names)\n"
-    "  --no-demangle      snapshot sets: keep C++ names as in the binary\n"
-    "  --debug-dir DIR    snapshot sets: also look for debug files under DIR\n"
-    "                     (repeatable; then $BBX_DEBUG_PATH, /usr/lib/debug)\n"
-    "  --debuginfod-timeout SECONDS\n"
-    "                     snapshot sets: most time spent on debuginfod in the\n"
-    "                     whole run (default $BBX_DEBUGINFOD_TIMEOUT, else 5;\n"
-    "                     0: not asked; as for bbx show)\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Suppression file: one rule a line, '#' comments, blank lines skipped.  A\n"
-    "rule is one or more FIELD:PATTERN terms separated by spaces; it drops a\n"
-    "group when all of them match.  PATTERN is a glob ('*', '?') over the whole\n"
-    "value.  FIELD is\n"
-    "  function  any creation-stack frame's function (clone suffixes dropped)\n"
-    "  top       the innermost frame's function, looking past libc, the\n"
-    "            dynamic loader and libbbx\n"
-    "  file      any frame's source file (base name unless PATTERN has a '/')\n"
-    "  module    any frame's module (base name unless PATTERN has a '/')\n"
-    "  leak      any frame's function, file or module contains PATTERN\n"
-    "            (LeakSanitizer's leak: rules)\n"
-    "  resource  fd, thread or child;  kind  socket, pipe, zombie, ...\n"
-    "  name      the thread's start routine and name, or the child's command\n"
-    "e.g.\n"
-    "  top:g_thread_pool_new        # GLib's pool threads live on\n"
-    "  resource:fd kind:socket function:dbus_*\n"
-    "  module:libfontconfig.so*\n"
-    "\n"
-    "Exit status: 0 nothing new or grown, 1 a leak is new or grew, 2 bad usage,\n"
-    "an unreadable input (a FIFO, device, socket or directory where a file is\n"
-    "expected is refused at once, never waited on) or a bad suppression line\n"
-    "(one line on stderr naming the file and what is wrong).\n";
-
 typedef struct diff_args {
-    const char *paths[2];
-    int json, symbols, no_demangle, debuginfod_ms;
+    const char *paths[2]; /* BASE and CURRENT */
+    int json, debuginfod_ms;
     unsigned tolerance;
-    const char **supp_files, **debug_dirs;
-    size_t n_supp, n_debug_dirs;
+    cli_list supp_files, inputs;
+    cli_symbols sym;
 } diff_args;
+
+static const cli_option diff_options[] = {
+    CLI_GROUP_AT(diff_args, json, cli_group_json),
+    { .kind = CLI_LIST, .name = "--suppress", .slot = offsetof(diff_args, supp_files),
+      .arg = "FILE", .needs = "a file name",
+      .help = "drop the groups FILE's rules match, from both sides, before comparing "
+              "(repeatable)" },
+    { .kind = CLI_UINT, .name = "--tolerance", .slot = offsetof(diff_args, tolerance),
+      .arg = "PCT", .needs = "a percentage", .is_not = "a percentage from 0 to 1000000",
+      .min = 0, .max = 1000000,
+      .help = "grown only when CURRENT > BASE * (100 + PCT) / 100 (default 0: any "
+              "increase)" },
+    CLI_GROUP_AT(diff_args, sym, cli_group_symbols),
+    CLI_OPTIONS_END,
+};
+
+static int cmd_diff(int argc, char **argv);
+
+const cli_command cli_cmd_diff = {
+    .name = "diff",
+    .summary = "compare two leak reports; exit 1 on a new or grown leak",
+    .operands = "BASE CURRENT",
+    .about =
+        "Compare the leak suspects of BASE (say, the last good build) with those of\n"
+        "CURRENT.  Each is the JSON of 'bbx leaks --json' (told apart by its first\n"
+        "character, '{'), or a snapshot set: a directory of snapshots or one\n"
+        "snapshot file, analysed as 'bbx leaks' does.\n"
+        "\n"
+        "Groups are matched by a signature that survives a rebuild: resource, kind,\n"
+        "name without digits, and per creation-stack frame the function (compiler\n"
+        "clone suffixes such as .constprop.0 dropped) and the base name of its\n"
+        "source file; never addresses or line numbers.  Each group is then\n"
+        "  new        only in CURRENT\n"
+        "  grown      more in CURRENT than in BASE (beyond --tolerance)\n"
+        "  unchanged  in both, not grown\n"
+        "  fixed      only in BASE\n"
+        "New and grown groups are printed first, with their creation stack.\n"
+        "\n"
+        "The symbol options apply to the snapshot sets (with --no-symbols their\n"
+        "signatures hold module names).\n",
+    .more =
+        "Suppression file: one rule a line, '#' comments, blank lines skipped.  A\n"
+        "rule is one or more FIELD:PATTERN terms separated by spaces; it drops a\n"
+        "group when all of them match.  PATTERN is a glob ('*', '?') over the whole\n"
+        "value.  FIELD is\n"
+        "  function  any creation-stack frame's function (clone suffixes dropped)\n"
+        "  top       the innermost frame's function, looking past libc, the\n"
+        "            dynamic loader and libbbx\n"
+        "  file      any frame's source file (base name unless PATTERN has a '/')\n"
+        "  module    any frame's module (base name unless PATTERN has a '/')\n"
+        "  leak      any frame's function, file or module contains PATTERN\n"
+        "            (LeakSanitizer's leak: rules)\n"
+        "  resource  fd, thread or child;  kind  socket, pipe, zombie, ...\n"
+        "  name      the thread's start routine and name, or the child's command\n"
+        "e.g.\n"
+        "  top:g_thread_pool_new        # GLib's pool threads live on\n"
+        "  resource:fd kind:socket function:dbus_*\n"
+        "  module:libfontconfig.so*\n"
+        "\n"
+        "Exit status: 0 nothing new or grown, 1 a leak is new or grew, 2 bad usage,\n"
+        "an unreadable input (a FIFO, device, socket or directory where a file is\n"
+        "expected is refused at once, never waited on) or a bad suppression line\n"
+        "(one line on stderr naming the file and what is wrong).\n",
+    .options = diff_options,
+    .operand_slot = offsetof(diff_args, inputs),
+    .run = cmd_diff,
+};
 
 /* 0, or CLI_ERROR after printing why; 1 when --help was printed. */
 static int parse_args(int argc, char **argv, diff_args *a)
 {
-    size_t n_paths = 0;
-    int opts = 1;
-    const char *debuginfod = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (opts && strcmp(s, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
-            fputs(diff_usage, stdout);
-            return 1;
-        } else if (opts && strcmp(s, "--json") == 0) {
-            a->json = 1;
-        } else if (opts && strcmp(s, "--no-symbols") == 0) {
-            a->symbols = 0;
-        } else if (opts && strcmp(s, "--no-demangle") == 0) {
-            a->no_demangle = 1;
-        } else if (opts && (strcmp(s, "--suppress") == 0 || strcmp(s, "--debug-dir") == 0 ||
-                            strcmp(s, "--tolerance") == 0 ||
-                            strcmp(s, CLI_DEBUGINFOD_TIMEOUT) == 0)) {
-            if (i + 1 >= argc) {
-                cli_error("diff", "%s needs a value (see 'bbx diff --help')", s);
-                return CLI_ERROR;
-            }
-            const char *v = argv[++i];
-            if (s[2] == 's') {
-                a->supp_files[a->n_supp++] = v;
-            } else if (strcmp(s, CLI_DEBUGINFOD_TIMEOUT) == 0) {
-                debuginfod = v;
-            } else if (s[2] == 'd') {
-                a->debug_dirs[a->n_debug_dirs++] = v;
-            } else {
-                char *end;
-                errno = 0;
-                unsigned long t = strtoul(v, &end, 10);
-                if (!*v || *end || errno || v[0] == '-' || t > 1000000) {
-                    cli_error("diff", "--tolerance: '%s' is not a percentage from 0 to 1000000",
-                              v);
-                    return CLI_ERROR;
-                }
-                a->tolerance = (unsigned)t;
-            }
-        } else if (opts && s[0] == '-' && s[1]) {
-            cli_error("diff", "unknown option '%s' (see 'bbx diff --help')", s);
-            return CLI_ERROR;
-        } else if (n_paths == 2) {
-            cli_error("diff", "two inputs only, BASE and CURRENT (see 'bbx diff --help')");
-            return CLI_ERROR;
-        } else {
-            a->paths[n_paths++] = s;
-        }
+    int p = cli_parse(&cli_cmd_diff, argc, argv, a);
+    if (p != CLI_PARSED)
+        return p == CLI_HELP_SHOWN ? 1 : CLI_ERROR;
+    if (a->inputs.n > 2) {
+        cli_usage_error(&cli_cmd_diff, "two inputs only, BASE and CURRENT");
+        return CLI_ERROR;
     }
-    if (n_paths != 2) {
+    if (a->inputs.n != 2) {
         cli_error("diff", "BASE and CURRENT needed (usage: bbx diff [options] BASE CURRENT)");
         return CLI_ERROR;
     }
-    if (cli_debuginfod_timeout("diff", debuginfod, &a->debuginfod_ms) < 0)
+    a->paths[0] = a->inputs.v[0];
+    a->paths[1] = a->inputs.v[1];
+    if (cli_symbols_timeout("diff", &a->sym, &a->debuginfod_ms) < 0)
         return CLI_ERROR;
     return 0;
 }
@@ -315,11 +282,8 @@ static leak_report *load_side(const char *path, const diff_args *a, sym_session 
     if (json > 0) {
         r = leak_json_read_file(path, err, sizeof(err));
     } else if (json == 0) {
-        if (a->symbols && !*symbols) {
-            sym_options so = cli_sym_options(a->debug_dirs, a->n_debug_dirs, a->no_demangle,
-                                             a->debuginfod_ms);
-            *symbols = sym_session_new(&so);
-        }
+        if (!*symbols)
+            *symbols = cli_symbols_open(&a->sym, a->debuginfod_ms);
         leak_options lo = { *symbols, 0, 0 };
         char *const paths[1] = { (char *)path };
         r = leaks_from_paths_warn(paths, 1, &lo, warn_incomplete, NULL, err, sizeof(err));
@@ -334,32 +298,26 @@ static leak_report *load_side(const char *path, const diff_args *a, sym_session 
     return r;
 }
 
-int cmd_diff(int argc, char **argv)
+static int cmd_diff(int argc, char **argv)
 {
-    diff_args a = { .symbols = 1 };
+    diff_args a = { 0 };
     leak_report *sides[2] = { NULL, NULL };
     leak_suppressions *supp = NULL;
     sym_session *symbols = NULL;
     leak_diff *d = NULL;
     char err[512];
     int rc = CLI_ERROR;
-    a.supp_files = calloc((size_t)argc, sizeof(*a.supp_files));
-    a.debug_dirs = calloc((size_t)argc, sizeof(*a.debug_dirs));
-    if (!a.supp_files || !a.debug_dirs) {
-        cli_error("diff", "out of memory");
-        goto out;
-    }
     int parsed = parse_args(argc, argv, &a);
     if (parsed) {
         rc = parsed == 1 ? CLI_OK : CLI_ERROR;
         goto out;
     }
-    if (a.n_supp && !(supp = leak_suppress_new())) {
+    if (a.supp_files.n && !(supp = leak_suppress_new())) {
         cli_error("diff", "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < a.n_supp; i++)
-        if (leak_suppress_load(supp, a.supp_files[i], err, sizeof(err)) < 0) {
+    for (size_t i = 0; i < a.supp_files.n; i++)
+        if (leak_suppress_load(supp, a.supp_files.v[i], err, sizeof(err)) < 0) {
             cli_error("diff", "%s", err);
             goto out;
         }
@@ -387,7 +345,6 @@ out:
     leak_report_free(sides[1]);
     leak_suppress_free(supp);
     sym_session_free(symbols);
-    free(a.supp_files);
-    free(a.debug_dirs);
+    cli_release(&cli_cmd_diff, &a);
     return rc;
 }

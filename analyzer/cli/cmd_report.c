@@ -7,6 +7,7 @@
  * Exit 0 when the page was written, 2 on bad usage or unreadable input.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,43 +24,56 @@
 #include "snap_prefetch.h"
 #include "snap_reader.h"
 
-static const char report_usage[] =
-    "usage: bbx report [--pid N] [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
-    "                  [--debuginfod-timeout SECONDS] -o OUT.html FILE...|DIR...\n"
-    "\n"
-    "Write one self-contained HTML page (no network, nothing loaded from\n"
-    "elsewhere) about a snapshot FILE, or about a series of snapshots of one\n"
-    "process (several FILEs, or a DIR standing for the *.bbx files in it, put in\n"
-    "the order they were taken, as bbx leaks does).  The page shows why the\n"
-    "process stopped or was captured, the stack of the thread that triggered the\n"
-    "snapshot with the source lines of its frames (when the source files are on\n"
-    "this machine), every thread (collapsible), the open fds with their kinds,\n"
-    "breadcrumbs, annotations, children and modules, and the flame graph of the\n"
-    "threads' stacks (of the fds' creation stacks too, in tracking mode).  For a\n"
-    "series it adds charts of fd and thread counts over time by group and the\n"
-    "leak suspects of bbx leaks with their creation stacks; the sections about\n"
-    "one snapshot then show the last one.  A series is read one snapshot at a\n"
-    "time and only the last is kept, so its length does not bound the memory;\n"
-    "charts draw at most 1,000 of its snapshots, evenly spaced.\n"
-    "\n"
-    "  -o, --output OUT  the page to write ('-': standard output); written to a\n"
-    "                    temporary file and renamed, never over an input\n"
-    "  --pid N           use only the snapshots of process N\n"
-    "  --no-symbols      frames as module+offset only\n"
-    "  --no-demangle     keep C++ names as they are in the binary\n"
-    "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
-    "                    (repeatable; as for bbx show)\n"
-    "  --debuginfod-timeout SECONDS\n"
-    "                    most time spent on debuginfod in the whole run (default\n"
-    "                    $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked; as for\n"
-    "                    bbx show)\n"
-    "  -h, --help        this help\n"
-    "\n"
-    "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
-    "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
-    "device, socket or directory, named or among a DIR's *.bbx, is refused at\n"
-    "once, never waited on), an empty directory, snapshots of several processes\n"
-    "without --pid, or OUT naming an input or not writable.\n";
+typedef struct report_args {
+    const char *out_path;
+    uint64_t pid;
+    int all_threads;
+    cli_symbols sym;
+    cli_list paths;
+} report_args;
+
+static const cli_option report_options[] = {
+    { .kind = CLI_GROUP, .slot = offsetof(report_args, out_path), .group = cli_group_output,
+      .required = 1, .arg = "OUT.html",
+      .help = "the page to write ('-': standard output); written to a temporary file "
+              "and renamed, never over an input" },
+    CLI_GROUP_AT(report_args, pid, cli_group_pid),
+    CLI_GROUP_AT(report_args, all_threads, cli_group_all_threads),
+    CLI_GROUP_AT(report_args, sym, cli_group_symbols),
+    CLI_OPTIONS_END,
+};
+
+static int cmd_report(int argc, char **argv);
+
+const cli_command cli_cmd_report = {
+    .name = "report",
+    .summary = "one self-contained HTML page of a snapshot or a series",
+    .operands = "FILE...|DIR...",
+    .about =
+        "Write one self-contained HTML page (no network, nothing loaded from\n"
+        "elsewhere) about a snapshot FILE, or about a series of snapshots of one\n"
+        "process (several FILEs, or a DIR standing for the *.bbx files in it, put in\n"
+        "the order they were taken, as bbx leaks does).  The page shows why the\n"
+        "process stopped or was captured, the stack of the thread that triggered the\n"
+        "snapshot with the source lines of its frames (when the source files are on\n"
+        "this machine), every thread (collapsible), the open fds with their kinds,\n"
+        "breadcrumbs, annotations, children and modules, and the flame graph of the\n"
+        "threads' stacks (of the fds' creation stacks too, in tracking mode).  For a\n"
+        "series it adds charts of fd and thread counts over time by group and the\n"
+        "leak suspects of bbx leaks with their creation stacks; the sections about\n"
+        "one snapshot then show the last one.  A series is read one snapshot at a\n"
+        "time and only the last is kept, so its length does not bound the memory;\n"
+        "charts draw at most 1,000 of its snapshots, evenly spaced.\n",
+    .more =
+        "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
+        "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
+        "device, socket or directory, named or among a DIR's *.bbx, is refused at\n"
+        "once, never waited on), an empty directory, snapshots of several processes\n"
+        "without --pid, or OUT naming an input or not writable.\n",
+    .options = report_options,
+    .operand_slot = offsetof(report_args, paths),
+    .run = cmd_report,
+};
 
 /* The series as it is read: every snapshot is folded into the leak groups
  * and the flame graph and dropped, but for the last one (in capture order),
@@ -164,77 +178,35 @@ static int write_page(const char *out_path, const report_html_input *hi)
     return cli_output_close(&o, "report", ok);
 }
 
-int cmd_report(int argc, char **argv)
+static int cmd_report(int argc, char **argv)
 {
-    int opts = 1, symbols = 1, no_demangle = 0, rc = CLI_ERROR, dbgd_ms;
-    const char *out_path = NULL, *dbgd = NULL;
+    int rc = CLI_ERROR, dbgd_ms;
+    report_args a = { 0 };
+    const char *out_path;
     leak_options lo = { NULL, 0, 0 };
     series_in in = { 0 };
     char err[512];
-    const char **dirs = calloc((size_t)argc, sizeof(*dirs));
-    char **paths = calloc((size_t)argc, sizeof(*paths));
-    size_t n_dirs = 0, n_paths = 0;
     leak_report *r = NULL;
     leak_timeline *tl = NULL;
     flame_set *stacks = NULL;
-    if (!dirs || !paths) {
-        cli_error("report", "out of memory");
+    int parsed = cli_parse(&cli_cmd_report, argc, argv, &a);
+    if (parsed != CLI_PARSED) {
+        rc = cli_parse_exit(parsed);
         goto out;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-            fputs(report_usage, stdout);
-            rc = CLI_OK;
-            goto out;
-        } else if (opts && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("report", "%s needs a file name (see 'bbx report --help')", a);
-                goto out;
-            }
-            out_path = argv[++i];
-        } else if (opts && strcmp(a, "--no-symbols") == 0) {
-            symbols = 0;
-        } else if (opts && strcmp(a, "--no-demangle") == 0) {
-            no_demangle = 1;
-        } else if (opts && strcmp(a, "--pid") == 0) {
-            if (i + 1 >= argc || cli_parse_pid(argv[i + 1], &lo.pid) < 0) {
-                cli_error("report", "--pid needs a process id (see 'bbx report --help')");
-                goto out;
-            }
-            i++;
-        } else if (opts && strcmp(a, "--debug-dir") == 0) {
-            if (i + 1 >= argc) {
-                cli_error("report", "--debug-dir needs a directory (see 'bbx report --help')");
-                goto out;
-            }
-            dirs[n_dirs++] = argv[++i];
-        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
-            if (i + 1 >= argc) {
-                cli_error("report", "%s needs seconds (see 'bbx report --help')", a);
-                goto out;
-            }
-            dbgd = argv[++i];
-        } else if (opts && a[0] == '-' && a[1]) {
-            cli_error("report", "unknown option '%s' (see 'bbx report --help')", a);
-            goto out;
-        } else {
-            paths[n_paths++] = argv[i];
-        }
-    }
-    if (cli_debuginfod_timeout("report", dbgd, &dbgd_ms) < 0)
+    if (cli_symbols_timeout("report", &a.sym, &dbgd_ms) < 0)
         goto out;
-    if (!n_paths) {
+    if (!a.paths.n) {
         cli_error("report", "no FILE or DIR given (usage: bbx report -o OUT.html FILE...|DIR)");
         goto out;
     }
-    if (!out_path) {
+    if (!(out_path = a.out_path)) {
         cli_error("report", "no output given: -o OUT.html (or -o - for standard output)");
         goto out;
     }
-    if (leak_expand_paths(paths, n_paths, &in.files, &in.n_files, err, sizeof(err)) < 0) {
+    lo.pid = a.pid;
+    if (leak_expand_paths(a.paths.v, a.paths.n, &in.files, &in.n_files, err,
+                          sizeof(err)) < 0) {
         cli_error("report", "%s", err);
         goto out;
     }
@@ -242,8 +214,7 @@ int cmd_report(int argc, char **argv)
         cli_error("report", "%s: is one of the input snapshots; choose another -o", out_path);
         goto out;
     }
-    sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
-    lo.symbols = symbols ? sym_session_new(&so) : NULL;
+    lo.symbols = cli_symbols_open(&a.sym, dbgd_ms);
     flame_options fo = { FLAME_STACKS, 0, 1, lo.symbols, 0 };
     /* The one-process rule (and --pid) of bbx leaks, and its suspects. */
     if (read_series(&in, &lo, &fo) < 0)
@@ -262,7 +233,8 @@ int cmd_report(int argc, char **argv)
     }
     report_html_input hi = { .last = in.last, .last_name = in.last_name, .n = in.n_used,
                              .first_ms = in.first_ms, .leaks = r, .timeline = tl,
-                             .stacks = stacks, .symbols = lo.symbols };
+                             .stacks = stacks, .symbols = lo.symbols,
+                             .all_threads = a.all_threads };
     if (write_page(out_path, &hi) == 0)
         rc = CLI_OK;
 out:
@@ -271,7 +243,6 @@ out:
     leak_report_free(r);
     series_release(&in);
     sym_session_free(lo.symbols);
-    free(dirs);
-    free(paths);
+    cli_release(&cli_cmd_report, &a);
     return rc;
 }

@@ -7,6 +7,7 @@
  * unreadable IN, or OUT not writable.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,82 +20,80 @@
 #include "snap_redact.h"
 #include "snap_scrub.h"
 
-static const char scrub_usage[] =
-    "usage: bbx scrub [--redact LIST] IN -o OUT\n"
-    "\n"
-    "Write a copy of the snapshot IN to OUT without what must not leave the\n"
-    "machine, e.g. before attaching it to a bug report.  IN is never changed.\n"
-    "\n"
-    "  --redact LIST   comma-separated parts to hold back (default: all):\n"
-    "                    secrets      values of secret-looking arguments in command\n"
-    "                                 lines (--password=X, token=X, user:X@host...)\n"
-    "                    cmdline      the command lines (process and children)\n"
-    "                    registers    every thread's register values\n"
-    "                    paths        file paths and unix socket names; exe and\n"
-    "                                 module paths keep their file name\n"
-    "                    peers        socket peer addresses\n"
-    "                    host         the host name\n"
-    "                    breadcrumbs  the breadcrumb log lines\n"
-    "                    annotations  the annotations (key/value pairs)\n"
-    "                  'all' is every part; secrets are always included unless the\n"
-    "                  list says '-secrets' or 'none'\n"
-    "  -o, --output OUT  where to write the copy (a regular file, written under a\n"
-    "                  temporary name and renamed; '-' for standard output when it\n"
-    "                  is not a terminal); OUT may not be IN\n"
-    "  -h, --help      this help\n"
-    "\n"
-    "Only what this bbx knows is copied: records and fields of a newer format are\n"
-    "dropped (a privacy tool cannot tell whether they are private).  The copy's\n"
-    "CAPTURE record lists what was held back (bbx show: 'redacted:').  An\n"
-    "incomplete IN (cut short, corrupt) gives an incomplete OUT with every record\n"
-    "that could be read, and a warning.\n"
-    "\n"
-    "Exit status: 0 written, 2 bad usage, an IN that is not a readable snapshot,\n"
-    "OUT is IN, or OUT cannot be written.\n";
-
 typedef struct scrub_args {
     const char *in, *out;
     unsigned parts;
+    cli_list inputs;
 } scrub_args;
+
+static int parse_parts(const char *value, void *slot)
+{
+    return snap_redact_parse(value, slot) != 0 ? -1 : 0;
+}
+
+static const cli_option scrub_options[] = {
+    { .kind = CLI_CHECKED, .name = "--redact", .slot = offsetof(scrub_args, parts),
+      .arg = "LIST", .needs = "a list", .is_not = "a list of parts such as paths,peers",
+      .parse = parse_parts,
+      .help = "comma-separated parts to hold back, listed below (default: all); 'all' "
+              "is every part; secrets are always included unless the list says "
+              "'-secrets' or 'none'" },
+    { .kind = CLI_GROUP, .slot = offsetof(scrub_args, out), .group = cli_group_output,
+      .required = 1,
+      .help = "where to write the copy (a regular file, written under a temporary name "
+              "and renamed; '-' for standard output when it is not a terminal); OUT "
+              "may not be IN" },
+    CLI_OPTIONS_END,
+};
+
+static int cmd_scrub(int argc, char **argv);
+
+const cli_command cli_cmd_scrub = {
+    .name = "scrub",
+    .summary = "copy a snapshot without private parts, before sharing it",
+    .operands = "IN",
+    .about =
+        "Write a copy of the snapshot IN to OUT without what must not leave the\n"
+        "machine, e.g. before attaching it to a bug report.  IN is never changed.\n",
+    .more =
+        "The parts of --redact LIST:\n"
+        "  secrets      values of secret-looking arguments in command\n"
+        "               lines (--password=X, token=X, user:X@host...)\n"
+        "  cmdline      the command lines (process and children)\n"
+        "  registers    every thread's register values\n"
+        "  paths        file paths and unix socket names; exe and\n"
+        "               module paths keep their file name\n"
+        "  peers        socket peer addresses\n"
+        "  host         the host name\n"
+        "  breadcrumbs  the breadcrumb log lines\n"
+        "  annotations  the annotations (key/value pairs)\n"
+        "\n"
+        "Only what this bbx knows is copied: records and fields of a newer format are\n"
+        "dropped (a privacy tool cannot tell whether they are private).  The copy's\n"
+        "CAPTURE record lists what was held back (bbx show: 'redacted:').  An\n"
+        "incomplete IN (cut short, corrupt) gives an incomplete OUT with every record\n"
+        "that could be read, and a warning.\n"
+        "\n"
+        "Exit status: 0 written, 2 bad usage, an IN that is not a readable snapshot,\n"
+        "OUT is IN, or OUT cannot be written.\n",
+    .options = scrub_options,
+    .operand_slot = offsetof(scrub_args, inputs),
+    .run = cmd_scrub,
+};
 
 /* 0 parsed, 1 help printed, -1 error printed. */
 static int parse_args(int argc, char **argv, scrub_args *a)
 {
-    int opts = 1;
     a->parts = SNAP_REDACT_ALL;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *value = NULL;
-        if (opts && strcmp(s, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
-            fputs(scrub_usage, stdout);
-            return 1;
-        } else if (opts && (strcmp(s, "--redact") == 0 || strncmp(s, "--redact=", 9) == 0)) {
-            value = s[8] == '=' ? s + 9 : i + 1 < argc ? argv[++i] : NULL;
-            if (!value) {
-                cli_error("scrub", "--redact needs a list (see 'bbx scrub --help')");
-                return -1;
-            }
-            if (snap_redact_parse(value, &a->parts) != 0) {
-                cli_error("scrub", "--redact '%s': expected parts such as paths,peers "
-                          "(see 'bbx scrub --help')", value);
-                return -1;
-            }
-        } else if (opts && (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0)) {
-            if (i + 1 >= argc) {
-                cli_error("scrub", "%s needs a file (see 'bbx scrub --help')", s);
-                return -1;
-            }
-            a->out = argv[++i];
-        } else if (opts && s[0] == '-' && s[1]) {
-            cli_error("scrub", "unknown option '%s' (see 'bbx scrub --help')", s);
-            return -1;
-        } else if (a->in) {
-            cli_error("scrub", "one IN only (see 'bbx scrub --help')");
-            return -1;
-        } else {
-            a->in = s;
-        }
+    int p = cli_parse(&cli_cmd_scrub, argc, argv, a);
+    size_t n_in = a->inputs.n;
+    a->in = n_in ? a->inputs.v[0] : NULL;
+    cli_release(&cli_cmd_scrub, a); /* a->in is argv's */
+    if (p != CLI_PARSED)
+        return p == CLI_HELP_SHOWN ? 1 : -1;
+    if (n_in > 1) {
+        cli_usage_error(&cli_cmd_scrub, "one IN only");
+        return -1;
     }
     if (!a->in || !a->out) {
         cli_error("scrub", "usage: bbx scrub [--redact LIST] IN -o OUT");
@@ -144,7 +143,7 @@ static void say_what_happened(const scrub_args *a, const snap_scrub_result *r)
                   (unsigned long long)r->too_large);
 }
 
-int cmd_scrub(int argc, char **argv)
+static int cmd_scrub(int argc, char **argv)
 {
     scrub_args a = { 0 };
     snap_scrub_result r;

@@ -5,6 +5,7 @@
  * machines.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +17,43 @@
 #include "json_writer.h"
 #include "symbolizer.h"
 
-static const char symbolize_usage[] =
-    "usage: bbx symbolize -e BINARY [--json] [--no-demangle] [--debug-dir DIR]...\n"
-    "                     [--debuginfod-timeout SECONDS] [ADDR...]\n"
-    "\n"
-    "Print, for each address (hexadecimal, 0x optional; read from standard\n"
-    "input, one a line, when none is given), the function and the file:line:column,\n"
-    "then one more pair for each call it is inlined into, innermost first -\n"
-    "the layout of 'eu-addr2line -f -i -e BINARY'.  Addresses are the binary's\n"
-    "own (ELF virtual addresses).  '?" "?' and '?" "?:0' stand for what is unknown.\n"
-    "\n"
-    "  -e BINARY          the executable or shared library\n"
-    "  --json             a JSON array: [{address, frames: [{function, file,\n"
-    "                     line, column, inlined}]}]\n"
-    "  --no-demangle      keep C++ names as they are in the binary\n"
-    "  --debug-dir DIR    also look for debug files under DIR (repeatable;\n"
-    "                     then $BBX_DEBUG_PATH, colon-separated, then /usr/lib/debug)\n"
-    "  --debuginfod-timeout SECONDS\n"
-    "                     most time spent on debuginfod for a missing debug file\n"
-    "                     (default $BBX_DEBUGINFOD_TIMEOUT, else 5; 0: not asked;\n"
-    "                     as for bbx show)\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit status: 0 done, 2 bad usage, an unreadable BINARY or a malformed address.\n";
+typedef struct symbolize_args {
+    const char *binary;
+    int json;
+    cli_symbols sym;
+    cli_list addrs;
+} symbolize_args;
+
+static const cli_option symbolize_options[] = {
+    { .kind = CLI_TEXT, .letter = 'e', .slot = offsetof(symbolize_args, binary),
+      .arg = "BINARY", .needs = "a file name", .required = 1,
+      .help = "the executable or shared library" },
+    CLI_GROUP_HELP(symbolize_args, json, cli_group_json,
+                   "a JSON array: [{address, frames: [{function, file, line, column, "
+                   "inlined}]}]"),
+    CLI_GROUP_AT(symbolize_args, sym, cli_group_symbol_sources),
+    CLI_OPTIONS_END,
+};
+
+static int cmd_symbolize(int argc, char **argv);
+
+const cli_command cli_cmd_symbolize = {
+    .name = "symbolize",
+    .summary = "addresses of a binary to functions and source lines",
+    .operands = "[ADDR...]",
+    .about =
+        "Print, for each address (hexadecimal, 0x optional; read from standard\n"
+        "input, one a line, when none is given), the function and the file:line:column,\n"
+        "then one more pair for each call it is inlined into, innermost first -\n"
+        "the layout of 'eu-addr2line -f -i -e BINARY'.  Addresses are the binary's\n"
+        "own (ELF virtual addresses).  '?" "?' and '?" "?:0' stand for what is unknown.\n",
+    .more =
+        "Exit status: 0 done, 2 bad usage, an unreadable BINARY or a malformed address.\n",
+    .options = symbolize_options,
+    .operand_slot = offsetof(symbolize_args, addrs),
+    .dash_digit_operands = 1,
+    .run = cmd_symbolize,
+};
 
 struct out {
     FILE *f;
@@ -196,59 +211,21 @@ static int one(struct out *o, sym_session *ss, sym_module *m, const char *text)
     return 0;
 }
 
-int cmd_symbolize(int argc, char **argv)
+static int cmd_symbolize(int argc, char **argv)
 {
-    const char *binary = NULL;
-    const char **dirs = calloc((size_t)argc, sizeof(*dirs));
-    const char **addrs = calloc((size_t)argc, sizeof(*addrs));
-    size_t n_dirs = 0, n_addrs = 0;
-    int json = 0, no_demangle = 0, opts = 1, rc = CLI_ERROR, dbgd_ms;
-    const char *dbgd = NULL;
+    symbolize_args a = { 0 };
+    int rc = CLI_ERROR, dbgd_ms;
     struct out o;
     sym_session *ss = NULL;
-
-    if (!dirs || !addrs) {
-        cli_error("symbolize", "out of memory");
+    int parsed = cli_parse(&cli_cmd_symbolize, argc, argv, &a);
+    if (parsed != CLI_PARSED) {
+        rc = cli_parse_exit(parsed);
         goto out;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-            fputs(symbolize_usage, stdout);
-            rc = CLI_OK;
-            goto out;
-        } else if (opts && strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (opts && strcmp(a, "--no-demangle") == 0) {
-            no_demangle = 1;
-        } else if (opts && (strcmp(a, "-e") == 0 || strcmp(a, "--debug-dir") == 0)) {
-            if (i + 1 >= argc) {
-                cli_error("symbolize", "%s needs an argument (see 'bbx symbolize --help')", a);
-                goto out;
-            }
-            if (a[1] == 'e')
-                binary = argv[++i];
-            else
-                dirs[n_dirs++] = argv[++i];
-        } else if (opts && strcmp(a, CLI_DEBUGINFOD_TIMEOUT) == 0) {
-            if (i + 1 >= argc) {
-                cli_error("symbolize", "%s needs seconds (see 'bbx symbolize --help')", a);
-                goto out;
-            }
-            dbgd = argv[++i];
-        } else if (opts && strncmp(a, "-e", 2) == 0 && a[2]) {
-            binary = a + 2;
-        } else if (opts && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
-            cli_error("symbolize", "unknown option '%s' (see 'bbx symbolize --help')", a);
-            goto out;
-        } else {
-            addrs[n_addrs++] = a;
-        }
-    }
-    if (cli_debuginfod_timeout("symbolize", dbgd, &dbgd_ms) < 0)
+    if (cli_symbols_timeout("symbolize", &a.sym, &dbgd_ms) < 0)
         goto out;
+    const char *binary = a.binary;
+    int json = a.json;
     if (!binary) {
         cli_error("symbolize", "no binary given (usage: bbx symbolize -e BINARY [ADDR...])");
         goto out;
@@ -256,8 +233,7 @@ int cmd_symbolize(int argc, char **argv)
     if (check_binary(binary) < 0)
         goto out;
 
-    sym_options opt = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
-    ss = sym_session_new(&opt);
+    ss = cli_symbols_open(&a.sym, dbgd_ms);
     sym_module *m = ss ? sym_module_get(ss, binary, NULL, 0) : NULL;
     if (!m) {
         cli_error("symbolize", "out of memory");
@@ -276,9 +252,9 @@ int cmd_symbolize(int argc, char **argv)
         json_array_begin(&o.jw);
     }
     rc = CLI_OK;
-    if (n_addrs) {
-        for (size_t i = 0; i < n_addrs && rc == CLI_OK; i++)
-            if (one(&o, ss, m, addrs[i]) < 0)
+    if (a.addrs.n) {
+        for (size_t i = 0; i < a.addrs.n && rc == CLI_OK; i++)
+            if (one(&o, ss, m, a.addrs.v[i]) < 0)
                 rc = CLI_ERROR;
     } else {
         char line[256];
@@ -307,7 +283,6 @@ int cmd_symbolize(int argc, char **argv)
     }
 out:
     sym_session_free(ss);
-    free(dirs);
-    free(addrs);
+    cli_release(&cli_cmd_symbolize, &a);
     return rc;
 }

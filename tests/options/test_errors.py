@@ -79,18 +79,24 @@ case(UNKNOWN, ["help", "bogus"], "bbx: 'bogus' is not a bbx command (see 'bbx he
 case(NEEDS, ["show", "--debug-dir"], "bbx show: --debug-dir needs a directory " + see("show"))
 case(NEEDS, ["leaks", "--pid"], "bbx leaks: --pid needs a process id " + see("leaks"))
 case(NEEDS, ["report", "--pid"], "bbx report: --pid needs a process id " + see("report"))
-case(NEEDS, ["diff", "--suppress"], "bbx diff: --suppress needs a value " + see("diff"))
+case(NEEDS, ["diff", "--suppress"], "bbx diff: --suppress needs a file name " + see("diff"))
 case(NEEDS, ["flame", "-o"], "bbx flame: -o needs a file name " + see("flame"))
 case(NEEDS, ["flame", "--what"],
-     "bbx flame: --what needs stacks, fd-origins or thread-origins, not ''")
+     "bbx flame: --what needs stacks, fd-origins or thread-origins " + see("flame"))
+case(NEEDS, ["report", "--output="], "bbx report: --output needs a file name " + see("report"))
+case(NEEDS, ["leaks", "--json=yes", SNAP], "bbx leaks: --json takes no value " + see("leaks"))
+case(NEEDS, ["flame", "--no-demangle=1", SNAP],
+     "bbx flame: --no-demangle takes no value " + see("flame"))
 case(NEEDS, ["flame", "--diff", "--format", "svg", SNAP],
      "bbx flame: --diff needs BASE snapshots (files or directories)")
-case(NEEDS, ["symbolize", "-e"], "bbx symbolize: -e needs an argument " + see("symbolize"))
+case(NEEDS, ["symbolize", "-e"], "bbx symbolize: -e needs a file name " + see("symbolize"))
+case(NEEDS, ["symbolize", "--debug-dir"],
+     "bbx symbolize: --debug-dir needs a directory " + see("symbolize"))
 case(NEEDS, ["scrub", "--redact"], "bbx scrub: --redact needs a list " + see("scrub"))
-case(NEEDS, ["scrub", "-o"], "bbx scrub: -o needs a file " + see("scrub"))
+case(NEEDS, ["scrub", "-o"], "bbx scrub: -o needs a file name " + see("scrub"))
 for c in ("show", "leaks", "diff", "flame", "report", "symbolize"):
-    case(NEEDS, [c, "--debuginfod-timeout"], "bbx %s: --debuginfod-timeout needs %s %s"
-         % (c, "a value" if c == "diff" else "seconds", see(c)))
+    case(NEEDS, [c, "--debuginfod-timeout"], "bbx %s: --debuginfod-timeout needs seconds %s"
+         % (c, see(c)))
 
 # missing operands
 case(OPERAND, ["show"], "bbx show: no FILE given (usage: bbx show [--json] FILE)")
@@ -110,33 +116,34 @@ case(OPERAND, ["scrub", SNAP], "bbx scrub: usage: bbx scrub [--redact LIST] IN -
 case(OPERAND, ["scrub", "-o", OUT], "bbx scrub: usage: bbx scrub [--redact LIST] IN -o OUT")
 
 # bad values
-case(NUMBER, ["flame", "--width", "abc", SNAP],
-     "bbx flame: --width needs a number of pixels, 100 to 100000")
-case(NUMBER, ["flame", "--width", "99", SNAP],
-     "bbx flame: --width needs a number of pixels, 100 to 100000")
-case(NUMBER, ["leaks", "--pid", "x", SNAP], "bbx leaks: --pid needs a process id " + see("leaks"))
-case(NUMBER, ["leaks", "--pid", "0", SNAP], "bbx leaks: --pid needs a process id " + see("leaks"))
+for w in ("abc", "99", "100001"):
+    case(NUMBER, ["flame", "--width", w, SNAP],
+         "bbx flame: --width: '%s' is not a number of pixels from 100 to 100000 %s"
+         % (w, see("flame")))
+case(NUMBER, ["leaks", "--pid", "x", SNAP], "bbx leaks: --pid: 'x' is not a process id "
+     + see("leaks"))
+case(NUMBER, ["leaks", "--pid=0", SNAP], "bbx leaks: --pid: '0' is not a process id "
+     + see("leaks"))
 case(NUMBER, ["report", "--pid", "-3", "-o", OUT, SNAP],
-     "bbx report: --pid needs a process id " + see("report"))
-case(NUMBER, ["diff", "--tolerance", "-1", SNAP, SNAP],
-     "bbx diff: --tolerance: '-1' is not a percentage from 0 to 1000000")
-case(NUMBER, ["diff", "--tolerance", "abc", SNAP, SNAP],
-     "bbx diff: --tolerance: 'abc' is not a percentage from 0 to 1000000")
-for c in ("show", "leaks", "flame"):
+     "bbx report: --pid: '-3' is not a process id " + see("report"))
+for t in ("-1", "abc", "1000001"):
+    case(NUMBER, ["diff", "--tolerance", t, SNAP, SNAP],
+         "bbx diff: --tolerance: '%s' is not a percentage from 0 to 1000000 %s" % (t, see("diff")))
+for c in ("show", "leaks", "diff", "flame", "report", "symbolize"):
     for v in ("x", "-1", "86401"):
         case(NUMBER, [c, "--debuginfod-timeout", v, SNAP],
              "bbx %s: --debuginfod-timeout: '%s' is not whole seconds from 0 to 86400 %s"
              % (c, v, see(c)))
 case(NUMBER, ["flame", "--what", "bogus", SNAP],
-     "bbx flame: --what needs stacks, fd-origins or thread-origins, not 'bogus'")
-case(NUMBER, ["flame", "--format", "bogus", SNAP],
-     "bbx flame: --format needs folded, svg, speedscope or pprof, not 'bogus'")
+     "bbx flame: --what: 'bogus' is not stacks, fd-origins or thread-origins " + see("flame"))
+case(NUMBER, ["flame", "--format=bogus", SNAP],
+     "bbx flame: --format: 'bogus' is not folded, svg, speedscope or pprof " + see("flame"))
 case(NUMBER, ["flame", "--group", "bogus", SNAP],
-     "bbx flame: --group needs thread or snapshot, not 'bogus'")
+     "bbx flame: --group: 'bogus' is not thread or snapshot " + see("flame"))
 case(NUMBER, ["flame", "--format", "pprof", "-o", OUT, SNAP, "--diff", SNAP],
      "bbx flame: --diff works with --format folded or svg")
 case(NUMBER, ["scrub", "--redact", "bogus", SNAP, "-o", OUT],
-     "bbx scrub: --redact 'bogus': expected parts such as paths,peers " + see("scrub"))
+     "bbx scrub: --redact: 'bogus' is not a list of parts such as paths,peers " + see("scrub"))
 case(NUMBER, ["diff", "--suppress", BADSUPP, SNAP, SNAP],
      "bbx diff: %s:2: unknown field 'bogus' (expected resource, kind, name, function, top, "
      "file, module or leak)" % BADSUPP)

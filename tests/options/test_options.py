@@ -61,6 +61,10 @@ STRIPPED, DEBUG_DIR = split_debug(A.prog, S.dir("split"))
 SCRASH = make("strip-crash", "crash", prog=STRIPPED)
 SSERIES = make("strip-series", "series", 4, {"BBX_TRACK": "all"}, prog=STRIPPED)
 CRASH_FILE = snaps(CRASH)[0]
+THREADS_FILE = snaps(make("threads", "threads", 4))[0]  # 4 threads parked alike
+MANY = sorted(t["tid"] for t in json.loads(run([BBX, "show", "--json", THREADS_FILE]).out)
+              ["threads"] if t.get("name") == "opt-many")
+assert len(MANY) == 4, "fixture: %d opt-many threads in show --json" % len(MANY)
 LISTENER = Listener()
 
 
@@ -186,6 +190,18 @@ CASES["show --debuginfod-timeout"] = lambda: debuginfod_case("show", snaps(SCRAS
 CASES["show -h/--help"] = lambda: help_case("show")
 
 
+def show_all_threads():
+    """Each of the 4 threads with the same stack has its own entry.  (Without
+    the option they are folded into one: the folding's own tests check that.)"""
+    r = bbx("show", "--all-threads", THREADS_FILE)
+    ok(r, 0, "show --all-threads")
+    own = [int(t) for t in re.findall(r'^--- thread (\d+) "opt-many"', r.out, re.M)]
+    check(sorted(own) == MANY, "show --all-threads: entries for %r, threads %r" % (own, MANY))
+
+
+CASES["show --all-threads"] = show_all_threads
+
+
 # --- leaks -----------------------------------------------------------------
 def leaks_all():
     r1 = bbx("leaks", "--all", "--json", SERIES6)
@@ -225,6 +241,7 @@ CASES["leaks --json"] = lambda: json_case("leaks", [SERIES6], 1)
 CASES["leaks --all"] = leaks_all
 CASES["leaks --pid"] = leaks_pid
 CASES["leaks --no-symbols"] = lambda: symbols_case("leaks", [SERIES6], LEAK, 1)
+CASES["leaks --no-demangle"] = lambda: demangle_case("leaks", [SERIES6], LEAK_M, 1)
 CASES["leaks --debug-dir"] = lambda: debug_dir_case("leaks", [SSERIES], LEAK, 1)
 CASES["leaks --debuginfod-timeout"] = lambda: debuginfod_case("leaks", [SSERIES], 1)
 CASES["leaks -h/--help"] = lambda: help_case("leaks")
@@ -366,13 +383,14 @@ def flame_format(fmt):
 
 
 def flame_output():
-    out = S.file("flame-o.folded")
-    r1 = bbx("flame", "-o", out, CRASH)
     r0 = bbx("flame", CRASH)
-    ok(r1, 0, "flame -o")
-    check(r1.out == "", "flame -o: something on stdout")
-    check(os.path.exists(out) and open(out).read() == r0.out,
-          "flame -o: the file is not what stdout would have held")
+    for opt in ("-o", "--output"):
+        out = S.file("flame%s.folded" % opt)
+        r1 = bbx("flame", opt, out, CRASH)
+        ok(r1, 0, "flame " + opt)
+        check(r1.out == "", "flame %s: something on stdout" % opt)
+        check(os.path.exists(out) and open(out).read() == r0.out,
+              "flame %s: the file is not what stdout would have held" % opt)
 
 
 def flame_leaks_only():
@@ -445,7 +463,7 @@ for w in ("stacks", "fd-origins", "thread-origins"):
     CASES["flame --what " + w] = (lambda w: lambda: flame_what(w))(w)
 for fm in ("folded", "svg", "speedscope", "pprof"):
     CASES["flame --format " + fm] = (lambda fm: lambda: flame_format(fm))(fm)
-CASES["flame -o"] = flame_output
+CASES["flame -o/--output"] = flame_output
 CASES["flame --leaks-only"] = flame_leaks_only
 CASES["flame --modules"] = flame_modules
 CASES["flame --no-inline"] = flame_no_inline
@@ -453,6 +471,7 @@ CASES["flame --group thread"] = lambda: flame_group("thread")
 CASES["flame --group snapshot"] = lambda: flame_group("snapshot")
 CASES["flame --diff"] = flame_diff
 CASES["flame --no-symbols"] = lambda: symbols_case("flame", [CRASH], EXPLODE)
+CASES["flame --no-demangle"] = lambda: demangle_case("flame", [CRASH], EXPLODE_M)
 CASES["flame --debug-dir"] = lambda: debug_dir_case("flame", [SCRASH], EXPLODE)
 CASES["flame --debuginfod-timeout"] = lambda: debuginfod_case("flame", [SCRASH])
 CASES["flame --width"] = flame_width
@@ -512,6 +531,17 @@ CASES["report --debug-dir"] = lambda: report_case(("--debug-dir", DEBUG_DIR), "e
                                                   (SCRASH,))
 CASES["report --debuginfod-timeout"] = report_debuginfod
 CASES["report -h/--help"] = lambda: help_case("report")
+
+
+def report_all_threads():
+    r, page = report_out("--all-threads", inputs=(THREADS_FILE,))
+    ok(r, 0, "report --all-threads")
+    own = sorted(int(t) for t in re.findall(r'<details class="thread" id="thread-(\d+)"', page))
+    check(all(t in own for t in MANY), "report --all-threads: entries for %r, opt-many "
+          "threads %r" % (own, MANY))
+
+
+CASES["report --all-threads"] = report_all_threads
 
 
 # --- symbolize: the addresses nm gives ---------------------------------------
@@ -619,7 +649,21 @@ def top_help():
         has(r.out, "\n  %s " % cmd, "bbx help lists " + cmd)
 
 
+def top_markdown():
+    """docs/CLI.md is what `bbx help --markdown` prints: every command's help."""
+    r = bbx("help", "--markdown")
+    ok(r, 0, "bbx help --markdown")
+    doc = open(os.path.join(os.path.dirname(A.readme), "docs", "CLI.md")).read()
+    check(r.out == doc, "docs/CLI.md is not the output of 'bbx help --markdown' (regenerate "
+          "it: bbx help --markdown > docs/CLI.md)")
+    for cmd in COMMANDS:
+        has(r.out, "\n## bbx %s\n" % cmd, "bbx help --markdown")
+        for o in help_options(bbx(cmd, "--help").out):
+            has(r.out, "| `%s" % o.split("/")[0].split(" ")[0], "bbx help --markdown, " + cmd)
+
+
 CASES["help --help"] = top_help
+CASES["help --markdown"] = top_markdown
 CASES["help --version"] = top_version
 
 COMMANDS = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub"]

@@ -481,7 +481,7 @@ START_TEST(command)
     ck_assert_int_eq(run("--pid 77 mixed"), 0);
     ck_assert_ptr_nonnull(strstr(slurp("out"), "(pid 77), 1 snapshot over"));
     ck_assert_int_eq(run("--pid x mixed"), 2);
-    err_is("bbx leaks: --pid needs a process id (see 'bbx leaks --help')");
+    err_is("bbx leaks: --pid: 'x' is not a process id (see 'bbx leaks --help')");
 
     ck_assert_int_eq(run("cut"), 0); /* used, with a warning */
     ck_assert_ptr_nonnull(strstr(slurp("err"), "bbx leaks: warning: cut/snap-05.bbx: "
