@@ -24,8 +24,9 @@
 #include "snap_reader.h"
 
 static const char report_usage[] =
-    "usage: bbx report [--pid N] [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
-    "                  [--debuginfod-timeout SECONDS] -o OUT.html FILE...|DIR...\n"
+    "usage: bbx report [--pid N] [--all-threads] [--no-symbols] [--no-demangle]\n"
+    "                  [--debug-dir DIR]... [--debuginfod-timeout SECONDS]\n"
+    "                  -o OUT.html FILE...|DIR...\n"
     "\n"
     "Write one self-contained HTML page (no network, nothing loaded from\n"
     "elsewhere) about a snapshot FILE, or about a series of snapshots of one\n"
@@ -33,7 +34,8 @@ static const char report_usage[] =
     "the order they were taken, as bbx leaks does).  The page shows why the\n"
     "process stopped or was captured, the stack of the thread that triggered the\n"
     "snapshot with the source lines of its frames (when the source files are on\n"
-    "this machine), every thread (collapsible), the open fds with their kinds,\n"
+    "this machine), every thread (collapsible; threads with identical stacks\n"
+    "folded into one entry, as bbx show does), the open fds with their kinds,\n"
     "breadcrumbs, annotations, children and modules, and the flame graph of the\n"
     "threads' stacks (of the fds' creation stacks too, in tracking mode).  For a\n"
     "series it adds charts of fd and thread counts over time by group and the\n"
@@ -45,6 +47,7 @@ static const char report_usage[] =
     "  -o, --output OUT  the page to write ('-': standard output); written to a\n"
     "                    temporary file and renamed, never over an input\n"
     "  --pid N           use only the snapshots of process N\n"
+    "  --all-threads     every thread on its own, none folded\n"
     "  --no-symbols      frames as module+offset only\n"
     "  --no-demangle     keep C++ names as they are in the binary\n"
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
@@ -166,7 +169,7 @@ static int write_page(const char *out_path, const report_html_input *hi)
 
 int cmd_report(int argc, char **argv)
 {
-    int opts = 1, symbols = 1, no_demangle = 0, rc = CLI_ERROR, dbgd_ms;
+    int opts = 1, symbols = 1, no_demangle = 0, all_threads = 0, rc = CLI_ERROR, dbgd_ms;
     const char *out_path = NULL, *dbgd = NULL;
     leak_options lo = { NULL, 0, 0 };
     series_in in = { 0 };
@@ -195,6 +198,8 @@ int cmd_report(int argc, char **argv)
                 goto out;
             }
             out_path = argv[++i];
+        } else if (opts && strcmp(a, "--all-threads") == 0) {
+            all_threads = 1;
         } else if (opts && strcmp(a, "--no-symbols") == 0) {
             symbols = 0;
         } else if (opts && strcmp(a, "--no-demangle") == 0) {
@@ -262,7 +267,8 @@ int cmd_report(int argc, char **argv)
     }
     report_html_input hi = { .last = in.last, .last_name = in.last_name, .n = in.n_used,
                              .first_ms = in.first_ms, .leaks = r, .timeline = tl,
-                             .stacks = stacks, .symbols = lo.symbols };
+                             .stacks = stacks, .symbols = lo.symbols,
+                             .all_threads = all_threads };
     if (write_page(out_path, &hi) == 0)
         rc = CLI_OK;
 out:

@@ -14,18 +14,24 @@
 #include "snap_reader.h"
 
 static const char show_usage[] =
-    "usage: bbx show [--json] [--no-symbols] [--no-demangle] [--debug-dir DIR]...\n"
-    "                [--debuginfod-timeout SECONDS] FILE\n"
+    "usage: bbx show [--json] [--all-threads] [--no-symbols] [--no-demangle]\n"
+    "                [--debug-dir DIR]... [--debuginfod-timeout SECONDS] FILE\n"
     "\n"
     "Print the crash report held in a snapshot FILE: why the process stopped,\n"
     "the thread that triggered the snapshot first, then every other thread,\n"
     "open files, modules, breadcrumbs, annotations and capture statistics.\n"
+    "Threads that read the same but for their id and name (the same frames,\n"
+    "state, kernel wait and creation site; no registers) are folded into one\n"
+    "entry, \"N threads with this stack\", listing their ids; the thread that\n"
+    "triggered the snapshot always stands alone and first.\n"
     "Frames are symbolized (function, file:line:column, one line more per\n"
     "inlined call) from each module's file when its build-id matches, or from\n"
     "debug files found by build-id, .gnu_debuglink or debuginfod; what cannot be\n"
     "found is said once per module at the end.\n"
     "\n"
-    "  --json            one JSON document instead (schema: docs/FORMAT.md)\n"
+    "  --json            one JSON document instead (schema: docs/FORMAT.md;\n"
+    "                    always one object per thread)\n"
+    "  --all-threads     every thread's stack on its own, none folded\n"
     "  --no-symbols      frames as module+offset only\n"
     "  --no-demangle     keep C++ names as they are in the binary\n"
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
@@ -45,7 +51,7 @@ static const char show_usage[] =
 int cmd_show(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, opts = 1, symbols = 1, no_demangle = 0, rc, dbgd_ms;
+    int json = 0, opts = 1, symbols = 1, no_demangle = 0, all_threads = 0, rc, dbgd_ms;
     const char *dbgd = NULL;
     char err[256];
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
@@ -64,6 +70,8 @@ int cmd_show(int argc, char **argv)
             return CLI_OK;
         } else if (opts && strcmp(a, "--json") == 0) {
             json = 1;
+        } else if (opts && strcmp(a, "--all-threads") == 0) {
+            all_threads = 1;
         } else if (opts && strcmp(a, "--no-symbols") == 0) {
             symbols = 0;
         } else if (opts && strcmp(a, "--no-demangle") == 0) {
@@ -110,7 +118,8 @@ int cmd_show(int argc, char **argv)
         return CLI_ERROR;
     }
     sym_options so = cli_sym_options(dirs, n_dirs, no_demangle, dbgd_ms);
-    report_options ro = { .symbols = symbols ? sym_session_new(&so) : NULL };
+    report_options ro = { .symbols = symbols ? sym_session_new(&so) : NULL,
+                          .all_threads = all_threads };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
     sym_session_free(ro.symbols);
     snap_free(s);
