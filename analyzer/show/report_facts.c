@@ -534,12 +534,13 @@ static int thread_eq(const snap *s, const snap_thread *a, const snap_thread *b)
            origin_eq(s, snap_thread_origin(s, a->tid), snap_thread_origin(s, b->tid));
 }
 
+/* A hash of the frames, to compare only threads that may be alike. */
 static uint64_t thread_hash(const snap_thread *t)
 {
     uint64_t h = 1469598103934665603u ^ t->n_frames;
     for (size_t i = 0; i < t->n_frames; i++)
         h = (h ^ t->frames[i]) * 1099511628211u;
-    return (h ^ (uint64_t)(unsigned char)t->state) * 1099511628211u ^ t->status;
+    return h;
 }
 
 /* The entry of every thread (gid[i]) and the number of entries: the lead
