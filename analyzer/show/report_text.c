@@ -76,6 +76,16 @@ static void text_put(void *ctx, facts_piece kind, const char *s, size_t n)
         fn(&k_, __VA_ARGS__);                                                              \
     } while (0)
 
+/* "LABEL FACT\n", or nothing when the fact has nothing to say. */
+#define FACT_LINE(out, label, fn, ...)                                                     \
+    do {                                                                                   \
+        if (fn(NULL, __VA_ARGS__)) {                                                       \
+            fputs(label, out);                                                             \
+            FACT(out, "", fn, __VA_ARGS__);                                                \
+            fputc('\n', out);                                                              \
+        }                                                                                  \
+    } while (0)
+
 void report_fmt_time(char *buf, size_t len, uint64_t ms)
 {
     struct tm tm;
@@ -122,11 +132,7 @@ static void header(FILE *out, const snap *s)
     fputs("\nformat:   ", out);
     FACT(out, "", facts_format, s);
     fputc('\n', out);
-    if (facts_threads_omitted(NULL, s)) {
-        fputs("threads:  ", out);
-        FACT(out, "", facts_threads_omitted, s);
-        fputc('\n', out);
-    }
+    FACT_LINE(out, "threads:  ", facts_threads_omitted, s);
 }
 
 static void why(FILE *out, const snap *s)
@@ -200,16 +206,8 @@ static void thread(FILE *out, const snap *s, const facts_group *g, sym_session *
         FACT(out, "", facts_group_members, s, g);
         fputc('\n', out);
     }
-    if (facts_stack_method(NULL, t)) {
-        fputs("  stack: ", out);
-        FACT(out, "", facts_stack_method, t);
-        fputc('\n', out);
-    }
-    if (facts_kernel(NULL, t)) {
-        fputs("  kernel: ", out);
-        FACT(out, "", facts_kernel, t);
-        fputc('\n', out);
-    }
+    FACT_LINE(out, "  stack: ", facts_stack_method, t);
+    FACT_LINE(out, "  kernel: ", facts_kernel, t);
     const snap_origin *o = snap_thread_origin(s, t->tid);
     if (o) {
         fputs("  ", out);
@@ -380,16 +378,8 @@ static void capture_stats(FILE *out, const snap *s)
         FACT(out, "", facts_phases, c);
         fputc('\n', out);
     }
-    if (facts_tracking(NULL, s)) {
-        fputs("  tracking:", out);
-        FACT(out, "", facts_tracking, s);
-        fputc('\n', out);
-    }
-    if (facts_reader(NULL, s)) {
-        fputs("reader: ", out);
-        FACT(out, "", facts_reader, s);
-        fputc('\n', out);
-    }
+    FACT_LINE(out, "  tracking:", facts_tracking, s);
+    FACT_LINE(out, "reader: ", facts_reader, s);
 }
 
 static void put_note(void *ctx, const char *note)

@@ -51,6 +51,7 @@ def make(name, mode, n=None, env=None, prog=None):
 CRASH = make("crash", "crash")
 CRASH2 = make("crash2", "crash")
 CRASH3 = make("crash3", "crash")
+MANY = make("many", "threads", 4)  # four threads in the same read()
 SERIES3 = make("series3", "series", 3, {"BBX_TRACK": "all"})
 SERIES6 = make("series6", "series", 6, {"BBX_TRACK": "all"})
 MIXED = S.dir("mixed")  # two processes' series
@@ -184,6 +185,19 @@ CASES["show --no-demangle"] = lambda: demangle_case("show", [CRASH_FILE], EXPLOD
 CASES["show --debug-dir"] = lambda: debug_dir_case("show", snaps(SCRASH), EXPLODE)
 CASES["show --debuginfod-timeout"] = lambda: debuginfod_case("show", snaps(SCRASH))
 CASES["show -h/--help"] = lambda: help_case("show")
+
+
+def all_threads_case(cmd, run):
+    """--all-threads: the four opt-many threads, parked in one read(),
+    folded into one entry without it, each on its own with it."""
+    out1, out0 = run("--all-threads"), run()
+    contrast(cmd + " --all-threads", out1, out0, "4 threads with this stack", False)
+    check(out1.count("opt-many") >= 4, "%s --all-threads: %d opt-many threads shown"
+          % (cmd, out1.count("opt-many")))
+
+
+CASES["show --all-threads"] = lambda: all_threads_case(
+    "show", lambda *o: bbx("show", *o, snaps(MANY)[0]).out)
 
 
 # --- leaks -----------------------------------------------------------------
@@ -512,6 +526,8 @@ CASES["report --debug-dir"] = lambda: report_case(("--debug-dir", DEBUG_DIR), "e
                                                   (SCRASH,))
 CASES["report --debuginfod-timeout"] = report_debuginfod
 CASES["report -h/--help"] = lambda: help_case("report")
+CASES["report --all-threads"] = lambda: all_threads_case(
+    "report", lambda *o: report_out(*o, inputs=(MANY,))[1])
 
 
 # --- symbolize: the addresses nm gives ---------------------------------------
