@@ -40,7 +40,12 @@ const cli_command cli_cmd_show = {
         "Frames are symbolized (function, file:line:column, one line more per\n"
         "inlined call) from each module's file when its build-id matches, or from\n"
         "debug files found by build-id, .gnu_debuglink or debuginfod; what cannot be\n"
-        "found is said once per module at the end.\n",
+        "found is said once per module at the end.\n"
+        "Threads that read the same but for their id and name (the same frames,\n"
+        "state, kernel wait and creation site; no registers) are folded into one\n"
+        "entry, \"N threads with this stack\", listing their ids; the thread that\n"
+        "triggered the snapshot always stands alone and first.  --json always has\n"
+        "one object per thread.\n",
     .more =
         "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
         "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"

@@ -278,7 +278,7 @@ int report_html(FILE *out, const report_html_input *in)
         leaks_section(out, in->leaks);
     if (html_flame_section(out, in->stacks, in->n, s, in->symbols) < 0)
         rc = -1;
-    html_snap_threads(out, s, in->symbols);
+    html_snap_threads(out, s, in->symbols, in->all_threads);
     html_snap_fds(out, s, in->symbols);
     html_snap_breadcrumbs(out, s);
     html_snap_annotations(out, s);

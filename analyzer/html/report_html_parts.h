@@ -17,7 +17,8 @@
 void html_snap_summary(FILE *out, const snap *s, const char *name);
 /* The trigger thread's stack with source lines (src may be NULL). */
 void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src);
-void html_snap_threads(FILE *out, const snap *s, sym_session *ss);
+/* Every thread, identical stacks folded unless all_threads. */
+void html_snap_threads(FILE *out, const snap *s, sym_session *ss, int all_threads);
 void html_snap_fds(FILE *out, const snap *s, sym_session *ss);
 void html_snap_breadcrumbs(FILE *out, const snap *s);
 void html_snap_annotations(FILE *out, const snap *s);

@@ -38,14 +38,4 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
 void report_put_safe(FILE *out, const char *s, size_t n);
 void report_fmt_time(char *buf, size_t len, uint64_t ms);
 
-/* How thread t's stack was obtained, for people, into buf[len]: "saved at
- * blocking call entry (not interrupted) (unchanged since the previous
- * snapshot)", ... (words: snap_thread_method_text()).  0 when there is
- * nothing to say (the thread unwound itself, fresh), else 1. */
-int report_stack_method(char *buf, size_t len, const snap_thread *t);
-
-/* "N threads not captured (over BBX_MAX_THREADS)" into buf[len] when the
- * capture left threads out; 0 (buf untouched) when it did not, else 1. */
-int report_threads_omitted(char *buf, size_t len, const snap *s);
-
 #endif

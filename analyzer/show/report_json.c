@@ -10,10 +10,8 @@
 #include "json_writer.h"
 #include "frame_symbols.h"
 #include "report.h"
+#include "report_facts.h"
 #include "snap_format.h"
-#include "snap_redact.h"
-
-#define RLIM_UNLIMITED UINT64_MAX
 
 static void trigger(json_writer *w, const snap *s)
 {
@@ -42,7 +40,7 @@ static void trigger(json_writer *w, const snap *s)
 
 static void limit_value(json_writer *w, const char *key, uint64_t v)
 {
-    if (v == RLIM_UNLIMITED)
+    if (facts_unlimited(v))
         json_kv_string(w, key, "unlimited");
     else
         json_kv_u64(w, key, v);
@@ -95,19 +93,11 @@ static void process(json_writer *w, const snap *s)
 
 static void registers(json_writer *w, const snap *s, const snap_thread *t)
 {
-    const char *const *names;
-    size_t n_names = snap_reg_names(s->process.arch, &names);
     char gen[24];
     json_key(w, "registers");
     json_object_begin(w);
-    for (size_t i = 0; i < t->n_regs; i++) {
-        const char *name = gen;
-        if (i < n_names)
-            name = names[i];
-        else
-            snprintf(gen, sizeof(gen), "r%zu", i);
-        json_kv_hex(w, name, t->regs[i]);
-    }
+    for (size_t i = 0; i < t->n_regs; i++)
+        json_kv_hex(w, facts_reg_name(s, i, gen), t->regs[i]);
     json_object_end(w);
 }
 
@@ -392,12 +382,9 @@ static void capture(json_writer *w, const snap *s)
     json_key(w, "redacted");
     json_array_begin(w);
     for (unsigned bit = 0; bit < 64; bit++) {
-        char other[16];
-        const char *name = bit < 32 ? snap_redact_part_name(1u << bit) : NULL;
-        if (!(c->redacted >> bit & 1))
-            continue;
-        snprintf(other, sizeof(other), "bit %u", bit);
-        json_string(w, name ? name : other);
+        char gen[16];
+        if (c->redacted >> bit & 1)
+            json_string(w, facts_redacted_part(bit, gen));
     }
     json_array_end(w);
 }

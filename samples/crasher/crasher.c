@@ -4,7 +4,9 @@
  *   crasher MODE
  *
  * Modes: null, abort, divzero, overflow-main, overflow-thread, threads-fds,
- * many-threads, blocked-thread, two-threads, emfile, malloc-lock, snapshot,
+ * many-threads, parked-300 (300 threads parked in the same place, each named
+ * in the manifest as "parked-tid TID", then "crash-tid TID" for the main
+ * thread that crashes), blocked-thread, two-threads, emfile, malloc-lock, snapshot,
  * chain (the program's own SIGSEGV handler, installed before bbx_init(),
  * must still run: it exits with status 42).
  * Before crashing it prints a manifest on stdout ("fd N KIND", "threads N",
@@ -33,6 +35,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -86,6 +89,9 @@ static void *overflow_thread(void *arg)
 
 /* Threads that wait forever, at a known depth. */
 static pthread_barrier_t ready;
+#define PARKED_MAX 300
+static pid_t parked_tids[PARKED_MAX];
+static int parked_next;
 
 NOINLINE static void park_deeper(int depth)
 {
@@ -100,6 +106,9 @@ NOINLINE static void park_deeper(int depth)
 
 static void *parked_thread(void *arg)
 {
+    int me = __atomic_fetch_add(&parked_next, 1, __ATOMIC_SEQ_CST);
+    if (me < PARKED_MAX)
+        __atomic_store_n(&parked_tids[me], (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
     pthread_setname_np(pthread_self(), "parked");
     park_deeper(5);
     return arg;
@@ -123,6 +132,37 @@ static void start_parked(int n)
     manifest("threads %d", n + 1);
     manifest("stack %d parked parked_thread;park_deeper;park_deeper;park_deeper;park_deeper;"
              "park_deeper;park_deeper", n);
+}
+
+/* Until every parked thread sits in the kernel in pause() (or the ppoll()
+ * that stands for it), so all of their stacks are the same: what
+ * /proc/self/task/TID/syscall says, looked at for at most 10 s. */
+static void wait_all_paused(int n)
+{
+#ifdef SYS_pause
+    const long want = SYS_pause;
+#else
+    const long want = SYS_ppoll;
+#endif
+    for (int tries = 0; tries < 1000; tries++) {
+        int paused = 0;
+        for (int i = 0; i < n; i++) {
+            char path[64];
+            long nr = -1;
+            snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)parked_tids[i]);
+            FILE *f = fopen(path, "r");
+            if (f && fscanf(f, "%ld", &nr) != 1)
+                nr = -1;
+            if (f)
+                fclose(f);
+            paused += nr == want;
+        }
+        if (paused == n)
+            return;
+        usleep(10 * 1000);
+    }
+    fprintf(stderr, "crasher: the parked threads did not all reach pause()\n");
+    exit(3);
 }
 
 /* One fd of every kind bbx knows. */
@@ -270,7 +310,7 @@ static void app_segv_handler(int sig)
 static int usage(void)
 {
     fprintf(stderr, "usage: crasher null|abort|divzero|overflow-main|overflow-thread|"
-                    "threads-fds|many-threads|blocked-thread|two-threads|emfile|"
+                    "threads-fds|many-threads|parked-300|blocked-thread|two-threads|emfile|"
                     "malloc-lock|snapshot|chain\n");
     return 2;
 }
@@ -317,6 +357,13 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "many-threads") == 0) {
         start_parked(299);
         manifest("stack 1 crasher main;crash_null_deref");
+        crash_null_deref();
+    } else if (strcmp(mode, "parked-300") == 0) {
+        start_parked(PARKED_MAX);
+        wait_all_paused(PARKED_MAX);
+        for (int i = 0; i < PARKED_MAX; i++)
+            manifest("parked-tid %d", (int)parked_tids[i]);
+        manifest("crash-tid %d", (int)syscall(SYS_gettid));
         crash_null_deref();
     } else if (strcmp(mode, "blocked-thread") == 0) {
         pthread_t t;

@@ -97,6 +97,9 @@ run show-no-symbols.txt show --no-symbols --debug-dir debug "$crash"
 run show-symbols.txt show --debug-dir debug "$crash"
 run show-symbols.json show --json --debug-dir debug "$crash"
 run show-periodic.txt show --debug-dir debug "$last"
+# The same with every thread on its own: the eight identical workers,
+# folded into one entry above, each with its own stack again.
+run show-periodic-all-threads.txt show --all-threads --debug-dir debug "$last"
 run show-cut.txt show --debug-dir debug crash-cut/*.bbx
 # bbx leaks over the current series (b) and the base series (c).
 run leaks.txt leaks --debug-dir debug series

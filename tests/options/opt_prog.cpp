@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -151,6 +153,33 @@ static void ready(void)
     fflush(stdout);
 }
 
+/* Until n threads sit in read() on block_pipe (what /proc/self/task/TID/
+ * syscall says), so their stacks are the same (bbx show folds them); at
+ * most 10 s. */
+static void wait_readers(int n)
+{
+    char want[32];
+    snprintf(want, sizeof(want), "%ld 0x%x ", (long)SYS_read, (unsigned)block_pipe[0]);
+    for (int tries = 0; tries < 1000; tries++) {
+        int found = 0;
+        DIR *d = opendir("/proc/self/task");
+        for (struct dirent *e; d && (e = readdir(d));) {
+            char path[300], line[128] = "";
+            snprintf(path, sizeof(path), "/proc/self/task/%s/syscall", e->d_name);
+            FILE *f = e->d_name[0] != '.' ? fopen(path, "r") : NULL;
+            if (f && fgets(line, sizeof(line), f))
+                found += strncmp(line, want, strlen(want)) == 0;
+            if (f)
+                fclose(f);
+        }
+        if (d)
+            closedir(d);
+        if (found >= n)
+            return;
+        usleep(10 * 1000);
+    }
+}
+
 static void wait_flag(void)
 {
     while (!depth_reached)
@@ -194,6 +223,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "threads")) {
         for (int i = 0; i < n; i++)
             spawn_thread("opt-many", sleeper_main, NULL);
+        wait_readers(n);
         ready();
         snapshot("threads");
     } else if (!strcmp(mode, "crumbs")) {

@@ -61,7 +61,7 @@ STRIPPED, DEBUG_DIR = split_debug(A.prog, S.dir("split"))
 SCRASH = make("strip-crash", "crash", prog=STRIPPED)
 SSERIES = make("strip-series", "series", 4, {"BBX_TRACK": "all"}, prog=STRIPPED)
 CRASH_FILE = snaps(CRASH)[0]
-THREADS_FILE = snaps(make("threads", "threads", 4))[0]  # 4 threads parked alike
+THREADS_FILE = snaps(make("threads", "threads", 4))[0]  # 4 threads in the same read()
 MANY = sorted(t["tid"] for t in json.loads(run([BBX, "show", "--json", THREADS_FILE]).out)
               ["threads"] if t.get("name") == "opt-many")
 assert len(MANY) == 4, "fixture: %d opt-many threads in show --json" % len(MANY)
@@ -190,16 +190,20 @@ CASES["show --debuginfod-timeout"] = lambda: debuginfod_case("show", snaps(SCRAS
 CASES["show -h/--help"] = lambda: help_case("show")
 
 
-def show_all_threads():
-    """Each of the 4 threads with the same stack has its own entry.  (Without
-    the option they are folded into one: the folding's own tests check that.)"""
-    r = bbx("show", "--all-threads", THREADS_FILE)
-    ok(r, 0, "show --all-threads")
-    own = [int(t) for t in re.findall(r'^--- thread (\d+) "opt-many"', r.out, re.M)]
-    check(sorted(own) == MANY, "show --all-threads: entries for %r, threads %r" % (own, MANY))
+def all_threads_case(cmd, run, entries):
+    """--all-threads: the four opt-many threads, parked in one read(), are
+    folded into one entry without it, and each has its own entry with it
+    (entries(out): the tids that have an entry of their own)."""
+    out1, out0 = run("--all-threads"), run()
+    contrast(cmd + " --all-threads", out1, out0, "4 threads with this stack", False)
+    own = sorted(entries(out1))
+    check(all(t in own for t in MANY), "%s --all-threads: entries for %r, opt-many "
+          "threads %r" % (cmd, own, MANY))
 
 
-CASES["show --all-threads"] = show_all_threads
+CASES["show --all-threads"] = lambda: all_threads_case(
+    "show", lambda *o: bbx("show", *o, THREADS_FILE).out,
+    lambda out: [int(t) for t in re.findall(r'^--- thread (\d+) "opt-many"', out, re.M)])
 
 
 # --- leaks -----------------------------------------------------------------
@@ -531,17 +535,9 @@ CASES["report --debug-dir"] = lambda: report_case(("--debug-dir", DEBUG_DIR), "e
                                                   (SCRASH,))
 CASES["report --debuginfod-timeout"] = report_debuginfod
 CASES["report -h/--help"] = lambda: help_case("report")
-
-
-def report_all_threads():
-    r, page = report_out("--all-threads", inputs=(THREADS_FILE,))
-    ok(r, 0, "report --all-threads")
-    own = sorted(int(t) for t in re.findall(r'<details class="thread" id="thread-(\d+)"', page))
-    check(all(t in own for t in MANY), "report --all-threads: entries for %r, opt-many "
-          "threads %r" % (own, MANY))
-
-
-CASES["report --all-threads"] = report_all_threads
+CASES["report --all-threads"] = lambda: all_threads_case(
+    "report", lambda *o: report_out(*o, inputs=(THREADS_FILE,))[1],
+    lambda page: [int(t) for t in re.findall(r'<details class="thread" id="thread-(\d+)"', page)])
 
 
 # --- symbolize: the addresses nm gives ---------------------------------------
