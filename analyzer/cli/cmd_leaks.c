@@ -1,6 +1,7 @@
 /*
  * cmd_leaks.c - `bbx leaks [options] FILE...|DIR...`: leak suspects in a
- * series of snapshots of one process (leak_analyze.h does the work).
+ * series of snapshots, one report per process (leak_analyze.h does the
+ * work).
  * Exit 0 no suspects, 1 suspects found, 2 bad usage or unreadable input.
  */
 #include <errno.h>
@@ -16,9 +17,12 @@ static const char leaks_usage[] =
     "usage: bbx leaks [--json] [--all] [--pid N] [--no-symbols] [--debug-dir DIR]...\n"
     "                 [--debuginfod-timeout SECONDS] FILE...|DIR...\n"
     "\n"
-    "Find leaked fds, threads and child processes in a series of snapshots of one\n"
+    "Find leaked fds, threads and child processes in a series of snapshots of a\n"
     "process (periodic ones, BBX_INTERVAL_MS), or in one snapshot taken at exit\n"
-    "(BBX_AT_EXIT).  A DIR stands for the *.bbx files in it; each must be a\n"
+    "(BBX_AT_EXIT).  Snapshots of several processes (a launcher and the program it\n"
+    "starts) give one report per process, one after the other, the process seen\n"
+    "first first; a process is its pid, start time and executable, so a reused\n"
+    "pid is another process.  A DIR stands for the *.bbx files in it; each must be a\n"
     "regular file (a FIFO, device or directory among them is refused before any\n"
     "is read, never waited on).  Snapshots are put in the order they were taken;\n"
     "an incomplete one is used with a warning.\n"
@@ -41,9 +45,10 @@ static const char leaks_usage[] =
     ">= 5; low = the rest (no stack, few snapshots, at exit only).  Suspects are\n"
     "listed most important first: confidence, then growth per minute, then count.\n"
     "\n"
-    "  --json            one JSON document instead (schema: docs/FORMAT.md)\n"
+    "  --json            one JSON document instead (schema: docs/FORMAT.md); with\n"
+    "                    several processes, processes[] and the pid of each leak\n"
     "  --all             also list the groups that are not suspects (\"none\")\n"
-    "  --pid N           use only the snapshots of process N\n"
+    "  --pid N           report only process N\n"
     "  --no-symbols      creation stacks as module names only\n"
     "  --debug-dir DIR   also look for binaries and debug files under DIR\n"
     "                    (repeatable; as for bbx show)\n"
@@ -53,9 +58,9 @@ static const char leaks_usage[] =
     "                    bbx show)\n"
     "  -h, --help        this help\n"
     "\n"
-    "Exit status: 0 no leak suspects, 1 leak suspects found, 2 bad usage, a file\n"
-    "that is not a readable snapshot (or not a regular file), an empty directory,\n"
-    "or snapshots of several processes without --pid.\n";
+    "Exit status: 0 no leak suspects, 1 leak suspects found (in any process), 2 bad\n"
+    "usage, a file that is not a readable snapshot (or not a regular file), an\n"
+    "empty directory, or no snapshot of --pid N.\n";
 
 static void warn_stderr(void *ctx, const char *message)
 {
@@ -72,7 +77,7 @@ int cmd_leaks(int argc, char **argv)
     const char **dirs = calloc((size_t)argc, sizeof(*dirs));
     char **paths = calloc((size_t)argc, sizeof(*paths));
     size_t n_dirs = 0, n_paths = 0;
-    leak_report *r = NULL;
+    leak_report_set *r = NULL;
     if (!dirs || !paths) {
         cli_error("leaks", "out of memory");
         goto out;
@@ -124,22 +129,22 @@ int cmd_leaks(int argc, char **argv)
         goto out;
     sym_options so = cli_sym_options(dirs, n_dirs, 0, dbgd_ms);
     lo.symbols = symbols ? sym_session_new(&so) : NULL;
-    r = leaks_from_paths_warn(paths, n_paths, &lo, warn_stderr, NULL, err, sizeof(err));
+    r = leaks_by_process(paths, n_paths, &lo, warn_stderr, NULL, err, sizeof(err));
     if (!r) {
         cli_error("leaks", "%s", err);
         goto out;
     }
     if (json)
-        leak_report_write_json(r, stdout);
+        leak_report_set_write_json(r, stdout);
     else
-        leak_report_write_text(r, stdout);
+        leak_report_set_write_text(r, stdout);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("leaks", "cannot write the report: %s", strerror(errno));
         goto out;
     }
-    rc = leak_report_suspects(r) ? CLI_FINDINGS : CLI_OK;
+    rc = leak_report_set_suspects(r) ? CLI_FINDINGS : CLI_OK;
 out:
-    leak_report_free(r);
+    leak_report_set_free(r);
     sym_session_free(lo.symbols);
     free(dirs);
     free(paths);
