@@ -48,13 +48,17 @@ static int str_eq(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* 1 when s is a snapshot of process pr. */
+/* 1 when s is a snapshot of process pr: the same pid and executable, and
+ * neither started after pr's last snapshot (the pid was reused) nor taken
+ * before pr started (pr reused the pid of s's process). */
 static int same_process(const snapset_process *pr, const snap *s)
 {
-    uint64_t a = pr->start_ms, b = s->process.start_ms;
+    uint64_t start = s->process.start_ms, t = s->process.time_ms;
     if (pr->pid != s->process.pid || !str_eq(pr->exe, s->process.exe))
         return 0;
-    if (a && b && (a > b ? a - b : b - a) > SNAPSET_START_SLACK_MS)
+    if (start && start > pr->last.time_ms + SNAPSET_START_SLACK_MS)
+        return 0;
+    if (pr->start_ms && t + SNAPSET_START_SLACK_MS < pr->start_ms)
         return 0;
     return 1;
 }
@@ -118,7 +122,7 @@ size_t snapset_procs_add(snapset_procs *p, const snap *s, size_t file)
         pr->first = st;
     if (pr->n_snaps == 1 || snapset_stamp_cmp(&st, &pr->last) > 0)
         pr->last = st;
-    if (!pr->start_ms)
+    if (s->process.start_ms && (!pr->start_ms || s->process.start_ms < pr->start_ms))
         pr->start_ms = s->process.start_ms;
     return i;
 }

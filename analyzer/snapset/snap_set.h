@@ -5,13 +5,14 @@
  * and the warning for a snapshot used although incomplete.  The read-ahead
  * of the files is snap_prefetch.h.
  *
- * A process is identified by its pid, its start time and its executable: a
- * pid reused later by another program, or by the same program started
- * again, is another process; so is the image an exec() puts in place of
- * the old one (the same pid and start time, another executable).  Start
- * times of one process are equal up to SNAPSET_START_SLACK_MS (the
- * collector derives them from two clocks read a moment apart); 0 means
- * unknown and matches any.
+ * A process is its pid and executable over a span of time: a snapshot
+ * whose process started after the last snapshot of a process with its pid
+ * (the pid was reused), or that was taken before that process started, is
+ * of another process; so is the image an exec() puts in place of the old
+ * one (the same pid, another executable).  Start times are compared with
+ * capture times, not with each other, because the collector derives them
+ * from two clocks and a clock step moves them; SNAPSET_START_SLACK_MS
+ * absorbs the jitter, and 0 (unknown) matches any.
  *
  * Ownership is said at each call.  Never prints.  Not thread-safe; not
  * async-signal-safe.
@@ -68,7 +69,8 @@ int snapset_stamp_cmp(const snapset_stamp *x, const snapset_stamp *y);
 /* One process of a set, as its snapshots describe it. */
 typedef struct snapset_process {
     uint64_t pid;
-    uint64_t start_ms;   /* process start, Unix ms; 0 unknown */
+    uint64_t start_ms;   /* process start, Unix ms (the earliest its
+                            snapshots say); 0 unknown */
     char *exe;           /* process.exe, or NULL */
     char *app;           /* process.app, or NULL */
     char *program;       /* for people: app, else exe's base name, else "?" */
