@@ -286,6 +286,7 @@ int cmd_flame(int argc, char **argv)
         goto out;
     sym_options so = cli_sym_options(a.dirs, a.n_dirs, 0, dbgd_ms);
     a.fo.symbols = a.symbols ? sym_session_new(&so) : NULL;
+    a.fo.merge_processes = a.n_base != 0; /* a diff compares stacks, not processes */
     if (!(fs = flame_from_paths(a.paths, a.n_paths, &a.fo, err, sizeof(err))) ||
         (a.n_base && !(base = flame_from_paths(a.base, a.n_base, &a.fo, err, sizeof(err))))) {
         cli_error("flame", "%s", err);

@@ -711,7 +711,7 @@ static void add_snapshot(collector *c, const snap *s, const char *label,
         c->oom = 1;
         return;
     }
-    c->proc = (uint32_t)pi;
+    c->proc = c->o->merge_processes ? 0 : (uint32_t)pi;
     if (c->o->what == FLAME_STACKS)
         add_thread_stacks(c, s, label);
     else if (c->o->what == FLAME_FD_ORIGINS)
@@ -820,7 +820,7 @@ static flame_set *collector_finish(collector *c, char *err, size_t errlen)
     uint32_t *proc_ids = NULL;
     if (!c->oom && !fs->n_groups)
         group_intern(c, "all");
-    if (!c->oom && c->procs.n > 1)
+    if (!c->oom && c->procs.n > 1 && !c->o->merge_processes)
         proc_ids = process_frames(c);
     if (!c->oom && c->n_stacks && !(fs->stacks = calloc(c->n_stacks, sizeof(*fs->stacks))))
         c->oom = 1;

@@ -126,7 +126,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     }
     snapset_procs_init(&rs->procs);
     rs->lo = (leak_options){ symbols, 0, pid };
-    rs->fo = (flame_options){ FLAME_STACKS, 0, 1, symbols, 0 };
+    rs->fo = (flame_options){ FLAME_STACKS, 0, 1, symbols, 0, 0 };
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));
         if (!s) {
