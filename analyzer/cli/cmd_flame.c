@@ -64,7 +64,7 @@ static const cli_option flame_options_table[] = {
       .choices = whats },
     { .kind = CLI_FLAG, .name = "--leaks-only", .slot = offsetof(flame_args, leaks_only),
       .help = "origins: only the fds / threads of groups that 'bbx leaks' calls suspects "
-              "(snapshots of one process)" },
+              "(each process on its own)" },
     { .kind = CLI_CHOICE, .name = "--format", .slot = offsetof(flame_args, format),
       .choices = formats },
     CLI_GROUP_HELP(flame_args, out_path, cli_group_output,
@@ -99,7 +99,9 @@ const cli_command cli_cmd_flame = {
         "snapshot counts once, equal stacks add up.  A DIR stands for the *.bbx files\n"
         "in it.  Frames are symbolized (one frame per inlined call) and written root\n"
         "first; a thread that was not unwound shows what the kernel knew of it\n"
-        "([kernel: WCHAN], [blocked in syscall N], [no stack]).\n",
+        "([kernel: WCHAN], [blocked in syscall N], [no stack]).  Snapshots of several\n"
+        "processes make one graph with each process a root frame 'pid N PROGRAM'\n"
+        "(after the group in folded lines); with --diff processes are merged.\n",
     .more =
         "Exit status: 0 written, 2 bad usage, a file that is not a readable snapshot\n"
         "(a FIFO, device, socket or directory, named or among a DIR's *.bbx, is\n"
@@ -206,6 +208,7 @@ static int cmd_flame(int argc, char **argv)
     if (cli_symbols_timeout("flame", &a.sym, &dbgd_ms) < 0)
         goto out;
     a.fo.symbols = cli_symbols_open(&a.sym, dbgd_ms);
+    a.fo.merge_processes = a.base.n != 0; /* a diff compares stacks, not processes */
     if (!(fs = flame_from_paths(a.paths.v, a.paths.n, &a.fo, err, sizeof(err))) ||
         (a.base.n && !(base = flame_from_paths(a.base.v, a.base.n, &a.fo, err, sizeof(err))))) {
         cli_error("flame", "%s", err);

@@ -1,6 +1,7 @@
 /*
  * cmd_leaks.c - `bbx leaks [options] FILE...|DIR...`: leak suspects in a
- * series of snapshots of one process (leak_analyze.h does the work).
+ * series of snapshots, one report per process (leak_analyze.h does the
+ * work).
  * Exit 0 no suspects, 1 suspects found, 2 bad usage or unreadable input.
  */
 #include <errno.h>
@@ -36,9 +37,12 @@ const cli_command cli_cmd_leaks = {
     .summary = "fd, thread and child-process leak suspects in a snapshot series",
     .operands = "FILE...|DIR...",
     .about =
-        "Find leaked fds, threads and child processes in a series of snapshots of one\n"
+        "Find leaked fds, threads and child processes in a series of snapshots of a\n"
         "process (periodic ones, BBX_INTERVAL_MS), or in one snapshot taken at exit\n"
-        "(BBX_AT_EXIT).  A DIR stands for the *.bbx files in it; each must be a\n"
+        "(BBX_AT_EXIT).  Snapshots of several processes (a launcher and the program it\n"
+        "starts) give one report per process, one after the other, the process seen\n"
+        "first first; a process is its pid, start time and executable, so a reused\n"
+        "pid is another process.  A DIR stands for the *.bbx files in it; each must be a\n"
         "regular file (a FIFO, device or directory among them is refused before any\n"
         "is read, never waited on).  Snapshots are put in the order they were taken;\n"
         "an incomplete one is used with a warning.\n"
@@ -61,9 +65,12 @@ const cli_command cli_cmd_leaks = {
         ">= 5; low = the rest (no stack, few snapshots, at exit only).  Suspects are\n"
         "listed most important first: confidence, then growth per minute, then count.\n",
     .more =
-        "Exit status: 0 no leak suspects, 1 leak suspects found, 2 bad usage, a file\n"
-        "that is not a readable snapshot (or not a regular file), an empty directory,\n"
-        "or snapshots of several processes without --pid.\n",
+        "With --json and several processes, the document has processes[] and each\n"
+        "leak the pid of its process (docs/JSON.md).\n"
+        "\n"
+        "Exit status: 0 no leak suspects, 1 leak suspects found (in any process), 2 bad\n"
+        "usage, a file that is not a readable snapshot (or not a regular file), an\n"
+        "empty directory, or no snapshot of --pid N.\n",
     .options = leaks_options,
     .operand_slot = offsetof(leaks_args, paths),
     .run = cmd_leaks,
@@ -81,7 +88,7 @@ static int cmd_leaks(int argc, char **argv)
     leaks_args a = { 0 };
     leak_options lo = { NULL, 0, 0 };
     char err[512];
-    leak_report *r = NULL;
+    leak_report_set *r = NULL;
     int parsed = cli_parse(&cli_cmd_leaks, argc, argv, &a);
     if (parsed != CLI_PARSED) {
         rc = cli_parse_exit(parsed);
@@ -96,22 +103,22 @@ static int cmd_leaks(int argc, char **argv)
     lo.all_groups = a.all;
     lo.pid = a.pid;
     lo.symbols = cli_symbols_open(&a.sym, dbgd_ms);
-    r = leaks_from_paths_warn(a.paths.v, a.paths.n, &lo, warn_stderr, NULL, err, sizeof(err));
+    r = leaks_by_process(a.paths.v, a.paths.n, &lo, warn_stderr, NULL, err, sizeof(err));
     if (!r) {
         cli_error("leaks", "%s", err);
         goto out;
     }
     if (a.json)
-        leak_report_write_json(r, stdout);
+        leak_report_set_write_json(r, stdout);
     else
-        leak_report_write_text(r, stdout);
+        leak_report_set_write_text(r, stdout);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("leaks", "cannot write the report: %s", strerror(errno));
         goto out;
     }
-    rc = leak_report_suspects(r) ? CLI_FINDINGS : CLI_OK;
+    rc = leak_report_set_suspects(r) ? CLI_FINDINGS : CLI_OK;
 out:
-    leak_report_free(r);
+    leak_report_set_free(r);
     sym_session_free(lo.symbols);
     cli_release(&cli_cmd_leaks, &a);
     return rc;

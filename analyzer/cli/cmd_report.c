@@ -1,7 +1,8 @@
 /*
  * cmd_report.c - `bbx report [options] FILE...|DIR -o OUT.html`: one
- * snapshot, or a series of snapshots of one process, as one self-contained
- * HTML page (report_html.h does the page).  The page is written to a
+ * snapshot, or a series of snapshots, as one self-contained HTML page
+ * (report_series.h folds them per process, report_html.h writes the page).
+ * The page is written to a
  * temporary file next to OUT and renamed over it, so OUT is never half
  * written; an input is never overwritten.
  * Exit 0 when the page was written, 2 on bad usage or unreadable input.
@@ -17,12 +18,10 @@
 #include "cli.h"
 #include "cli_symbols.h"
 #include "cli_output.h"
-#include "flame_collect.h"
 #include "leak_analyze.h"
-#include "leak_timeline.h"
 #include "report_html.h"
-#include "snap_prefetch.h"
-#include "snap_reader.h"
+#include "report_series.h"
+#include "snap_set.h"
 
 typedef struct report_args {
     const char *out_path;
@@ -64,106 +63,39 @@ const cli_command cli_cmd_report = {
         "leak suspects of bbx leaks with their creation stacks; the sections about\n"
         "one snapshot then show the last one.  A series is read one snapshot at a\n"
         "time and only the last is kept, so its length does not bound the memory;\n"
-        "charts draw at most 1,000 of its snapshots, evenly spaced.\n",
+        "charts draw at most 1,000 of its snapshots, evenly spaced.\n"
+        "\n"
+        "Snapshots of several processes (a launcher and the program it starts): the\n"
+        "page is about the main one (a crash first, then most leak suspects, then\n"
+        "most snapshots, then the one seen first), and a \"processes\" section lists\n"
+        "every process with its snapshots and leak suspects; --pid N picks another.\n",
     .more =
         "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
         "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
         "device, socket or directory, named or among a DIR's *.bbx, is refused at\n"
-        "once, never waited on), an empty directory, snapshots of several processes\n"
-        "without --pid, or OUT naming an input or not writable.\n",
+        "once, never waited on), an empty directory, no snapshot of --pid N, or OUT\n"
+        "naming an input or not writable.\n",
     .options = report_options,
     .operand_slot = offsetof(report_args, paths),
     .run = cmd_report,
 };
 
-/* The series as it is read: every snapshot is folded into the leak groups
- * and the flame graph and dropped, but for the last one (in capture order),
- * which the page shows whole.  Memory grows with the groups and the
- * distinct stacks, not with the number of snapshots. */
-typedef struct series_in {
-    char **files;           /* from leak_expand_paths() */
-    size_t n_files;
-    leak_stream *leaks;
-    flame_stream *stacks;
-    snap *last;             /* the latest so far; ties: the later file */
-    const char *last_name;
-    size_t n_used;          /* snapshots of the process shown */
-    uint64_t first_ms;      /* the earliest capture time */
-} series_in;
-
-static void series_release(series_in *in)
-{
-    for (size_t i = 0; in->files && i < in->n_files; i++)
-        free(in->files[i]);
-    free(in->files);
-    leak_stream_free(in->leaks);
-    flame_stream_free(in->stacks);
-    snap_free(in->last);
-}
-
-/* 1 when `out` is the same file as one of the inputs. */
-static int output_is_input(const char *out, const series_in *in)
+/* 1 when `out` is the same file as one of files[n]. */
+static int output_is_input(const char *out, char *const *files, size_t n)
 {
     struct stat so, si;
     if (stat(out, &so) < 0)
         return 0;
-    for (size_t i = 0; i < in->n_files; i++)
-        if (stat(in->files[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+    for (size_t i = 0; i < n; i++)
+        if (stat(files[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
             return 1;
     return 0;
 }
 
-/* Fold snapshot s (from `name`) into the series, keeping it when it is the
- * latest so far.  0, or -1 after saying why. */
-static int fold(series_in *in, snap *s, const char *name)
+static void warn_stderr(void *ctx, const char *message)
 {
-    char err[512];
-    int use = leak_stream_add(in->leaks, s, name, err, sizeof(err));
-    if (use <= 0) {
-        if (use < 0)
-            cli_error("report", "%s", err);
-        snap_free(s);
-        return use;
-    }
-    if (!s->complete)
-        cli_error("report", "warning: %s: incomplete snapshot (%s), used as far as it goes",
-                  name, s->incomplete_why ? s->incomplete_why : "cut short");
-    flame_stream_add(in->stacks, s, leak_base_name(name));
-    if (!in->n_used++ || s->process.time_ms < in->first_ms)
-        in->first_ms = s->process.time_ms;
-    if (!in->last || s->process.time_ms >= in->last->process.time_ms) {
-        snap_free(in->last);
-        in->last = s;
-        in->last_name = name;
-    } else {
-        snap_free(s);
-    }
-    return 0;
-}
-
-/* Read every file in list order (the next ones read ahead on the other
- * CPUs) and fold it in.  0, or -1 after saying why. */
-static int read_series(series_in *in, const leak_options *lo, const flame_options *fo)
-{
-    char why[256];
-    snap_prefetch *pf = NULL;
-    int rc = 0;
-    if (!(in->leaks = leak_stream_new(lo)) || !(in->stacks = flame_stream_new(fo)) ||
-        !(pf = snap_prefetch_start(in->files, in->n_files, 0, 2, 0))) {
-        cli_error("report", "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < in->n_files && rc == 0; i++) {
-        snap *s = snap_prefetch_next(pf, why, sizeof(why));
-        if (!s) {
-            cli_error("report", "%s: %s", in->files[i], why);
-            rc = -1;
-        } else {
-            rc = fold(in, s, in->files[i]);
-        }
-    }
-    snap_prefetch_stop(pf);
-    return rc;
+    (void)ctx;
+    cli_error("report", "warning: %s", message);
 }
 
 /* Write the page to out_path (cli_output.h: whole or not at all; "-" is
@@ -185,11 +117,11 @@ static int cmd_report(int argc, char **argv)
     report_args a = { 0 };
     const char *out_path;
     leak_options lo = { NULL, 0, 0 };
-    series_in in = { 0 };
+    char **files = NULL;
+    size_t n_files = 0;
+    report_series *rs = NULL;
+    report_html_input hi;
     char err[512];
-    leak_report *r = NULL;
-    leak_timeline *tl = NULL;
-    flame_set *stacks = NULL;
     int parsed = cli_parse(&cli_cmd_report, argc, argv, &a);
     if (parsed != CLI_PARSED) {
         rc = cli_parse_exit(parsed);
@@ -206,43 +138,28 @@ static int cmd_report(int argc, char **argv)
         goto out;
     }
     lo.pid = a.pid;
-    if (leak_expand_paths(a.paths.v, a.paths.n, &in.files, &in.n_files, err,
-                          sizeof(err)) < 0) {
+    if (snapset_expand_paths(a.paths.v, a.paths.n, &files, &n_files, err, sizeof(err)) < 0) {
         cli_error("report", "%s", err);
         goto out;
     }
-    if (strcmp(out_path, "-") != 0 && output_is_input(out_path, &in)) {
+    if (strcmp(out_path, "-") != 0 && output_is_input(out_path, files, n_files)) {
         cli_error("report", "%s: is one of the input snapshots; choose another -o", out_path);
         goto out;
     }
     lo.symbols = cli_symbols_open(&a.sym, dbgd_ms);
-    flame_options fo = { FLAME_STACKS, 0, 1, lo.symbols, 0 };
-    /* The one-process rule (and --pid) of bbx leaks, and its suspects. */
-    if (read_series(&in, &lo, &fo) < 0)
-        goto out;
-    r = leak_stream_report(in.leaks, err, sizeof(err));
-    if (r && in.n_used > 1)
-        tl = leak_timeline_from_series(leak_stream_series(in.leaks), LEAK_TIMELINE_MAX_POINTS,
-                                       lo.symbols, err, sizeof(err));
-    if (r && (in.n_used == 1 || tl)) {
-        stacks = flame_stream_finish(in.stacks, err, sizeof(err));
-        in.stacks = NULL; /* freed by finishing */
-    }
-    if (!stacks) {
+    /* Folded per process; the page shows the main one, lists the others. */
+    if (!(rs = report_series_read(files, n_files, lo.pid, lo.symbols, warn_stderr, NULL, err,
+                                  sizeof(err))) ||
+        report_series_input(rs, &hi, err, sizeof(err)) < 0) {
         cli_error("report", "%s", err);
         goto out;
     }
-    report_html_input hi = { .last = in.last, .last_name = in.last_name, .n = in.n_used,
-                             .first_ms = in.first_ms, .leaks = r, .timeline = tl,
-                             .stacks = stacks, .symbols = lo.symbols,
-                             .all_threads = a.all_threads };
+    hi.all_threads = a.all_threads;
     if (write_page(out_path, &hi) == 0)
         rc = CLI_OK;
 out:
-    flame_set_free(stacks);
-    leak_timeline_free(tl);
-    leak_report_free(r);
-    series_release(&in);
+    report_series_free(rs);
+    snapset_files_free(files, n_files);
     sym_session_free(lo.symbols);
     cli_release(&cli_cmd_report, &a);
     return rc;

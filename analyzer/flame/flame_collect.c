@@ -13,6 +13,7 @@
 #endif
 #include "flame_collect.h"
 #include "snap_prefetch.h"
+#include "snap_set.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -92,7 +93,7 @@ typedef struct local_entry {  /* per snapshot: raw pc */
 
 typedef struct stack_entry {
     uint64_t hash;
-    uint32_t group, off, depth;
+    uint32_t group, proc, off, depth;
     uint64_t count;
 } stack_entry;
 
@@ -102,7 +103,7 @@ typedef struct stack_entry {
  * layout stays the same. */
 typedef struct raw_entry {
     uint64_t hash;
-    uint32_t off, len, group, stack;
+    uint32_t off, len, group, proc, stack;
 } raw_entry;
 
 typedef struct module_key {
@@ -146,10 +147,9 @@ typedef struct collector {
     uint64_t layout;          /* hash of the current snapshot's modules */
     uint32_t *scratch;        /* the stack being built, leaf first */
     size_t n_scratch, cap_scratch;
-    /* what the title says */
-    char *app;
-    uint64_t pid;
-    int several_pids;
+    /* the processes (snap_set.h); stacks of different ones never merge */
+    snapset_procs procs;
+    uint32_t proc;            /* the current snapshot's */
     size_t n_snaps;
 } collector;
 
@@ -472,7 +472,7 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
 {
     const uint32_t *ids = c->scratch;
     size_t n = c->n_scratch;
-    uint64_t h = stack_hash(group, ids, n);
+    uint64_t h = stack_hash(group, ids, n) ^ c->proc;
     c->n_scratch = 0;
     if (c->oom || table_room(c, &c->stack_tab, c->n_stacks, stack_rehash) < 0) {
         c->oom = 1;
@@ -481,7 +481,7 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
     size_t j = h & (c->stack_tab.cap - 1);
     for (uint32_t k; (k = c->stack_tab.slots[j]); j = (j + 1) & (c->stack_tab.cap - 1)) {
         stack_entry *e = &c->stacks[k - 1];
-        if (e->hash == h && e->group == group && e->depth == n &&
+        if (e->hash == h && e->group == group && e->proc == c->proc && e->depth == n &&
             memcmp(c->pool + e->off, ids, n * sizeof(*ids)) == 0) {
             e->count += count;
             return k - 1;
@@ -496,6 +496,7 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
     stack_entry *e = &c->stacks[c->n_stacks];
     e->hash = h;
     e->group = group;
+    e->proc = c->proc;
     e->off = (uint32_t)c->n_pool;
     e->depth = (uint32_t)n;
     e->count = count;
@@ -537,7 +538,7 @@ static int raw_count(collector *c, const uint8_t *key, size_t len, uint32_t grou
     size_t j = h & (c->raw_tab.cap - 1);
     for (uint32_t k; (k = c->raw_tab.slots[j]); j = (j + 1) & (c->raw_tab.cap - 1)) {
         const raw_entry *e = &c->raws[k - 1];
-        if (e->hash == h && e->group == group && e->len == len &&
+        if (e->hash == h && e->group == group && e->proc == c->proc && e->len == len &&
             memcmp(c->raw_pool + e->off, key, len) == 0) {
             c->stacks[e->stack].count++;
             return 1;
@@ -562,6 +563,7 @@ static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t 
     e->off = (uint32_t)c->n_raw_pool;
     e->len = (uint32_t)len;
     e->group = group;
+    e->proc = c->proc;
     e->stack = stack;
     memcpy(c->raw_pool + c->n_raw_pool, key, len);
     c->n_raw_pool += len;
@@ -626,7 +628,7 @@ static void add_thread_stacks(collector *c, const snap *s, const char *label)
             key = t->frames_raw;
             len = t->frames_raw_len;
         }
-        uint64_t h = raw_hash(group, key, len);
+        uint64_t h = raw_hash(group, key, len) ^ c->proc;
         if (raw_count(c, key, len, group, h, &slot))
             continue;
         if (t->frames_raw) { /* a new stack: decode it once */
@@ -704,12 +706,12 @@ static void add_snapshot(collector *c, const snap *s, const char *label,
         c->oom = 1;
         return;
     }
-    if (!c->n_snaps++) {
-        c->pid = s->process.pid;
-        c->app = dup_or_oom(c, s->process.app ? s->process.app : leak_base_name(s->process.exe));
-    } else if (s->process.pid != c->pid) {
-        c->several_pids = 1;
+    size_t pi = snapset_procs_add(&c->procs, s, c->n_snaps++);
+    if (pi == SIZE_MAX || pi >= UINT32_MAX) {
+        c->oom = 1;
+        return;
     }
+    c->proc = c->o->merge_processes ? 0 : (uint32_t)pi;
     if (c->o->what == FLAME_STACKS)
         add_thread_stacks(c, s, label);
     else if (c->o->what == FLAME_FD_ORIGINS)
@@ -744,17 +746,70 @@ static void collector_release(collector *c)
     free(c->decoded);
     free(c->raw_tab.slots);
     free(c->scratch);
-    free(c->app);
+    snapset_procs_release(&c->procs);
 }
 
 static int collector_init(collector *c, const flame_options *o)
 {
     memset(c, 0, sizeof(*c));
+    snapset_procs_init(&c->procs);
     c->o = o;
     return (c->fs = calloc(1, sizeof(*c->fs))) ? 0 : -1;
 }
 
-/* Hand the set over: stacks reversed to root first, title and unit. */
+/* The root frame of process i's stacks when there are several: "pid N
+ * program" (interned; the frame ids of every process in ids[]). */
+static uint32_t *process_frames(collector *c)
+{
+    uint32_t *ids = calloc(c->procs.n, sizeof(*ids));
+    if (!ids) {
+        c->oom = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < c->procs.n; i++) {
+        const snapset_process *pr = &c->procs.v[i];
+        char name[160];
+        snprintf(name, sizeof(name), "pid %" PRIu64 " %s", pr->pid, pr->program);
+        ids[i] = frame_named(c, name);
+    }
+    return ids;
+}
+
+/* "bbx flame: stacks of app (pid 42), 12 snapshots"; with several
+ * processes "... of 2 processes (pid 41 sh, pid 42 app), ...". */
+static char *make_title(collector *c, const char *what)
+{
+    char *title = NULL, *who = NULL;
+    const snapset_process *pr = c->procs.n ? &c->procs.v[0] : NULL;
+    size_t *order = malloc((c->procs.n ? c->procs.n : 1) * sizeof(*order));
+    FILE *f;
+    size_t len;
+    if (!order || !(f = open_memstream(&who, &len))) {
+        free(order);
+        return NULL;
+    }
+    if (c->procs.n <= 1) {
+        fprintf(f, "%s", pr ? pr->program : "?");
+        if (pr)
+            fprintf(f, " (pid %" PRIu64 ")", pr->pid);
+    } else {
+        snapset_procs_order(&c->procs, order);
+        fprintf(f, "%zu processes (", c->procs.n);
+        for (size_t i = 0; i < c->procs.n; i++)
+            fprintf(f, "%spid %" PRIu64 " %s", i ? ", " : "", c->procs.v[order[i]].pid,
+                    c->procs.v[order[i]].program);
+        fputc(')', f);
+    }
+    free(order);
+    if (fclose(f) != 0 || asprintf(&title, "bbx flame: %s of %s, %zu snapshot%s", what, who,
+                                   c->n_snaps, c->n_snaps == 1 ? "" : "s") < 0)
+        title = NULL;
+    free(who);
+    return title;
+}
+
+/* Hand the set over: stacks reversed to root first (under their process's
+ * frame when there are several), title and unit. */
 static flame_set *collector_finish(collector *c, char *err, size_t errlen)
 {
     static const char *const what_names[] = { "stacks", "fd creation stacks",
@@ -762,34 +817,34 @@ static flame_set *collector_finish(collector *c, char *err, size_t errlen)
     static const char *const units[] = { "threads", "fds", "threads" };
     flame_set *fs = c->fs;
     int w = c->o->what <= FLAME_THREAD_ORIGINS ? (int)c->o->what : 0;
+    uint32_t *proc_ids = NULL;
     if (!c->oom && !fs->n_groups)
         group_intern(c, "all");
+    if (!c->oom && c->procs.n > 1 && !c->o->merge_processes)
+        proc_ids = process_frames(c);
     if (!c->oom && c->n_stacks && !(fs->stacks = calloc(c->n_stacks, sizeof(*fs->stacks))))
         c->oom = 1;
     for (size_t i = 0; i < c->n_stacks && !c->oom; i++) {
         const stack_entry *e = &c->stacks[i];
         flame_stack *st = &fs->stacks[fs->n_stacks];
-        if (!(st->frames = malloc((e->depth ? e->depth : 1) * sizeof(*st->frames)))) {
+        size_t root = proc_ids ? 1 : 0;
+        if (!(st->frames = malloc((e->depth + root) * sizeof(*st->frames)))) {
             c->oom = 1;
             break;
         }
+        if (proc_ids)
+            st->frames[0] = proc_ids[e->proc];
         for (uint32_t k = 0; k < e->depth; k++)
-            st->frames[k] = c->pool[e->off + e->depth - 1 - k];
-        st->depth = e->depth;
+            st->frames[root + k] = c->pool[e->off + e->depth - 1 - k];
+        st->depth = e->depth + root;
         st->count = e->count;
         st->group = e->group;
         fs->n_stacks++;
     }
+    free(proc_ids);
     if (!c->oom) {
-        char pid[48] = "";
-        if (!c->several_pids)
-            snprintf(pid, sizeof(pid), " (pid %" PRIu64 ")", c->pid);
-        if (asprintf(&fs->title, "bbx flame: %s of %s%s, %zu snapshot%s", what_names[w],
-                     c->app ? c->app : "?", pid, c->n_snaps,
-                     c->n_snaps == 1 ? "" : "s") < 0) {
-            fs->title = NULL;
+        if (!(fs->title = make_title(c, what_names[w])))
             c->oom = 1;
-        }
         fs->unit = dup_or_oom(c, units[w]);
     }
     if (c->oom) {
@@ -856,7 +911,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
         if (!names || !names[i])
             snprintf(label, sizeof(label), "snapshot %zu", i + 1);
         const uint8_t *m = marks ? marks[i] : NULL;
-        add_snapshot(&c, snaps[i], names && names[i] ? leak_base_name(names[i]) : label,
+        add_snapshot(&c, snaps[i], names && names[i] ? snapset_base_name(names[i]) : label,
                      o->what == FLAME_FD_ORIGINS ? m : NULL,
                      o->what == FLAME_THREAD_ORIGINS ? m : NULL);
     }
@@ -917,7 +972,7 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
     size_t n_files;
     char why[256];
     flame_set *fs = NULL;
-    if (leak_expand_paths(paths, n_paths, &files, &n_files, err, errlen) < 0)
+    if (snapset_expand_paths(paths, n_paths, &files, &n_files, err, errlen) < 0)
         return NULL;
     if (o->leaks_only && o->what != FLAME_STACKS) {
         /* the leak rules need the whole series: keep every snapshot */
@@ -954,7 +1009,7 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
                     snprintf(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
-                flame_stream_add(st, s, leak_base_name(files[i]));
+                flame_stream_add(st, s, snapset_base_name(files[i]));
                 snap_free(s);
             }
             snap_prefetch_stop(pf);
@@ -964,8 +1019,6 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
                 fs = flame_stream_finish(st, err, errlen);
         }
     }
-    for (size_t i = 0; i < n_files; i++)
-        free(files[i]);
-    free(files);
+    snapset_files_free(files, n_files);
     return fs;
 }

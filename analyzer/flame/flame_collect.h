@@ -26,6 +26,10 @@ typedef struct flame_options {
     int inline_frames;      /* 1 (default): one frame per inline level */
     sym_session *symbols;   /* NULL: no symbols */
     int group_by_snapshot;  /* 0: group by thread name */
+    int merge_processes;    /* 0: stacks of different processes (snap_set.h)
+                               stay apart, under a "pid N program" root
+                               frame when there are several; 1: merged, as
+                               a differential graph compares them */
 } flame_options;
 
 /* Files or directories of *.bbx (not recursive).  NULL with a one-line

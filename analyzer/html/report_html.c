@@ -75,6 +75,8 @@ static void page_head(FILE *out, const report_html_input *in)
     fprintf(out, " <span class=\"dim\">pid %" PRIu64 "</span></h1>\n<nav>"
             "<a href=\"#summary\">summary</a><a href=\"#trigger-thread\">trigger thread</a>",
             s->process.pid);
+    if (in->n_processes > 1)
+        fputs("<a href=\"#processes\">processes</a>", out);
     if (in->n > 1)
         fputs("<a href=\"#series\">series</a>", out);
     if (in->leaks && in->leaks->n_leaks)
@@ -243,6 +245,34 @@ static void leaks_section(FILE *out, const leak_report *r)
     fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* ---- the other processes of a mixed set ---------------------------------- */
+
+static void processes_section(FILE *out, const report_html_input *in)
+{
+    char first[64], last[64];
+    fprintf(out, "<section id=\"processes\">\n<h2>Processes (%zu)</h2>\n<p>The snapshots "
+            "are of %zu processes; this page shows the one marked, chosen for a crash, "
+            "then most leak suspects, then most snapshots. <code>bbx report --pid N</code> "
+            "writes the page of another, <code>bbx leaks</code> reports each.</p>\n"
+            "<table><thead><tr><th>pid</th><th>program</th><th>executable</th>"
+            "<th>snapshots</th><th>first</th><th>last</th><th>leak suspects</th><th></th>"
+            "</tr></thead><tbody>\n", in->n_processes, in->n_processes);
+    for (size_t i = 0; i < in->n_processes; i++) {
+        const report_html_process *p = &in->processes[i];
+        report_fmt_time(first, sizeof(first), p->first_ms);
+        report_fmt_time(last, sizeof(last), p->last_ms);
+        fprintf(out, "<tr id=\"process-%" PRIu64 "\"><td class=\"num\">%" PRIu64 "</td><td>",
+                p->pid, p->pid);
+        html_put(out, p->program, "?");
+        fputs("</td><td>", out);
+        html_put(out, p->exe, "");
+        fprintf(out, "</td><td class=\"num\">%zu</td><td>%s</td><td>%s</td>"
+                "<td class=\"num\">%zu</td><td>%s%s</td></tr>\n", p->n, first, last,
+                p->suspects, p->shown ? "shown here" : "", p->crashed ? " (crashed)" : "");
+    }
+    fputs("</tbody></table>\n</section>\n", out);
+}
+
 /* ---- the end -------------------------------------------------------------------- */
 
 static void put_note(void *ctx, const char *note)
@@ -271,6 +301,8 @@ int report_html(FILE *out, const report_html_input *in)
         return -1;
     page_head(out, in);
     html_snap_summary(out, s, in->last_name);
+    if (in->n_processes > 1)
+        processes_section(out, in);
     html_snap_trigger_thread(out, s, in->symbols, src);
     if (in->n > 1 && series_section(out, in) < 0)
         rc = -1;

@@ -21,7 +21,7 @@
 static int flame_figure(FILE *out, const flame_set *fs, const snap *s, enum flame_what what,
                         sym_session *ss, const char *caption)
 {
-    flame_options fo = { what, 0, 1, ss, 0 };
+    flame_options fo = { what, 0, 1, ss, 0, 0 };
     flame_svg_options so = { FLAME_WIDTH, 0, caption };
     flame_set *own = NULL;
     char err[256];

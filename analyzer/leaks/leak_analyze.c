@@ -25,18 +25,16 @@
 #endif
 #include "leak_analyze.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame_symbols.h"
-#include "input_file.h"
 #include "leak_series.h"
 #include "snap_format.h"
+#include "snap_prefetch.h"
+#include "snap_set.h"
 
 #define GROWTH_MIN_NET 2
 #define HIGH_MIN_SNAPSHOTS 5
@@ -446,6 +444,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
         return NULL;
     }
     r->app = b_strdup(&b, ls->app);
+    r->exe = b_strdup(&b, ls->exe);
     r->pid = ls->snaps[0].pid;
     r->n_snapshots = ls->n_snaps;
     r->first_ms = ls->snaps[t.order[0]].time_ms;
@@ -485,7 +484,7 @@ static int pid_check(const leak_series *ls, const char *first_name, const snap *
         return s->process.pid == o->pid;
     if (ls->n_snaps && s->process.pid != ls->snaps[0].pid) {
         set_err(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
-                " (snapshots of several processes: choose one with --pid)",
+                " (not one process)",
                 name, s->process.pid, first_name, ls->snaps[0].pid);
         return -1;
     }
@@ -573,166 +572,223 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
     return r;
 }
 
-/* The list of files to read. */
-typedef struct file_list {
-    char **paths;
-    size_t n, cap;
-} file_list;
+/* ---- a set of snapshots, one report per process ------------------------ */
 
-static int list_add(file_list *fl, char *path)
+/* The streams of a set, one per process (indexes of snapset_procs). */
+typedef struct proc_streams {
+    snapset_procs procs;
+    leak_stream **v;
+    size_t cap;
+} proc_streams;
+
+static void streams_release(proc_streams *ps)
 {
-    if (!path)
-        return -1;
-    if (fl->n == fl->cap) {
-        size_t ncap = fl->cap ? fl->cap * 2 : 64;
-        char **np = realloc(fl->paths, ncap * sizeof(*np));
-        if (!np) {
-            free(path);
-            return -1;
-        }
-        fl->paths = np;
-        fl->cap = ncap;
+    for (size_t i = 0; i < ps->procs.n; i++)
+        leak_stream_free(ps->v[i]);
+    free(ps->v);
+    snapset_procs_release(&ps->procs);
+}
+
+/* Fold s (file number `file`, named `name`) into the stream of its
+ * process.  1 used, 0 skipped (another pid than o->pid), -1 (err set). */
+static int streams_add(proc_streams *ps, const leak_options *o, const snap *s, size_t file,
+                       const char *name, char *err, size_t errlen)
+{
+    if (o && o->pid && s->process.pid != o->pid)
+        return 0;
+    if (ps->procs.n + 1 > ps->cap) { /* room for a stream of a new process */
+        size_t ncap = ps->cap ? ps->cap * 2 : 4;
+        leak_stream **nv = realloc(ps->v, ncap * sizeof(*nv));
+        if (!nv)
+            goto oom;
+        ps->v = nv;
+        ps->cap = ncap;
     }
-    fl->paths[fl->n++] = path;
-    return 0;
+    size_t before = ps->procs.n, pi = snapset_procs_add(&ps->procs, s, file);
+    if (pi == SIZE_MAX)
+        goto oom;
+    if (ps->procs.n > before && !(ps->v[pi] = leak_stream_new(o)))
+        goto oom;
+    return leak_stream_add(ps->v[pi], s, name, err, errlen);
+oom:
+    set_err(err, errlen, "out of memory");
+    return -1;
 }
 
-static void list_free(file_list *fl)
+/* Read files[n] in list order (the next ones read ahead) into ps. */
+static int streams_read(proc_streams *ps, char **files, size_t n, const leak_options *o,
+                        leak_warn_fn warn, void *warn_ctx, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < fl->n; i++)
-        free(fl->paths[i]);
-    free(fl->paths);
-}
-
-static int path_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Add path, or the *.bbx files of directory path (sorted).  0 or -1.
- * An entry that is not a regular file (a FIFO, a device, a directory named
- * *.bbx) is refused here, before any file is read; the opening of each file
- * checks again (input_file.h), so nothing ever blocks. */
-static int expand(file_list *fl, const char *path, char *err, size_t errlen)
-{
-    DIR *d = opendir(path);
-    size_t before = fl->n;
-    char why[128];
-    if (!d && errno == ENOTDIR) {
-        if (input_check_entry(AT_FDCWD, path, why, sizeof(why)) < 0) {
-            set_err(err, errlen, "%s: %s", path, why);
-            return -1;
-        }
-        if (list_add(fl, strdup(path)) == 0)
-            return 0;
+    char why[256];
+    int rc = 0;
+    snap_prefetch *pf = snap_prefetch_start(files, n, 0, 2, 0);
+    if (!pf) {
         set_err(err, errlen, "out of memory");
         return -1;
     }
-    if (!d) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
-            continue;
-        if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
-            set_err(err, errlen, "%s/%s: %s", path, e->d_name, why);
-            closedir(d);
-            return -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        snap *s = snap_prefetch_next(pf, why, sizeof(why));
+        if (!s) {
+            set_err(err, errlen, "%s: %s", files[i], why);
+            rc = -1;
+            break;
         }
-        char *p = NULL;
-        if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
-            closedir(d);
-            set_err(err, errlen, "out of memory");
-            return -1;
+        int use = streams_add(ps, o, s, i, files[i], err, errlen);
+        char msg[512];
+        if (use > 0 && warn && snapset_incomplete_warning(s, files[i], msg, sizeof(msg)))
+            warn(warn_ctx, msg);
+        snap_free(s);
+        rc = use < 0 ? -1 : 0;
+    }
+    snap_prefetch_stop(pf);
+    return rc;
+}
+
+void leak_report_set_free(leak_report_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        leak_report_free(set->reports[i]);
+    free(set->reports);
+    free(set);
+}
+
+/* The reports of ps, in the order of snapset_procs_order(). */
+static leak_report_set *streams_reports(const proc_streams *ps, const leak_options *o,
+                                        char *err, size_t errlen)
+{
+    size_t n = ps->procs.n;
+    leak_report_set *set = calloc(1, sizeof(*set));
+    size_t *order = malloc((n ? n : 1) * sizeof(*order));
+    if (!set || !order || !(set->reports = calloc(n ? n : 1, sizeof(*set->reports)))) {
+        free(set);
+        free(order);
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!n) {
+        free(order);
+        leak_report_set_free(set);
+        if (o && o->pid)
+            set_err(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
+        else
+            set_err(err, errlen, "no snapshots given");
+        return NULL;
+    }
+    snapset_procs_order(&ps->procs, order);
+    for (size_t k = 0; k < n; k++) {
+        const snapset_process *pr = &ps->procs.v[order[k]];
+        leak_report *r = leak_stream_report(ps->v[order[k]], err, errlen);
+        if (!r) {
+            free(order);
+            leak_report_set_free(set);
+            return NULL;
         }
+        r->start_ms = pr->start_ms;
+        set->reports[set->n++] = r;
     }
-    closedir(d);
-    if (fl->n == before) {
-        set_err(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
+    free(order);
+    return set;
+}
+
+leak_report_set *leaks_by_process(char *const *paths, size_t n_paths, const leak_options *o,
+                                  leak_warn_fn warn, void *warn_ctx, char *err,
+                                  size_t errlen)
+{
+    char **files = NULL;
+    size_t n_files = 0;
+    proc_streams ps = { 0 };
+    leak_report_set *set = NULL;
+    snapset_procs_init(&ps.procs);
+    if (snapset_expand_paths(paths, n_paths, &files, &n_files, err, errlen) < 0)
+        return NULL;
+    if (streams_read(&ps, files, n_files, o, warn, warn_ctx, err, errlen) == 0)
+        set = streams_reports(&ps, o, err, errlen);
+    streams_release(&ps);
+    snapset_files_free(files, n_files);
+    return set;
+}
+
+leak_report_set *leaks_by_process_snapshots(const snap *const *snaps,
+                                            const char *const *names, size_t n,
+                                            const leak_options *o, char *err, size_t errlen)
+{
+    proc_streams ps = { 0 };
+    leak_report_set *set = NULL;
+    size_t i = 0;
+    snapset_procs_init(&ps.procs);
+    for (; i < n; i++)
+        if (streams_add(&ps, o, snaps[i], i, names ? names[i] : NULL, err, errlen) < 0)
+            break;
+    if (i == n)
+        set = streams_reports(&ps, o, err, errlen);
+    streams_release(&ps);
+    return set;
+}
+
+size_t leak_report_set_suspects(const leak_report_set *set)
+{
+    size_t n = 0;
+    for (size_t i = 0; set && i < set->n; i++)
+        n += leak_report_suspects(set->reports[i]);
+    return n;
+}
+
+/* Move the groups of `from` to the end of `to`.  0 or -1 (no memory). */
+static int move_groups(leak_report *to, leak_report *from)
+{
+    if (!from->n_leaks)
+        return 0;
+    leak_group *nv = realloc(to->leaks, (to->n_leaks + from->n_leaks) * sizeof(*nv));
+    if (!nv)
         return -1;
-    }
-    qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
+    memcpy(nv + to->n_leaks, from->leaks, from->n_leaks * sizeof(*nv));
+    to->leaks = nv;
+    to->n_leaks += from->n_leaks;
+    from->n_leaks = 0;
     return 0;
+}
+
+leak_report *leak_report_set_merge(leak_report_set *set, char *err, size_t errlen)
+{
+    leak_report *r = set->reports[0];
+    set->reports[0] = NULL;
+    if (set->n > 1) {
+        free(r->app);
+        free(r->exe);
+        r->app = r->exe = NULL;
+        r->pid = 0;
+        r->start_ms = 0;
+    }
+    for (size_t i = 1; i < set->n; i++) {
+        leak_report *o = set->reports[i];
+        if (move_groups(r, o) < 0) {
+            leak_report_free(r);
+            leak_report_set_free(set);
+            set_err(err, errlen, "out of memory");
+            return NULL;
+        }
+        r->n_snapshots += o->n_snapshots;
+        r->first_ms = o->first_ms < r->first_ms ? o->first_ms : r->first_ms;
+        r->last_ms = o->last_ms > r->last_ms ? o->last_ms : r->last_ms;
+    }
+    leak_report_set_free(set);
+    return r;
 }
 
 leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
                                    const leak_options *o, leak_warn_fn warn,
                                    void *warn_ctx, char *err, size_t errlen)
 {
-    file_list fl = { 0 };
-    leak_stream *st = NULL;
-    leak_report *r = NULL;
-    char why[256];
-    if (!n_paths) {
-        set_err(err, errlen, "no snapshots given");
-        return NULL;
-    }
-    for (size_t i = 0; i < n_paths; i++) {
-        if (expand(&fl, paths[i], err, errlen) < 0) {
-            list_free(&fl);
-            return NULL;
-        }
-    }
-    if (!(st = leak_stream_new(o))) {
-        set_err(err, errlen, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < fl.n; i++) {
-        snap *s = snap_read_file(fl.paths[i], why, sizeof(why));
-        if (!s) {
-            set_err(err, errlen, "%s: %s", fl.paths[i], why);
-            goto out;
-        }
-        int use = leak_stream_add(st, s, fl.paths[i], err, errlen);
-        if (use > 0 && !s->complete && warn) {
-            char msg[512];
-            snprintf(msg, sizeof(msg), "%s: incomplete snapshot (%s), used as far as it goes",
-                     fl.paths[i], s->incomplete_why ? s->incomplete_why : "cut short");
-            warn(warn_ctx, msg);
-        }
-        snap_free(s);
-        if (use < 0)
-            goto out;
-    }
-    r = leak_stream_report(st, err, errlen);
-out:
-    leak_stream_free(st);
-    list_free(&fl);
-    return r;
+    leak_report_set *set = leaks_by_process(paths, n_paths, o, warn, warn_ctx, err, errlen);
+    return set ? leak_report_set_merge(set, err, errlen) : NULL;
 }
 
 leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_options *o,
                               char *err, size_t errlen)
 {
     return leaks_from_paths_warn(paths, n_paths, o, NULL, NULL, err, errlen);
-}
-
-int leak_expand_paths(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
-                      char *err, size_t errlen)
-{
-    file_list fl = { 0 };
-    *files = NULL;
-    *n_files = 0;
-    if (!n_paths) {
-        set_err(err, errlen, "no snapshots given");
-        return -1;
-    }
-    for (size_t i = 0; i < n_paths; i++) {
-        if (expand(&fl, paths[i], err, errlen) < 0) {
-            list_free(&fl);
-            return -1;
-        }
-    }
-    *files = fl.paths;
-    *n_files = fl.n;
-    return 0;
 }
 
 /* ---- suspects for other views ------------------------------------------ */
@@ -761,54 +817,78 @@ static uint8_t *suspect_groups(const leak_series *ls)
     return sus;
 }
 
-int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size_t n,
-                        uint8_t *const *fd_suspect, uint8_t *const *thread_suspect,
-                        char *err, size_t errlen)
+/* Mark the fds and threads of snaps[idx[0..m)] (one process). 0, or -1
+ * when memory ran out. */
+static int mark_process(const snap *const *snaps, const size_t *idx, size_t m,
+                        uint8_t *const *fd_suspect, uint8_t *const *thread_suspect)
 {
     leak_series ls;
-    size_t **fdg = calloc(n ? n : 1, sizeof(*fdg)), **thg = calloc(n ? n : 1, sizeof(*thg));
+    size_t **fdg = calloc(m, sizeof(*fdg)), **thg = calloc(m, sizeof(*thg));
     uint8_t *sus = NULL;
     int rc = -1;
     leak_series_init(&ls);
-    if (!fdg || !thg) {
-        set_err(err, errlen, "out of memory");
-        goto out;
-    }
-    if (!n) {
-        set_err(err, errlen, "no snapshots given");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *name = names && names[i] ? names[i] : "snapshot";
-        const char *first = names && names[0] ? names[0] : "the first";
-        if (pid_check(&ls, first, snaps[i], name, NULL, err, errlen) < 0)
+    for (size_t j = 0; fdg && thg && j < m; j++) {
+        const snap *s = snaps[idx[j]];
+        fdg[j] = malloc((s->n_fds ? s->n_fds : 1) * sizeof(**fdg));
+        thg[j] = malloc((s->n_threads ? s->n_threads : 1) * sizeof(**thg));
+        if (!fdg[j] || !thg[j] || leak_series_add_members(&ls, s, idx[j], fdg[j], thg[j]) < 0)
             goto out;
-        fdg[i] = malloc((snaps[i]->n_fds ? snaps[i]->n_fds : 1) * sizeof(**fdg));
-        thg[i] = malloc((snaps[i]->n_threads ? snaps[i]->n_threads : 1) * sizeof(**thg));
-        if (!fdg[i] || !thg[i] || leak_series_add_members(&ls, snaps[i], i, fdg[i], thg[i]) < 0) {
-            set_err(err, errlen, "out of memory");
-            goto out;
-        }
     }
-    if (!(sus = suspect_groups(&ls))) {
-        set_err(err, errlen, "out of memory");
+    if (!fdg || !thg || !(sus = suspect_groups(&ls)))
         goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; fd_suspect && k < snaps[i]->n_fds; k++)
-            fd_suspect[i][k] = sus[fdg[i][k]];
-        for (size_t k = 0; thread_suspect && k < snaps[i]->n_threads; k++)
-            thread_suspect[i][k] = thg[i][k] != SIZE_MAX && sus[thg[i][k]];
+    for (size_t j = 0; j < m; j++) {
+        const snap *s = snaps[idx[j]];
+        for (size_t k = 0; fd_suspect && k < s->n_fds; k++)
+            fd_suspect[idx[j]][k] = sus[fdg[j][k]];
+        for (size_t k = 0; thread_suspect && k < s->n_threads; k++)
+            thread_suspect[idx[j]][k] = thg[j][k] != SIZE_MAX && sus[thg[j][k]];
     }
     rc = 0;
 out:
-    for (size_t i = 0; i < n && fdg && thg; i++) {
-        free(fdg[i]);
-        free(thg[i]);
+    for (size_t j = 0; j < m && fdg && thg; j++) {
+        free(fdg[j]);
+        free(thg[j]);
     }
     free(fdg);
     free(thg);
     free(sus);
     leak_series_release(&ls);
+    return rc;
+}
+
+int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size_t n,
+                        uint8_t *const *fd_suspect, uint8_t *const *thread_suspect,
+                        char *err, size_t errlen)
+{
+    snapset_procs procs;
+    size_t *proc = malloc((n ? n : 1) * sizeof(*proc)), *idx = malloc((n ? n : 1) * sizeof(*idx));
+    int rc = -1;
+    (void)names;
+    snapset_procs_init(&procs);
+    if (!n) {
+        set_err(err, errlen, "no snapshots given");
+        goto out;
+    }
+    for (size_t i = 0; proc && idx && i < n; i++)
+        if ((proc[i] = snapset_procs_add(&procs, snaps[i], i)) == SIZE_MAX)
+            goto oom;
+    if (!proc || !idx)
+        goto oom;
+    for (size_t p = 0; p < procs.n; p++) { /* each process is a series of its own */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (proc[i] == p)
+                idx[m++] = i;
+        if (mark_process(snaps, idx, m, fd_suspect, thread_suspect) < 0)
+            goto oom;
+    }
+    rc = 0;
+    goto out;
+oom:
+    set_err(err, errlen, "out of memory");
+out:
+    snapset_procs_release(&procs);
+    free(proc);
+    free(idx);
     return rc;
 }

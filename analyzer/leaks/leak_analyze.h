@@ -24,7 +24,7 @@
 typedef struct leak_options {
     sym_session *symbols; /* may be NULL: no symbols */
     int all_groups;       /* 1: also non-suspect groups (confidence "none") */
-    uint64_t pid;         /* 0: the series must be one process */
+    uint64_t pid;         /* 0: every process; else only the snapshots of pid */
 } leak_options;
 
 /* Called once per snapshot that is used although incomplete: message is
@@ -32,23 +32,65 @@ typedef struct leak_options {
 typedef void (*leak_warn_fn)(void *ctx, const char *message);
 
 /*
- * Analyze the snapshots at paths[n_paths]: files, or directories whose
- * *.bbx files are taken (not recursively).  Returns the report, or NULL
- * with a one-line reason naming the file in err[errlen]: a file that is not
- * a readable snapshot, a directory without snapshots, snapshots of several
- * processes (without o->pid), no snapshot of o->pid, out of memory.
+ * Analyze the snapshots at paths[n_paths] (files, or directories whose
+ * *.bbx files are taken, not recursively: snapset_expand_paths()), one
+ * report per process (snap_set.h), in the order of snapset_procs_order():
+ * the process seen first comes first.  With o->pid only the processes of
+ * that pid.  Incomplete snapshots that are used are reported through warn
+ * (may be NULL).  Returns the set (the caller's: leak_report_set_free()),
+ * or NULL with a one-line reason naming the file in err[errlen]: a file
+ * that is not a readable snapshot, a directory without snapshots, no
+ * snapshot of o->pid, out of memory.
  */
+typedef struct leak_report_set {
+    leak_report **reports;
+    size_t n;             /* at least 1 */
+} leak_report_set;
+leak_report_set *leaks_by_process(char *const *paths, size_t n_paths, const leak_options *o,
+                                  leak_warn_fn warn, void *warn_ctx, char *err,
+                                  size_t errlen);
+
+/* The same over snapshots already in memory (names[i] names snaps[i] in
+ * messages, may be NULL); they stay the caller's. */
+leak_report_set *leaks_by_process_snapshots(const snap *const *snaps,
+                                            const char *const *names, size_t n,
+                                            const leak_options *o, char *err, size_t errlen);
+
+/* NULL is a no-op. */
+void leak_report_set_free(leak_report_set *set);
+
+/* Suspects over every report of the set. */
+size_t leak_report_set_suspects(const leak_report_set *set);
+
+/*
+ * The groups of every process in one report (what bbx diff compares:
+ * signatures hold across processes), taking set over (it is freed, also
+ * on failure).  With several processes app, exe and pid are cleared and
+ * the counts and times cover them all.  NULL with err: out of memory.
+ */
+leak_report *leak_report_set_merge(leak_report_set *set, char *err, size_t errlen);
+
+/* The set as text: one process is leak_report_write_text() alone; several
+ * get a line naming them, each report in turn, and a closing line naming
+ * the processes with suspects. */
+void leak_report_set_write_text(const leak_report_set *set, FILE *out);
+
+/* The set as JSON: one process is leak_report_write_json(); several are one
+ * "bbx-leaks" document with processes[] and the process of each leak
+ * (docs/FORMAT.md). */
+void leak_report_set_write_json(const leak_report_set *set, FILE *out);
+
+/* leaks_by_process() with the processes merged (leak_report_set_merge()). */
 leak_report *leaks_from_paths(char *const *paths, size_t n_paths, const leak_options *o,
                               char *err, size_t errlen);
-
-/* The same, with incomplete snapshots reported through warn (may be NULL). */
 leak_report *leaks_from_paths_warn(char *const *paths, size_t n_paths,
                                    const leak_options *o, leak_warn_fn warn,
                                    void *warn_ctx, char *err, size_t errlen);
 
 /*
- * The same over snapshots already in memory (any order; names[i] names
- * snaps[i] in messages, may be NULL).  The snapshots stay the caller's.
+ * One process's report over snapshots already in memory (any order;
+ * names[i] names snaps[i] in messages, may be NULL; snapshots of several
+ * processes are an error).  The snapshots stay the caller's.
  */
 leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *names,
                                   size_t n, const leak_options *o, char *err,
@@ -60,10 +102,12 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
  * groups (and a few bytes per snapshot), not with the snapshots' contents.
  *
  * leak_stream_new() copies *o (may be NULL); NULL when out of memory.
- * leak_stream_add() applies the one-process rule (and o->pid) to s, named
+ * A stream is one process: callers with a mixed set keep one stream per
+ * process (snapset_procs_add()).
+ * leak_stream_add() applies the one-pid rule (and o->pid) to s, named
  * `name` in messages (may be NULL): 1 folded in, 0 skipped (another pid
- * than o->pid), -1 with a one-line reason in err[errlen] (snapshots of
- * several processes, out of memory).  s stays the caller's; the order of
+ * than o->pid), -1 with a one-line reason in err[errlen] (another pid than
+ * the stream's, out of memory).  s stays the caller's; the order of
  * the calls breaks ties between equal capture times.
  * leak_stream_report() is the report of what was added so far, or NULL
  * with err (nothing added, out of memory); the stream stays usable.
@@ -84,18 +128,13 @@ void leak_stream_free(leak_stream *st);
  * and threads belong to a group the rules above call a suspect.  For each
  * snapshot i, fd_suspect[i][k] (snaps[i]->n_fds bytes) and
  * thread_suspect[i][k] (n_threads bytes) are set to 1 or 0; the arrays are
- * the caller's, either pointer array may be NULL.  The snapshots must be of
- * one process.  0, or -1 with a one-line reason in err[errlen].
+ * the caller's, either pointer array may be NULL.  The snapshots of each
+ * process (snap_set.h) are judged as a series of their own.  0, or -1 with
+ * a one-line reason in err[errlen].
  */
 int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size_t n,
                         uint8_t *const *fd_suspect, uint8_t *const *thread_suspect,
                         char *err, size_t errlen);
-
-/* The snapshot files that paths[n_paths] stand for (files as given, each
- * directory's *.bbx sorted by name), in *files[*n_files] (out; free each
- * and the array).  0, or -1 with a one-line reason naming the path. */
-int leak_expand_paths(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
-                      char *err, size_t errlen);
 
 /* 1 when group g is a leak suspect (confidence other than "none"). */
 int leak_group_is_suspect(const leak_group *g);

@@ -1,11 +1,19 @@
 /*
  * leak_json.c - a leak report as the "bbx-leaks" JSON document (schema in
- * docs/FORMAT.md, "bbx leaks --json"); leak_json_read.c reads it back.
+ * docs/FORMAT.md, "bbx leaks --json"), for one process or several;
+ * leak_json_read.c reads both back.
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "json_writer.h"
 #include "leak_analyze.h"
+
+/* What people call the process: its app name, else its executable's. */
+static const char *program_of(const leak_report *r)
+{
+    return r->app ? r->app : leak_base_name(r->exe);
+}
 
 static void frame(json_writer *w, const leak_frame *f)
 {
@@ -30,9 +38,16 @@ void leak_origin_write_json(json_writer *w, const leak_group *g)
     json_array_end(w);
 }
 
-static void group(json_writer *w, const leak_group *g)
+/* One group; `proc` (several processes only, else NULL) names its process,
+ * number `index` in processes[]. */
+static void group(json_writer *w, const leak_group *g, const leak_report *proc, size_t index)
 {
     json_object_begin(w);
+    if (proc) {
+        json_kv_u64(w, "process", index);
+        json_kv_u64(w, "pid", proc->pid);
+        json_kv_string(w, "program", program_of(proc));
+    }
     json_kv_string(w, "resource", g->resource);
     json_kv_string(w, "kind", g->kind);
     json_kv_u64(w, "count", g->count);
@@ -68,7 +83,66 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     json_key(&w, "leaks");
     json_array_begin(&w);
     for (size_t i = 0; i < r->n_leaks; i++)
-        group(&w, &r->leaks[i]);
+        group(&w, &r->leaks[i], NULL, 0);
+    json_array_end(&w);
+    json_object_end(&w);
+    json_finish(&w);
+}
+
+static void process(json_writer *w, const leak_report *r)
+{
+    json_object_begin(w);
+    json_kv_u64(w, "pid", r->pid);
+    json_kv_string(w, "program", program_of(r));
+    json_kv_string(w, "app", r->app);
+    json_kv_string(w, "exe", r->exe);
+    json_key(w, "start_ms");
+    if (r->start_ms)
+        json_u64(w, r->start_ms);
+    else
+        json_null(w);
+    json_kv_u64(w, "snapshots", r->n_snapshots);
+    json_kv_u64(w, "first_ms", r->first_ms);
+    json_kv_u64(w, "last_ms", r->last_ms);
+    json_kv_u64(w, "suspects", leak_report_suspects(r));
+    json_object_end(w);
+}
+
+void leak_report_set_write_json(const leak_report_set *set, FILE *out)
+{
+    json_writer w;
+    size_t total = 0;
+    uint64_t first = UINT64_MAX, last = 0;
+    if (set->n == 1) {
+        leak_report_write_json(set->reports[0], out);
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        const leak_report *r = set->reports[i];
+        total += r->n_snapshots;
+        first = r->first_ms < first ? r->first_ms : first;
+        last = r->last_ms > last ? r->last_ms : last;
+    }
+    json_init(&w, out, 1);
+    json_object_begin(&w);
+    json_kv_string(&w, "format", "bbx-leaks");
+    json_kv_u64(&w, "version", 1);
+    json_kv_string(&w, "app", NULL);
+    json_key(&w, "pid");
+    json_null(&w);
+    json_kv_u64(&w, "snapshots", total);
+    json_kv_u64(&w, "first_ms", first);
+    json_kv_u64(&w, "last_ms", last);
+    json_key(&w, "processes");
+    json_array_begin(&w);
+    for (size_t i = 0; i < set->n; i++)
+        process(&w, set->reports[i]);
+    json_array_end(&w);
+    json_key(&w, "leaks");
+    json_array_begin(&w);
+    for (size_t i = 0; i < set->n; i++)
+        for (size_t k = 0; k < set->reports[i]->n_leaks; k++)
+            group(&w, &set->reports[i]->leaks[k], set->reports[i], i);
     json_array_end(&w);
     json_object_end(&w);
     json_finish(&w);

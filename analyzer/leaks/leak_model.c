@@ -33,6 +33,7 @@ void leak_report_free(leak_report *r)
     }
     free(r->leaks);
     free(r->app);
+    free(r->exe);
     free(r);
 }
 

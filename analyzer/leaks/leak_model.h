@@ -47,6 +47,9 @@ typedef struct leak_group {
 typedef struct leak_report {
     char *app;              /* application name of the series, may be NULL */
     uint64_t pid;
+    char *exe;              /* its executable, may be NULL (not in the JSON
+                               of one process) */
+    uint64_t start_ms;      /* its start, Unix ms; 0 unknown (idem) */
     size_t n_snapshots;
     uint64_t first_ms, last_ms;
     leak_group *leaks;      /* suspects, most important first */

@@ -17,6 +17,7 @@
 
 #include "frame_symbols.h"
 #include "snap_format.h"
+#include "snap_set.h"
 
 #define HASH_MUL 0x9e3779b97f4a7c15ull
 #define EXAMPLE_MAX 200 /* bytes of one example */
@@ -489,9 +490,6 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
 
 int series_snap_order(const series_snap *x, const series_snap *y)
 {
-    if (x->time_ms != y->time_ms)
-        return x->time_ms < y->time_ms ? -1 : 1;
-    if (x->seq != y->seq)
-        return x->seq < y->seq ? -1 : 1;
-    return x->file < y->file ? -1 : x->file > y->file;
+    snapset_stamp a = { x->time_ms, x->seq, x->file }, b = { y->time_ms, y->seq, y->file };
+    return snapset_stamp_cmp(&a, &b);
 }

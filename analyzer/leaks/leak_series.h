@@ -82,9 +82,9 @@ typedef struct leak_series {
     size_t keybuf_cap;
 } leak_series;
 
-/* The order snapshots were taken in: capture time, then the process's
- * snapshot number (several can share a millisecond), then the order they
- * were added in.  <0, 0, >0 as for qsort. */
+/* The order snapshots were taken in (snapset_stamp_cmp(): capture time,
+ * then the process's snapshot number, then the order they were added in).
+ * <0, 0, >0 as for qsort. */
 int series_snap_order(const series_snap *x, const series_snap *y);
 
 void leak_series_init(leak_series *ls);

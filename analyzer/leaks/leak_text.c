@@ -1,6 +1,8 @@
 /*
  * leak_text.c - a leak report for people: one block per suspect, most
- * important first (the report's order), then a summary line.  Strings from
+ * important first (the report's order), then a summary line; a set of
+ * several processes as each process's report in turn, between a line that
+ * names the processes and one that names those with suspects.  Strings from
  * the snapshots go through report_put_safe(), so hostile files cannot drive
  * the terminal.
  */
@@ -86,7 +88,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     fmt_span(span, sizeof(span), r->last_ms >= r->first_ms ? r->last_ms - r->first_ms : 0);
     report_fmt_time(first, sizeof(first), r->first_ms);
     fputs("bbx leaks: ", out);
-    put(out, r->app, "?");
+    put(out, r->app ? r->app : leak_base_name(r->exe), "?");
     fprintf(out, " (pid %" PRIu64 "), %zu snapshot%s over %s from %s\n", r->pid,
             r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span, first);
     for (size_t i = 0; i < r->n_leaks; i++) {
@@ -104,4 +106,46 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     fprintf(out, "\n%zu leak suspect%s (%zu high, %zu medium, %zu low confidence) in %zu "
             "snapshot%s over %s\n", suspects, suspects == 1 ? "" : "s", by_conf[0],
             by_conf[1], by_conf[2], r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
+}
+
+/* "pid 42 leaker" */
+static void process_name(FILE *out, const leak_report *r)
+{
+    fprintf(out, "pid %" PRIu64 " ", r->pid);
+    put(out, r->app ? r->app : leak_base_name(r->exe), "?");
+}
+
+void leak_report_set_write_text(const leak_report_set *set, FILE *out)
+{
+    size_t total = 0, with = 0;
+    if (set->n == 1) {
+        leak_report_write_text(set->reports[0], out);
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++)
+        total += set->reports[i]->n_snapshots;
+    fprintf(out, "bbx leaks: %zu processes in %zu snapshots:", set->n, total);
+    for (size_t i = 0; i < set->n; i++) {
+        fputs(i ? ", " : " ", out);
+        process_name(out, set->reports[i]);
+        fprintf(out, " (%zu)", set->reports[i]->n_snapshots);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < set->n; i++) {
+        fputc('\n', out);
+        leak_report_write_text(set->reports[i], out);
+        with += leak_report_suspects(set->reports[i]) != 0;
+    }
+    if (!with) {
+        fprintf(out, "\nno leak suspects in any of the %zu processes\n", set->n);
+        return;
+    }
+    fprintf(out, "\nleak suspects in %zu of %zu processes:", with, set->n);
+    for (size_t i = 0, k = 0; i < set->n; i++) {
+        if (!leak_report_suspects(set->reports[i]))
+            continue;
+        fputs(k++ ? ", " : " ", out);
+        process_name(out, set->reports[i]);
+    }
+    fputc('\n', out);
 }

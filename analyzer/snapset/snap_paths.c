@@ -1,0 +1,156 @@
+/*
+ * snap_paths.c - the snapshot files that command-line paths stand for
+ * (snap_set.h): files as given, directories as their *.bbx entries sorted
+ * by name, every entry checked to be a regular file before anything is
+ * read.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include "snap_set.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input_file.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* The list of files being built. */
+typedef struct file_list {
+    char **paths;
+    size_t n, cap;
+} file_list;
+
+/* Append path (taken over; NULL counts as out of memory).  0 or -1. */
+static int list_add(file_list *fl, char *path)
+{
+    if (!path)
+        return -1;
+    if (fl->n == fl->cap) {
+        size_t ncap = fl->cap ? fl->cap * 2 : 64;
+        char **np = realloc(fl->paths, ncap * sizeof(*np));
+        if (!np) {
+            free(path);
+            return -1;
+        }
+        fl->paths = np;
+        fl->cap = ncap;
+    }
+    fl->paths[fl->n++] = path;
+    return 0;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Add the *.bbx entries of the open directory d (named path), sorted.
+ * 0 or -1 (err set). */
+static int add_dir(file_list *fl, DIR *d, const char *path, char *err, size_t errlen)
+{
+    size_t before = fl->n;
+    char why[128];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
+            continue;
+        if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s/%s: %s", path, e->d_name, why);
+            return -1;
+        }
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
+            set_err(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    if (fl->n == before) {
+        set_err(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
+        return -1;
+    }
+    qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
+    return 0;
+}
+
+/* Add path, or the *.bbx files of directory path.  0 or -1.  An entry that
+ * is not a regular file is refused here; the opening of each file checks
+ * again (input_file.h), so nothing ever blocks. */
+static int expand(file_list *fl, const char *path, char *err, size_t errlen)
+{
+    DIR *d = opendir(path);
+    char why[128];
+    if (!d && errno == ENOTDIR) {
+        if (input_check_entry(AT_FDCWD, path, why, sizeof(why)) < 0) {
+            set_err(err, errlen, "%s: %s", path, why);
+            return -1;
+        }
+        if (list_add(fl, strdup(path)) == 0)
+            return 0;
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!d) {
+        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = add_dir(fl, d, path, err, errlen);
+    closedir(d);
+    return rc;
+}
+
+int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
+                         size_t *n_files, char *err, size_t errlen)
+{
+    file_list fl = { 0 };
+    *files = NULL;
+    *n_files = 0;
+    if (!n_paths) {
+        set_err(err, errlen, "no snapshots given");
+        return -1;
+    }
+    for (size_t i = 0; i < n_paths; i++) {
+        if (expand(&fl, paths[i], err, errlen) < 0) {
+            snapset_files_free(fl.paths, fl.n);
+            return -1;
+        }
+    }
+    *files = fl.paths;
+    *n_files = fl.n;
+    return 0;
+}
+
+void snapset_files_free(char **files, size_t n_files)
+{
+    for (size_t i = 0; files && i < n_files; i++)
+        free(files[i]);
+    free(files);
+}
+
+const char *snapset_base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
