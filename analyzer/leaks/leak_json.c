@@ -1,6 +1,6 @@
 /*
  * leak_json.c - a leak report as the "bbx-leaks" JSON document (schema in
- * docs/FORMAT.md, "bbx leaks --json"); leak_json_read.c reads it back.
+ * docs/JSON.md, "bbx leaks --json"); leak_json_read.c reads it back.
  */
 #include <math.h>
 
