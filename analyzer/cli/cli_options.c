@@ -445,7 +445,7 @@ void cli_help_markdown(const cli_command *cmd, FILE *out)
 
 const cli_option cli_group_json[] = {
     { .kind = CLI_FLAG, .name = "--json",
-      .help = "one JSON document instead (schema: docs/FORMAT.md)" },
+      .help = "one JSON document instead (fields: docs/JSON.md)" },
     CLI_OPTIONS_END,
 };
 

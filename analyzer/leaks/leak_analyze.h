@@ -142,7 +142,7 @@ int leak_group_is_suspect(const leak_group *g);
 /* Number of suspects in r. */
 size_t leak_report_suspects(const leak_report *r);
 
-/* Write r as JSON (the "bbx-leaks" document, docs/FORMAT.md), pretty. */
+/* Write r as JSON (the "bbx-leaks" document, docs/JSON.md), pretty. */
 void leak_report_write_json(const leak_report *r, FILE *out);
 /* The "origin" key and array of one group, inside an object being written
  * (shared with bbx diff's JSON). */

@@ -1,6 +1,6 @@
 /*
  * leak_json.c - a leak report as the "bbx-leaks" JSON document (schema in
- * docs/FORMAT.md, "bbx leaks --json"), for one process or several;
+ * docs/JSON.md, "bbx leaks --json"), for one process or several;
  * leak_json_read.c reads both back.
  */
 #include <math.h>

@@ -32,6 +32,11 @@ static void fail(json_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, c->errlen, fmt, ap);
     va_end(ap);
+    /* Strings from the input (a format value, jansson's quote of the text
+     * near a syntax error) may hold control characters: one line, always. */
+    for (char *p = c->err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
 static const char *type_name(const json_t *v)

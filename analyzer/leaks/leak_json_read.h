@@ -1,5 +1,5 @@
 /*
- * leak_json_read.h - reads the JSON of `bbx leaks --json` (docs/FORMAT.md)
+ * leak_json_read.h - reads the JSON of `bbx leaks --json` (docs/JSON.md)
  * back into a leak_report, for `bbx diff`.
  *
  * Input is untrusted: every field is type-checked, and the first problem

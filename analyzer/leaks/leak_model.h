@@ -3,7 +3,7 @@
  * snapshot series and prints, and what `bbx diff` compares (read back from
  * the JSON of `bbx leaks`, or computed from two snapshot sets).
  *
- * The JSON form (docs/FORMAT.md, "bbx leaks --json") is the one to one
+ * The JSON form (docs/JSON.md, "bbx leaks --json") is the one to one
  * image of these structures; field names match.
  *
  * Ownership: a leak_report owns every string and array in it; free it with

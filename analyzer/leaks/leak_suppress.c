@@ -281,6 +281,10 @@ int leak_suppress_parse(leak_suppressions *s, const char *text, size_t len,
     }
     return 0;
 bad:
+    /* why may quote the line: its control characters as '?', one line */
+    for (char *p = why; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     snprintf(err, errlen, "%s:%zu: %s", name, line_no, why);
     while (s->n_rules > first_new)
         rule_release(&s->rules[--s->n_rules]);

@@ -1,6 +1,6 @@
 /*
  * report.h - renders a snapshot for people (text, tombstone-style) and for
- * machines (JSON; the schema is in docs/FORMAT.md).  Both renderers take any
+ * machines (JSON; the schema is in docs/JSON.md).  Both renderers take any
  * snapshot the reader produced, incomplete or hostile, and write only what
  * is safe: text output escapes control bytes, JSON output is always valid.
  *

@@ -1,5 +1,5 @@
 /*
- * report_json.c - the `bbx show --json` document (schema: docs/FORMAT.md).
+ * report_json.c - the `bbx show --json` document (schema: docs/JSON.md).
  *
  * Conventions: addresses are "0x..." strings (JavaScript numbers cannot hold
  * 64 bits); counts and ids are numbers; a string the file did not carry is

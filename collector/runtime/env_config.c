@@ -27,9 +27,16 @@ const char *config_env_error(void)
     return env_error[0] ? env_error : NULL;
 }
 
+/* The message shows at most 64 bytes of the value, control characters as
+ * '?', so that it stays one line. */
 static int bad(const char *name, const char *value, const char *why)
 {
-    snprintf(env_error, sizeof(env_error), "%s=\"%.64s\" is invalid: %s", name, value, why);
+    char shown[65];
+    size_t n = 0;
+    for (; value[n] && n < sizeof(shown) - 1; n++)
+        shown[n] = (unsigned char)value[n] < 0x20 || value[n] == 0x7f ? '?' : value[n];
+    shown[n] = '\0';
+    snprintf(env_error, sizeof(env_error), "%s=\"%s\" is invalid: %s", name, shown, why);
     return -1;
 }
 

@@ -34,18 +34,13 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 import skip  # noqa: E402
+from check import check, finish, verbose  # noqa: E402
 
 BBX_EDIR = -5
 NOBODY = pwd.getpwnam("nobody")
 SETPRIV = ["setpriv", "--reuid=nobody", "--regid=%d" % NOBODY.pw_gid, "--clear-groups"]
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+verbose()  # every check says "ok   what" or "FAIL: what"
 
 
 def clean_env(**extra):
@@ -257,11 +252,7 @@ def main():
         test_home_unset(top, a.prog)
     finally:
         shutil.rmtree(top)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("all passed")
-    return 0
+    finish("all passed")
 
 
 if __name__ == "__main__":

@@ -21,13 +21,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from check import fail, finish  # noqa: E402
+
 O_CLOEXEC = 0o2000000
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
 
 
 def kernel_kind(link, st):
@@ -125,11 +122,7 @@ def main():
                 "signalfd", "epoll", "inotify", "memfd"}
         if not want <= kinds:
             fail("fdkinds_prog did not open every kind: missing %s" % sorted(want - kinds))
-    if failures:
-        print("%d failures" % len(failures))
-        return 1
-    print("all %d fds agree with the kernel" % len(kernel))
-    return 0
+    finish("all %d fds agree with the kernel" % len(kernel))
 
 
 if __name__ == "__main__":

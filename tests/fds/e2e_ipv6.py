@@ -23,12 +23,8 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from check import fail, finish  # noqa: E402
 
 
 def oracle(hexaddr, port):
@@ -79,11 +75,7 @@ def main():
             so = f.get("socket") or {}
             if (fd, "local") in want and so.get("peer") and (fd, "peer") not in peers:
                 fail("fd %d: bbx shows peer %r the program does not have" % (fd, so["peer"]))
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok: %d IPv6 addresses" % len(want))
-    return 0
+    finish("ok: %d IPv6 addresses" % len(want))
 
 
 if __name__ == "__main__":

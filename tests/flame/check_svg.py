@@ -17,13 +17,9 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'testlib'))
 import skip  # noqa: E402
+from check import die as fail  # noqa: E402  (each failure ends the test)
 
 NS = '{http://www.w3.org/2000/svg}'
-
-
-def fail(msg):
-    print('FAIL: ' + msg)
-    sys.exit(1)
 
 
 def check(path, kind):

@@ -13,26 +13,11 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 import skip as skiplib  # noqa: E402  (the one skip mechanism: 77 locally, a failure under CI)
-
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
+from check import check, fail, failures, finish  # noqa: E402,F401  (tests/testlib/check.py)
 
 
 def note(msg):
     print(msg, flush=True)
-
-
-def finish():
-    """Exits 1 when something failed, else 0."""
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("ok")
-    sys.exit(0)
 
 
 def skip(what, provider):

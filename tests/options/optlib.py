@@ -14,26 +14,15 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 from silent_server import SilentServer as Listener  # noqa: E402,F401  (a debuginfod that hangs)
+import check as checklib  # noqa: E402  (fail, check: tests/testlib/check.py)
+from check import check, fail, failures  # noqa: E402,F401
 
-failures = []
 checked = []
 
 
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def check(cond, msg):
-    """Records msg as a failure unless cond; returns cond."""
-    if not cond:
-        fail(msg)
-    return cond
-
-
 def finish():
-    print("%d cases, %d failure(s)" % (len(checked), len(failures)))
-    sys.exit(1 if failures else 0)
+    """Ends the test: "N cases, M failure(s)", exit 1 when any failed."""
+    checklib.finish(cases=len(checked))
 
 
 def args():

@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from check import check, finish  # noqa: E402
+
 PROG, BBX = sys.argv[1], sys.argv[2]
 SECRETS = ["--password=hunter2", "token=abc", "--api-key", "KEYVALUE9q7",
            "https://bob:URLPASS5x@example.org/x"]
@@ -32,13 +35,6 @@ PEER_MARK = b"127.0.0.3:4242"
 CRUMB_MARK = b"MARKCRUMB-4711"
 ANNOT_MARK = b"MARKANNOT-4711"
 ASAN = "handle_segv=0:handle_abort=0:detect_leaks=0"
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, flush=True)
 
 
 def varint(v):
@@ -338,10 +334,7 @@ def main():
     finally:
         if not os.environ.get("BBX_KEEP_TEMP"):
             shutil.rmtree(top, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 main()

@@ -37,16 +37,11 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 from silent_server import SilentServer as Silent  # noqa: E402  (a debuginfod that hangs)
+from check import fail, failures, finish  # noqa: E402
 
 PROG, LIB, BBX = sys.argv[1], sys.argv[2], sys.argv[3]
 LIB_NAME = os.path.basename(LIB)
 OUTER_TIMEOUT = 60  # a hang guard, far above the 2 s asked for
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg)
 
 
 def build_id(path):
@@ -328,11 +323,7 @@ def main():
         check_real(top, snap, prog, lib, srv)
     finally:
         shutil.rmtree(top, ignore_errors=True)
-    if failures:
-        print("%d failures" % len(failures))
-        return 1
-    print("all cases passed")
-    return 0
+    finish("all cases passed")
 
 
 if __name__ == "__main__":

@@ -31,15 +31,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from check import fail, finish  # noqa: E402
+
 CRASHER, BBX = sys.argv[1], sys.argv[2]
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples",
                       "crasher", "crasher.c")
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg)
 
 
 def crash_line():
@@ -183,11 +180,7 @@ def main():
         run(top)
     finally:
         shutil.rmtree(top, ignore_errors=True)
-    if failures:
-        print("%d failures" % len(failures))
-        return 1
-    print("all cases passed")
-    return 0
+    finish("all cases passed")
 
 
 def run(top):
