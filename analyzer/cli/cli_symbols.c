@@ -31,7 +31,7 @@ static int parse_seconds(const char *s, long *out)
 /* --debuginfod-timeout's value: checked as the parser reads it. */
 static int parse_timeout(const char *value, void *slot)
 {
-    long sec;
+    long sec = 0;
     if (parse_seconds(value, &sec) < 0)
         return -1;
     *(const char **)slot = value;
@@ -41,7 +41,7 @@ static int parse_timeout(const char *value, void *slot)
 int cli_symbols_timeout(const char *cmd, const cli_symbols *s, int *ms)
 {
     const char *env = getenv("BBX_DEBUGINFOD_TIMEOUT");
-    long sec;
+    long sec = 0;
     *ms = 0;
     if (s->debuginfod) {
         parse_seconds(s->debuginfod, &sec);
