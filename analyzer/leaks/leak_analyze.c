@@ -6,9 +6,11 @@
  *
  * The rules, with n snapshots in time order and c[i] a group's count in
  * snapshot i (0 where absent), q = max(1, n / 4):
- *  - grows: n >= 2, least-squares slope of c over time > 0, every count
- *    after the first q above the max of the first q (it never comes back
- *    down to where it started), c[n-1] - c[0] >= 2.  Balanced noise
+ *  - grows: n >= 2, least-squares slope of c over time > 0, the counts
+ *    rise above the max of the first q at the latest with the last q and,
+ *    once above, never come back down to it (to where it started),
+ *    c[n-1] - c[0] >= 2.  A slow leak may still equal that max for a while
+ *    after the first q.  Balanced noise
  *    (short-lived fds that come and go) and fixed-size pools fail the
  *    quarter test or the slope.
  *  - still open at exit (the last snapshot has trigger kind EXIT): fds not
@@ -144,7 +146,10 @@ static void timeline_release(timeline *t)
 /* What the rules need to know of one group's counts. */
 typedef struct group_stats {
     uint64_t first, last, lo, hi;   /* c[0], c[n-1], min, max */
-    uint64_t head_max, rest_min;    /* max of the first q, min of the others */
+    uint64_t head_max;              /* max of the first q */
+    size_t rose_at;                 /* first rank >= q with a count above
+                                       head_max; n when none */
+    int fell_back;                  /* a later count back at or below it */
     size_t shrinks;                 /* times the count went down */
     size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
     size_t present;                 /* snapshots where count > 0 */
@@ -166,7 +171,7 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
     st->last = t->c[n - 1];
     st->lo = UINT64_MAX;
     st->first_seen = n;
-    st->rest_min = UINT64_MAX;
+    st->rose_at = n;
     double mx = 0, my = 0, sxy = 0, sxx = 0;
     for (size_t k = 0; k < n; k++) {
         uint64_t c = t->c[k];
@@ -176,8 +181,10 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
             st->hi = c;
         if (k < q && c > st->head_max)
             st->head_max = c;
-        if (k >= q && c < st->rest_min)
-            st->rest_min = c;
+        if (k >= q && c > st->head_max && st->rose_at == n)
+            st->rose_at = k;
+        else if (k >= q && c <= st->head_max && st->rose_at < n)
+            st->fell_back = 1;
         if (k && c < t->c[k - 1])
             st->shrinks++;
         if (c) {
@@ -222,7 +229,8 @@ static void span_text(const timeline *t, char *buf, size_t len)
 
 static int grows(const timeline *t, const group_stats *st)
 {
-    return t->n >= 2 && st->slope > 0 && st->rest_min > st->head_max &&
+    size_t q = t->n / 4 ? t->n / 4 : 1;
+    return t->n >= 2 && st->slope > 0 && st->rose_at <= t->n - q && !st->fell_back &&
            st->last >= st->first + GROWTH_MIN_NET;
 }
 

@@ -220,6 +220,38 @@ START_TEST(pool_filling_at_start)
 }
 END_TEST
 
+START_TEST(slow_leak_in_steps)
+{
+    /* A slow leak in steps, one fd every 4 snapshots over 40 (0 0 0 0 1 1 1
+     * 1 2 ...): q = 10, the count right after the first quarter (2) equals
+     * the first quarter's largest, and rises above it a snapshot later.  A
+     * suspect, with high confidence (tracked, never shrank). */
+    series *s = series_new(40, MINUTE);
+    for (size_t i = 0; i < s->n; i++)
+        add_fds(s, i, i / 4, 10, SNAP_FD_SOCKET, own_stack, 2);
+    leak_report *r = analyze(s, NULL);
+    ck_assert_uint_eq(r->n_leaks, 1);
+    ck_assert_str_eq(r->leaks[0].confidence, "high");
+    leak_report_free(r);
+    free(s);
+}
+END_TEST
+
+START_TEST(back_to_the_start)
+{
+    /* 2 2 2 4 2 4 2 4 2 4 2 5 over 12 snapshots: it rises above the first
+     * quarter (2 2 2) but comes back down to 2 again and again: not
+     * growing, although the slope is positive and it ends 3 higher. */
+    series *s = series_new(12, MINUTE);
+    for (size_t i = 0; i < s->n; i++)
+        add_fds(s, i, i == 11 ? 5 : i >= 3 && i % 2 ? 4 : 2, 10, SNAP_FD_PIPE, own_stack, 2);
+    leak_report *r = analyze(s, NULL);
+    ck_assert_uint_eq(r->n_leaks, 0);
+    leak_report_free(r);
+    free(s);
+}
+END_TEST
+
 START_TEST(at_exit_single)
 {
     /* One snapshot at exit: stdio and an fd open before tracking are not
@@ -572,6 +604,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, balanced_noise);
     tcase_add_test(tc, fixed_pool);
     tcase_add_test(tc, pool_filling_at_start);
+    tcase_add_test(tc, slow_leak_in_steps);
+    tcase_add_test(tc, back_to_the_start);
     tcase_add_test(tc, at_exit_single);
     tcase_add_test(tc, zombies_pile_up);
     tcase_add_test(tc, untracked_growth);
