@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
 #include "leak_analyze.h"
 #include "snap_format.h"
@@ -848,7 +849,7 @@ static flame_set *collector_finish(collector *c, char *err, size_t errlen)
         fs->unit = dup_or_oom(c, units[w]);
     }
     if (c->oom) {
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         collector_release(c);
         return NULL;
     }
@@ -880,7 +881,7 @@ static int mark_suspects(const flame_options *o, snap *const *snaps, const char 
                                o->what == FLAME_FD_ORIGINS ? m : NULL,
                                o->what == FLAME_FD_ORIGINS ? NULL : m, err, errlen);
 oom:
-    snprintf(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return -1;
 }
 
@@ -903,7 +904,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
     }
     if (collector_init(&c, o) < 0) {
         free_marks(marks, n);
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     for (size_t i = 0; i < n && !c.oom; i++) {
@@ -923,7 +924,7 @@ flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_option
                                 char *err, size_t errlen)
 {
     if (!n) {
-        snprintf(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
         return NULL;
     }
     return collect(snaps, NULL, n, o, err, errlen);
@@ -979,10 +980,10 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
         snap **snaps = calloc(n_files ? n_files : 1, sizeof(*snaps));
         size_t n = 0;
         if (!snaps)
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
         for (; snaps && n < n_files; n++) {
             if (!(snaps[n] = snap_read_file(files[n], why, sizeof(why)))) {
-                snprintf(err, errlen, "%s: %s", files[n], why);
+                err_text_set(err, errlen, "%s: %s", files[n], why);
                 break;
             }
         }
@@ -1000,13 +1001,13 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
         snap_prefetch *pf = st ? snap_prefetch_start(files, n_files, flags, 2, 0) : NULL;
         if (!pf) {
             flame_stream_free(st);
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
         } else {
             size_t i;
             for (i = 0; i < n_files && !st->c.oom; i++) {
                 snap *s = snap_prefetch_next(pf, why, sizeof(why));
                 if (!s) {
-                    snprintf(err, errlen, "%s: %s", files[i], why);
+                    err_text_set(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
                 flame_stream_add(st, s, snapset_base_name(files[i]));

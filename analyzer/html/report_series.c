@@ -9,6 +9,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "err_text.h"
 #include "flame_collect.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
@@ -91,7 +92,7 @@ static int fold(report_series *rs, snap *s, size_t file, const char *name,
     proc_fold *pf = fold_of(rs, s, file);
     int use = pf ? leak_stream_add(pf->leaks, s, name, err, errlen) : -1;
     if (!pf)
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
     if (use <= 0) {
         snap_free(s);
         return use;
@@ -121,7 +122,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     int rc = 0;
     if (!pf) {
         free(rs);
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     snapset_procs_init(&rs->procs);
@@ -130,7 +131,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));
         if (!s) {
-            snprintf(err, errlen, "%s: %s", files[i], why);
+            err_text_set(err, errlen, "%s: %s", files[i], why);
             rc = -1;
         } else if (!pid || s->process.pid == pid) {
             rc = fold(rs, s, i, files[i], warn, warn_ctx, err, errlen);
@@ -140,7 +141,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     }
     snap_prefetch_stop(pf);
     if (rc == 0 && !rs->procs.n) {
-        snprintf(err, errlen, pid ? "no snapshot of pid %" PRIu64 : "no snapshots given", pid);
+        err_text_set(err, errlen, pid ? "no snapshot of pid %" PRIu64 : "no snapshots given", pid);
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i < rs->procs.n; i++)
@@ -216,7 +217,7 @@ int report_series_input(report_series *rs, report_html_input *hi, char *err, siz
     if (!rs->stacks)
         return -1;
     if (rs->procs.n > 1 && list_processes(rs, main) < 0) {
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     memset(hi, 0, sizeof(*hi));

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
 #include "leak_series.h"
 #include "snap_format.h"
@@ -39,19 +40,6 @@
 #define GROWTH_MIN_NET 2
 #define HIGH_MIN_SNAPSHOTS 5
 #define MEDIUM_MIN_SNAPSHOTS 3
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -440,7 +428,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     if (!r || timeline_init(&t, ls) < 0) {
         free(r);
         timeline_release(&t);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     r->app = b_strdup(&b, ls->app);
@@ -465,7 +453,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     timeline_release(&t);
     if (b.oom) {
         leak_report_free(r);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     if (r->n_leaks > 1)
@@ -483,9 +471,9 @@ static int pid_check(const leak_series *ls, const char *first_name, const snap *
     if (o && o->pid)
         return s->process.pid == o->pid;
     if (ls->n_snaps && s->process.pid != ls->snaps[0].pid) {
-        set_err(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
-                " (not one process)",
-                name, s->process.pid, first_name, ls->snaps[0].pid);
+        err_text_set(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
+                     " (not one process)",
+                     name, s->process.pid, first_name, ls->snaps[0].pid);
         return -1;
     }
     return 1;
@@ -522,7 +510,7 @@ int leak_stream_add(leak_stream *st, const snap *s, const char *name, char *err,
         return use;
     if ((!st->first_name && !(st->first_name = strdup(name))) ||
         leak_series_add(&st->ls, s, file) < 0) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     return 1;
@@ -536,9 +524,9 @@ const leak_series *leak_stream_series(const leak_stream *st)
 leak_report *leak_stream_report(const leak_stream *st, char *err, size_t errlen)
 {
     if (!st->ls.n_snaps && st->o.pid)
-        set_err(err, errlen, "no snapshot of pid %" PRIu64, st->o.pid);
+        err_text_set(err, errlen, "no snapshot of pid %" PRIu64, st->o.pid);
     else if (!st->ls.n_snaps)
-        set_err(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
     else
         return report_of(&st->ls, &st->o, err, errlen);
     return NULL;
@@ -560,7 +548,7 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
     leak_report *r = NULL;
     size_t i = 0;
     if (!st) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     for (; i < n; i++)
@@ -611,7 +599,7 @@ static int streams_add(proc_streams *ps, const leak_options *o, const snap *s, s
         goto oom;
     return leak_stream_add(ps->v[pi], s, name, err, errlen);
 oom:
-    set_err(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return -1;
 }
 
@@ -623,13 +611,13 @@ static int streams_read(proc_streams *ps, char **files, size_t n, const leak_opt
     int rc = 0;
     snap_prefetch *pf = snap_prefetch_start(files, n, 0, 2, 0);
     if (!pf) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));
         if (!s) {
-            set_err(err, errlen, "%s: %s", files[i], why);
+            err_text_set(err, errlen, "%s: %s", files[i], why);
             rc = -1;
             break;
         }
@@ -664,16 +652,16 @@ static leak_report_set *streams_reports(const proc_streams *ps, const leak_optio
     if (!set || !order || !(set->reports = calloc(n ? n : 1, sizeof(*set->reports)))) {
         free(set);
         free(order);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     if (!n) {
         free(order);
         leak_report_set_free(set);
         if (o && o->pid)
-            set_err(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
+            err_text_set(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
         else
-            set_err(err, errlen, "no snapshots given");
+            err_text_set(err, errlen, "no snapshots given");
         return NULL;
     }
     snapset_procs_order(&ps->procs, order);
@@ -766,7 +754,7 @@ leak_report *leak_report_set_merge(leak_report_set *set, char *err, size_t errle
         if (move_groups(r, o) < 0) {
             leak_report_free(r);
             leak_report_set_free(set);
-            set_err(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
             return NULL;
         }
         r->n_snapshots += o->n_snapshots;
@@ -866,7 +854,7 @@ int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size
     (void)names;
     snapset_procs_init(&procs);
     if (!n) {
-        set_err(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
         goto out;
     }
     for (size_t i = 0; proc && idx && i < n; i++)
@@ -885,7 +873,7 @@ int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size
     rc = 0;
     goto out;
 oom:
-    set_err(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
 out:
     snapset_procs_release(&procs);
     free(proc);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
 #include "leak_model.h"
 #include "leak_series.h"
@@ -181,6 +182,6 @@ oom:
     free(point);
     free(rank);
     leak_timeline_free(t);
-    snprintf(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return NULL;
 }
