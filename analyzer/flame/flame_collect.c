@@ -23,6 +23,7 @@
 
 #include "err_text.h"
 #include "frame_symbols.h"
+#include "grow_array.h"
 #include "leak_analyze.h"
 #include "snap_format.h"
 
@@ -48,24 +49,6 @@ static int str_eq(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
 }
-
-/* Grow *arr (n used, *cap elements) to hold `more` more.  0 or -1. */
-static int reserve(void **arr, size_t n, size_t more, size_t *cap, size_t elem)
-{
-    if (n + more <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < n + more)
-        ncap *= 2;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = ncap;
-    return 0;
-}
-
-#define RESERVE(arr, n, more, cap) reserve((void **)&(arr), (n), (more), &(cap), sizeof(*(arr)))
 
 /* An open-addressing table of uint32 indexes + 1 (0 empty), sized a power
  * of two and kept at most half full. */
@@ -223,7 +206,7 @@ static uint32_t frame_intern(collector *c, const char *fn, const char *file, uin
             return k - 1;
     }
     size_t cap = c->cap_frames;
-    if (RESERVE(fs->frames, fs->n_frames, 1, c->cap_frames) < 0)
+    if (GROW_ARRAY(fs->frames, c->cap_frames, fs->n_frames + 1, 64) < 0)
         goto oom;
     if (cap != c->cap_frames) {
         uint64_t *nh = realloc(c->frame_hash, c->cap_frames * sizeof(*nh));
@@ -278,7 +261,7 @@ static uint64_t module_id(collector *c, const snap *s, const snap_module *m)
             (!m->build_id_len || memcmp(k->build_id, m->build_id, m->build_id_len) == 0))
             return c->mod_ids[mi] = i + 1;
     }
-    if (RESERVE(c->modules, c->n_modules, 1, c->cap_modules) < 0) {
+    if (GROW_ARRAY(c->modules, c->cap_modules, c->n_modules + 1, 64) < 0) {
         c->oom = 1;
         return 0;
     }
@@ -316,8 +299,8 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
     const char *mod = m ? leak_base_name(m->path) : NULL;
     uint64_t rel = m ? pc - m->bias : pc;
     size_t first = n && !c->o->inline_frames ? n - 1 : 0;
-    if (RESERVE(c->ids, c->n_ids, n ? n : 1, c->cap_ids) < 0 ||
-        RESERVE(c->pcs, c->n_pcs, 1, c->cap_pcs) < 0) {
+    if (GROW_ARRAY(c->ids, c->cap_ids, c->n_ids + (n ? n : 1), 64) < 0 ||
+        GROW_ARRAY(c->pcs, c->cap_pcs, c->n_pcs + 1, 64) < 0) {
         c->oom = 1;
         return run;
     }
@@ -346,7 +329,7 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
 /* Start a new snapshot: forget the per-snapshot caches. */
 static int snapshot_begin(collector *c, const snap *s)
 {
-    if (RESERVE(c->mod_ids, 0, s->n_modules + 1, c->cap_mod_ids) < 0)
+    if (GROW_ARRAY(c->mod_ids, c->cap_mod_ids, s->n_modules + 1, 64) < 0)
         return -1;
     memset(c->mod_ids, 0, (s->n_modules + 1) * sizeof(*c->mod_ids));
     uint64_t layout = 0x2545f4914f6cdd1dull;
@@ -419,7 +402,7 @@ static void push_pc(collector *c, const snap *s, uint64_t pc, int is_return)
         e->run = run;
         c->local_used++;
     }
-    if (RESERVE(c->scratch, c->n_scratch, e->run.len, c->cap_scratch) < 0) {
+    if (GROW_ARRAY(c->scratch, c->cap_scratch, c->n_scratch + e->run.len, 64) < 0) {
         c->oom = 1;
         return;
     }
@@ -444,7 +427,7 @@ static uint32_t group_intern(collector *c, const char *name)
     for (uint32_t k; (k = c->group_tab.slots[j]); j = (j + 1) & (c->group_tab.cap - 1))
         if (strcmp(fs->groups[k - 1], name) == 0)
             return k - 1;
-    if (RESERVE(fs->groups, fs->n_groups, 1, c->cap_groups) < 0 ||
+    if (GROW_ARRAY(fs->groups, c->cap_groups, fs->n_groups + 1, 64) < 0 ||
         !(fs->groups[fs->n_groups] = strdup(name)))
         goto oom;
     c->group_tab.slots[j] = (uint32_t)++fs->n_groups;
@@ -489,8 +472,8 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
         }
     }
     if (c->n_stacks >= UINT32_MAX - 1 || c->n_pool + n >= UINT32_MAX ||
-        RESERVE(c->stacks, c->n_stacks, 1, c->cap_stacks) < 0 ||
-        RESERVE(c->pool, c->n_pool, n, c->cap_pool) < 0) {
+        GROW_ARRAY(c->stacks, c->cap_stacks, c->n_stacks + 1, 64) < 0 ||
+        GROW_ARRAY(c->pool, c->cap_pool, c->n_pool + n, 64) < 0) {
         c->oom = 1;
         return UINT32_MAX;
     }
@@ -554,8 +537,8 @@ static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t 
                          uint64_t h, size_t slot, uint32_t stack)
 {
     if (stack == UINT32_MAX || c->n_raw_pool + len >= UINT32_MAX ||
-        c->n_raws >= UINT32_MAX - 1 || RESERVE(c->raws, c->n_raws, 1, c->cap_raws) < 0 ||
-        RESERVE(c->raw_pool, c->n_raw_pool, len, c->cap_raw_pool) < 0) {
+        c->n_raws >= UINT32_MAX - 1 || GROW_ARRAY(c->raws, c->cap_raws, c->n_raws + 1, 64) < 0 ||
+        GROW_ARRAY(c->raw_pool, c->cap_raw_pool, c->n_raw_pool + len, 64) < 0) {
         c->oom = 1;
         return;
     }
@@ -573,7 +556,7 @@ static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t 
 
 static void push_id(collector *c, uint32_t id)
 {
-    if (RESERVE(c->scratch, c->n_scratch, 1, c->cap_scratch) < 0) {
+    if (GROW_ARRAY(c->scratch, c->cap_scratch, c->n_scratch + 1, 64) < 0) {
         c->oom = 1;
         return;
     }

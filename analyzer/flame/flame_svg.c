@@ -20,6 +20,7 @@
 
 #include "flame_svg.h"
 #include "flame_svg_script.h"
+#include "grow_array.h"
 #include "html_escape.h"
 #include "utf8.h"
 
@@ -210,14 +211,8 @@ static svg_stack *sorted_stacks(const flame_set *fs, const uint32_t *rank, size_
 
 static int nodes_push(svg_nodes *ns, const svg_node *node)
 {
-    if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 256;
-        svg_node *v = realloc(ns->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        ns->v = v;
-        ns->cap = cap;
-    }
+    if (GROW_ARRAY(ns->v, ns->cap, ns->n + 1, 256) < 0)
+        return -1;
     ns->v[ns->n++] = *node;
     return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "err_text.h"
 #include "flame_collect.h"
+#include "grow_array.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
 #include "snap_format.h"
@@ -61,14 +62,8 @@ void report_series_free(report_series *rs)
 /* The fold of s's process, made when new.  NULL when out of memory. */
 static proc_fold *fold_of(report_series *rs, const snap *s, size_t file)
 {
-    if (rs->procs.n + 1 > rs->cap) {
-        size_t ncap = rs->cap ? rs->cap * 2 : 4;
-        proc_fold *nv = realloc(rs->folds, ncap * sizeof(*nv));
-        if (!nv)
-            return NULL;
-        rs->folds = nv;
-        rs->cap = ncap;
-    }
+    if (GROW_ARRAY(rs->folds, rs->cap, rs->procs.n + 1, 4) < 0)
+        return NULL;
     size_t before = rs->procs.n, pi = snapset_procs_add(&rs->procs, s, file);
     if (pi == SIZE_MAX)
         return NULL;

@@ -32,6 +32,7 @@
 
 #include "err_text.h"
 #include "frame_symbols.h"
+#include "grow_array.h"
 #include "leak_series.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
@@ -298,15 +299,9 @@ static void origin_frames(builder *b, const leak_series *ls, sym_session *ss, le
     const sym_frame *sf;
     size_t n = frame_symbols_module(ss, m, pc, 1, &sf);
     for (size_t k = 0; k < (n ? n : 1); k++) {
-        if (g->n_origin == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 8;
-            leak_frame *nf = realloc(g->origin, ncap * sizeof(*nf));
-            if (!nf) {
-                b->oom = 1;
-                return;
-            }
-            g->origin = nf;
-            *cap = ncap;
+        if (GROW_ARRAY(g->origin, *cap, g->n_origin + 1, 8) < 0) {
+            b->oom = 1;
+            return;
         }
         leak_frame *f = &g->origin[g->n_origin++];
         memset(f, 0, sizeof(*f));
@@ -584,14 +579,8 @@ static int streams_add(proc_streams *ps, const leak_options *o, const snap *s, s
 {
     if (o && o->pid && s->process.pid != o->pid)
         return 0;
-    if (ps->procs.n + 1 > ps->cap) { /* room for a stream of a new process */
-        size_t ncap = ps->cap ? ps->cap * 2 : 4;
-        leak_stream **nv = realloc(ps->v, ncap * sizeof(*nv));
-        if (!nv)
-            goto oom;
-        ps->v = nv;
-        ps->cap = ncap;
-    }
+    if (GROW_ARRAY(ps->v, ps->cap, ps->procs.n + 1, 4) < 0) /* room for a new process's */
+        goto oom;
     size_t before = ps->procs.n, pi = snapset_procs_add(&ps->procs, s, file);
     if (pi == SIZE_MAX)
         goto oom;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_array.h"
 #include "leak_model.h"
 
 void leak_report_free(leak_report *r)
@@ -105,17 +106,9 @@ static void sig_put(sig_buf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
+    if (GROW_ARRAY(b->p, b->cap, b->len + n + 1, 128) < 0) {
+        b->failed = 1;
+        return;
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;

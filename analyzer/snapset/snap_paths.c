@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "err_text.h"
+#include "grow_array.h"
 #include "input_file.h"
 
 /* The list of files being built. */
@@ -30,15 +31,9 @@ static int list_add(file_list *fl, char *path)
 {
     if (!path)
         return -1;
-    if (fl->n == fl->cap) {
-        size_t ncap = fl->cap ? fl->cap * 2 : 64;
-        char **np = realloc(fl->paths, ncap * sizeof(*np));
-        if (!np) {
-            free(path);
-            return -1;
-        }
-        fl->paths = np;
-        fl->cap = ncap;
+    if (GROW_ARRAY(fl->paths, fl->cap, fl->n + 1, 64) < 0) {
+        free(path);
+        return -1;
     }
     fl->paths[fl->n++] = path;
     return 0;
