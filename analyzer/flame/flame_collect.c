@@ -24,6 +24,7 @@
 #include "err_text.h"
 #include "frame_symbols.h"
 #include "grow_array.h"
+#include "hash_fnv.h"
 #include "leak_analyze.h"
 #include "snap_format.h"
 
@@ -40,9 +41,7 @@ static uint64_t hash_str(uint64_t h, const char *s)
 {
     if (!s)
         return mix(h, 0x5bd1e995u);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return mix(h, 1);
+    return mix(fnv1a_str(h, s), 1);
 }
 
 static int str_eq(const char *a, const char *b)
@@ -174,7 +173,7 @@ static char *dup_or_oom(collector *c, const char *s)
 static uint64_t frame_hash_of(const char *fn, const char *file, uint32_t line,
                               const char *module, uint64_t addr, int inlined)
 {
-    uint64_t h = hash_str(0xcbf29ce484222325ull, fn);
+    uint64_t h = hash_str(FNV1A_OFFSET, fn);
     h = hash_str(h, file);
     h = hash_str(h, module);
     h = mix(h, line);

@@ -17,6 +17,7 @@
 
 #include "flame_write.h"
 #include "grow_array.h"
+#include "hash_fnv.h"
 
 /* ---- a growable byte buffer and the protobuf wire format ---------------- */
 
@@ -163,10 +164,7 @@ typedef struct writer {
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ull;
+    uint64_t h = fnv1a_bytes(FNV1A_OFFSET, p, n);
     return (h ^ (h >> 31)) * HASH_MUL;
 }
 

@@ -17,6 +17,7 @@
 
 #include "frame_symbols.h"
 #include "grow_array.h"
+#include "hash_fnv.h"
 #include "snap_format.h"
 #include "snap_set.h"
 
@@ -106,7 +107,7 @@ static void key_str(key *k, const char *s, int no_digits)
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ (n * HASH_MUL);
+    uint64_t h = FNV1A_OFFSET ^ (n * HASH_MUL);
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "frame_symbols.h"
+#include "hash_fnv.h"
 #include "report.h"
 #include "report_facts.h"
 #include "snap_format.h"
@@ -537,9 +538,9 @@ static int thread_eq(const snap *s, const snap_thread *a, const snap_thread *b)
 /* A hash of the frames, to compare only threads that may be alike. */
 static uint64_t thread_hash(const snap_thread *t)
 {
-    uint64_t h = 1469598103934665603u ^ t->n_frames;
+    uint64_t h = FNV1A_OFFSET ^ t->n_frames;
     for (size_t i = 0; i < t->n_frames; i++)
-        h = (h ^ t->frames[i]) * 1099511628211u;
+        h = fnv1a_step(h, t->frames[i]); /* a word a step */
     return h;
 }
 
