@@ -26,6 +26,7 @@
 #include "grow_array.h"
 #include "hash_fnv.h"
 #include "leak_analyze.h"
+#include "path_name.h"
 #include "snap_format.h"
 
 #define HASH_MUL 0x9e3779b97f4a7c15ull
@@ -295,7 +296,7 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
     }
     const sym_frame *sf = NULL;
     size_t n = c->o->symbols ? frame_symbols_module(c->o->symbols, m, pc, is_return, &sf) : 0;
-    const char *mod = m ? leak_base_name(m->path) : NULL;
+    const char *mod = m ? path_base_name(m->path) : NULL;
     uint64_t rel = m ? pc - m->bias : pc;
     size_t first = n && !c->o->inline_frames ? n - 1 : 0;
     if (GROW_ARRAY(c->ids, c->cap_ids, c->n_ids + (n ? n : 1), 64) < 0 ||
@@ -894,7 +895,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
         if (!names || !names[i])
             snprintf(label, sizeof(label), "snapshot %zu", i + 1);
         const uint8_t *m = marks ? marks[i] : NULL;
-        add_snapshot(&c, snaps[i], names && names[i] ? snapset_base_name(names[i]) : label,
+        add_snapshot(&c, snaps[i], names && names[i] ? path_base_name(names[i]) : label,
                      o->what == FLAME_FD_ORIGINS ? m : NULL,
                      o->what == FLAME_THREAD_ORIGINS ? m : NULL);
     }
@@ -992,7 +993,7 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
                     err_text_set(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
-                flame_stream_add(st, s, snapset_base_name(files[i]));
+                flame_stream_add(st, s, path_base_name(files[i]));
                 snap_free(s);
             }
             snap_prefetch_stop(pf);

@@ -14,6 +14,7 @@
 #include "html_escape.h"
 #include "leak_analyze.h"
 #include "leak_series.h"
+#include "path_name.h"
 #include "report.h"
 #include "report_html_chart.h"
 #include "report_html_parts.h"
@@ -212,7 +213,7 @@ static void suspect_row(FILE *out, const leak_group *g)
             fputs("</b>", out);
             if (f->file) {
                 fputs(" ", out);
-                html_put(out, leak_base_name(f->file), "");
+                html_put(out, path_base_name(f->file), "");
                 fprintf(out, ":%" PRIu64, f->line);
             }
             if (f->module) {

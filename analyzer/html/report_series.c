@@ -14,6 +14,7 @@
 #include "grow_array.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
+#include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
 #include "snap_set.h"
@@ -94,7 +95,7 @@ static int fold(report_series *rs, snap *s, size_t file, const char *name,
     }
     if (warn && snapset_incomplete_warning(s, name, msg, sizeof(msg)))
         warn(warn_ctx, msg);
-    flame_stream_add(pf->stacks, s, snapset_base_name(name));
+    flame_stream_add(pf->stacks, s, path_base_name(name));
     if (!pf->n_used++ || s->process.time_ms < pf->first_ms)
         pf->first_ms = s->process.time_ms;
     if (!pf->last || s->process.time_ms >= pf->last->process.time_ms) {

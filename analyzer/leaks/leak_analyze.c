@@ -34,6 +34,7 @@
 #include "frame_symbols.h"
 #include "grow_array.h"
 #include "leak_series.h"
+#include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
 #include "snap_set.h"
@@ -288,7 +289,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
 
 static const char *module_base(const snap_module *m)
 {
-    return m && m->path ? leak_base_name(m->path) : NULL;
+    return m && m->path ? path_base_name(m->path) : NULL;
 }
 
 /* Append the symbolized frames of pc to g->origin. */

@@ -11,6 +11,7 @@
 #include "err_text.h"
 #include "input_file.h"
 #include "leak_suppress.h"
+#include "path_name.h"
 
 static const struct {
     const char *name;
@@ -66,7 +67,7 @@ static int match_path(const char *pattern, const char *path)
 {
     if (!path)
         return 0;
-    return match_str(pattern, strchr(pattern, '/') ? path : leak_base_name(path));
+    return match_str(pattern, strchr(pattern, '/') ? path : path_base_name(path));
 }
 
 static int in_runtime(const leak_frame *f)
@@ -74,7 +75,7 @@ static int in_runtime(const leak_frame *f)
     if (!f->module)
         return 0;
     for (size_t i = 0; i < sizeof(runtime_modules) / sizeof(*runtime_modules); i++)
-        if (match_str(runtime_modules[i], leak_base_name(f->module)))
+        if (match_str(runtime_modules[i], path_base_name(f->module)))
             return 1;
     return 0;
 }

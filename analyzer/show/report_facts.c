@@ -10,6 +10,7 @@
 
 #include "frame_symbols.h"
 #include "hash_fnv.h"
+#include "path_name.h"
 #include "report.h"
 #include "report_facts.h"
 #include "snap_format.h"
@@ -60,10 +61,11 @@ static void put_ms(const facts_sink *k, uint64_t us)
     putf(k, FACTS_WORDS, "%" PRIu64 ".%03u ms", us / 1000, (unsigned)(us % 1000));
 }
 
+/* The base name of path, or the whole path when it ends in '/'. */
 static const char *base_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
+    const char *base = path_base_name(path);
+    return *base ? base : path;
 }
 
 /* ---- process ------------------------------------------------------------ */

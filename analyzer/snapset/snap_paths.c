@@ -130,9 +130,3 @@ void snapset_files_free(char **files, size_t n_files)
         free(files[i]);
     free(files);
 }
-
-const char *snapset_base_name(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    return slash ? slash + 1 : path;
-}

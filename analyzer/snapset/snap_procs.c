@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "grow_array.h"
+#include "path_name.h"
 
 snapset_stamp snapset_stamp_of(const snap *s, size_t file)
 {
@@ -93,7 +94,7 @@ static size_t proc_new(snapset_procs *p, const snap *s)
     pr->start_ms = s->process.start_ms;
     pr->exe = dup_or_null(s->process.exe, &oom);
     pr->app = dup_or_null(s->process.app, &oom);
-    const char *base = snapset_base_name(s->process.exe);
+    const char *base = path_base_name(s->process.exe);
     const char *program = s->process.app && *s->process.app ? s->process.app
                           : base && *base                   ? base
                                                             : "?";
