@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int grow_array(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+int grow_array_realloc(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)
         return 0;

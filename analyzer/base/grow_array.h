@@ -24,7 +24,16 @@
  * without breaking the aliasing rules (use GROW_ARRAY, which checks that
  * the argument is a pointer and computes elem).
  */
-int grow_array(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
+static inline int grow_array(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
+
+/* The part of grow_array() that reallocates (need > *cap), out of line so
+ * the check that is true on almost every append stays inline. */
+int grow_array_realloc(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
+
+static inline int grow_array(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    return need <= *cap ? 0 : grow_array_realloc(arrp, cap, need, elem, first);
+}
 
 /* GROW_ARRAY(v, cap, need, first): v a T * lvalue, cap a size_t lvalue. */
 #define GROW_ARRAY(arr, cap, need, first)                                            \
