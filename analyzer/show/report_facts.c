@@ -503,6 +503,27 @@ int facts_reader(const facts_sink *k, const snap *s)
     return s->unknown_records || s->malformed_records || s->dropped_items;
 }
 
+/* ---- symbols ------------------------------------------------------------ */
+
+typedef struct notes_ctx {
+    const facts_sink *k;
+    size_t n;
+} notes_ctx;
+
+static void put_note(void *ctx, const char *note)
+{
+    notes_ctx *c = ctx;
+    if (c->n++)
+        put(c->k, FACTS_NEXT, "");
+    put(c->k, FACTS_DATA, note);
+}
+
+int facts_symbol_notes(const facts_sink *k, sym_session *ss)
+{
+    notes_ctx c = { k, 0 };
+    return frame_symbol_notes(ss, k ? put_note : NULL, &c) != 0;
+}
+
 /* ---- folded stacks ---------------------------------------------------------------- */
 
 static int str_eq(const char *a, const char *b)
