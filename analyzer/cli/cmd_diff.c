@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "err_text.h"
 #include "input_file.h"
 #include "json_writer.h"
 #include "leak_analyze.h"
@@ -128,7 +129,7 @@ static int is_json_file(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        err_text_set(err, errlen, "cannot open: %s", strerror(errno));
         return -1;
     }
     if (S_ISDIR(st.st_mode))

@@ -21,8 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
+#include "grow_array.h"
+#include "hash_fnv.h"
 #include "leak_analyze.h"
+#include "path_name.h"
 #include "snap_format.h"
 
 #define HASH_MUL 0x9e3779b97f4a7c15ull
@@ -38,33 +42,13 @@ static uint64_t hash_str(uint64_t h, const char *s)
 {
     if (!s)
         return mix(h, 0x5bd1e995u);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return mix(h, 1);
+    return mix(fnv1a_str(h, s), 1);
 }
 
 static int str_eq(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
 }
-
-/* Grow *arr (n used, *cap elements) to hold `more` more.  0 or -1. */
-static int reserve(void **arr, size_t n, size_t more, size_t *cap, size_t elem)
-{
-    if (n + more <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < n + more)
-        ncap *= 2;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = ncap;
-    return 0;
-}
-
-#define RESERVE(arr, n, more, cap) reserve((void **)&(arr), (n), (more), &(cap), sizeof(*(arr)))
 
 /* An open-addressing table of uint32 indexes + 1 (0 empty), sized a power
  * of two and kept at most half full. */
@@ -190,7 +174,7 @@ static char *dup_or_oom(collector *c, const char *s)
 static uint64_t frame_hash_of(const char *fn, const char *file, uint32_t line,
                               const char *module, uint64_t addr, int inlined)
 {
-    uint64_t h = hash_str(0xcbf29ce484222325ull, fn);
+    uint64_t h = hash_str(FNV1A_OFFSET, fn);
     h = hash_str(h, file);
     h = hash_str(h, module);
     h = mix(h, line);
@@ -222,7 +206,7 @@ static uint32_t frame_intern(collector *c, const char *fn, const char *file, uin
             return k - 1;
     }
     size_t cap = c->cap_frames;
-    if (RESERVE(fs->frames, fs->n_frames, 1, c->cap_frames) < 0)
+    if (GROW_ARRAY(fs->frames, c->cap_frames, fs->n_frames + 1, 64) < 0)
         goto oom;
     if (cap != c->cap_frames) {
         uint64_t *nh = realloc(c->frame_hash, c->cap_frames * sizeof(*nh));
@@ -277,7 +261,7 @@ static uint64_t module_id(collector *c, const snap *s, const snap_module *m)
             (!m->build_id_len || memcmp(k->build_id, m->build_id, m->build_id_len) == 0))
             return c->mod_ids[mi] = i + 1;
     }
-    if (RESERVE(c->modules, c->n_modules, 1, c->cap_modules) < 0) {
+    if (GROW_ARRAY(c->modules, c->cap_modules, c->n_modules + 1, 64) < 0) {
         c->oom = 1;
         return 0;
     }
@@ -312,11 +296,11 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
     }
     const sym_frame *sf = NULL;
     size_t n = c->o->symbols ? frame_symbols_module(c->o->symbols, m, pc, is_return, &sf) : 0;
-    const char *mod = m ? leak_base_name(m->path) : NULL;
+    const char *mod = m ? path_base_name(m->path) : NULL;
     uint64_t rel = m ? pc - m->bias : pc;
     size_t first = n && !c->o->inline_frames ? n - 1 : 0;
-    if (RESERVE(c->ids, c->n_ids, n ? n : 1, c->cap_ids) < 0 ||
-        RESERVE(c->pcs, c->n_pcs, 1, c->cap_pcs) < 0) {
+    if (GROW_ARRAY(c->ids, c->cap_ids, c->n_ids + (n ? n : 1), 64) < 0 ||
+        GROW_ARRAY(c->pcs, c->cap_pcs, c->n_pcs + 1, 64) < 0) {
         c->oom = 1;
         return run;
     }
@@ -345,7 +329,7 @@ static id_run resolve_pc(collector *c, const snap *s, uint64_t pc, int is_return
 /* Start a new snapshot: forget the per-snapshot caches. */
 static int snapshot_begin(collector *c, const snap *s)
 {
-    if (RESERVE(c->mod_ids, 0, s->n_modules + 1, c->cap_mod_ids) < 0)
+    if (GROW_ARRAY(c->mod_ids, c->cap_mod_ids, s->n_modules + 1, 64) < 0)
         return -1;
     memset(c->mod_ids, 0, (s->n_modules + 1) * sizeof(*c->mod_ids));
     uint64_t layout = 0x2545f4914f6cdd1dull;
@@ -418,7 +402,7 @@ static void push_pc(collector *c, const snap *s, uint64_t pc, int is_return)
         e->run = run;
         c->local_used++;
     }
-    if (RESERVE(c->scratch, c->n_scratch, e->run.len, c->cap_scratch) < 0) {
+    if (GROW_ARRAY(c->scratch, c->cap_scratch, c->n_scratch + e->run.len, 64) < 0) {
         c->oom = 1;
         return;
     }
@@ -443,7 +427,7 @@ static uint32_t group_intern(collector *c, const char *name)
     for (uint32_t k; (k = c->group_tab.slots[j]); j = (j + 1) & (c->group_tab.cap - 1))
         if (strcmp(fs->groups[k - 1], name) == 0)
             return k - 1;
-    if (RESERVE(fs->groups, fs->n_groups, 1, c->cap_groups) < 0 ||
+    if (GROW_ARRAY(fs->groups, c->cap_groups, fs->n_groups + 1, 64) < 0 ||
         !(fs->groups[fs->n_groups] = strdup(name)))
         goto oom;
     c->group_tab.slots[j] = (uint32_t)++fs->n_groups;
@@ -488,8 +472,8 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
         }
     }
     if (c->n_stacks >= UINT32_MAX - 1 || c->n_pool + n >= UINT32_MAX ||
-        RESERVE(c->stacks, c->n_stacks, 1, c->cap_stacks) < 0 ||
-        RESERVE(c->pool, c->n_pool, n, c->cap_pool) < 0) {
+        GROW_ARRAY(c->stacks, c->cap_stacks, c->n_stacks + 1, 64) < 0 ||
+        GROW_ARRAY(c->pool, c->cap_pool, c->n_pool + n, 64) < 0) {
         c->oom = 1;
         return UINT32_MAX;
     }
@@ -553,8 +537,8 @@ static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t 
                          uint64_t h, size_t slot, uint32_t stack)
 {
     if (stack == UINT32_MAX || c->n_raw_pool + len >= UINT32_MAX ||
-        c->n_raws >= UINT32_MAX - 1 || RESERVE(c->raws, c->n_raws, 1, c->cap_raws) < 0 ||
-        RESERVE(c->raw_pool, c->n_raw_pool, len, c->cap_raw_pool) < 0) {
+        c->n_raws >= UINT32_MAX - 1 || GROW_ARRAY(c->raws, c->cap_raws, c->n_raws + 1, 64) < 0 ||
+        GROW_ARRAY(c->raw_pool, c->cap_raw_pool, c->n_raw_pool + len, 64) < 0) {
         c->oom = 1;
         return;
     }
@@ -572,7 +556,7 @@ static void raw_remember(collector *c, const uint8_t *key, size_t len, uint32_t 
 
 static void push_id(collector *c, uint32_t id)
 {
-    if (RESERVE(c->scratch, c->n_scratch, 1, c->cap_scratch) < 0) {
+    if (GROW_ARRAY(c->scratch, c->cap_scratch, c->n_scratch + 1, 64) < 0) {
         c->oom = 1;
         return;
     }
@@ -848,7 +832,7 @@ static flame_set *collector_finish(collector *c, char *err, size_t errlen)
         fs->unit = dup_or_oom(c, units[w]);
     }
     if (c->oom) {
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         collector_release(c);
         return NULL;
     }
@@ -880,7 +864,7 @@ static int mark_suspects(const flame_options *o, snap *const *snaps, const char 
                                o->what == FLAME_FD_ORIGINS ? m : NULL,
                                o->what == FLAME_FD_ORIGINS ? NULL : m, err, errlen);
 oom:
-    snprintf(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return -1;
 }
 
@@ -903,7 +887,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
     }
     if (collector_init(&c, o) < 0) {
         free_marks(marks, n);
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     for (size_t i = 0; i < n && !c.oom; i++) {
@@ -911,7 +895,7 @@ static flame_set *collect(snap *const *snaps, const char *const *names, size_t n
         if (!names || !names[i])
             snprintf(label, sizeof(label), "snapshot %zu", i + 1);
         const uint8_t *m = marks ? marks[i] : NULL;
-        add_snapshot(&c, snaps[i], names && names[i] ? snapset_base_name(names[i]) : label,
+        add_snapshot(&c, snaps[i], names && names[i] ? path_base_name(names[i]) : label,
                      o->what == FLAME_FD_ORIGINS ? m : NULL,
                      o->what == FLAME_THREAD_ORIGINS ? m : NULL);
     }
@@ -923,7 +907,7 @@ flame_set *flame_from_snapshots(snap *const *snaps, size_t n, const flame_option
                                 char *err, size_t errlen)
 {
     if (!n) {
-        snprintf(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
         return NULL;
     }
     return collect(snaps, NULL, n, o, err, errlen);
@@ -979,10 +963,10 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
         snap **snaps = calloc(n_files ? n_files : 1, sizeof(*snaps));
         size_t n = 0;
         if (!snaps)
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
         for (; snaps && n < n_files; n++) {
             if (!(snaps[n] = snap_read_file(files[n], why, sizeof(why)))) {
-                snprintf(err, errlen, "%s: %s", files[n], why);
+                err_text_set(err, errlen, "%s: %s", files[n], why);
                 break;
             }
         }
@@ -1000,16 +984,16 @@ flame_set *flame_from_paths(char *const *paths, size_t n_paths, const flame_opti
         snap_prefetch *pf = st ? snap_prefetch_start(files, n_files, flags, 2, 0) : NULL;
         if (!pf) {
             flame_stream_free(st);
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
         } else {
             size_t i;
             for (i = 0; i < n_files && !st->c.oom; i++) {
                 snap *s = snap_prefetch_next(pf, why, sizeof(why));
                 if (!s) {
-                    snprintf(err, errlen, "%s: %s", files[i], why);
+                    err_text_set(err, errlen, "%s: %s", files[i], why);
                     break;
                 }
-                flame_stream_add(st, s, snapset_base_name(files[i]));
+                flame_stream_add(st, s, path_base_name(files[i]));
                 snap_free(s);
             }
             snap_prefetch_stop(pf);

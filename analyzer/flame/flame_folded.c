@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "flame_write.h"
+#include "grow_array.h"
 
 typedef struct folded_line {
     char *text;          /* "group;root;...;leaf" */
@@ -88,15 +89,9 @@ static int add_lines(line_list *ll, const flame_set *fs, int with_module, int wh
             pos += lens[st->frames[k]];
         }
         text[pos] = 0;
-        if (ll->n == ll->cap) {
-            size_t ncap = ll->cap ? ll->cap * 2 : 256;
-            folded_line *nl = realloc(ll->lines, ncap * sizeof(*nl));
-            if (!nl) {
-                free(text);
-                goto out;
-            }
-            ll->lines = nl;
-            ll->cap = ncap;
+        if (GROW_ARRAY(ll->lines, ll->cap, ll->n + 1, 256) < 0) {
+            free(text);
+            goto out;
         }
         folded_line *l = &ll->lines[ll->n++];
         l->text = text;

@@ -16,6 +16,8 @@
 #include <zlib.h>
 
 #include "flame_write.h"
+#include "grow_array.h"
+#include "hash_fnv.h"
 
 /* ---- a growable byte buffer and the protobuf wire format ---------------- */
 
@@ -29,17 +31,9 @@ static void pb_put(pbuf *b, const void *data, size_t n)
 {
     if (b->oom)
         return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n)
-            cap *= 2;
-        uint8_t *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
+    if (GROW_ARRAY(b->p, b->cap, b->n + n, 256) < 0) {
+        b->oom = 1;
+        return;
     }
     memcpy(b->p + b->n, data, n);
     b->n += n;
@@ -128,14 +122,8 @@ static size_t intern_find(intern *t, uint64_t h, int (*eq)(const void *ctx, size
 /* Record a new entry with hash h at slot; its index, or SIZE_MAX. */
 static size_t intern_add(intern *t, uint64_t h, size_t slot)
 {
-    if (t->n == t->cap_entries) {
-        size_t cap = t->cap_entries ? t->cap_entries * 2 : 256;
-        uint64_t *nh = realloc(t->hash, cap * sizeof(*nh));
-        if (!nh)
-            return SIZE_MAX;
-        t->hash = nh;
-        t->cap_entries = cap;
-    }
+    if (GROW_ARRAY(t->hash, t->cap_entries, t->n + 1, 256) < 0)
+        return SIZE_MAX;
     t->hash[t->n] = h;
     t->slots[slot] = (uint32_t)t->n + 1;
     return t->n++;
@@ -176,10 +164,7 @@ typedef struct writer {
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ull;
+    uint64_t h = fnv1a_bytes(FNV1A_OFFSET, p, n);
     return (h ^ (h >> 31)) * HASH_MUL;
 }
 
@@ -202,14 +187,8 @@ static uint64_t string_index(writer *w, const char *s)
         goto oom;
     if (i != SIZE_MAX)
         return i;
-    if (w->str_tab.n == w->cap_str) {
-        size_t cap = w->cap_str ? w->cap_str * 2 : 256;
-        const char **ns = realloc(w->str, cap * sizeof(*ns));
-        if (!ns)
-            goto oom;
-        w->str = ns;
-        w->cap_str = cap;
-    }
+    if (GROW_ARRAY(w->str, w->cap_str, w->str_tab.n + 1, 256) < 0)
+        goto oom;
     if ((i = intern_add(&w->str_tab, h, slot)) == SIZE_MAX)
         goto oom;
     w->str[i] = s;
@@ -243,14 +222,8 @@ static uint64_t function_id(writer *w, uint32_t fid)
         goto oom;
     if (i != SIZE_MAX)
         return i + 1;
-    if (w->func_tab.n == w->cap_funcs) {
-        size_t cap = w->cap_funcs ? w->cap_funcs * 2 : 256;
-        func_key *nf = realloc(w->funcs, cap * sizeof(*nf));
-        if (!nf)
-            goto oom;
-        w->funcs = nf;
-        w->cap_funcs = cap;
-    }
+    if (GROW_ARRAY(w->funcs, w->cap_funcs, w->func_tab.n + 1, 256) < 0)
+        goto oom;
     if ((i = intern_add(&w->func_tab, h, slot)) == SIZE_MAX)
         goto oom;
     w->funcs[i] = k;
@@ -281,24 +254,9 @@ static uint64_t location_id(writer *w, const uint32_t *run, size_t n)
         goto oom;
     if (i != SIZE_MAX)
         return i + 1;
-    if (w->n_loc_runs + n > w->cap_loc_runs) {
-        size_t cap = w->cap_loc_runs ? w->cap_loc_runs : 1024;
-        while (cap < w->n_loc_runs + n)
-            cap *= 2;
-        uint32_t *nr = realloc(w->loc_runs, cap * sizeof(*nr));
-        if (!nr)
-            goto oom;
-        w->loc_runs = nr;
-        w->cap_loc_runs = cap;
-    }
-    if (w->loc_tab.n + 2 > w->cap_loc_off) {
-        size_t cap = w->cap_loc_off ? w->cap_loc_off * 2 : 256;
-        size_t *no = realloc(w->loc_off, cap * sizeof(*no));
-        if (!no)
-            goto oom;
-        w->loc_off = no;
-        w->cap_loc_off = cap;
-    }
+    if (GROW_ARRAY(w->loc_runs, w->cap_loc_runs, w->n_loc_runs + n, 1024) < 0 ||
+        GROW_ARRAY(w->loc_off, w->cap_loc_off, w->loc_tab.n + 2, 256) < 0)
+        goto oom;
     if ((i = intern_add(&w->loc_tab, h, slot)) == SIZE_MAX)
         goto oom;
     w->loc_off[i] = w->n_loc_runs;

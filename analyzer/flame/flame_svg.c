@@ -20,6 +20,8 @@
 
 #include "flame_svg.h"
 #include "flame_svg_script.h"
+#include "grow_array.h"
+#include "hash_fnv.h"
 #include "html_escape.h"
 #include "utf8.h"
 
@@ -210,14 +212,8 @@ static svg_stack *sorted_stacks(const flame_set *fs, const uint32_t *rank, size_
 
 static int nodes_push(svg_nodes *ns, const svg_node *node)
 {
-    if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 256;
-        svg_node *v = realloc(ns->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        ns->v = v;
-        ns->cap = cap;
-    }
+    if (GROW_ARRAY(ns->v, ns->cap, ns->n + 1, 256) < 0)
+        return -1;
     ns->v[ns->n++] = *node;
     return 0;
 }
@@ -439,7 +435,7 @@ static void make_prefix(const svg_doc *doc, size_t n_nodes, char *buf, size_t le
 {
     static atomic_uint calls;
     struct timespec ts;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = FNV1A_OFFSET;
     uint64_t parts[6];
 
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -450,8 +446,7 @@ static void make_prefix(const svg_doc *doc, size_t n_nodes, char *buf, size_t le
     parts[4] = (uint64_t)getpid();
     parts[5] = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     for (int i = 0; i < 6; i++)
-        for (int b = 0; b < 64; b += 8)
-            h = (h ^ ((parts[i] >> b) & 0xff)) * 1099511628211ull;
+        h = fnv1a_u64(h, parts[i]);
     snprintf(buf, len, "bbxfg%08" PRIx32, (uint32_t)(h ^ (h >> 32)));
 }
 

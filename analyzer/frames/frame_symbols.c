@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "path_name.h"
+
 size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_return,
                         const sym_frame **out)
 {
@@ -40,8 +42,7 @@ int frame_module_is_collector(const char *path)
     const char *base;
     if (!path)
         return 0;
-    base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    base = path_base_name(path);
     return strncmp(base, "libbbx", 6) == 0;
 }
 

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame_symbols.h"
 #include "html_escape.h"
 #include "leak_analyze.h"
 #include "leak_series.h"
+#include "path_name.h"
 #include "report.h"
 #include "report_html_chart.h"
 #include "report_html_parts.h"
@@ -212,7 +212,7 @@ static void suspect_row(FILE *out, const leak_group *g)
             fputs("</b>", out);
             if (f->file) {
                 fputs(" ", out);
-                html_put(out, leak_base_name(f->file), "");
+                html_put(out, path_base_name(f->file), "");
                 fprintf(out, ":%" PRIu64, f->line);
             }
             if (f->module) {
@@ -275,23 +275,6 @@ static void processes_section(FILE *out, const report_html_input *in)
 
 /* ---- the end -------------------------------------------------------------------- */
 
-static void put_note(void *ctx, const char *note)
-{
-    FILE *out = ctx;
-    fputs("<li>", out);
-    html_put(out, note, "");
-    fputs("</li>\n", out);
-}
-
-static void symbol_notes(FILE *out, sym_session *ss)
-{
-    if (!frame_symbol_notes(ss, NULL, NULL))
-        return;
-    fputs("<section id=\"symbols\">\n<h2>Symbols</h2>\n<ul>\n", out);
-    frame_symbol_notes(ss, put_note, out);
-    fputs("</ul>\n</section>\n", out);
-}
-
 int report_html(FILE *out, const report_html_input *in)
 {
     const snap *s = in->last;
@@ -317,7 +300,7 @@ int report_html(FILE *out, const report_html_input *in)
     html_snap_children(out, s);
     html_snap_modules(out, s);
     html_snap_capture(out, s);
-    symbol_notes(out, in->symbols);
+    html_snap_symbol_notes(out, in->symbols);
     fputs("<footer class=\"dim\"><p>Written by bbx report.</p></footer>\n</body>\n</html>\n",
           out);
     source_cache_free(src);

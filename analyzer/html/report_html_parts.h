@@ -25,6 +25,8 @@ void html_snap_annotations(FILE *out, const snap *s);
 void html_snap_children(FILE *out, const snap *s);
 void html_snap_modules(FILE *out, const snap *s);
 void html_snap_capture(FILE *out, const snap *s);
+/* The symbolizer's notes, a list; nothing when there are none. */
+void html_snap_symbol_notes(FILE *out, sym_session *ss);
 
 /* report_html_flame.c: the flame graphs of a series of n snapshots: the
  * thread stacks of all of them (`stacks`, already folded; NULL: those of

@@ -485,3 +485,14 @@ void html_snap_capture(FILE *out, const snap *s)
     }
     fputs("</table>\n</section>\n", out);
 }
+
+void html_snap_symbol_notes(FILE *out, sym_session *ss)
+{
+    if (!facts_symbol_notes(NULL, ss))
+        return;
+    html_sink hs = { out, "</li>\n<li>" };
+    facts_sink k = { html_fact_put, &hs };
+    fputs("<section id=\"symbols\">\n<h2>Symbols</h2>\n<ul>\n<li>", out);
+    facts_symbol_notes(&k, ss);
+    fputs("</li>\n</ul>\n</section>\n", out);
+}

@@ -9,9 +9,12 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "err_text.h"
 #include "flame_collect.h"
+#include "grow_array.h"
 #include "leak_analyze.h"
 #include "leak_timeline.h"
+#include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
 #include "snap_set.h"
@@ -60,14 +63,8 @@ void report_series_free(report_series *rs)
 /* The fold of s's process, made when new.  NULL when out of memory. */
 static proc_fold *fold_of(report_series *rs, const snap *s, size_t file)
 {
-    if (rs->procs.n + 1 > rs->cap) {
-        size_t ncap = rs->cap ? rs->cap * 2 : 4;
-        proc_fold *nv = realloc(rs->folds, ncap * sizeof(*nv));
-        if (!nv)
-            return NULL;
-        rs->folds = nv;
-        rs->cap = ncap;
-    }
+    if (GROW_ARRAY(rs->folds, rs->cap, rs->procs.n + 1, 4) < 0)
+        return NULL;
     size_t before = rs->procs.n, pi = snapset_procs_add(&rs->procs, s, file);
     if (pi == SIZE_MAX)
         return NULL;
@@ -91,14 +88,14 @@ static int fold(report_series *rs, snap *s, size_t file, const char *name,
     proc_fold *pf = fold_of(rs, s, file);
     int use = pf ? leak_stream_add(pf->leaks, s, name, err, errlen) : -1;
     if (!pf)
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
     if (use <= 0) {
         snap_free(s);
         return use;
     }
     if (warn && snapset_incomplete_warning(s, name, msg, sizeof(msg)))
         warn(warn_ctx, msg);
-    flame_stream_add(pf->stacks, s, snapset_base_name(name));
+    flame_stream_add(pf->stacks, s, path_base_name(name));
     if (!pf->n_used++ || s->process.time_ms < pf->first_ms)
         pf->first_ms = s->process.time_ms;
     if (!pf->last || s->process.time_ms >= pf->last->process.time_ms) {
@@ -121,7 +118,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     int rc = 0;
     if (!pf) {
         free(rs);
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     snapset_procs_init(&rs->procs);
@@ -130,7 +127,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));
         if (!s) {
-            snprintf(err, errlen, "%s: %s", files[i], why);
+            err_text_set(err, errlen, "%s: %s", files[i], why);
             rc = -1;
         } else if (!pid || s->process.pid == pid) {
             rc = fold(rs, s, i, files[i], warn, warn_ctx, err, errlen);
@@ -140,7 +137,7 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
     }
     snap_prefetch_stop(pf);
     if (rc == 0 && !rs->procs.n) {
-        snprintf(err, errlen, pid ? "no snapshot of pid %" PRIu64 : "no snapshots given", pid);
+        err_text_set(err, errlen, pid ? "no snapshot of pid %" PRIu64 : "no snapshots given", pid);
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i < rs->procs.n; i++)
@@ -216,7 +213,7 @@ int report_series_input(report_series *rs, report_html_input *hi, char *err, siz
     if (!rs->stacks)
         return -1;
     if (rs->procs.n > 1 && list_processes(rs, main) < 0) {
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     memset(hi, 0, sizeof(*hi));

@@ -32,8 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
+#include "grow_array.h"
 #include "leak_series.h"
+#include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
 #include "snap_set.h"
@@ -41,19 +44,6 @@
 #define GROWTH_MIN_NET 2
 #define HIGH_MIN_SNAPSHOTS 5
 #define MEDIUM_MIN_SNAPSHOTS 3
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -307,7 +297,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
 
 static const char *module_base(const snap_module *m)
 {
-    return m && m->path ? leak_base_name(m->path) : NULL;
+    return m && m->path ? path_base_name(m->path) : NULL;
 }
 
 /* Append the symbolized frames of pc to g->origin. */
@@ -318,15 +308,9 @@ static void origin_frames(builder *b, const leak_series *ls, sym_session *ss, le
     const sym_frame *sf;
     size_t n = frame_symbols_module(ss, m, pc, 1, &sf);
     for (size_t k = 0; k < (n ? n : 1); k++) {
-        if (g->n_origin == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 8;
-            leak_frame *nf = realloc(g->origin, ncap * sizeof(*nf));
-            if (!nf) {
-                b->oom = 1;
-                return;
-            }
-            g->origin = nf;
-            *cap = ncap;
+        if (GROW_ARRAY(g->origin, *cap, g->n_origin + 1, 8) < 0) {
+            b->oom = 1;
+            return;
         }
         leak_frame *f = &g->origin[g->n_origin++];
         memset(f, 0, sizeof(*f));
@@ -448,7 +432,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     if (!r || timeline_init(&t, ls) < 0) {
         free(r);
         timeline_release(&t);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     r->app = b_strdup(&b, ls->app);
@@ -473,7 +457,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     timeline_release(&t);
     if (b.oom) {
         leak_report_free(r);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     if (r->n_leaks > 1)
@@ -491,9 +475,9 @@ static int pid_check(const leak_series *ls, const char *first_name, const snap *
     if (o && o->pid)
         return s->process.pid == o->pid;
     if (ls->n_snaps && s->process.pid != ls->snaps[0].pid) {
-        set_err(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
-                " (not one process)",
-                name, s->process.pid, first_name, ls->snaps[0].pid);
+        err_text_set(err, errlen, "%s: pid %" PRIu64 ", but %s is pid %" PRIu64
+                     " (not one process)",
+                     name, s->process.pid, first_name, ls->snaps[0].pid);
         return -1;
     }
     return 1;
@@ -530,7 +514,7 @@ int leak_stream_add(leak_stream *st, const snap *s, const char *name, char *err,
         return use;
     if ((!st->first_name && !(st->first_name = strdup(name))) ||
         leak_series_add(&st->ls, s, file) < 0) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     return 1;
@@ -544,9 +528,9 @@ const leak_series *leak_stream_series(const leak_stream *st)
 leak_report *leak_stream_report(const leak_stream *st, char *err, size_t errlen)
 {
     if (!st->ls.n_snaps && st->o.pid)
-        set_err(err, errlen, "no snapshot of pid %" PRIu64, st->o.pid);
+        err_text_set(err, errlen, "no snapshot of pid %" PRIu64, st->o.pid);
     else if (!st->ls.n_snaps)
-        set_err(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
     else
         return report_of(&st->ls, &st->o, err, errlen);
     return NULL;
@@ -568,7 +552,7 @@ leak_report *leaks_from_snapshots(const snap *const *snaps, const char *const *n
     leak_report *r = NULL;
     size_t i = 0;
     if (!st) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     for (; i < n; i++)
@@ -604,14 +588,8 @@ static int streams_add(proc_streams *ps, const leak_options *o, const snap *s, s
 {
     if (o && o->pid && s->process.pid != o->pid)
         return 0;
-    if (ps->procs.n + 1 > ps->cap) { /* room for a stream of a new process */
-        size_t ncap = ps->cap ? ps->cap * 2 : 4;
-        leak_stream **nv = realloc(ps->v, ncap * sizeof(*nv));
-        if (!nv)
-            goto oom;
-        ps->v = nv;
-        ps->cap = ncap;
-    }
+    if (GROW_ARRAY(ps->v, ps->cap, ps->procs.n + 1, 4) < 0) /* room for a new process's */
+        goto oom;
     size_t before = ps->procs.n, pi = snapset_procs_add(&ps->procs, s, file);
     if (pi == SIZE_MAX)
         goto oom;
@@ -619,7 +597,7 @@ static int streams_add(proc_streams *ps, const leak_options *o, const snap *s, s
         goto oom;
     return leak_stream_add(ps->v[pi], s, name, err, errlen);
 oom:
-    set_err(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return -1;
 }
 
@@ -631,13 +609,13 @@ static int streams_read(proc_streams *ps, char **files, size_t n, const leak_opt
     int rc = 0;
     snap_prefetch *pf = snap_prefetch_start(files, n, 0, 2, 0);
     if (!pf) {
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));
         if (!s) {
-            set_err(err, errlen, "%s: %s", files[i], why);
+            err_text_set(err, errlen, "%s: %s", files[i], why);
             rc = -1;
             break;
         }
@@ -672,16 +650,16 @@ static leak_report_set *streams_reports(const proc_streams *ps, const leak_optio
     if (!set || !order || !(set->reports = calloc(n ? n : 1, sizeof(*set->reports)))) {
         free(set);
         free(order);
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return NULL;
     }
     if (!n) {
         free(order);
         leak_report_set_free(set);
         if (o && o->pid)
-            set_err(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
+            err_text_set(err, errlen, "no snapshot of pid %" PRIu64, o->pid);
         else
-            set_err(err, errlen, "no snapshots given");
+            err_text_set(err, errlen, "no snapshots given");
         return NULL;
     }
     snapset_procs_order(&ps->procs, order);
@@ -774,7 +752,7 @@ leak_report *leak_report_set_merge(leak_report_set *set, char *err, size_t errle
         if (move_groups(r, o) < 0) {
             leak_report_free(r);
             leak_report_set_free(set);
-            set_err(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
             return NULL;
         }
         r->n_snapshots += o->n_snapshots;
@@ -874,7 +852,7 @@ int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size
     (void)names;
     snapset_procs_init(&procs);
     if (!n) {
-        set_err(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
         goto out;
     }
     for (size_t i = 0; proc && idx && i < n; i++)
@@ -893,7 +871,7 @@ int leaks_mark_suspects(const snap *const *snaps, const char *const *names, size
     rc = 0;
     goto out;
 oom:
-    set_err(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
 out:
     snapset_procs_release(&procs);
     free(proc);

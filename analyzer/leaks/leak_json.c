@@ -8,11 +8,12 @@
 
 #include "json_writer.h"
 #include "leak_analyze.h"
+#include "path_name.h"
 
 /* What people call the process: its app name, else its executable's. */
 static const char *program_of(const leak_report *r)
 {
-    return r->app ? r->app : leak_base_name(r->exe);
+    return r->app ? r->app : path_base_name(r->exe);
 }
 
 static void frame(json_writer *w, const leak_frame *f)

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "err_text.h"
 #include "input_file.h"
 #include "leak_json_read.h"
 
@@ -30,7 +31,7 @@ static void fail(json_ctx *c, const char *fmt, ...)
     c->failed = 1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
+    err_text_vset(c->err, c->errlen, fmt, ap);
     va_end(ap);
     /* Strings from the input (a format value, jansson's quote of the text
      * near a syntax error) may hold control characters: one line, always. */
@@ -286,13 +287,13 @@ leak_report *leak_json_read_file(const char *path, char *err, size_t errlen)
     if (!f)
         return NULL;
     if (fstat(fileno(f), &st) != 0) {
-        snprintf(err, errlen, "cannot stat: %s", strerror(errno));
+        err_text_set(err, errlen, "cannot stat: %s", strerror(errno));
         fclose(f);
         return NULL;
     }
     if ((uint64_t)st.st_size > LEAK_JSON_MAX_BYTES) {
-        snprintf(err, errlen, "too large for a leak report (%llu bytes, limit %zu MiB)",
-                 (unsigned long long)st.st_size, LEAK_JSON_MAX_BYTES >> 20);
+        err_text_set(err, errlen, "too large for a leak report (%llu bytes, limit %zu MiB)",
+                     (unsigned long long)st.st_size, LEAK_JSON_MAX_BYTES >> 20);
         fclose(f);
         return NULL;
     }
@@ -304,8 +305,8 @@ leak_report *leak_json_read_file(const char *path, char *err, size_t errlen)
         if (len < cap || ferror(f))
             break;
         if (cap > LEAK_JSON_MAX_BYTES) {
-            snprintf(err, errlen, "too large for a leak report (limit %zu MiB)",
-                     LEAK_JSON_MAX_BYTES >> 20);
+            err_text_set(err, errlen, "too large for a leak report (limit %zu MiB)",
+                         LEAK_JSON_MAX_BYTES >> 20);
             free(buf);
             fclose(f);
             return NULL;
@@ -320,12 +321,12 @@ leak_report *leak_json_read_file(const char *path, char *err, size_t errlen)
         cap *= 2;
     }
     if (!buf) {
-        snprintf(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         fclose(f);
         return NULL;
     }
     if (ferror(f)) {
-        snprintf(err, errlen, "cannot read: %s", strerror(errno));
+        err_text_set(err, errlen, "cannot read: %s", strerror(errno));
         free(buf);
         fclose(f);
         return NULL;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_array.h"
 #include "leak_model.h"
+#include "path_name.h"
 
 void leak_report_free(leak_report *r)
 {
@@ -82,15 +84,9 @@ size_t leak_function_key_len(const char *fn)
     return n;
 }
 
-const char *leak_base_name(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    return slash ? slash + 1 : path;
-}
-
 size_t leak_module_key_len(const char *module)
 {
-    const char *base = leak_base_name(module);
+    const char *base = path_base_name(module);
     const char *so = strstr(base, ".so.");
     return (size_t)(base - module) + (so ? (size_t)(so + 3 - base) : strlen(base));
 }
@@ -105,17 +101,9 @@ static void sig_put(sig_buf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
+    if (GROW_ARRAY(b->p, b->cap, b->len + n + 1, 128) < 0) {
+        b->failed = 1;
+        return;
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -146,10 +134,10 @@ char *leak_signature(const leak_group *g)
             sig_put(&b, f->function, leak_function_key_len(f->function));
             if (f->file && *f->file) {
                 sig_puts(&b, "@");
-                sig_puts(&b, leak_base_name(f->file));
+                sig_puts(&b, path_base_name(f->file));
             }
         } else if (f->module && *f->module) {
-            const char *base = leak_base_name(f->module);
+            const char *base = path_base_name(f->module);
             sig_put(&b, base, leak_module_key_len(f->module) - (size_t)(base - f->module));
         } else {
             sig_puts(&b, "?");

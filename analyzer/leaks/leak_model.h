@@ -71,12 +71,9 @@ char *leak_signature(const leak_group *g);
  * leak_function_key_len: length of the function name without the suffixes
  *   compilers add to clones and split parts (".constprop.0", ".isra.0",
  *   ".part.1", ".cold", " [clone .constprop.0]", ...).
- * leak_base_name: the part after the last '/' (a pointer into path; NULL
- *   for NULL).
  * leak_module_key_len: length of module up to the end of its base name
  *   without the version after ".so" ("/lib/libz.so.1.3" -> "/lib/libz.so"). */
 size_t leak_function_key_len(const char *fn);
-const char *leak_base_name(const char *path);
 size_t leak_module_key_len(const char *module);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "frame_symbols.h"
+#include "grow_array.h"
+#include "hash_fnv.h"
 #include "snap_format.h"
 #include "snap_set.h"
 
@@ -54,22 +56,6 @@ void leak_series_release(leak_series *ls)
     memset(ls, 0, sizeof(*ls));
 }
 
-/* Grow *arr (n used, *cap) to hold one more of `elem` bytes.  0 or -1. */
-static int reserve(void **arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = ncap;
-    return 0;
-}
-
-#define RESERVE(arr, n, cap) reserve((void **)&(arr), (n), &(cap), sizeof(*(arr)))
-
 static char *dup_str(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -88,17 +74,9 @@ static void key_put(key *k, const void *p, size_t n)
     leak_series *ls = k->ls;
     if (k->failed)
         return;
-    if (k->len + n > ls->keybuf_cap) {
-        size_t cap = ls->keybuf_cap ? ls->keybuf_cap : 256;
-        while (cap < k->len + n)
-            cap *= 2;
-        uint8_t *nb = realloc(ls->keybuf, cap);
-        if (!nb) {
-            k->failed = 1;
-            return;
-        }
-        ls->keybuf = nb;
-        ls->keybuf_cap = cap;
+    if (GROW_ARRAY(ls->keybuf, ls->keybuf_cap, k->len + n, 256) < 0) {
+        k->failed = 1;
+        return;
     }
     if (n)
         memcpy(ls->keybuf + k->len, p, n);
@@ -129,7 +107,7 @@ static void key_str(key *k, const char *s, int no_digits)
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ (n * HASH_MUL);
+    uint64_t h = FNV1A_OFFSET ^ (n * HASH_MUL);
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -192,7 +170,7 @@ static size_t module_index(leak_series *ls, const snap_module *m)
             strcmp(c->path ? c->path : "", m->path ? m->path : "") == 0)
             return i - 1;
     }
-    if (RESERVE(ls->modules, ls->n_modules, ls->cap_modules) < 0)
+    if (GROW_ARRAY(ls->modules, ls->cap_modules, ls->n_modules + 1, 16) < 0)
         return SIZE_MAX;
     snap_module *c = &ls->modules[ls->n_modules];
     memset(c, 0, sizeof(*c));
@@ -262,7 +240,7 @@ static series_group *group_get(leak_series *ls, const key *k, const snap *s,
     idx = table_find(ls, k, h, &slot);
     if (idx != SIZE_MAX)
         return &ls->groups[idx];
-    if (RESERVE(ls->groups, ls->n_groups, ls->cap_groups) < 0)
+    if (GROW_ARRAY(ls->groups, ls->cap_groups, ls->n_groups + 1, 16) < 0)
         return NULL;
     series_group *g = &ls->groups[ls->n_groups];
     memset(g, 0, sizeof(*g));
@@ -299,7 +277,7 @@ static int group_bump(series_group *g, size_t si, int above_stdio)
 {
     series_count *c = g->n_counts ? &g->counts[g->n_counts - 1] : NULL;
     if (!c || c->snap != si) {
-        if (RESERVE(g->counts, g->n_counts, g->cap_counts) < 0)
+        if (GROW_ARRAY(g->counts, g->cap_counts, g->n_counts + 1, 16) < 0)
             return -1;
         c = &g->counts[g->n_counts++];
         c->snap = (uint32_t)si;
@@ -469,7 +447,7 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
                             size_t *thread_group)
 {
     size_t si = ls->n_snaps;
-    if (si >= UINT32_MAX || RESERVE(ls->snaps, ls->n_snaps, ls->cap_snaps) < 0)
+    if (si >= UINT32_MAX || GROW_ARRAY(ls->snaps, ls->cap_snaps, ls->n_snaps + 1, 16) < 0)
         return -1;
     series_snap *ss = &ls->snaps[ls->n_snaps++];
     ss->time_ms = s->process.time_ms;

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "err_text.h"
 #include "input_file.h"
 #include "leak_suppress.h"
+#include "path_name.h"
 
 static const struct {
     const char *name;
@@ -65,7 +67,7 @@ static int match_path(const char *pattern, const char *path)
 {
     if (!path)
         return 0;
-    return match_str(pattern, strchr(pattern, '/') ? path : leak_base_name(path));
+    return match_str(pattern, strchr(pattern, '/') ? path : path_base_name(path));
 }
 
 static int in_runtime(const leak_frame *f)
@@ -73,7 +75,7 @@ static int in_runtime(const leak_frame *f)
     if (!f->module)
         return 0;
     for (size_t i = 0; i < sizeof(runtime_modules) / sizeof(*runtime_modules); i++)
-        if (match_str(runtime_modules[i], leak_base_name(f->module)))
+        if (match_str(runtime_modules[i], path_base_name(f->module)))
             return 1;
     return 0;
 }
@@ -188,7 +190,7 @@ static int parse_line(char *line, leak_rule *r, char *err, size_t errlen)
             *p++ = '\0';
         char *colon = strchr(term, ':');
         if (!colon) {
-            snprintf(err, errlen, "'%.64s' is not FIELD:PATTERN (e.g. function:open_*)", term);
+            err_text_set(err, errlen, "'%.64s' is not FIELD:PATTERN (e.g. function:open_*)", term);
             return -1;
         }
         *colon = '\0';
@@ -196,18 +198,18 @@ static int parse_line(char *line, leak_rule *r, char *err, size_t errlen)
         while (f < N_FIELDS && strcmp(field_names[f].name, term) != 0)
             f++;
         if (f == N_FIELDS) {
-            snprintf(err, errlen,
-                     "unknown field '%.32s' (expected resource, kind, name, function, top, "
-                     "file, module or leak)", term);
+            err_text_set(err, errlen,
+                         "unknown field '%.32s' (expected resource, kind, name, function, top, "
+                         "file, module or leak)", term);
             return -1;
         }
         if (!colon[1]) {
-            snprintf(err, errlen, "empty pattern after '%s:'", term);
+            err_text_set(err, errlen, "empty pattern after '%s:'", term);
             return -1;
         }
         leak_term *terms = realloc(r->terms, (r->n_terms + 1) * sizeof(*terms));
         if (!terms) {
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
             return -1;
         }
         r->terms = terms;
@@ -223,7 +225,7 @@ static int parse_line(char *line, leak_rule *r, char *err, size_t errlen)
             pattern[plen + 2 * (size_t)contains] = '\0';
         }
         if (!(terms[r->n_terms].pattern = pattern)) {
-            snprintf(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
             return -1;
         }
         r->n_terms++;
@@ -285,7 +287,7 @@ bad:
     for (char *p = why; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';
-    snprintf(err, errlen, "%s:%zu: %s", name, line_no, why);
+    err_text_set(err, errlen, "%s:%zu: %s", name, line_no, why);
     while (s->n_rules > first_new)
         rule_release(&s->rules[--s->n_rules]);
     return -1;
@@ -297,17 +299,17 @@ int leak_suppress_load(leak_suppressions *s, const char *path, char *err, size_t
     char why[128];
     FILE *f = input_fopen(path, why, sizeof(why)); /* regular files only, never blocks */
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, why);
+        err_text_set(err, errlen, "%s: %s", path, why);
         return -1;
     }
     if (fstat(fileno(f), &st) != 0) {
-        snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        err_text_set(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
         fclose(f);
         return -1;
     }
     char *buf = malloc(LEAK_SUPPRESS_MAX_BYTES + 1);
     if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", path);
+        err_text_set(err, errlen, "%s: out of memory", path);
         fclose(f);
         return -1;
     }
@@ -316,9 +318,9 @@ int leak_suppress_load(leak_suppressions *s, const char *path, char *err, size_t
     fclose(f);
     int rc = -1;
     if (read_error)
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        err_text_set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     else if (len > LEAK_SUPPRESS_MAX_BYTES)
-        snprintf(err, errlen, "%s: too large for a suppression file (limit 1 MiB)", path);
+        err_text_set(err, errlen, "%s: too large for a suppression file (limit 1 MiB)", path);
     else
         rc = leak_suppress_parse(s, buf, len, path, err, errlen);
     free(buf);

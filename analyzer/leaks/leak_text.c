@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "leak_analyze.h"
+#include "path_name.h"
 #include "report.h"
 
 static void put(FILE *out, const char *s, const char *missing)
@@ -88,7 +89,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     fmt_span(span, sizeof(span), r->last_ms >= r->first_ms ? r->last_ms - r->first_ms : 0);
     report_fmt_time(first, sizeof(first), r->first_ms);
     fputs("bbx leaks: ", out);
-    put(out, r->app ? r->app : leak_base_name(r->exe), "?");
+    put(out, r->app ? r->app : path_base_name(r->exe), "?");
     fprintf(out, " (pid %" PRIu64 "), %zu snapshot%s over %s from %s\n", r->pid,
             r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span, first);
     for (size_t i = 0; i < r->n_leaks; i++) {
@@ -112,7 +113,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
 static void process_name(FILE *out, const leak_report *r)
 {
     fprintf(out, "pid %" PRIu64 " ", r->pid);
-    put(out, r->app ? r->app : leak_base_name(r->exe), "?");
+    put(out, r->app ? r->app : path_base_name(r->exe), "?");
 }
 
 void leak_report_set_write_text(const leak_report_set *set, FILE *out)

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
 #include "frame_symbols.h"
 #include "leak_model.h"
 #include "leak_series.h"
+#include "path_name.h"
 #include "snap_format.h"
 
 #define LABEL_MAX 160 /* bytes of a label, before the ellipsis */
@@ -56,9 +58,9 @@ static void add_site(char *buf, size_t len, size_t *pos, const leak_series *ls,
     if (n && sf[n - 1].function) {
         add(buf, len, pos, "%s", sf[n - 1].function);
         if (sf[0].file)
-            add(buf, len, pos, " (%s:%u)", leak_base_name(sf[0].file), sf[0].line);
+            add(buf, len, pos, " (%s:%u)", path_base_name(sf[0].file), sf[0].line);
     } else if (m) {
-        add(buf, len, pos, "%s+0x%" PRIx64, m->path ? leak_base_name(m->path) : "?",
+        add(buf, len, pos, "%s+0x%" PRIx64, m->path ? path_base_name(m->path) : "?",
             pc - m->bias);
     } else {
         add(buf, len, pos, "0x%" PRIx64, pc);
@@ -181,6 +183,6 @@ oom:
     free(point);
     free(rank);
     leak_timeline_free(t);
-    snprintf(err, errlen, "out of memory");
+    err_text_set(err, errlen, "out of memory");
     return NULL;
 }

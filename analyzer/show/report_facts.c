@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "frame_symbols.h"
+#include "hash_fnv.h"
+#include "path_name.h"
 #include "report.h"
 #include "report_facts.h"
 #include "snap_format.h"
@@ -59,10 +61,11 @@ static void put_ms(const facts_sink *k, uint64_t us)
     putf(k, FACTS_WORDS, "%" PRIu64 ".%03u ms", us / 1000, (unsigned)(us % 1000));
 }
 
+/* The base name of path, or the whole path when it ends in '/'. */
 static const char *base_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
+    const char *base = path_base_name(path);
+    return *base ? base : path;
 }
 
 /* ---- process ------------------------------------------------------------ */
@@ -500,6 +503,27 @@ int facts_reader(const facts_sink *k, const snap *s)
     return s->unknown_records || s->malformed_records || s->dropped_items;
 }
 
+/* ---- symbols ------------------------------------------------------------ */
+
+typedef struct notes_ctx {
+    const facts_sink *k;
+    size_t n;
+} notes_ctx;
+
+static void put_note(void *ctx, const char *note)
+{
+    notes_ctx *c = ctx;
+    if (c->n++)
+        put(c->k, FACTS_NEXT, "");
+    put(c->k, FACTS_DATA, note);
+}
+
+int facts_symbol_notes(const facts_sink *k, sym_session *ss)
+{
+    notes_ctx c = { k, 0 };
+    return frame_symbol_notes(ss, k ? put_note : NULL, &c) != 0;
+}
+
 /* ---- folded stacks ---------------------------------------------------------------- */
 
 static int str_eq(const char *a, const char *b)
@@ -537,9 +561,9 @@ static int thread_eq(const snap *s, const snap_thread *a, const snap_thread *b)
 /* A hash of the frames, to compare only threads that may be alike. */
 static uint64_t thread_hash(const snap_thread *t)
 {
-    uint64_t h = 1469598103934665603u ^ t->n_frames;
+    uint64_t h = FNV1A_OFFSET ^ t->n_frames;
     for (size_t i = 0; i < t->n_frames; i++)
-        h = (h ^ t->frames[i]) * 1099511628211u;
+        h = fnv1a_step(h, t->frames[i]); /* a word a step */
     return h;
 }
 

@@ -149,6 +149,12 @@ int facts_tracking(const facts_sink *k, const snap *s);
  * the same when k is given). */
 int facts_reader(const facts_sink *k, const snap *s);
 
+/* ---- symbols ------------------------------------------------------------ */
+
+/* The symbolizer's notes on the modules it read (a debug file not found,
+ * ...), each a DATA piece, NEXT between them; 0 when there are none. */
+int facts_symbol_notes(const facts_sink *k, sym_session *ss);
+
 /* ---- folded stacks ------------------------------------------------------ */
 
 /* One entry of a report's thread list: the threads it stands for, indices

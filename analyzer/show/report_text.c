@@ -382,20 +382,14 @@ static void capture_stats(FILE *out, const snap *s)
     FACT_LINE(out, "reader: ", facts_reader, s);
 }
 
-static void put_note(void *ctx, const char *note)
-{
-    FILE *out = ctx;
-    fputs("  ", out);
-    put_str(out, note, "");
-    fputc('\n', out);
-}
-
+/* The symbolizer's notes, one a line. */
 static void symbol_notes(FILE *out, sym_session *ss)
 {
-    if (!frame_symbol_notes(ss, NULL, NULL))
+    if (!facts_symbol_notes(NULL, ss))
         return;
-    fputs("\nsymbols:\n", out);
-    frame_symbol_notes(ss, put_note, out);
+    fputs("\nsymbols:\n  ", out);
+    FACT(out, "  ", facts_symbol_notes, ss);
+    fputc('\n', out);
 }
 
 int report_text(FILE *out, const snap *s, const report_options *opt)

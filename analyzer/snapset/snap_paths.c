@@ -12,25 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "err_text.h"
+#include "grow_array.h"
 #include "input_file.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* The list of files being built. */
 typedef struct file_list {
@@ -43,15 +31,9 @@ static int list_add(file_list *fl, char *path)
 {
     if (!path)
         return -1;
-    if (fl->n == fl->cap) {
-        size_t ncap = fl->cap ? fl->cap * 2 : 64;
-        char **np = realloc(fl->paths, ncap * sizeof(*np));
-        if (!np) {
-            free(path);
-            return -1;
-        }
-        fl->paths = np;
-        fl->cap = ncap;
+    if (GROW_ARRAY(fl->paths, fl->cap, fl->n + 1, 64) < 0) {
+        free(path);
+        return -1;
     }
     fl->paths[fl->n++] = path;
     return 0;
@@ -78,17 +60,17 @@ static int add_dir(file_list *fl, DIR *d, const char *path, char *err, size_t er
         if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
             continue;
         if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
-            set_err(err, errlen, "%s/%s: %s", path, e->d_name, why);
+            err_text_set(err, errlen, "%s/%s: %s", path, e->d_name, why);
             return -1;
         }
         char *p = NULL;
         if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
-            set_err(err, errlen, "out of memory");
+            err_text_set(err, errlen, "out of memory");
             return -1;
         }
     }
     if (fl->n == before) {
-        set_err(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
+        err_text_set(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
         return -1;
     }
     qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
@@ -104,16 +86,16 @@ static int expand(file_list *fl, const char *path, char *err, size_t errlen)
     char why[128];
     if (!d && errno == ENOTDIR) {
         if (input_check_entry(AT_FDCWD, path, why, sizeof(why)) < 0) {
-            set_err(err, errlen, "%s: %s", path, why);
+            err_text_set(err, errlen, "%s: %s", path, why);
             return -1;
         }
         if (list_add(fl, strdup(path)) == 0)
             return 0;
-        set_err(err, errlen, "out of memory");
+        err_text_set(err, errlen, "out of memory");
         return -1;
     }
     if (!d) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        err_text_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     int rc = add_dir(fl, d, path, err, errlen);
@@ -128,7 +110,7 @@ int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
     *files = NULL;
     *n_files = 0;
     if (!n_paths) {
-        set_err(err, errlen, "no snapshots given");
+        err_text_set(err, errlen, "no snapshots given");
         return -1;
     }
     for (size_t i = 0; i < n_paths; i++) {
@@ -147,10 +129,4 @@ void snapset_files_free(char **files, size_t n_files)
     for (size_t i = 0; files && i < n_files; i++)
         free(files[i]);
     free(files);
-}
-
-const char *snapset_base_name(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    return slash ? slash + 1 : path;
 }

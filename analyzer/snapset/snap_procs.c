@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_array.h"
+#include "path_name.h"
+
 snapset_stamp snapset_stamp_of(const snap *s, size_t file)
 {
     snapset_stamp st = { s->process.time_ms, s->trigger.present ? s->trigger.seq : 0, file };
@@ -83,21 +86,15 @@ static char *dup_or_null(const char *s, int *oom)
 static size_t proc_new(snapset_procs *p, const snap *s)
 {
     int oom = 0;
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 4;
-        snapset_process *nv = realloc(p->v, ncap * sizeof(*nv));
-        if (!nv)
-            return SIZE_MAX;
-        p->v = nv;
-        p->cap = ncap;
-    }
+    if (GROW_ARRAY(p->v, p->cap, p->n + 1, 4) < 0)
+        return SIZE_MAX;
     snapset_process *pr = &p->v[p->n];
     memset(pr, 0, sizeof(*pr));
     pr->pid = s->process.pid;
     pr->start_ms = s->process.start_ms;
     pr->exe = dup_or_null(s->process.exe, &oom);
     pr->app = dup_or_null(s->process.app, &oom);
-    const char *base = snapset_base_name(s->process.exe);
+    const char *base = path_base_name(s->process.exe);
     const char *program = s->process.app && *s->process.app ? s->process.app
                           : base && *base                   ? base
                                                             : "?";

@@ -42,9 +42,6 @@ int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
 /* Free what snapset_expand_paths() gave; NULL is a no-op. */
 void snapset_files_free(char **files, size_t n_files);
 
-/* The part of path after its last '/' (a pointer into path; NULL for NULL). */
-const char *snapset_base_name(const char *path);
-
 /* ---- time order ---------------------------------------------------------- */
 
 /* Where a snapshot stands in time: its capture time, the process's snapshot
