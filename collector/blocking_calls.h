@@ -30,6 +30,11 @@ struct call_slot {
     _Atomic uint32_t asked;  /* a capture is signalling this thread */
     const char *call;        /* name of the wrapped call */
     uint64_t regs[CALL_REGS];
+    /* The hang watchdog's view of the thread (hang_watch.h): bumped on the
+     * way into and out of an event-loop wait (poll, ppoll, select, pselect,
+     * epoll_wait, epoll_pwait, epoll_pwait2), so odd while inside one, and
+     * by 2 on bbx_heartbeat().  Only the owner writes it. */
+    _Atomic uint32_t loop;
 };
 
 /* The slot table, reserved by calls_init() (track/blocking_calls.c), an
@@ -60,6 +65,10 @@ static inline unsigned calls_slot_hash(pid_t tid)
 void bbx_calls_save(uint64_t regs[CALL_REGS]);
 struct call_slot *calls_enter(const uint64_t regs[CALL_REGS], const char *name);
 void calls_leave(struct call_slot *s);
+
+/* bbx_heartbeat(): the calling thread made progress (its slot's `loop`
+ * moves on by 2, claiming a slot if it has none). */
+void calls_heartbeat(void);
 
 /* Reserve the slots (init). */
 int calls_init(unsigned max_threads);

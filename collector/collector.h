@@ -31,6 +31,18 @@ struct capture_trigger {
     const ucontext_t *uc;      /* registers of the triggering thread */
     const char *reason;        /* request reason or NULL */
     uint64_t t0_us;            /* monotonic time the trigger happened */
+    const struct hang_report *hang; /* HANG and HANG_END: the stuck thread */
+};
+
+/* What the hang watchdog (runtime/hang_watch.c) found, written into the
+ * TRIGGER record of a HANG or HANG_END snapshot. */
+struct hang_report {
+    pid_t tid;
+    char name[16];
+    uint64_t stuck_ms;         /* away from its event-loop wait so far (or in all) */
+    uint64_t cpu_ms;           /* CPU time it used meanwhile */
+    uint64_t limit_ms;
+    int state;                 /* SNAP_HUNG_BUSY or SNAP_HUNG_BLOCKED */
 };
 
 /* A thread that crashed while another thread was already capturing. */
@@ -159,6 +171,8 @@ void triggers_stop(void);
 /* Take a snapshot of `kind` (SNAP_TRIGGER_*) now from the calling thread,
  * then apply the directory cap.  Async-signal-safe. */
 int triggers_snapshot(int kind, const char *reason);
+/* The same for the hang watchdog's snapshots (HANG, HANG_END). */
+int triggers_snapshot_hang(int kind, const char *reason, const struct hang_report *hang);
 
 /* dir_cap.c: delete the oldest non-crash snapshots of this app while the
  * directory is over max_files / max_bytes.  Async-signal-safe (raw

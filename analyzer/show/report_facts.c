@@ -226,11 +226,50 @@ static void trigger_fault(const facts_sink *k, const snap *s)
     put_reason(k, t->reason);
 }
 
+const char *facts_hung_state_name(uint64_t state)
+{
+    return state == SNAP_HUNG_BUSY ? "busy" : state == SNAP_HUNG_BLOCKED ? "blocked" : NULL;
+}
+
+void facts_seconds(const facts_sink *k, facts_piece kind, uint64_t ms)
+{
+    putf(k, kind, "%.1f s", (double)ms / 1000);
+}
+
+/* "hang: thread 7 "ui" has not returned to its event loop for 5.2 s (limit
+ * 5.0 s): busy, 5.1 s of CPU" or "hang over: ... came back after 8.0 s". */
+static void trigger_hang(const facts_sink *k, const snap_trigger *t)
+{
+    int over = t->kind == SNAP_TRIGGER_HANG_END;
+    put(k, FACTS_ALARM, over ? "hang over" : "hang");
+    putf(k, FACTS_WORDS, ": thread %" PRIu64 " \"", t->hung_tid);
+    put_data(k, FACTS_DATA, t->hung_name, "");
+    put(k, FACTS_WORDS, over ? "\" came back to its event loop after "
+                             : "\" has not returned to its event loop for ");
+    facts_seconds(k, FACTS_ALARM, t->hung_ms);
+    if (t->hung_limit_ms) {
+        put(k, FACTS_WORDS, " (limit ");
+        facts_seconds(k, FACTS_WORDS, t->hung_limit_ms);
+        put(k, FACTS_WORDS, ")");
+    }
+    const char *state = facts_hung_state_name(t->hung_state);
+    if (state) {
+        putf(k, FACTS_WORDS, "%s %s, ", over ? "; it was" : ":", state);
+        facts_seconds(k, FACTS_WORDS, t->hung_cpu_ms);
+        put(k, FACTS_WORDS, " of CPU");
+    }
+    put(k, FACTS_NEXT, "");
+    putf(k, FACTS_WORDS, "seen by bbx's watchdog (thread %" PRIu64 ")", t->tid);
+}
+
 void facts_trigger(const facts_sink *k, const snap *s)
 {
     const snap_trigger *t = &s->trigger;
     if (!t->present) {
         put(k, FACTS_WORDS, "unknown (no trigger record)");
+    } else if ((t->kind == SNAP_TRIGGER_HANG || t->kind == SNAP_TRIGGER_HANG_END) &&
+               t->hung_tid) {
+        trigger_hang(k, t);
     } else if (t->kind == SNAP_TRIGGER_REQUEST || t->kind == SNAP_TRIGGER_PERIODIC ||
                t->kind == SNAP_TRIGGER_EXIT) {
         put(k, FACTS_WORDS, t->kind == SNAP_TRIGGER_REQUEST    ? "requested: "
@@ -261,6 +300,10 @@ void facts_thread_who(const facts_sink *k, const snap_thread *t)
     if (t->crashed) {
         put(k, FACTS_WORDS, " ");
         put(k, FACTS_ALARM, "(crashed)");
+    }
+    if (t->hung) {
+        put(k, FACTS_WORDS, " ");
+        put(k, FACTS_ALARM, "(hung)");
     }
     if (t->bbx_internal)
         put(k, FACTS_WORDS, " (bbx's collector thread)");

@@ -79,6 +79,10 @@ int facts_unlimited(uint64_t v);
  * [NEXT "reason: ..."]; "requested: REASON (thread N)"; "on demand: signal
  * ..."; "unknown (no trigger record)". */
 void facts_trigger(const facts_sink *k, const snap *s);
+/* "busy", "blocked" or NULL (SNAP_HUNG_*). */
+const char *facts_hung_state_name(uint64_t state);
+/* "8.0 s" */
+void facts_seconds(const facts_sink *k, facts_piece kind, uint64_t ms);
 
 /* ---- threads ---------------------------------------------------------- */
 

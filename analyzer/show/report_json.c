@@ -35,6 +35,20 @@ static void trigger(json_writer *w, const snap *s)
     json_kv_string(w, "reason", t->reason);
     json_kv_u64(w, "tid", t->tid);
     json_kv_u64(w, "seq", t->seq);
+    json_key(w, "hang");
+    if (!t->hung_tid) {
+        json_null(w);
+    } else {
+        json_object_begin(w);
+        json_kv_u64(w, "tid", t->hung_tid);
+        json_kv_string(w, "thread_name", t->hung_name);
+        json_kv_u64(w, "stuck_ms", t->hung_ms);
+        json_kv_u64(w, "cpu_ms", t->hung_cpu_ms);
+        json_kv_u64(w, "limit_ms", t->hung_limit_ms);
+        json_kv_string(w, "state", facts_hung_state_name(t->hung_state));
+        json_kv_bool(w, "over", t->kind == SNAP_TRIGGER_HANG_END);
+        json_object_end(w);
+    }
     json_object_end(w);
 }
 
@@ -196,6 +210,7 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
         json_kv_string(w, "state", t->state ? state : NULL);
         json_kv_string(w, "status", snap_thread_status_name(t->status));
         json_kv_bool(w, "crashed", t->crashed);
+        json_kv_bool(w, "hung", t->hung);
         json_kv_bool(w, "bbx_internal", t->bbx_internal);
         json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
         json_kv_bool(w, "reused", t->reused);

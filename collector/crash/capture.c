@@ -62,6 +62,15 @@ static void write_trigger(snap_writer *w, const struct capture_trigger *trig)
             snap_put_u64(w, SNAP_TRIG_SENDER_UID, (uint64_t)si->si_uid);
         }
     }
+    if (trig->hang) {
+        const struct hang_report *h = trig->hang;
+        snap_put_u64(w, SNAP_TRIG_HUNG_TID, (uint64_t)h->tid);
+        snap_put_u64(w, SNAP_TRIG_HUNG_MS, h->stuck_ms);
+        snap_put_u64(w, SNAP_TRIG_HUNG_CPU_MS, h->cpu_ms);
+        snap_put_u64(w, SNAP_TRIG_HUNG_LIMIT_MS, h->limit_ms);
+        snap_put_u64(w, SNAP_TRIG_HUNG_STATE, (uint64_t)h->state);
+        snap_put_bytes(w, SNAP_TRIG_HUNG_NAME, h->name, strnlen(h->name, sizeof(h->name)));
+    }
     if (trig->reason) {
         size_t n = strnlen(trig->reason, 255);
         snap_put_bytes(w, SNAP_TRIG_REASON, trig->reason, n);
@@ -96,6 +105,8 @@ static const char *trigger_word(const struct capture_trigger *trig)
     case SNAP_TRIGGER_SIGNAL: return "signal";
     case SNAP_TRIGGER_PERIODIC: return "periodic";
     case SNAP_TRIGGER_EXIT: return "exit";
+    case SNAP_TRIGGER_HANG: return "hang";
+    case SNAP_TRIGGER_HANG_END: return "recovered";
     default: return "request";
     }
 }

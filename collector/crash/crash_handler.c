@@ -107,7 +107,7 @@ static void register_pending(pid_t self, int sig, const ucontext_t *uc)
 
 static void crash_capture(int sig, siginfo_t *si, void *ctx, uint64_t t0)
 {
-    struct capture_trigger trig = { SNAP_TRIGGER_CRASH, sig, si, ctx, NULL, t0 };
+    struct capture_trigger trig = { SNAP_TRIGGER_CRASH, sig, si, ctx, NULL, t0, NULL };
     capture_run(&trig);
     /* the capture lock stays held: nothing is captured after a crash */
     atomic_store(&bbx_g.crash_done, 1);

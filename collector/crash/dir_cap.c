@@ -5,7 +5,7 @@
  * directory (files "<app>-<pid>-<utc>-<word>[-<n>].bbx", see capture.c)
  * number more than max_files or weigh more than max_bytes, the oldest
  * periodic snapshot is deleted, then the oldest other non-crash one
- * (request, signal, exit).  This app's unfinished files (*.bbx.tmp) count
+ * (request, signal, exit, hang, recovered).  This app's unfinished files (*.bbx.tmp) count
  * toward the totals too.  Crash snapshots count but are never deleted, nor
  * is the snapshot just written, nor a *.tmp that may still be written or
  * read (a capture in progress, a crash's partial file), nor other apps'
@@ -113,10 +113,11 @@ static int take_char(const char **s, char c)
 
 static enum cap_class class_of(const char *word, size_t n)
 {
-    static const char *const on_demand[] = { "request", "signal", "exit" };
+    static const char *const on_demand[] = { "request", "signal", "exit", "hang",
+                                              "recovered" };
     if (n == 8 && memcmp(word, "periodic", 8) == 0)
         return CAP_PERIODIC;
-    for (unsigned i = 0; i < 3; i++)
+    for (unsigned i = 0; i < sizeof(on_demand) / sizeof(on_demand[0]); i++)
         if (strlen(on_demand[i]) == n && memcmp(word, on_demand[i], n) == 0)
             return CAP_ON_DEMAND;
     return CAP_CRASH;

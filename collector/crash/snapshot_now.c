@@ -16,7 +16,7 @@
 #include "sigsafe.h"
 #include "snap_format.h"
 
-int triggers_snapshot(int kind, const char *reason)
+static int snapshot_now(int kind, const char *reason, const struct hang_report *hang)
 {
     ucontext_t uc;
     uint64_t t0 = ss_mono_us();
@@ -33,9 +33,19 @@ int triggers_snapshot(int kind, const char *reason)
     }
     ss_fd_refresh(); /* spare fds the program closed (closefrom) are recreated */
     getcontext(&uc);
-    struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0 };
+    struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0, hang };
     int rc = capture_run(&trig);
     dir_cap_enforce();
     capture_unlock();
     return rc;
+}
+
+int triggers_snapshot(int kind, const char *reason)
+{
+    return snapshot_now(kind, reason, NULL);
+}
+
+int triggers_snapshot_hang(int kind, const char *reason, const struct hang_report *hang)
+{
+    return snapshot_now(kind, reason, hang);
 }

@@ -133,6 +133,19 @@ typedef struct bbx_config {
      * (BBX_REDACT_SECRETS) are always replaced unless BBX_REDACT_KEEP_SECRETS
      * is set; README.md, "What bbx holds back", lists each part's rules. */
     unsigned redact;
+    /* The hang watchdog (README.md, "Hangs"): milliseconds (at least 100)
+     * a watched thread may stay away from its event-loop wait (poll,
+     * ppoll, select, pselect, epoll_wait, epoll_pwait, epoll_pwait2) or
+     * from bbx_heartbeat() before it counts as hung; 0: off.  Desktops
+     * call a window dead after about 5 s: 5000 is the value to start
+     * with, and what bbx_watch_thread(0) uses when this is 0.  Watches the
+     * main thread (the process's first) and the threads named in
+     * hang_threads.  $BBX_HANG_MS. */
+    unsigned hang_ms;
+    /* Comma-separated thread names (as the kernel keeps them: at most 15
+     * bytes) watched too, with the limit hang_ms, from when a thread of
+     * that name appears (looked for once a second).  $BBX_HANG_THREADS. */
+    const char *hang_threads;
 } bbx_config;
 
 /* Flags for bbx_config.track. */
@@ -170,14 +183,16 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * table): BBX_DIR, BBX_APP, BBX_SIGNAL, BBX_INTERVAL_MS, BBX_AT_EXIT,
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
- * BBX_NO_CRASH_HANDLERS, BBX_REDACT.  An empty variable counts as unset; one that
+ * BBX_NO_CRASH_HANDLERS, BBX_REDACT, BBX_HANG_MS, BBX_HANG_THREADS.  An
+ * empty variable counts as unset; one that
  * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
  * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)
  * reads none of them, nor HOME, XDG_STATE_HOME or TMPDIR; cfg still
  * applies.  BBX_EDIR: the directory (see bbx_config.dir) is unusable or
  * unsafe.
  * Then starts what the configuration asks for: the collector thread (on-
- * demand signal, periodic snapshots), the at-exit snapshot, tracking mode.
+ * demand signal, periodic snapshots, hang watchdog), the at-exit snapshot,
+ * tracking mode.
  * Returns 0, BBX_EALREADY, or a negative error (nothing stays installed).
  * bbx_init() also reserves spare fds for the crash path (BBX_SPARE_FDS, see
  * bbx_spare_fds()); when the fd table is too full for them it still
@@ -257,6 +272,32 @@ BBX_API const char *bbx_last_snapshot(void);
  */
 #define BBX_SPARE_FDS 5
 BBX_API int bbx_spare_fds(void);
+
+/*
+ * The hang watchdog (README.md, "Hangs").  A watched thread that has not
+ * come back to an event-loop wait or called bbx_heartbeat() for longer than
+ * its limit, and is not inside such a wait, is hung: the collector thread
+ * takes one snapshot of trigger "hang" (the thread first, how long it has
+ * been stuck, busy or blocked), and when it comes back a breadcrumb and one
+ * snapshot of trigger "hang-end" (file word "recovered") with the whole
+ * duration.  Time the process was stopped does not count.
+ *
+ * bbx_watch_thread(): watch the calling thread, from now, with limit_ms
+ * (0: bbx_config.hang_ms, else 5000; at least 100, else BBX_EINVAL); again
+ * to change the limit.  Starts the collector thread if it does not run.
+ * Returns 0, BBX_ENOTINIT, BBX_EINVAL (limit too small, or 64 threads
+ * watched already) or BBX_ENOMEM.  bbx_unwatch_thread(): stop watching the
+ * calling thread (BBX_EINVAL when it was not watched); call it before a
+ * watched thread exits or waits on purpose for long outside its loop.
+ * Thread-safe; not async-signal-safe.
+ *
+ * bbx_heartbeat(): the calling thread made progress.  For loops that never
+ * wait in poll and friends (render loops, games): call it once per
+ * iteration.  A few nanoseconds; thread-safe; async-signal-safe.
+ */
+BBX_API int bbx_watch_thread(unsigned limit_ms);
+BBX_API int bbx_unwatch_thread(void);
+BBX_API void bbx_heartbeat(void);
 
 /* A static message for a BBX_E* code.  Thread-safe; async-signal-safe. */
 BBX_API const char *bbx_strerror(int err);

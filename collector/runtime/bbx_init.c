@@ -167,6 +167,8 @@ int bbx_init(const bbx_config *cfg)
     c.breadcrumbs = clamp(c.breadcrumbs, 64, 1, 4096);
     c.thread_timeout_ms = clamp(c.thread_timeout_ms, 250, 1, 10000);
     c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
+    if (c.hang_ms && c.hang_ms < 100)
+        return BBX_EINVAL;
     /* 0: thread_capture_install() picks a free real-time signal */
     if (c.thread_signal != 0 && (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX))
         return BBX_EINVAL;
@@ -221,6 +223,7 @@ int bbx_init(const bbx_config *cfg)
         bbx_shutdown();
         return rc;
     }
+    bbx_g.cfg.hang_threads = NULL; /* the caller's; hang_watch_start() copied it */
     return 0;
 
 fail:

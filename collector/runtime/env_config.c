@@ -256,6 +256,24 @@ static int env_redact(const char *name, unsigned *field)
     return 0;
 }
 
+/* BBX_HANG_THREADS: thread names, comma-separated, each 1 to 15 bytes. */
+static int env_names(const char *name, const char **field)
+{
+    const char *v = env(name);
+    if (*field || !v)
+        return 0;
+    if (strlen(v) > 255)
+        return bad(name, v, "longer than 255 bytes");
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len > 15)
+            return bad(name, v, "expected thread names of 1 to 15 bytes, comma-separated");
+        p += len + (p[len] == ',');
+    }
+    *field = v;
+    return 0;
+}
+
 int config_from_env(bbx_config *c)
 {
     env_error[0] = '\0';
@@ -271,7 +289,9 @@ int config_from_env(bbx_config *c)
         env_uint("BBX_MAX_THREADS", 1, 8192, &c->max_threads) != 0 ||
         env_uint("BBX_BREADCRUMBS", 1, 4096, &c->breadcrumbs) != 0 ||
         env_bool("BBX_NO_CRASH_HANDLERS", &c->no_crash_handlers) != 0 ||
-        env_redact("BBX_REDACT", &c->redact) != 0)
+        env_redact("BBX_REDACT", &c->redact) != 0 ||
+        env_uint("BBX_HANG_MS", 100, 86400000u, &c->hang_ms) != 0 ||
+        env_names("BBX_HANG_THREADS", &c->hang_threads) != 0)
         return BBX_EINVAL;
     return 0;
 }

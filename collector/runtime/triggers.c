@@ -2,13 +2,14 @@
  * triggers.c - snapshots beyond crashes: on request (bbx_snapshot), on a
  * signal, periodically, and at exit.
  *
- * When an on-demand signal or an interval is configured, a collector
- * thread ("bbx-collector") waits on a semaphore until the next periodic
- * snapshot is due.  The signal handler only posts the semaphore (no fd:
- * nothing in the application's fd table, nothing a program that closes
- * every fd could break); the capture runs on the collector thread, so the
- * application
- * pauses only while the other threads record their stacks.  The collector
+ * When an on-demand signal, an interval or the hang watchdog is configured
+ * (or bbx_watch_thread() is called), a collector thread ("bbx-collector")
+ * waits on a semaphore until the next periodic snapshot is due or the hang
+ * watchdog's next look (hang_watch.c).  The signal handler only posts the
+ * semaphore (no fd: nothing in the application's fd table, nothing a
+ * program that closes every fd could break); the capture runs on the
+ * collector thread, so the application pauses only while the other threads
+ * record their stacks.  The collector
  * thread blocks every signal but the crash signals and bbx's thread signal.
  *
  * At exit (an atexit() handler, in the process that started bbx only) the
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "hang_watch.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -42,13 +44,16 @@ static struct {
     pthread_t thread;
     int running;                 /* the collector thread exists */
     _Atomic int stop;
-    sem_t wake;                  /* posted by the signal handler and stop */
+    _Atomic int signalled;       /* the on-demand signal came */
+    sem_t wake;                  /* posted by the signal handler, stop and
+                                    a new watched thread */
+    pthread_mutex_t start_lock;  /* triggers_need_collector() */
     int signal;                  /* on-demand signal, 0 when none */
     struct sigaction old_action; /* its disposition before bbx */
     char signal_reason[32];
     pid_t owner;                 /* the process that started the triggers */
     _Atomic int exit_done;
-} trg;
+} trg = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
 
@@ -57,6 +62,7 @@ static void on_snapshot_signal(int sig)
 {
     int saved_errno = errno;
     (void)sig;
+    atomic_store(&trg.signalled, 1);
     sem_post(&trg.wake); /* EOVERFLOW: a wake-up is pending anyway */
     errno = saved_errno;
 }
@@ -82,6 +88,11 @@ static int wait_wake(uint64_t next_us)
     return 1;
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
 static void *collector_main(void *arg)
 {
     (void)arg;
@@ -90,19 +101,26 @@ static void *collector_main(void *arg)
     atomic_store(&bbx_g.collector_tid, ss_gettid()); /* marked in snapshots */
     uint64_t interval_us = (uint64_t)bbx_g.cfg.interval_ms * 1000;
     uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
+    uint64_t hang_us = ss_mono_us(); /* the watchdog's next look */
     while (!atomic_load(&trg.stop)) {
-        int woken = wait_wake(next_us);
+        int woken = wait_wake(earliest(next_us, hang_us));
         if (atomic_load(&trg.stop))
             break;
-        if (woken)
+        if (woken && atomic_exchange(&trg.signalled, 0)) {
             triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
+            hang_watch_resync(ss_mono_us());
+        }
         if (next_us && ss_mono_us() >= next_us) {
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
             uint64_t now = ss_mono_us();
+            hang_watch_resync(now);
             if (next_us <= now) /* a slow capture: skip the missed ones */
                 next_us = now + interval_us;
         }
+        uint64_t now = ss_mono_us();
+        if (woken || (hang_us && now >= hang_us)) /* a new watch may want a shorter tick */
+            hang_us = hang_watch_tick(now);
     }
     return NULL;
 }
@@ -152,6 +170,9 @@ static void stop_collector_thread(void)
  * (the next capture starts from scratch). */
 static void after_fork_in_child(void)
 {
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    trg.start_lock = fresh;
+    hang_watch_after_fork();
     trg.running = 0;
     atomic_store(&bbx_g.collector_tid, 0);
     pid_t owner = atomic_load(&bbx_g.capture_owner);
@@ -200,18 +221,40 @@ int triggers_start(void)
     trg.owner = getpid();
     atomic_store(&trg.exit_done, 0);
     atomic_store(&trg.stop, 0);
-    if (!sig && !c->interval_ms && !c->at_exit)
+    atomic_store(&trg.signalled, 0);
+    int hang = hang_watch_start();
+    if (!sig && !c->interval_ms && !c->at_exit && !hang)
         return 0;
     pthread_once(&process_hooks_once, register_process_hooks);
-    if (!sig && !c->interval_ms)
+    if (!sig && !c->interval_ms && !hang)
         return 0;
 
-    if (sem_init(&trg.wake, 0, 0) != 0)
-        return BBX_ENOMEM;
-    int rc = start_collector_thread();
+    int rc = triggers_need_collector();
     if (rc == 0 && sig)
         rc = install_signal(sig);
     return rc; /* on failure bbx_init() calls bbx_shutdown(): triggers_stop() */
+}
+
+int triggers_need_collector(void)
+{
+    int rc = 0;
+    pthread_mutex_lock(&trg.start_lock);
+    if (!trg.running) {
+        pthread_once(&process_hooks_once, register_process_hooks);
+        atomic_store(&trg.stop, 0);
+        if (sem_init(&trg.wake, 0, 0) != 0)
+            rc = BBX_ENOMEM;
+        else
+            rc = start_collector_thread();
+    }
+    pthread_mutex_unlock(&trg.start_lock);
+    return rc;
+}
+
+void triggers_wake(void)
+{
+    if (trg.running)
+        sem_post(&trg.wake);
 }
 
 void triggers_stop(void)
@@ -220,5 +263,8 @@ void triggers_stop(void)
         sigaction(trg.signal, &trg.old_action, NULL);
         trg.signal = 0;
     }
+    pthread_mutex_lock(&trg.start_lock);
     stop_collector_thread();
+    pthread_mutex_unlock(&trg.start_lock);
+    hang_watch_stop();
 }

@@ -110,6 +110,8 @@ static struct call_slot *claim(struct call_slot *t, pid_t tid)
             if (seq & 1)
                 atomic_store(&s->seq, seq + 1);
             atomic_store(&s->asked, 0);
+            if (owner != tid)
+                atomic_store(&s->loop, 0); /* a new thread: no progress yet */
             return s;
         }
     }
@@ -177,7 +179,7 @@ void calls_leave(struct call_slot *s)
  * real function (the raw system call while it cannot be resolved), and
  * unmarks. */
 
-#define WRAP(ret, name, params, args, fallback)                                 \
+#define WRAP_KIND(loop, ret, name, params, args, fallback)                      \
     TRACK_REAL(name);                                                           \
     static const struct real_entry resolve_##name                               \
         __attribute__((used, section("bbx_calls_real"), aligned(sizeof(void *)))) = \
@@ -187,11 +189,37 @@ void calls_leave(struct call_slot *s)
         uint64_t regs_[CALL_REGS];                                              \
         bbx_calls_save(regs_);                                                  \
         struct call_slot *s_ = calls_enter(regs_, #name);                        \
+        if ((loop) && s_)                                                       \
+            loop_step(s_, 1);                                                   \
         __typeof__(&name) f_ = TRACK_RESOLVE(name);                             \
         ret r_ = f_ ? f_ args : (fallback);                                     \
+        if ((loop) && s_)                                                       \
+            loop_step(s_, 1);                                                   \
         calls_leave(s_);                                                         \
         return r_;                                                              \
     }
+/* A blocking call, and an event-loop wait (the hang watchdog's mark). */
+#define WRAP(...) WRAP_KIND(0, __VA_ARGS__)
+#define WRAP_LOOP(...) WRAP_KIND(1, __VA_ARGS__)
+
+/* Only the owning thread writes `loop`: a plain load and store, no locked
+ * instruction (bench/: the cost per poll). */
+static inline void loop_step(struct call_slot *s, uint32_t by)
+{
+    atomic_store_explicit(&s->loop, atomic_load_explicit(&s->loop, memory_order_relaxed) + by,
+                          memory_order_release);
+}
+
+void calls_heartbeat(void)
+{
+    if (!atomic_load_explicit(&bbx_g.initialized, memory_order_relaxed) || bbx_busy)
+        return;
+    int saved_errno = errno;
+    struct call_slot *s = own_slot(1);
+    if (s)
+        loop_step(s, 2);
+    errno = saved_errno;
+}
 
 static long no_fallback(void)
 {
@@ -199,23 +227,23 @@ static long no_fallback(void)
     return -1;
 }
 
-WRAP(int, poll, (struct pollfd *fds, nfds_t n, int timeout), (fds, n, timeout),
+WRAP_LOOP(int, poll, (struct pollfd *fds, nfds_t n, int timeout), (fds, n, timeout),
      (int)syscall(SYS_poll, fds, n, timeout))
-WRAP(int, ppoll,
+WRAP_LOOP(int, ppoll,
      (struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask),
      (fds, n, ts, mask), (int)syscall(SYS_ppoll, fds, n, ts, mask, _NSIG / 8))
-WRAP(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv),
+WRAP_LOOP(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv),
      (n, r, w, e, tv), (int)syscall(SYS_select, n, r, w, e, tv))
-WRAP(int, pselect,
+WRAP_LOOP(int, pselect,
      (int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts, const sigset_t *mask),
      (n, r, w, e, ts, mask), (int)no_fallback())
-WRAP(int, epoll_wait, (int epfd, struct epoll_event *ev, int max, int timeout),
+WRAP_LOOP(int, epoll_wait, (int epfd, struct epoll_event *ev, int max, int timeout),
      (epfd, ev, max, timeout), (int)syscall(SYS_epoll_wait, epfd, ev, max, timeout))
-WRAP(int, epoll_pwait,
+WRAP_LOOP(int, epoll_pwait,
      (int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask),
      (epfd, ev, max, timeout, mask),
      (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, mask, _NSIG / 8))
-WRAP(int, epoll_pwait2,
+WRAP_LOOP(int, epoll_pwait2,
      (int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
       const sigset_t *mask),
      (epfd, ev, max, ts, mask), (int)no_fallback())

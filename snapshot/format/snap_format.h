@@ -17,7 +17,8 @@
 #define SNAP_MAGIC_LEN 8
 #define SNAP_HEADER_LEN 16
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
-#define SNAP_VERSION_MINOR 1 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5 */
+#define SNAP_VERSION_MINOR 2 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
+                                2 added trigger kinds 6-7 and the HUNG fields */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -64,6 +65,16 @@ enum snap_trigger_kind {
     SNAP_TRIGGER_SIGNAL = 3,   /* the on-demand signal (BBX_SIGNAL) */
     SNAP_TRIGGER_PERIODIC = 4, /* the collector thread (BBX_INTERVAL_MS) */
     SNAP_TRIGGER_EXIT = 5,     /* normal exit (BBX_AT_EXIT) */
+    SNAP_TRIGGER_HANG = 6,     /* the hang watchdog: a watched thread has not come
+                                  back to its event-loop wait within its limit */
+    SNAP_TRIGGER_HANG_END = 7, /* the watchdog: that thread came back (HUNG_MS is
+                                  then the whole freeze) */
+};
+
+/* HUNG_STATE: what the hung thread did while it was stuck. */
+enum snap_hung_state {
+    SNAP_HUNG_BUSY = 1,        /* it used CPU for at least half the time */
+    SNAP_HUNG_BLOCKED = 2,     /* it waited (a lock, I/O, a sleep) */
 };
 
 enum snap_trigger_field {
@@ -77,6 +88,14 @@ enum snap_trigger_field {
     SNAP_TRIG_SENDER_UID = 8,  /* varint */
     SNAP_TRIG_SEQ = 9,         /* varint: the process's snapshot number, 1 for its first
                                   (orders snapshots of one millisecond) */
+    /* HANG and HANG_END only: */
+    SNAP_TRIG_HUNG_TID = 10,   /* varint: the watched thread that is (was) stuck */
+    SNAP_TRIG_HUNG_MS = 11,    /* varint: how long it has been away from its
+                                  event-loop wait (HANG_END: the whole freeze) */
+    SNAP_TRIG_HUNG_CPU_MS = 12, /* varint: CPU time it used meanwhile */
+    SNAP_TRIG_HUNG_LIMIT_MS = 13, /* varint: its limit */
+    SNAP_TRIG_HUNG_STATE = 14, /* varint: snap_hung_state */
+    SNAP_TRIG_HUNG_NAME = 15,  /* bytes: its thread name when the watchdog saw it */
 };
 
 enum snap_thread_status {

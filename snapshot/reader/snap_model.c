@@ -248,7 +248,9 @@ static int trigger_field(snap_builder *b, void *obj, const snap_field *f)
 {
     snap_trigger *t = obj;
     if (IS_BYTES(f))
-        return f->number == SNAP_TRIG_REASON ? set_str(&t->reason, f) : 0;
+        return f->number == SNAP_TRIG_REASON      ? set_str(&t->reason, f)
+               : f->number == SNAP_TRIG_HUNG_NAME ? set_str(&t->hung_name, f)
+                                                  : 0;
     switch (f->number) {
     case SNAP_TRIG_KIND: t->kind = f->value; break;
     case SNAP_TRIG_SIGNAL: t->signal = f->value; break;
@@ -258,6 +260,11 @@ static int trigger_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_TRIG_TID: t->tid = f->value; break;
     case SNAP_TRIG_SENDER_UID: t->sender_uid = f->value; break;
     case SNAP_TRIG_SEQ: t->seq = f->value; break;
+    case SNAP_TRIG_HUNG_TID: t->hung_tid = f->value; break;
+    case SNAP_TRIG_HUNG_MS: t->hung_ms = f->value; break;
+    case SNAP_TRIG_HUNG_CPU_MS: t->hung_cpu_ms = f->value; break;
+    case SNAP_TRIG_HUNG_LIMIT_MS: t->hung_limit_ms = f->value; break;
+    case SNAP_TRIG_HUNG_STATE: t->hung_state = f->value; break;
     default: break;
     }
     return 0;
@@ -569,6 +576,9 @@ static int origin_cmp(const void *a, const void *b)
 void snap_builder_finish(snap_builder *b)
 {
     snap *s = b->s;
+    if (s->trigger.present && s->trigger.kind == SNAP_TRIGGER_HANG && s->trigger.hung_tid)
+        for (size_t i = 0; i < s->n_threads; i++)
+            s->threads[i].hung = s->threads[i].tid == s->trigger.hung_tid;
     if (s->n_modules > 1)
         qsort(s->modules, s->n_modules, sizeof(*s->modules), module_cmp);
     if (s->n_origins > 1)
@@ -637,8 +647,10 @@ const snap_thread *snap_trigger_thread(const snap *s)
             return &s->threads[i];
     if (!s->trigger.present || !s->trigger.tid)
         return NULL;
+    /* a hang: the stuck thread, not the watchdog that wrote the file */
+    uint64_t tid = s->trigger.hung_tid ? s->trigger.hung_tid : s->trigger.tid;
     for (size_t i = 0; i < s->n_threads; i++)
-        if (s->threads[i].tid == s->trigger.tid)
+        if (s->threads[i].tid == tid)
             return &s->threads[i];
     return NULL;
 }
@@ -679,6 +691,7 @@ void snap_free(snap *s)
         return;
     free_process(&s->process);
     free(s->trigger.reason);
+    free(s->trigger.hung_name);
     free(s->capture.version);
     for (size_t i = 0; i < s->n_threads && !s->blocks; i++)
         free(s->threads[i].name);

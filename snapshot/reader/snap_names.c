@@ -86,6 +86,10 @@ const char *snap_trigger_kind_name(uint64_t kind)
         return "periodic";
     if (kind == SNAP_TRIGGER_EXIT)
         return "exit";
+    if (kind == SNAP_TRIGGER_HANG)
+        return "hang";
+    if (kind == SNAP_TRIGGER_HANG_END)
+        return "hang-end";
     return "unknown";
 }
 

@@ -47,6 +47,9 @@ typedef struct snap_trigger {
     uint64_t seq;         /* the process's snapshot number, 0 when absent */
     int64_t code;
     char *reason;
+    /* HANG and HANG_END: the stuck thread (hung_tid 0 when absent) */
+    uint64_t hung_tid, hung_ms, hung_cpu_ms, hung_limit_ms, hung_state;
+    char *hung_name;
 } snap_trigger;
 
 typedef struct snap_thread {
@@ -71,6 +74,7 @@ typedef struct snap_thread {
     int truncated;
     uint64_t signal;      /* fatal signal this thread was handling, 0 none */
     int bbx_internal;     /* a thread of bbx itself (its collector thread) */
+    int hung;             /* the thread a HANG snapshot is about */
     uint64_t method;      /* SNAP_METHOD_*: how the stack was obtained (0: the
                              thread unwound itself, answering the signal) */
     int reused;           /* the stack is the previous snapshot's: the thread
@@ -229,7 +233,8 @@ const snap_origin *snap_thread_origin(const snap *s, uint64_t tid);
 
 /*
  * The thread the trigger happened on: the first thread marked crashed, else
- * the one whose tid is the trigger's, else NULL.
+ * for a hang the stuck thread, else the one whose tid is the trigger's,
+ * else NULL.
  */
 const snap_thread *snap_trigger_thread(const snap *s);
 
