@@ -3,7 +3,8 @@
  *
  * Conventions: addresses are "0x..." strings (JavaScript numbers cannot hold
  * 64 bits); counts and ids are numbers; a string the file did not carry is
- * null; threads, fds and breadcrumbs keep file order.
+ * null; fds and breadcrumbs keep file order, and threads too but for the
+ * thread the trigger is about (crashed, hung, requesting), which comes first.
  */
 #include <stdint.h>
 
@@ -197,47 +198,56 @@ static void origin(json_writer *w, const snap *s, const snap_origin *o, sym_sess
     json_object_end(w);
 }
 
+static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss);
+
 static void threads(json_writer *w, const snap *s, sym_session *ss)
 {
+    const snap_thread *lead = snap_trigger_thread(s);
     json_key(w, "threads");
     json_array_begin(w);
-    for (size_t i = 0; i < s->n_threads; i++) {
-        const snap_thread *t = &s->threads[i];
-        char state[2] = { t->state, 0 };
-        json_object_begin(w);
-        json_kv_u64(w, "tid", t->tid);
-        json_kv_string(w, "name", t->name);
-        json_kv_string(w, "state", t->state ? state : NULL);
-        json_kv_string(w, "status", snap_thread_status_name(t->status));
-        json_kv_bool(w, "crashed", t->crashed);
-        json_kv_bool(w, "hung", t->hung);
-        json_kv_bool(w, "bbx_internal", t->bbx_internal);
-        json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
-        json_kv_bool(w, "reused", t->reused);
-        json_key(w, "signal");
-        if (t->signal)
-            json_u64(w, t->signal);
-        else
-            json_null(w);
-        json_kv_bool(w, "truncated", t->truncated);
-        if (t->n_regs)
-            registers(w, s, t);
-        frames(w, s, t->frames, t->n_frames, 0, ss);
-        json_kv_string(w, "wchan", t->wchan);
-        json_key(w, "syscall");
-        if (t->has_syscall)
-            json_i64(w, t->syscall);
-        else
-            json_null(w);
-        json_key(w, "kernel_pc");
-        if (t->kernel_pc)
-            json_hex(w, t->kernel_pc);
-        else
-            json_null(w);
-        origin(w, s, snap_thread_origin(s, t->tid), ss);
-        json_object_end(w);
-    }
+    if (lead)
+        thread(w, s, lead, ss);
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (&s->threads[i] != lead)
+            thread(w, s, &s->threads[i], ss);
     json_array_end(w);
+}
+
+static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss)
+{
+    char state[2] = { t->state, 0 };
+    json_object_begin(w);
+    json_kv_u64(w, "tid", t->tid);
+    json_kv_string(w, "name", t->name);
+    json_kv_string(w, "state", t->state ? state : NULL);
+    json_kv_string(w, "status", snap_thread_status_name(t->status));
+    json_kv_bool(w, "crashed", t->crashed);
+    json_kv_bool(w, "hung", t->hung);
+    json_kv_bool(w, "bbx_internal", t->bbx_internal);
+    json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
+    json_kv_bool(w, "reused", t->reused);
+    json_key(w, "signal");
+    if (t->signal)
+        json_u64(w, t->signal);
+    else
+        json_null(w);
+    json_kv_bool(w, "truncated", t->truncated);
+    if (t->n_regs)
+        registers(w, s, t);
+    frames(w, s, t->frames, t->n_frames, 0, ss);
+    json_kv_string(w, "wchan", t->wchan);
+    json_key(w, "syscall");
+    if (t->has_syscall)
+        json_i64(w, t->syscall);
+    else
+        json_null(w);
+    json_key(w, "kernel_pc");
+    if (t->kernel_pc)
+        json_hex(w, t->kernel_pc);
+    else
+        json_null(w);
+    origin(w, s, snap_thread_origin(s, t->tid), ss);
+    json_object_end(w);
 }
 
 static void socket_info(json_writer *w, const snap_fd *d)

@@ -49,7 +49,8 @@ struct watched {
     int armed;               /* it has waited or beaten once */
     uint32_t last_loop;      /* its slot's counter at the last tick */
     uint64_t since_us;       /* the current stretch away from its loop began */
-    uint64_t cpu_since_ns;   /* its CPU time then */
+    uint64_t run_since_ns;   /* its CPU time then (0: not read yet) */
+    uint64_t wait_since_ns;  /* its time runnable but not running, then */
     int reported;            /* the HANG snapshot of this stretch is taken */
     char name[16];
 };
@@ -77,17 +78,6 @@ static uint64_t boot_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* The CPU time of another thread of this process (a per-thread CPU clock:
- * the kernel's CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED encoding of its tid). */
-static uint64_t thread_cpu_ns(pid_t tid)
-{
-    struct timespec ts;
-    clockid_t clock = (clockid_t)(((unsigned)~tid << 3) | 6);
-    if (clock_gettime(clock, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* A line of /proc/self/task/TID/<what> into buf (newline cut); 0 or -1.
  * Raw system calls (sigsafe.h): on bbx's own thread the calls bbx
  * interposes do not reach libc. */
@@ -109,6 +99,26 @@ static char task_state(pid_t tid)
         return 0;
     const char *p = strrchr(buf, ')');
     return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* How long the thread ran, and how long it was runnable but waited for a
+ * CPU (/proc/self/task/TID/schedstat: "run_ns wait_ns slices"); without
+ * that file, its CPU clock (the kernel's CPUCLOCK_PERTHREAD | SCHED
+ * encoding of its tid) and no wait. */
+static void task_times(pid_t tid, uint64_t *run_ns, uint64_t *wait_ns)
+{
+    char buf[128];
+    *run_ns = *wait_ns = 0;
+    if (read_task_file(tid, "schedstat", buf, sizeof(buf)) == 0) {
+        char *end;
+        *run_ns = strtoull(buf, &end, 10);
+        *wait_ns = strtoull(end, NULL, 10);
+        return;
+    }
+    struct timespec ts;
+    clockid_t clock = (clockid_t)(((unsigned)~tid << 3) | 6);
+    if (clock_gettime(clock, &ts) == 0)
+        *run_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void task_name(pid_t tid, char name[16])
@@ -206,20 +216,25 @@ static void scan_names(void)
 static void stretch_begins(struct watched *e, uint64_t at)
 {
     e->since_us = at;
-    e->cpu_since_ns = thread_cpu_ns(e->tid);
+    task_times(e->tid, &e->run_since_ns, &e->wait_since_ns);
     e->reported = 0;
 }
 
+/* Busy: it ran, or wanted to run (runnable, waiting for a CPU on a loaded
+ * machine), at least half of the time; else it waited for something. */
 static void report_of(const struct watched *e, uint64_t stuck_us, struct hang_report *r)
 {
+    uint64_t run, wait;
     memset(r, 0, sizeof(*r));
     r->tid = e->tid;
     task_name(e->tid, r->name);
     r->stuck_ms = stuck_us / 1000;
     r->limit_ms = e->limit_ms;
-    uint64_t cpu = thread_cpu_ns(e->tid);
-    r->cpu_ms = cpu > e->cpu_since_ns ? (cpu - e->cpu_since_ns) / 1000000 : 0;
-    r->state = r->cpu_ms * 2 >= r->stuck_ms ? SNAP_HUNG_BUSY : SNAP_HUNG_BLOCKED;
+    task_times(e->tid, &run, &wait);
+    uint64_t ran = run > e->run_since_ns ? run - e->run_since_ns : 0;
+    uint64_t waited = wait > e->wait_since_ns ? wait - e->wait_since_ns : 0;
+    r->cpu_ms = ran / 1000000;
+    r->state = (ran + waited) / 1000 * 2 >= stuck_us ? SNAP_HUNG_BUSY : SNAP_HUNG_BLOCKED;
 }
 
 /* Look at one thread (lock held); 1 when *ev was filled. */
@@ -255,7 +270,7 @@ static int look(struct watched *e, uint64_t now, uint64_t prev, struct hang_even
     }
     if (loop & 1) { /* waiting in its loop: idle, not hung */
         e->since_us = now;
-        e->cpu_since_ns = 0;
+        e->run_since_ns = 0;
         return 0;
     }
     if (e->reported || now - e->since_us < (uint64_t)e->limit_ms * 1000)
@@ -265,8 +280,8 @@ static int look(struct watched *e, uint64_t now, uint64_t prev, struct hang_even
         e->since_us = now;
         return 0;
     }
-    if (!e->cpu_since_ns)
-        e->cpu_since_ns = thread_cpu_ns(e->tid); /* it left a wait: from now */
+    if (!e->run_since_ns) /* it left a wait: from now */
+        task_times(e->tid, &e->run_since_ns, &e->wait_since_ns);
     e->reported = 1;
     ev->kind = SNAP_TRIGGER_HANG;
     report_of(e, now - e->since_us, &ev->r);
