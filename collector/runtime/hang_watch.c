@@ -9,7 +9,7 @@
  * collector thread: a counter that has not moved since the last tick, and
  * is even (the thread is not inside a wait), means the thread is still
  * away from its loop; once that stretch is longer than the limit, the
- * thread is hung.  A tick is a tenth of the smallest limit (20 to 250 ms),
+ * thread is hung.  A tick is a tenth of the smallest limit (50 to 250 ms),
  * so a hang is seen at most one tick after the limit, and a freeze's
  * length is known to within a tick.
  *
@@ -36,7 +36,7 @@
 #include "sigsafe.h"
 #include "snap_format.h"
 
-#define TICK_MIN_US 20000u
+#define TICK_MIN_US 50000u
 #define TICK_MAX_US 250000u
 #define NAME_SCAN_US 1000000u
 #define SLEPT_US 100000u     /* boot time ahead of monotonic: the machine slept */
