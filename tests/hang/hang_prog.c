@@ -5,7 +5,8 @@
  * API) and without it (hang_prog_plain, for libbbx-preload.so).
  *
  *   hang_prog MODE [BEFORE_MS [FREEZE_MS [AFTER_MS]]]
- *   idle       poll() with a 50 ms timeout, for BEFORE_MS
+ *   idle       poll() with a 2.5 s timeout, for BEFORE_MS
+ *   (the other modes idle with 50 ms timeouts)
  *   spin       idle BEFORE_MS, then spin_here() for FREEZE_MS, then idle AFTER_MS
  *   sleep      the same, sleeping in sleep_here()
  *   work       for BEFORE_MS: poll() returning at once, then 300 ms of work
@@ -138,7 +139,10 @@ int main(int argc, char **argv)
 #endif
     const char *mode = argv[1];
     if (strcmp(mode, "idle") == 0) {
-        idle(before_ms);
+        /* each wait longer than any limit the tests set */
+        uint64_t end = now_ms() + (uint64_t)before_ms;
+        while (now_ms() < end)
+            poll(NULL, 0, 2500);
     } else if (strcmp(mode, "spin") == 0 || strcmp(mode, "sleep") == 0) {
         say_tid();
         idle(before_ms);

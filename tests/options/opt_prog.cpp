@@ -28,6 +28,7 @@
 #include <bbx.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -61,6 +63,27 @@ static pthread_t spawn_thread(const char *name, void *(*fn)(void *), void *arg)
     }
     pthread_setname_np(t, name);
     return t;
+}
+
+/* A main loop's worth of poll() waits, then n ms away from the loop, then
+ * back (the hang watchdog's BBX_HANG_MS and BBX_HANG_THREADS). */
+static void loop_then_spin(long n)
+{
+    struct timespec t0, t;
+    for (int i = 0; i < 20; i++)
+        poll(NULL, 0, 10);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < n);
+    for (int i = 0; i < 20; i++)
+        poll(NULL, 0, 10);
+}
+
+static void *render_main(void *arg)
+{
+    loop_then_spin((long)arg);
+    return NULL;
 }
 
 namespace bbxopt {
@@ -240,6 +263,12 @@ int main(int argc, char **argv)
         ready();
         while (read(0, buf, sizeof(buf)) != 0) {
         }
+    } else if (!strcmp(mode, "freeze")) {
+        ready();
+        loop_then_spin(n);
+    } else if (!strcmp(mode, "freeze-thread")) {
+        ready();
+        pthread_join(spawn_thread("opt-render", render_main, (void *)(long)n), NULL);
     } else if (!strcmp(mode, "exit")) {
         ready();
     } else if (!strcmp(mode, "snaps")) {

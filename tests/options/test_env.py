@@ -294,6 +294,38 @@ def t_debuginfod_timeout():
           "BBX_DEBUGINFOD_TIMEOUT=x: %r" % r)
 
 
+def hangs(d):
+    return [f for f in snaps(d) if f.endswith("-hang.bbx")]
+
+
+def t_hang_ms():
+    # the main thread leaves its poll() loop for 1.5 s: a hang at 500 ms, none without
+    r, d = prog("freeze", 1500, env={"BBX_HANG_MS": "500"})
+    h = hangs(d)
+    check(r.rc == 0 and len(h) == 1, "BBX_HANG_MS=500: exit %s, hang snapshots %r" % (r.rc, h))
+    if h:
+        hang = show(h[0])["trigger"].get("hang") or {}
+        check(hang.get("tid") == show(h[0])["process"]["pid"] and hang.get("limit_ms") == 500,
+              "BBX_HANG_MS=500: the hang is not the main thread's at 500 ms: %r" % hang)
+    r, d = prog("freeze", 1500)
+    check(r.rc == 0 and not snaps(d), "without BBX_HANG_MS: snapshots %r" % snaps(d))
+
+
+def t_hang_threads():
+    # a thread "opt-render" leaves its poll() loop for 2.5 s
+    r, d = prog("freeze-thread", 2500, env={"BBX_HANG_MS": "500",
+                                             "BBX_HANG_THREADS": "gmain,opt-render"})
+    h = hangs(d)
+    check(r.rc == 0 and len(h) == 1, "BBX_HANG_THREADS=gmain,opt-render: exit %s, hang "
+          "snapshots %r" % (r.rc, h))
+    if h:
+        hang = show(h[0])["trigger"].get("hang") or {}
+        check(hang.get("thread_name") == "opt-render",
+              "BBX_HANG_THREADS: the hung thread is %r" % hang.get("thread_name"))
+    r, d = prog("freeze-thread", 2500, env={"BBX_HANG_MS": "500"})
+    check(r.rc == 0 and not hangs(d), "without BBX_HANG_THREADS: hang snapshots %r" % hangs(d))
+
+
 CASES = {
     "BBX_DIR": t_dir, "BBX_APP": t_app, "BBX_SIGNAL": t_signal,
     "BBX_INTERVAL_MS": t_interval, "BBX_AT_EXIT": t_at_exit, "BBX_MAX_FILES": t_max_files,
@@ -302,6 +334,7 @@ CASES = {
     "BBX_BREADCRUMBS": t_breadcrumbs, "BBX_THREAD_SIGNAL": t_thread_signal,
     "BBX_REDACT": t_redact, "BBX_NO_CRASH_HANDLERS": t_no_crash_handlers,
     "BBX_DEBUG_PATH": t_debug_path, "BBX_DEBUGINFOD_TIMEOUT": t_debuginfod_timeout,
+    "BBX_HANG_MS": t_hang_ms, "BBX_HANG_THREADS": t_hang_threads,
 }
 
 # Invalid values: bbx_init fails (BBX_EINVAL, nothing installed) and the
@@ -322,6 +355,11 @@ INVALID = {
     "BBX_THREAD_SIGNAL": [("USR1", "expected a real-time signal such as RTMAX-3")],
     "BBX_REDACT": [("everything", "expected parts such as paths,peers (README: BBX_REDACT)")],
     "BBX_NO_CRASH_HANDLERS": [("2", "expected 0 or 1")],
+    "BBX_HANG_MS": [("50", "expected 100 to 86400000"), ("5s", "expected a whole number")],
+    "BBX_HANG_THREADS": [("a-name-longer-than-15", "expected thread names of 1 to 15 bytes, "
+                                                   "comma-separated"),
+                         ("gmain,,render", "expected thread names of 1 to 15 bytes, "
+                                           "comma-separated")],
 }
 # Variables with no invalid value of their own: BBX_DIR is refused by what
 # the directory is (the snapshot directory's rules, tests/collector), BBX_APP
