@@ -161,16 +161,22 @@ START_TEST(json_schema)
 {
     snap *s = reference(0);
     char *j = render_json(s, 0);
-    has(j, "{\"format_version\":\"1.1\",\"complete\":true,\"incomplete_reason\":null,");
+    char head[96];
+    snprintf(head, sizeof(head),
+             "{\"format_version\":\"%d.%d\",\"complete\":true,\"incomplete_reason\":null,",
+             SNAP_VERSION_MAJOR, SNAP_VERSION_MINOR);
+    has(j, head);
     has(j, "\"trigger\":{\"kind\":\"crash\",\"signal\":11,\"signal_name\":\"SIGSEGV\","
            "\"code\":1,\"code_name\":\"SEGV_MAPERR\",\"fault_address\":\"0x0\","
-           "\"sender_pid\":0,\"sender_uid\":0,\"reason\":\"null pointer write\",\"tid\":4242,\"seq\":7}");
+           "\"sender_pid\":0,\"sender_uid\":0,\"reason\":\"null pointer write\",\"tid\":4242,\"seq\":7,"
+           "\"hang\":null}");
     has(j, "\"process\":{\"pid\":4242,\"ppid\":17,\"exe\":\"/usr/bin/demo\","
            "\"cmdline\":[\"demo\",\"--crash\",\"two words\"],\"app\":\"demo\"");
     has(j, "\"memory\":{\"rss_kb\":12345,\"vm_kb\":234567,\"peak_rss_kb\":13000}");
     has(j, "{\"resource\":3,\"name\":\"STACK\",\"cur\":8388608,\"max\":\"unlimited\"}");
     has(j, "\"threads\":[{\"tid\":4242,\"name\":\"main\",\"state\":\"R\",\"status\":"
-           "\"unwound\",\"crashed\":true,\"bbx_internal\":false,\"stack_method\":\"crash\","
+           "\"unwound\",\"crashed\":true,\"hung\":false,\"bbx_internal\":false,"
+           "\"stack_method\":\"crash\","
            "\"reused\":false,\"signal\":11,\"truncated\":false,"
            "\"registers\":{\"rip\":\"0x5555555551a9\"");
     has(j, "\"frames\":[{\"pc\":\"0x5555555551a9\",\"module\":\"/usr/bin/demo\","
@@ -178,7 +184,7 @@ START_TEST(json_schema)
            "\"file\":null,\"line\":null,\"column\":null,\"inlined\":false}");
     has(j, "{\"pc\":\"0x1000\",\"module\":null,\"offset\":null,\"function\":null,");
     has(j, "{\"tid\":4243,\"name\":\"worker\",\"state\":\"S\",\"status\":\"blocked\","
-           "\"crashed\":false,\"bbx_internal\":false,\"stack_method\":\"kernel\","
+           "\"crashed\":false,\"hung\":false,\"bbx_internal\":false,\"stack_method\":\"kernel\","
            "\"reused\":true,");
     has(j, "\"stack_method\":\"call\",\"reused\":false,");
     has(j, "\"wchan\":\"futex_wait_queue\",\"syscall\":202,\"kernel_pc\":\"0x7ffff7e8f0f0\"");
