@@ -13,10 +13,11 @@
  * so a hang is seen at most one tick after the limit, and a freeze's
  * length is known to within a tick.
  *
- * Stopped time: when the collector thread itself wakes much later than it
- * asked (the whole process was stopped by SIGSTOP or a debugger, or not
- * scheduled), that lost time is taken off every stretch; a watched thread
- * found stopped or traced is not judged.  CLOCK_MONOTONIC does not advance
+ * Stopped time: when the collector thread itself wakes later than it asked
+ * and was not runnable meanwhile (its schedstat run and wait times did not
+ * grow: the whole process was stopped by SIGSTOP or a debugger, not merely
+ * starved of CPU on a loaded machine), that time is taken off every
+ * stretch; a watched thread found stopped or traced is not judged.  CLOCK_MONOTONIC does not advance
  * while the machine sleeps; when CLOCK_BOOTTIME moved on more than it
  * (the machine slept between two ticks) every stretch starts again.
  */
@@ -40,6 +41,7 @@
 #define TICK_MAX_US 250000u
 #define NAME_SCAN_US 1000000u
 #define SLEPT_US 100000u     /* boot time ahead of monotonic: the machine slept */
+#define STOPPED_MIN_US 100000u /* woke this much later, not runnable: stopped */
 #define NAMES_MAX 256
 
 struct watched {
@@ -61,6 +63,7 @@ static struct {
     unsigned n;
     char names[NAMES_MAX];   /* BBX_HANG_THREADS, comma-separated */
     uint64_t last_tick_us, last_boot_us, next_scan_us;
+    uint64_t last_active_ns; /* own_active_ns() at the last tick */
     char dirbuf[8192];       /* getdents64 of /proc/self/task */
 } hw = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -311,16 +314,36 @@ static void take(const struct hang_event *ev)
     triggers_snapshot_hang(ev->kind, reason, r);
 }
 
+/* The collector thread's own run + runnable time (its schedstat): time
+ * it was neither asleep nor stopped. */
+static uint64_t own_active_ns(void)
+{
+    uint64_t run, wait;
+    task_times(ss_gettid(), &run, &wait);
+    return run + wait;
+}
+
+/* Time the whole process was stopped since the last tick: how much later
+ * than asked this thread woke, less the time it was runnable meanwhile (a
+ * loaded machine delays it: that is not a stop). */
+static uint64_t stopped_us(uint64_t gap, uint64_t tick, uint64_t active_ns)
+{
+    uint64_t late = gap > tick ? gap - tick : 0;
+    uint64_t busy = active_ns > hw.last_active_ns ? (active_ns - hw.last_active_ns) / 1000 : 0;
+    uint64_t stopped = late > busy ? late - busy : 0;
+    return stopped > STOPPED_MIN_US ? stopped : 0;
+}
+
 uint64_t hang_watch_tick(uint64_t now)
 {
     struct hang_event ev[HANG_MAX_WATCHED];
     unsigned n_ev = 0;
     pthread_mutex_lock(&hw.lock);
     uint64_t prev = hw.last_tick_us, boot = boot_us(), tick = tick_us();
+    uint64_t active = own_active_ns();
     if (prev && now > prev) {
         uint64_t gap = now - prev;
-        uint64_t late = tick > 200000 ? tick : 200000;
-        uint64_t lost = gap > tick + late ? gap - tick : 0;
+        uint64_t lost = stopped_us(gap, tick, active);
         int slept = hw.last_boot_us && boot - hw.last_boot_us > gap + SLEPT_US;
         for (unsigned i = 0; i < hw.n; i++) {
             struct watched *e = &hw.w[i];
@@ -341,11 +364,12 @@ uint64_t hang_watch_tick(uint64_t now)
             n_ev++;
     hw.last_tick_us = now;
     hw.last_boot_us = boot;
-    int active = hw.n || hw.names[0];
+    hw.last_active_ns = active;
+    int active_watch = hw.n || hw.names[0];
     pthread_mutex_unlock(&hw.lock);
     for (unsigned i = 0; i < n_ev; i++)
         take(&ev[i]);
-    if (!active)
+    if (!active_watch)
         return 0;
     /* the next tick counts from the end of this one: a snapshot taken here
      * is not time the program lost */
@@ -357,9 +381,13 @@ uint64_t hang_watch_tick(uint64_t now)
 
 void hang_watch_resync(uint64_t now_us)
 {
+    uint64_t boot = boot_us(), active = own_active_ns();
     pthread_mutex_lock(&hw.lock);
-    if (hw.last_tick_us)
+    if (hw.last_tick_us) {
         hw.last_tick_us = now_us;
+        hw.last_boot_us = boot;
+        hw.last_active_ns = active;
+    }
     pthread_mutex_unlock(&hw.lock);
 }
 
