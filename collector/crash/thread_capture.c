@@ -687,6 +687,8 @@ struct glibc_mutex {
     int32_t owner;   /* tid of the holder */
     uint32_t nusers;
     int32_t kind;    /* type (2 bits) and flags */
+    int32_t spins;
+    uint64_t prev, next; /* robust mutexes only: the owner's list, else 0 */
 };
 #define MUTEX_KIND_ROBUST 16
 #define MUTEX_KIND_PI 32
@@ -701,7 +703,8 @@ struct glibc_mutex {
  * the waiter), else 0.  Condition variables, semaphores, barriers and
  * locks that keep no owner (GMutex) are told apart by the call (glibc's
  * mutexes wait with FUTEX_WAIT for the value 2, or FUTEX_LOCK_PI) and by
- * the words around the futex, which must read as a held mutex. */
+ * the 40 bytes from the futex word, which must read as a held mutex (a
+ * valid kind, users, no robust list unless robust). */
 static uint64_t mutex_owner(pid_t waiter, uint64_t uaddr, uint64_t op, uint64_t val,
                             int *pi)
 {
@@ -720,6 +723,8 @@ static uint64_t mutex_owner(pid_t waiter, uint64_t uaddr, uint64_t op, uint64_t 
         if (m.kind & MUTEX_KIND_PI)
             return 0;
         owner = (uint64_t)(uint32_t)m.owner;
+        if (!(m.kind & MUTEX_KIND_ROBUST) && (m.prev || m.next))
+            return 0; /* an 8-byte lock (GMutex) followed by something else */
         if (m.kind & MUTEX_KIND_ROBUST) {
             if (((uint32_t)val & FUTEX_TID_MASK) != owner)
                 return 0;
