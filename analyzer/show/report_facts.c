@@ -330,7 +330,8 @@ static const snap_thread *thread_by_tid(const snap *s, uint64_t tid)
 static int system_module(const snap_module *m)
 {
     static const char *const prefixes[] = { "libc.so", "libc-", "libpthread", "ld-linux",
-                                            "ld-", "libstdc++", "libgcc_s" };
+                                            "ld-", "libstdc++", "libgcc_s", "libasan", "libubsan",
+                                            "libtsan", "liblsan" };
     const char *base = m && m->path ? base_name(m->path) : NULL;
     if (!base || frame_module_is_collector(m->path))
         return 1;

@@ -114,7 +114,8 @@ typedef struct facts_owner {
     facts_owner_state state;
     const char *call;          /* FACTS_OWNER_BLOCKED: the call's name, or NULL */
     size_t frame;              /* its innermost frame in the program's own code
-                                  (outside libc, the loader and bbx), or n_frames */
+                                  (outside libc, the loader, libstdc++,
+                                  sanitizer runtimes and bbx), or n_frames */
 } facts_owner;
 
 /* The owner of the mutex thread t waits for; 0 when t records none. */
