@@ -45,7 +45,11 @@ const cli_command cli_cmd_show = {
         "state, kernel wait and creation site; no registers) are folded into one\n"
         "entry, \"N threads with this stack\", listing their ids; the thread that\n"
         "triggered the snapshot always stands alone and first.  --json always has\n"
-        "one object per thread.\n",
+        "one object per thread.\n"
+        "A thread blocked on a pthread mutex says which thread holds it and what\n"
+        "that thread is doing (\"lock: blocked on mutex 0x... held by thread N\n"
+        "\"loader\", which is blocked in read() at ...\"); threads that wait for\n"
+        "each other in a cycle are named after the trigger as a \"deadlock:\".\n",
     .more =
         "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
         "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"

@@ -99,6 +99,11 @@ void html_snap_summary(FILE *out, const snap *s, const char *name)
     row(out, "trigger");
     FACT(out, facts_trigger, s);
     fputs("</td></tr>\n", out);
+    if (facts_deadlocks(NULL, s)) {
+        row(out, "deadlock");
+        FACT(out, facts_deadlocks, s);
+        fputs("</td></tr>\n", out);
+    }
     row(out, "app");
     FACT(out, facts_app, p);
     fputs("</td></tr>\n", out);
@@ -252,6 +257,7 @@ static void thread_facts(FILE *out, const snap *s, const snap_thread *t, sym_ses
     const snap_origin *o = snap_thread_origin(s, t->tid);
     FACT_PARA(out, "stack: ", facts_stack_method, t);
     FACT_PARA(out, "kernel: ", facts_kernel, t);
+    FACT_PARA(out, "lock: ", facts_thread_lock, s, t, ss);
     if (o) {
         fputs("<p class=\"facts\"><span class=\"origin\">", out);
         FACT(out, facts_origin, s, o, ss);

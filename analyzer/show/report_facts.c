@@ -359,6 +359,177 @@ const char *facts_reg_name(const snap *s, size_t i, char gen[24])
     return gen;
 }
 
+/* ---- locks ---------------------------------------------------------------- */
+
+static const snap_thread *thread_by_tid(const snap *s, uint64_t tid)
+{
+    for (size_t i = 0; i < s->n_threads; i++)
+        if (s->threads[i].tid == tid)
+            return &s->threads[i];
+    return NULL;
+}
+
+/* Frames in these modules are not where a program is stuck, only how. */
+static int system_module(const snap_module *m)
+{
+    static const char *const prefixes[] = { "libc.so", "libc-", "libpthread", "ld-linux",
+                                            "ld-", "libstdc++", "libgcc_s", "libasan", "libubsan",
+                                            "libtsan", "liblsan" };
+    const char *base = m && m->path ? base_name(m->path) : NULL;
+    if (!base || frame_module_is_collector(m->path))
+        return 1;
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(base, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The innermost frame of t in the program's own code, or n_frames. */
+static size_t own_frame(const snap *s, const snap_thread *t)
+{
+    for (size_t i = 0; i < t->n_frames; i++)
+        if (!system_module(snap_module_for_pc(s, t->frames[i])))
+            return i;
+    return t->n_frames;
+}
+
+int facts_lock_owner(const snap *s, const snap_thread *t, facts_owner *o)
+{
+    const snap_thread *h;
+    memset(o, 0, sizeof(*o));
+    if (!t->lock_owner)
+        return 0;
+    h = o->thread = thread_by_tid(s, t->lock_owner);
+    if (!h) {
+        o->state = FACTS_OWNER_MISSING;
+        return 1;
+    }
+    o->frame = own_frame(s, h);
+    if (h->lock_owner)
+        o->state = FACTS_OWNER_ON_MUTEX;
+    else if (h->state && strchr("TtZX", h->state))
+        o->state = FACTS_OWNER_STOPPED;
+    else if (h->has_syscall && h->syscall >= 0 && h->state != 'R')
+        o->state = FACTS_OWNER_BLOCKED;
+    else
+        o->state = FACTS_OWNER_RUNNING;
+    if (o->state == FACTS_OWNER_BLOCKED)
+        o->call = snap_syscall_name(s->process.arch, h->syscall);
+    return 1;
+}
+
+const char *facts_owner_state_name(facts_owner_state st)
+{
+    static const char *const names[] = { "missing", "mutex", "blocked", "stopped", "running" };
+    return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "running";
+}
+
+static void put_mutex(const facts_sink *k, uint64_t addr)
+{
+    put(k, FACTS_WORDS, "mutex ");
+    putf(k, FACTS_CODE, "0x%" PRIx64, addr);
+}
+
+/* "thread N "NAME"" */
+static void put_thread(const facts_sink *k, uint64_t tid, const snap_thread *t)
+{
+    putf(k, FACTS_WORDS, "thread %" PRIu64, tid);
+    if (t && t->name) {
+        put(k, FACTS_WORDS, " \"");
+        put(k, FACTS_DATA, t->name);
+        put(k, FACTS_WORDS, "\"");
+    }
+}
+
+/* ", which is blocked in read() at fn (file.c:23)" */
+static void put_owner_state(const facts_sink *k, const snap *s, const facts_owner *o,
+                            sym_session *ss)
+{
+    const snap_thread *h = o->thread;
+    switch (o->state) {
+    case FACTS_OWNER_MISSING: put(k, FACTS_WORDS, " (not in the snapshot)"); return;
+    case FACTS_OWNER_ON_MUTEX:
+        put(k, FACTS_WORDS, ", which is blocked on ");
+        put_mutex(k, h->lock_addr);
+        break;
+    case FACTS_OWNER_BLOCKED:
+        put(k, FACTS_WORDS, ", which is blocked in ");
+        if (o->call)
+            putf(k, FACTS_CODE, "%s()", o->call);
+        else
+            putf(k, FACTS_WORDS, "syscall %" PRId64, h->syscall);
+        break;
+    case FACTS_OWNER_STOPPED: put(k, FACTS_WORDS, ", which is stopped"); break;
+    case FACTS_OWNER_RUNNING:
+        put(k, FACTS_WORDS, h->has_syscall && h->syscall < 0 ? ", which is busy (running)"
+                                                              : ", which is running");
+        break;
+    }
+    if (o->frame < h->n_frames) {
+        put(k, FACTS_WORDS, " at ");
+        facts_site(k, s, h->frames[o->frame], o->frame > 0, ss);
+    }
+}
+
+int facts_thread_lock(const facts_sink *k, const snap *s, const snap_thread *t,
+                      sym_session *ss)
+{
+    facts_owner o;
+    if (!facts_lock_owner(s, t, &o))
+        return 0;
+    put(k, FACTS_WORDS, "blocked on ");
+    put(k, FACTS_WORDS, t->lock_kind == SNAP_LOCK_MUTEX_PI ? "priority-inheritance " : "");
+    put_mutex(k, t->lock_addr);
+    put(k, FACTS_WORDS, " held by ");
+    put_thread(k, t->lock_owner, o.thread);
+    put_owner_state(k, s, &o, ss);
+    return 1;
+}
+
+void facts_deadlock(const facts_sink *k, const snap *s, const lock_edge *e,
+                    const lock_cycles *cs, const lock_cycle *c)
+{
+    const size_t *ed = cs->edges + c->first;
+    const lock_edge *first = &e[ed[0]], *last = &e[ed[c->n - 1]];
+    put(k, FACTS_ALARM, "deadlock");
+    put(k, FACTS_WORDS, ": ");
+    put_thread(k, first->waiter, thread_by_tid(s, first->waiter));
+    put(k, FACTS_WORDS, " holds ");
+    put_mutex(k, last->lock);
+    put(k, FACTS_WORDS, " and waits for ");
+    for (size_t i = 0; i < c->n; i++) {
+        const lock_edge *x = &e[ed[i]];
+        if (i)
+            put(k, FACTS_WORDS, ", which waits for ");
+        put_mutex(k, x->lock);
+        put(k, FACTS_WORDS, " held by ");
+        if (i + 1 < c->n)
+            put_thread(k, x->owner, thread_by_tid(s, x->owner));
+        else
+            putf(k, FACTS_WORDS, "thread %" PRIu64, x->owner);
+    }
+}
+
+int facts_deadlocks(const facts_sink *k, const snap *s)
+{
+    lock_edge *e;
+    lock_cycles cs;
+    size_t n = lock_edges_of(s, &e);
+    if (n == 0 || n == (size_t)-1 || lock_cycles_find(&cs, e, n) != 0) {
+        free(e);
+        return 0;
+    }
+    for (size_t i = 0; i < cs.n; i++) {
+        if (i)
+            put(k, FACTS_NEXT, "");
+        facts_deadlock(k, s, e, &cs, &cs.cycles[i]);
+    }
+    n = cs.n;
+    lock_cycles_release(&cs);
+    free(e);
+    return n != 0;
+}
+
 /* ---- code sites ------------------------------------------------------------ */
 
 void facts_module_offset(const facts_sink *k, const snap_module *m, uint64_t pc)
@@ -598,6 +769,7 @@ static int thread_eq(const snap *s, const snap_thread *a, const snap_thread *b)
            a->method == b->method && a->reused == b->reused && !a->n_regs && !b->n_regs &&
            str_eq(a->wchan, b->wchan) && a->has_syscall == b->has_syscall &&
            a->syscall == b->syscall && a->kernel_pc == b->kernel_pc &&
+           a->lock_addr == b->lock_addr && a->lock_owner == b->lock_owner &&
            origin_eq(s, snap_thread_origin(s, a->tid), snap_thread_origin(s, b->tid));
 }
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lock_graph.h"
 #include "snap_reader.h"
 #include "symbolizer.h"
 
@@ -100,6 +101,44 @@ int facts_kernel(const facts_sink *k, const snap_thread *t);
 /* The name of register i of the snapshot's architecture ("r<i>" into
  * gen[24] when it has none). */
 const char *facts_reg_name(const snap *s, size_t i, char gen[24]);
+
+/* ---- locks -------------------------------------------------------------- */
+
+/* What the holder of a mutex is doing (facts_lock_owner()). */
+typedef enum facts_owner_state {
+    FACTS_OWNER_MISSING,  /* not in the snapshot */
+    FACTS_OWNER_ON_MUTEX, /* blocked on a mutex itself */
+    FACTS_OWNER_BLOCKED,  /* blocked in a system call */
+    FACTS_OWNER_STOPPED,  /* stopped, traced or a zombie */
+    FACTS_OWNER_RUNNING,  /* in user space, or running in the kernel */
+} facts_owner_state;
+
+typedef struct facts_owner {
+    const snap_thread *thread; /* NULL: not in the snapshot */
+    facts_owner_state state;
+    const char *call;          /* FACTS_OWNER_BLOCKED: the call's name, or NULL */
+    size_t frame;              /* its innermost frame in the program's own code
+                                  (outside libc, the loader, libstdc++,
+                                  sanitizer runtimes and bbx), or n_frames */
+} facts_owner;
+
+/* The owner of the mutex thread t waits for; 0 when t records none. */
+int facts_lock_owner(const snap *s, const snap_thread *t, facts_owner *o);
+/* The owner state's name for JSON: "missing", "mutex", "blocked",
+ * "stopped", "running". */
+const char *facts_owner_state_name(facts_owner_state st);
+/* "blocked on mutex 0x... held by thread N "NAME", which is blocked in
+ * read() at fn (file.c:23)"; 0 when the thread waits for no known owner. */
+int facts_thread_lock(const facts_sink *k, const snap *s, const snap_thread *t,
+                      sym_session *ss);
+/* Cycle `c` of the wait-for graph e[] as one sentence: "thread A "x" holds
+ * mutex 0x.. and waits for mutex 0x.. held by thread B "y", which waits for
+ * mutex 0x.. held by thread A". */
+void facts_deadlock(const facts_sink *k, const snap *s, const lock_edge *e,
+                    const lock_cycles *cs, const lock_cycle *c);
+/* Every deadlock of the snapshot, NEXT between them; 0 when there is none
+ * (or memory ran out). */
+int facts_deadlocks(const facts_sink *k, const snap *s);
 
 /* ---- code sites --------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  * thread the trigger is about (crashed, hung, requesting), which comes first.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "json_writer.h"
 #include "frame_symbols.h"
@@ -199,6 +200,67 @@ static void origin(json_writer *w, const snap *s, const snap_origin *o, sym_sess
 }
 
 static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss);
+/* "lock": the mutex a thread is blocked on and its owner, or null. */
+static void lock(json_writer *w, const snap *s, const snap_thread *t, sym_session *ss)
+{
+    facts_owner o;
+    json_key(w, "lock");
+    if (!facts_lock_owner(s, t, &o)) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "kind", t->lock_kind == SNAP_LOCK_MUTEX_PI ? "pi_mutex" : "mutex");
+    json_kv_hex(w, "address", t->lock_addr);
+    json_kv_u64(w, "owner", t->lock_owner);
+    json_kv_string(w, "owner_name", o.thread ? o.thread->name : NULL);
+    json_kv_string(w, "owner_state", facts_owner_state_name(o.state));
+    json_kv_string(w, "owner_call", o.call);
+    json_key(w, "owner_site");
+    if (o.thread && o.frame < o.thread->n_frames) {
+        json_array_begin(w);
+        frame_objects(w, s, o.thread->frames[o.frame], o.frame > 0, ss);
+        json_array_end(w);
+    } else {
+        json_null(w);
+    }
+    json_object_end(w);
+}
+
+/* "deadlocks": the cycles of the wait-for graph. */
+static void deadlocks(json_writer *w, const snap *s)
+{
+    lock_edge *e;
+    lock_cycles cs = { 0 };
+    size_t n = lock_edges_of(s, &e);
+    json_key(w, "deadlocks");
+    json_array_begin(w);
+    if (n && n != (size_t)-1 && lock_cycles_find(&cs, e, n) == 0) {
+        for (size_t c = 0; c < cs.n; c++) {
+            json_object_begin(w);
+            json_key(w, "threads");
+            json_array_begin(w);
+            for (size_t i = 0; i < cs.cycles[c].n; i++) {
+                const lock_edge *x = &e[cs.edges[cs.cycles[c].first + i]];
+                const snap_thread *t = NULL;
+                for (size_t j = 0; j < s->n_threads && !t; j++)
+                    t = s->threads[j].tid == x->waiter ? &s->threads[j] : NULL;
+                json_object_begin(w);
+                json_kv_u64(w, "tid", x->waiter);
+                json_kv_string(w, "name", t ? t->name : NULL);
+                json_kv_hex(w, "waits_for", x->lock);
+                json_kv_u64(w, "held_by", x->owner);
+                json_object_end(w);
+            }
+            json_array_end(w);
+            json_object_end(w);
+        }
+        lock_cycles_release(&cs);
+    }
+    json_array_end(w);
+    if (n != (size_t)-1)
+        free(e);
+}
 
 static void threads(json_writer *w, const snap *s, sym_session *ss)
 {
@@ -246,6 +308,7 @@ static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_sess
         json_hex(w, t->kernel_pc);
     else
         json_null(w);
+    lock(w, s, t, ss);
     origin(w, s, snap_thread_origin(s, t->tid), ss);
     json_object_end(w);
 }
@@ -434,6 +497,7 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     trigger(&w, s);
     process(&w, s);
     threads(&w, s, ss);
+    deadlocks(&w, s);
     fds(&w, s, ss);
     children(&w, s);
     modules(&w, s);

@@ -140,6 +140,11 @@ static void why(FILE *out, const snap *s)
     fputs(s->trigger.present ? "\n" : "\ntrigger:  ", out);
     FACT(out, "  ", facts_trigger, s);
     fputc('\n', out);
+    if (facts_deadlocks(NULL, s)) {
+        fputc('\n', out);
+        FACT(out, "", facts_deadlocks, s);
+        fputc('\n', out);
+    }
 }
 
 static void registers(FILE *out, const snap *s, const snap_thread *t)
@@ -208,6 +213,7 @@ static void thread(FILE *out, const snap *s, const facts_group *g, sym_session *
     }
     FACT_LINE(out, "  stack: ", facts_stack_method, t);
     FACT_LINE(out, "  kernel: ", facts_kernel, t);
+    FACT_LINE(out, "  lock: ", facts_thread_lock, s, t, ss);
     const snap_origin *o = snap_thread_origin(s, t->tid);
     if (o) {
         fputs("  ", out);

@@ -27,6 +27,10 @@
  * program has installed its own handler there since, bbx moves to another
  * free one (or, fixed, signals nobody).
  *
+ * A thread blocked in futex() on a glibc pthread mutex gets the mutex's
+ * address and its owner's tid (mutex_owner()), so the analyzer can follow
+ * who waits for whom.
+ *
  * Requests carry a sequence number, so an answer that comes after its
  * request was abandoned is ignored.  A slot whose thread was caught
  * mid-answer when abandoned is never used again.
@@ -64,6 +68,7 @@ struct slot {
     struct call_slot *call;  /* the thread's call slot, when asked */
     int64_t sys_nr;          /* /proc/self/task/TID/syscall */
     uint64_t sys_sp, sys_pc;
+    uint64_t sys_arg[3];     /* its first three arguments (futex: uaddr, op, val) */
     int sys_blocked;         /* blocked in a system call (sp, pc valid) */
     int sys_read;            /* the syscall file was read */
     uint32_t call_seq;       /* CALL method: the call's sequence number */
@@ -363,6 +368,13 @@ static void read_syscall(pid_t tid, struct slot *sl)
     s += neg;
     int64_t nr = (int64_t)ss_parse_u64(&s, 10);
     sl->sys_nr = neg ? -nr : nr;
+    for (unsigned k = 0; k < 3; k++) { /* " 0x..." each; absent for "-1 sp pc" */
+        sl->sys_arg[k] = 0;
+        if (!neg && s[0] == ' ' && s[1] == '0' && s[2] == 'x') {
+            s += 3;
+            sl->sys_arg[k] = ss_parse_u64(&s, 16);
+        }
+    }
     /* the last two fields are sp and pc */
     const char *last = strrchr(bbx_g.iobuf2, ' ');
     if (!last || last == bbx_g.iobuf2)
@@ -657,6 +669,91 @@ static void wait_answers(unsigned n, uint64_t deadline_us)
     }
 }
 
+static unsigned listed; /* thread ids in bbx_g.tids for the capture in progress */
+
+static int tid_listed(uint64_t tid)
+{
+    for (unsigned i = 0; i < listed; i++)
+        if ((uint64_t)bbx_g.tids[i] == tid)
+            return 1;
+    return 0;
+}
+
+/* glibc's x86_64 pthread_mutex_t (struct __pthread_mutex_s): what a waiter
+ * can be checked against. */
+struct glibc_mutex {
+    int32_t lock;    /* the futex word */
+    uint32_t count;  /* recursion depth */
+    int32_t owner;   /* tid of the holder */
+    uint32_t nusers;
+    int32_t kind;    /* type (2 bits) and flags */
+    int32_t spins;
+    uint64_t prev, next; /* robust mutexes only: the owner's list, else 0 */
+};
+#define MUTEX_KIND_ROBUST 16
+#define MUTEX_KIND_PI 32
+#define MUTEX_KIND_FLAGS (3 | MUTEX_KIND_ROBUST | MUTEX_KIND_PI | 64 | 128 | 256 | 512)
+#define MUTEX_CEILING_MASK 0xfff80000u /* a priority-protect mutex's ceiling */
+#ifndef FUTEX_LOCK_PI2
+#define FUTEX_LOCK_PI2 13
+#endif
+
+/* Is the thread `waiter`, blocked in futex(uaddr, op, val), waiting for a
+ * pthread mutex?  Then the mutex's owner (a tid of this process other than
+ * the waiter), else 0.  Condition variables, semaphores, barriers and
+ * locks that keep no owner (GMutex) are told apart by the call (glibc's
+ * mutexes wait with FUTEX_WAIT for the value 2, or FUTEX_LOCK_PI) and by
+ * the 40 bytes from the futex word, which must read as a held mutex (a
+ * valid kind, users, no robust list unless robust). */
+static uint64_t mutex_owner(pid_t waiter, uint64_t uaddr, uint64_t op, uint64_t val,
+                            int *pi)
+{
+    struct glibc_mutex m;
+    int cmd = (int)(op & FUTEX_CMD_MASK);
+    uint64_t owner;
+    if (uaddr == 0 || uaddr % 8 != 0 || safe_mem_read(&m, uaddr, sizeof(m)) != 0 ||
+        ((uint32_t)m.kind & ~(uint32_t)MUTEX_KIND_FLAGS) != 0 || m.nusers == 0)
+        return 0;
+    *pi = cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
+    if (*pi) {
+        if (!(m.kind & MUTEX_KIND_PI))
+            return 0;
+        owner = (uint32_t)m.lock & FUTEX_TID_MASK;
+    } else if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) {
+        if (m.kind & MUTEX_KIND_PI)
+            return 0;
+        owner = (uint64_t)(uint32_t)m.owner;
+        if (!(m.kind & MUTEX_KIND_ROBUST) && (m.prev || m.next))
+            return 0; /* an 8-byte lock (GMutex) followed by something else */
+        if (m.kind & MUTEX_KIND_ROBUST) {
+            if (((uint32_t)val & FUTEX_TID_MASK) != owner)
+                return 0;
+        } else if (((uint32_t)val & ~MUTEX_CEILING_MASK) != 2) {
+            return 0; /* not a mutex's "locked, with waiters" */
+        }
+    } else {
+        return 0;
+    }
+    if (owner == 0 || owner == (uint64_t)waiter || !tid_listed(owner))
+        return 0;
+    return owner;
+}
+
+/* The mutex a thread blocked in futex() waits for, and who holds it. */
+static void write_lock(snap_writer *w, pid_t tid, const struct slot *sl)
+{
+    int pi = 0;
+    uint64_t owner;
+    if (sl->whole_reuse || sl->sys_nr != SYS_futex)
+        return;
+    owner = mutex_owner(tid, sl->sys_arg[0], sl->sys_arg[1], sl->sys_arg[2], &pi);
+    if (!owner)
+        return;
+    snap_put_u64(w, SNAP_THR_LOCK_ADDR, sl->sys_arg[0]);
+    snap_put_u64(w, SNAP_THR_LOCK_OWNER, owner);
+    snap_put_u64(w, SNAP_THR_LOCK_KIND, pi ? SNAP_LOCK_MUTEX_PI : SNAP_LOCK_MUTEX);
+}
+
 /* What the kernel says about a thread: wait channel, system call and the
  * user pc it reported. */
 static void write_kernel_view(snap_writer *w, pid_t tid, const struct slot *sl)
@@ -687,6 +784,7 @@ static void write_kernel_view(snap_writer *w, pid_t tid, const struct slot *sl)
     if (sl->sys_read && sl->sys_blocked) {
         snap_put_i64(w, SNAP_THR_SYSCALL, sl->sys_nr);
         snap_put_u64(w, SNAP_THR_KERNEL_PC, sl->sys_pc);
+        write_lock(w, tid, sl);
     }
 }
 
@@ -772,7 +870,8 @@ void thread_capture_begin(snap_writer *w, const struct capture_trigger *trig,
     *n_threads = 1;
     *n_unwound = 1;
 
-    asked = ask_all(self, list_tasks(), ASK_STACK);
+    listed = list_tasks();
+    asked = ask_all(self, listed, ASK_STACK);
     asked_at = ss_mono_us();
 }
 

@@ -138,6 +138,17 @@ enum snap_thread_field {
                                   obtained (absent: 0, the thread unwound itself) */
     SNAP_THR_REUSED = 15,      /* varint: 1 when the thread had not run since the
                                   previous snapshot and its stack was reused */
+    SNAP_THR_LOCK_ADDR = 16,   /* varint: address of the pthread mutex the thread
+                                  is blocked on (only with LOCK_OWNER) */
+    SNAP_THR_LOCK_OWNER = 17,  /* varint: tid of that mutex's owner, a thread of
+                                  this process other than this one */
+    SNAP_THR_LOCK_KIND = 18,   /* varint: snap_lock_kind (absent: a mutex) */
+};
+
+/* What a blocked thread waits for (SNAP_THR_LOCK_KIND). */
+enum snap_lock_kind {
+    SNAP_LOCK_MUTEX = 1,       /* a glibc pthread mutex (FUTEX_WAIT on __lock) */
+    SNAP_LOCK_MUTEX_PI = 2,    /* a priority-inheritance mutex (FUTEX_LOCK_PI) */
 };
 
 enum snap_fd_kind {

@@ -311,6 +311,9 @@ static int thread_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_THR_BBX: t->bbx_internal = f->value != 0; break;
     case SNAP_THR_METHOD: t->method = f->value; break;
     case SNAP_THR_REUSED: t->reused = f->value != 0; break;
+    case SNAP_THR_LOCK_ADDR: t->lock_addr = f->value; break;
+    case SNAP_THR_LOCK_OWNER: t->lock_owner = f->value; break;
+    case SNAP_THR_LOCK_KIND: t->lock_kind = f->value; break;
     default: break;
     }
     return 0;

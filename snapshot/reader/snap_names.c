@@ -202,6 +202,38 @@ size_t snap_reg_names(const char *arch, const char *const **names)
     return 0;
 }
 
+const char *snap_syscall_name(const char *arch, int64_t nr)
+{
+    /* x86_64 numbers (arch/x86/entry/syscalls/syscall_64.tbl) of the calls
+     * a thread may be found waiting in. */
+    static const struct {
+        int nr;
+        const char *name;
+    } x86_64[] = {
+        { 0, "read" },          { 1, "write" },          { 7, "poll" },
+        { 17, "pread64" },      { 18, "pwrite64" },      { 19, "readv" },
+        { 20, "writev" },       { 23, "select" },        { 24, "sched_yield" },
+        { 34, "pause" },        { 35, "nanosleep" },     { 40, "sendfile" },
+        { 42, "connect" },      { 43, "accept" },        { 44, "sendto" },
+        { 45, "recvfrom" },     { 46, "sendmsg" },       { 47, "recvmsg" },
+        { 61, "wait4" },        { 64, "semget" },        { 65, "semop" },
+        { 69, "msgsnd" },       { 70, "msgrcv" },        { 72, "fcntl" },
+        { 73, "flock" },        { 74, "fsync" },         { 75, "fdatasync" },
+        { 128, "rt_sigtimedwait" }, { 130, "rt_sigsuspend" }, { 202, "futex" },
+        { 208, "io_getevents" }, { 220, "semtimedop" },  { 230, "clock_nanosleep" },
+        { 232, "epoll_wait" },  { 243, "mq_timedreceive" }, { 247, "waitid" },
+        { 257, "openat" },      { 270, "pselect6" },     { 271, "ppoll" },
+        { 281, "epoll_pwait" }, { 288, "accept4" },      { 295, "preadv" },
+        { 299, "recvmmsg" },    { 307, "sendmmsg" },     { 441, "epoll_pwait2" },
+    };
+    if (!is_arch(arch, "x86_64", "amd64"))
+        return NULL;
+    for (size_t i = 0; i < COUNT(x86_64); i++)
+        if (x86_64[i].nr == nr)
+            return x86_64[i].name;
+    return NULL;
+}
+
 /* One open flag: the bits that must all be set, on asm-generic
  * architectures (x86, riscv, ...) and on arm/aarch64, which swap four. */
 typedef struct flag_name {

@@ -222,7 +222,8 @@ static int crash(void)
                           .kernel_pc = LIBC(0x86d26), .syscall = 202, .has_syscall = 1,
                           .frames = worker_origin, .n_frames = N(worker_origin),
                           .start = EXE(0x1240), .origin_ms = 1714564799400ull,
-                          .origin_tid = 4242 };
+                          .origin_tid = 4242, .lock_addr = 0x555555558040ull,
+                          .lock_owner = 4244 };
     th[2] = (fix_thread){ .tid = 4244, .name = "worker-2", .state = 'S',
                           .status = SNAP_THREAD_BLOCKED, .wchan = "do_sigtimedwait",
                           .kernel_pc = LIBC(0x3e1b2), .syscall = 128, .has_syscall = 1,

@@ -693,6 +693,8 @@ static void put_thread(snap_writer *w, const fix_thread *t)
         snap_put_i64(w, SNAP_THR_SYSCALL, t->syscall);
     put_opt(w, SNAP_THR_SIGNAL, t->signal);
     put_opt(w, SNAP_THR_METHOD, t->method);
+    put_opt(w, SNAP_THR_LOCK_ADDR, t->lock_addr);
+    put_opt(w, SNAP_THR_LOCK_OWNER, t->lock_owner);
     snap_rec_end(w);
 }
 

@@ -199,6 +199,7 @@ typedef struct fix_thread {
     int has_syscall;
     int truncated;                /* the stack was cut at max_frames */
     uint64_t origin_ms, origin_tid; /* ORIGIN TIME_MS, TID */
+    uint64_t lock_addr, lock_owner; /* the mutex it is blocked on, its owner */
 } fix_thread;
 
 typedef struct fix_child {

@@ -214,7 +214,7 @@ START_TEST(json_schema)
            "\"time_ms\":1714564797223,\"tid\":4242,\"truncated\":true,"
            "\"start_routine\":[{\"pc\":\"0x555555555300\",\"module\":\"/usr/bin/demo\","
            "\"offset\":\"0x1300\",");
-    has(j, "\"kernel_pc\":null,\"origin\":null}"); /* thread 4244: untracked */
+    has(j, "\"kernel_pc\":null,\"lock\":null,\"origin\":null}"); /* thread 4244: untracked */
     has(j, "\"children\":[{\"pid\":5000,\"state\":\"Z\",\"zombie\":true,\"comm\":\"true\","
            "\"cmdline\":[],\"start_time_ms\":1714564798123},{\"pid\":5001,\"state\":\"S\","
            "\"zombie\":false,\"comm\":\"sh\",\"cmdline\":[\"sh\",\"-c\",\"sleep 60\"],");
@@ -232,7 +232,7 @@ START_TEST(json_incomplete)
     snap *s = reference(FIX_REC_TRIGGER + 1);
     char *j = render_json(s, 0);
     has(j, "\"complete\":false,\"incomplete_reason\":\"truncated after 2 records\"");
-    has(j, "\"threads\":[],\"fds\":[],\"children\":[],\"modules\":[],\"breadcrumbs\":[],"
+    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"children\":[],\"modules\":[],\"breadcrumbs\":[],"
            "\"annotations\":{}");
     free(j);
     snap_free(s);

@@ -79,6 +79,9 @@ typedef struct snap_thread {
                              thread unwound itself, answering the signal) */
     int reused;           /* the stack is the previous snapshot's: the thread
                              had not run since */
+    uint64_t lock_addr;   /* the pthread mutex it is blocked on, 0 none */
+    uint64_t lock_owner;  /* that mutex's owner (a tid), 0 when not known */
+    uint64_t lock_kind;   /* SNAP_LOCK_* (SNAP_LOCK_MUTEX when not recorded) */
 } snap_thread;
 
 typedef struct snap_fd {
@@ -285,6 +288,10 @@ const char *snap_rlimit_name(uint64_t resource);
  * its length, or returns 0 (and *names = NULL) for an unknown arch.
  */
 size_t snap_reg_names(const char *arch, const char *const **names);
+
+/* The name of system call `nr` of `arch` ("read", "futex", ...; the calls a
+ * thread is found blocked in), or NULL for one this table does not name. */
+const char *snap_syscall_name(const char *arch, int64_t nr);
 
 /*
  * Write open flags (F_GETFL value, with O_CLOEXEC added when `cloexec`) as
