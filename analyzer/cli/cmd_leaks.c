@@ -63,14 +63,21 @@ const cli_command cli_cmd_leaks = {
         "Confidence: high = creation stack known, never shrank, >= 5 snapshots;\n"
         "medium = stack known and >= 3 snapshots, or no stack but never shrank over\n"
         ">= 5; low = the rest (no stack, few snapshots, at exit only).  Suspects are\n"
-        "listed most important first: confidence, then growth per minute, then count.\n",
+        "listed most important first: confidence, then growth per minute, then count.\n"
+        "\n"
+        "Freezes: the snapshots of the hang watchdog (BBX_HANG_MS) are listed before\n"
+        "the suspects, one line per freeze of a watched thread: when it left its event\n"
+        "loop, for how long, busy or blocked, and whether it came back (its \"recovered\"\n"
+        "snapshot gives the whole length) or was still frozen at its last snapshot (at\n"
+        "least as long as its hang snapshot said).\n",
     .more =
         "With --json and several processes, the document has processes[] and each\n"
-        "leak the pid of its process (docs/JSON.md).\n"
+        "leak and freeze the pid of its process (docs/JSON.md).\n"
         "\n"
         "Exit status: 0 no leak suspects, 1 leak suspects found (in any process), 2 bad\n"
         "usage, a file that is not a readable snapshot (or not a regular file), an\n"
-        "empty directory, or no snapshot of --pid N.\n",
+        "empty directory, or no snapshot of --pid N.  Freezes alone do not make it 1:\n"
+        "the status answers \"does it leak\" for CI gates.\n",
     .options = leaks_options,
     .operand_slot = offsetof(leaks_args, paths),
     .run = cmd_leaks,

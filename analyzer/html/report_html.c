@@ -1,8 +1,9 @@
 /*
  * report_html.c - the `bbx report` page (report_html.h): the head with its
  * inline style, the order of the sections, and the parts that belong to a
- * series rather than one snapshot: the fd and thread charts by group and
- * the leak suspects with their creation stacks.
+ * series rather than one snapshot: the freezes of watched threads, the fd
+ * and thread charts by group and the leak suspects with their creation
+ * stacks.
  */
 #include "report_html.h"
 
@@ -75,6 +76,8 @@ static void page_head(FILE *out, const report_html_input *in)
     fprintf(out, " <span class=\"dim\">pid %" PRIu64 "</span></h1>\n<nav>"
             "<a href=\"#summary\">summary</a><a href=\"#trigger-thread\">trigger thread</a>",
             s->process.pid);
+    if (in->leaks && in->leaks->n_freezes)
+        fputs("<a href=\"#freezes\">freezes</a>", out);
     if (in->n_processes > 1)
         fputs("<a href=\"#processes\">processes</a>", out);
     if (in->n > 1)
@@ -245,6 +248,51 @@ static void leaks_section(FILE *out, const leak_report *r)
     fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* ---- freezes -------------------------------------------------------------------- */
+
+/* "8.0 s" */
+static void seconds(FILE *out, uint64_t ms)
+{
+    fprintf(out, "%.1f s", (double)ms / 1000.0);
+}
+
+static void freeze_row(FILE *out, const leak_freeze *f)
+{
+    char start[64];
+    report_fmt_time(start, sizeof(start), f->start_ms);
+    fprintf(out, "<tr><td class=\"tid\">%" PRIu64 " ", f->tid);
+    html_put(out, f->thread, "");
+    fprintf(out, "</td><td class=\"nowrap\">%s</td><td class=\"num\">%s", start,
+            f->over ? "" : "&ge; ");
+    seconds(out, f->duration_ms);
+    fputs("</td><td>", out);
+    html_put(out, f->state, "?");
+    fputs("</td><td class=\"num\">", out);
+    seconds(out, f->cpu_ms);
+    fputs("</td><td class=\"num\">", out);
+    if (f->limit_ms)
+        seconds(out, f->limit_ms);
+    fprintf(out, "</td><td>%s</td></tr>\n",
+            f->over ? "yes" : "<span class=\"bad\">no: still frozen at its last snapshot"
+                              "</span>");
+}
+
+/* The freezes the hang watchdog's snapshots tell of: a watched thread away
+ * from its event loop for longer than its limit. */
+static void freezes_section(FILE *out, const leak_report *r)
+{
+    fprintf(out, "<section id=\"freezes\">\n<h2>Freezes (%zu)</h2>\n<p>A watched thread "
+            "(BBX_HANG_MS) did not come back to its event loop within its limit: its window "
+            "stopped answering. The length is the whole freeze when it came back, else how "
+            "long it had lasted when the watchdog saw it.</p>\n<table class=\"freezes\">"
+            "<thead><tr><th>thread</th><th>started</th><th>duration</th><th>busy/blocked</th>"
+            "<th>CPU</th><th>limit</th><th>came back?</th></tr></thead><tbody>\n",
+            r->n_freezes);
+    for (size_t i = 0; i < r->n_freezes; i++)
+        freeze_row(out, &r->freezes[i]);
+    fputs("</tbody></table>\n</section>\n", out);
+}
+
 /* ---- the other processes of a mixed set ---------------------------------- */
 
 static void processes_section(FILE *out, const report_html_input *in)
@@ -284,6 +332,8 @@ int report_html(FILE *out, const report_html_input *in)
         return -1;
     page_head(out, in);
     html_snap_summary(out, s, in->last_name);
+    if (in->leaks && in->leaks->n_freezes)
+        freezes_section(out, in->leaks);
     if (in->n_processes > 1)
         processes_section(out, in);
     html_snap_trigger_thread(out, s, in->symbols, src);

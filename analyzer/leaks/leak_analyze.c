@@ -21,6 +21,9 @@
  * Confidence: high = tracked stack, never shrank, >= 5 snapshots; medium =
  * tracked with >= 3 snapshots, or untracked never shrinking over >= 5;
  * low = the rest (untracked, few snapshots, at exit only).
+ *
+ * The report also lists the freezes the hang watchdog's snapshots tell of
+ * (freezes_of()); they are not leaks and change no verdict.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* vasprintf, asprintf */
@@ -422,6 +425,92 @@ size_t leak_report_suspects(const leak_report *r)
     return n;
 }
 
+/* ---- freezes ------------------------------------------------------------------ */
+
+static const char *hung_state_name(uint64_t state)
+{
+    return state == SNAP_HUNG_BUSY ? "busy" : state == SNAP_HUNG_BLOCKED ? "blocked" : NULL;
+}
+
+/* Fill f from what the watchdog said in h, at capture time time_ms. */
+static void freeze_fill(builder *b, leak_freeze *f, const series_hang *h, uint64_t time_ms)
+{
+    f->tid = h->tid;
+    if (!f->thread)
+        f->thread = b_strdup(b, h->name);
+    f->start_ms = time_ms - (h->hung_ms < time_ms ? h->hung_ms : time_ms);
+    f->duration_ms = h->hung_ms;
+    f->cpu_ms = h->cpu_ms;
+    free(f->state);
+    f->state = b_strdup(b, hung_state_name(h->state));
+    f->limit_ms = h->limit_ms;
+    f->over = h->kind == SNAP_TRIGGER_HANG_END;
+}
+
+/* The HANG of the same thread that a HANG_END ends: the latest before it
+ * (f[0..n) are in time order) still open; NULL when there is none (the
+ * HANG snapshot was removed, or taken before the series). */
+static leak_freeze *freeze_open(leak_freeze *f, const uint8_t *open, size_t n, uint64_t tid)
+{
+    for (size_t j = n; j > 0; j--)
+        if (open[j - 1] && f[j - 1].tid == tid)
+            return &f[j - 1];
+    return NULL;
+}
+
+static int freeze_cmp(const void *pa, const void *pb)
+{
+    const leak_freeze *a = pa, *b = pb;
+    if (a->start_ms != b->start_ms)
+        return a->start_ms < b->start_ms ? -1 : 1;
+    return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/* The freezes of the series, from its HANG and HANG_END snapshots in time
+ * order: a HANG_END closes the latest open HANG of its thread (the whole
+ * length is the HANG_END's; the start stays the HANG's), or stands alone; a
+ * HANG left open lasted at least as long as it said. */
+static void freezes_of(builder *b, const timeline *t, leak_report *r)
+{
+    const leak_series *ls = t->ls;
+    size_t *at = malloc(t->n * sizeof(*at));
+    uint8_t *open = calloc(ls->n_hangs ? ls->n_hangs : 1, 1);
+    if (ls->n_hangs && !(r->freezes = calloc(ls->n_hangs, sizeof(*r->freezes))))
+        b->oom = 1;
+    if (!at || !open || b->oom) {
+        b->oom = 1;
+        free(at);
+        free(open);
+        return;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        at[i] = SIZE_MAX;
+    for (size_t i = 0; i < ls->n_hangs; i++)
+        at[ls->hangs[i].snap] = i; /* one trigger per snapshot */
+    for (size_t k = 0; k < t->n && ls->n_hangs; k++) {
+        size_t si = t->order[k];
+        if (at[si] == SIZE_MAX)
+            continue;
+        const series_hang *h = &ls->hangs[at[si]];
+        leak_freeze *f = NULL;
+        if (h->kind == SNAP_TRIGGER_HANG_END &&
+            (f = freeze_open(r->freezes, open, r->n_freezes, h->tid))) {
+            uint64_t start = f->start_ms;
+            open[f - r->freezes] = 0;
+            freeze_fill(b, f, h, ls->snaps[si].time_ms);
+            f->start_ms = start;
+            continue;
+        }
+        f = &r->freezes[r->n_freezes];
+        open[r->n_freezes++] = h->kind == SNAP_TRIGGER_HANG;
+        freeze_fill(b, f, h, ls->snaps[si].time_ms);
+    }
+    if (r->n_freezes > 1)
+        qsort(r->freezes, r->n_freezes, sizeof(*r->freezes), freeze_cmp);
+    free(at);
+    free(open);
+}
+
 static leak_report *report_of(const leak_series *ls, const leak_options *o, char *err,
                               size_t errlen)
 {
@@ -454,6 +543,8 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
         }
         fill_group(&b, &t, ss, &ls->groups[i], &st, &v, &r->leaks[r->n_leaks++]);
     }
+    if (!b.oom)
+        freezes_of(&b, &t, r);
     timeline_release(&t);
     if (b.oom) {
         leak_report_free(r);
@@ -721,18 +812,29 @@ size_t leak_report_set_suspects(const leak_report_set *set)
     return n;
 }
 
-/* Move the groups of `from` to the end of `to`.  0 or -1 (no memory). */
+/* Move the groups and freezes of `from` to the end of `to`.  0 or -1 (no
+ * memory). */
 static int move_groups(leak_report *to, leak_report *from)
 {
-    if (!from->n_leaks)
-        return 0;
-    leak_group *nv = realloc(to->leaks, (to->n_leaks + from->n_leaks) * sizeof(*nv));
-    if (!nv)
-        return -1;
-    memcpy(nv + to->n_leaks, from->leaks, from->n_leaks * sizeof(*nv));
-    to->leaks = nv;
-    to->n_leaks += from->n_leaks;
-    from->n_leaks = 0;
+    if (from->n_leaks) {
+        leak_group *nv = realloc(to->leaks, (to->n_leaks + from->n_leaks) * sizeof(*nv));
+        if (!nv)
+            return -1;
+        memcpy(nv + to->n_leaks, from->leaks, from->n_leaks * sizeof(*nv));
+        to->leaks = nv;
+        to->n_leaks += from->n_leaks;
+        from->n_leaks = 0;
+    }
+    if (from->n_freezes) {
+        leak_freeze *nf = realloc(to->freezes,
+                                  (to->n_freezes + from->n_freezes) * sizeof(*nf));
+        if (!nf)
+            return -1;
+        memcpy(nf + to->n_freezes, from->freezes, from->n_freezes * sizeof(*nf));
+        to->freezes = nf;
+        to->n_freezes += from->n_freezes;
+        from->n_freezes = 0;
+    }
     return 0;
 }
 

@@ -63,8 +63,8 @@ void leak_report_set_free(leak_report_set *set);
 size_t leak_report_set_suspects(const leak_report_set *set);
 
 /*
- * The groups of every process in one report (what bbx diff compares:
- * signatures hold across processes), taking set over (it is freed, also
+ * The groups (and freezes) of every process in one report (what bbx diff
+ * compares: signatures hold across processes), taking set over (it is freed, also
  * on failure).  With several processes app, exe and pid are cleared and
  * the counts and times cover them all.  NULL with err: out of memory.
  */
@@ -149,7 +149,8 @@ void leak_report_write_json(const leak_report *r, FILE *out);
 struct json_writer;
 void leak_origin_write_json(struct json_writer *w, const leak_group *g);
 
-/* Write r for people: suspects most important first, then a summary line. */
+/* Write r for people: its freezes, suspects most important first, then a
+ * summary line. */
 void leak_report_write_text(const leak_report *r, FILE *out);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * leak_json.c - a leak report as the "bbx-leaks" JSON document (schema in
  * docs/JSON.md, "bbx leaks --json"), for one process or several;
- * leak_json_read.c reads both back.
+ * leak_json_read.c reads both back (all but the freezes, which bbx diff
+ * does not compare).
  */
 #include <math.h>
 #include <stdint.h>
@@ -69,6 +70,31 @@ static void group(json_writer *w, const leak_group *g, const leak_report *proc, 
     json_object_end(w);
 }
 
+/* One freeze; `proc` and `index` as for group(). */
+static void freeze(json_writer *w, const leak_freeze *f, const leak_report *proc, size_t index)
+{
+    json_object_begin(w);
+    if (proc) {
+        json_kv_u64(w, "process", index);
+        json_kv_u64(w, "pid", proc->pid);
+        json_kv_string(w, "program", program_of(proc));
+    }
+    json_kv_u64(w, "tid", f->tid);
+    json_kv_string(w, "thread", f->thread);
+    json_kv_u64(w, "start_ms", f->start_ms);
+    json_kv_u64(w, "duration_ms", f->duration_ms);
+    json_key(w, "over");
+    json_bool(w, f->over);
+    json_kv_string(w, "state", f->state);
+    json_kv_u64(w, "cpu_ms", f->cpu_ms);
+    json_key(w, "limit_ms");
+    if (f->limit_ms)
+        json_u64(w, f->limit_ms);
+    else
+        json_null(w);
+    json_object_end(w);
+}
+
 void leak_report_write_json(const leak_report *r, FILE *out)
 {
     json_writer w;
@@ -85,6 +111,11 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     json_array_begin(&w);
     for (size_t i = 0; i < r->n_leaks; i++)
         group(&w, &r->leaks[i], NULL, 0);
+    json_array_end(&w);
+    json_key(&w, "freezes");
+    json_array_begin(&w);
+    for (size_t i = 0; i < r->n_freezes; i++)
+        freeze(&w, &r->freezes[i], NULL, 0);
     json_array_end(&w);
     json_object_end(&w);
     json_finish(&w);
@@ -144,6 +175,12 @@ void leak_report_set_write_json(const leak_report_set *set, FILE *out)
     for (size_t i = 0; i < set->n; i++)
         for (size_t k = 0; k < set->reports[i]->n_leaks; k++)
             group(&w, &set->reports[i]->leaks[k], set->reports[i], i);
+    json_array_end(&w);
+    json_key(&w, "freezes");
+    json_array_begin(&w);
+    for (size_t i = 0; i < set->n; i++)
+        for (size_t k = 0; k < set->reports[i]->n_freezes; k++)
+            freeze(&w, &set->reports[i]->freezes[k], set->reports[i], i);
     json_array_end(&w);
     json_object_end(&w);
     json_finish(&w);

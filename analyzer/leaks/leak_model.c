@@ -1,7 +1,7 @@
 /*
- * leak_model.c - freeing a leak report, and group signatures: the text by
- * which `bbx diff` matches a leak of one build with the same leak of
- * another.
+ * leak_model.c - freeing a leak report (its groups and freezes), and group
+ * signatures: the text by which `bbx diff` matches a leak of one build with
+ * the same leak of another.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -34,6 +34,11 @@ void leak_report_free(leak_report *r)
         free(g->signature);
     }
     free(r->leaks);
+    for (size_t i = 0; i < r->n_freezes; i++) {
+        free(r->freezes[i].thread);
+        free(r->freezes[i].state);
+    }
+    free(r->freezes);
     free(r->app);
     free(r->exe);
     free(r);

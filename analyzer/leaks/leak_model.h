@@ -44,6 +44,27 @@ typedef struct leak_group {
     char *signature;        /* stable across rebuilds: leak_signature() */
 } leak_group;
 
+/*
+ * A freeze: a watched thread away from its event loop for longer than its
+ * limit, as the hang watchdog's snapshots tell it (a HANG snapshot when it
+ * was seen, a HANG_END one when it came back; docs/FORMAT.md).  A HANG_END
+ * gives the whole length (over = 1); a HANG with no HANG_END after it in
+ * the series gives how long it had lasted when it was seen (over = 0: at
+ * least that long, still frozen at its last snapshot as far as the series
+ * tells).
+ */
+typedef struct leak_freeze {
+    uint64_t tid;           /* the watched thread */
+    char *thread;           /* its name when the watchdog saw it, may be NULL */
+    uint64_t start_ms;      /* Unix ms it left its event loop: capture time
+                               of the snapshot less the time it was away */
+    uint64_t duration_ms;   /* the whole freeze (over), else at least this */
+    uint64_t cpu_ms;        /* CPU time it used meanwhile */
+    char *state;            /* "busy" or "blocked"; NULL unknown */
+    uint64_t limit_ms;      /* its limit; 0 unknown */
+    int over;               /* 1: it came back (a HANG_END snapshot) */
+} leak_freeze;
+
 typedef struct leak_report {
     char *app;              /* application name of the series, may be NULL */
     uint64_t pid;
@@ -54,6 +75,8 @@ typedef struct leak_report {
     uint64_t first_ms, last_ms;
     leak_group *leaks;      /* suspects, most important first */
     size_t n_leaks;
+    leak_freeze *freezes;   /* by start time; not read back from JSON */
+    size_t n_freezes;
 } leak_report;
 
 void leak_report_free(leak_report *r);

@@ -50,6 +50,9 @@ void leak_series_release(leak_series *ls)
         free(ls->modules[i].build_id);
     }
     free(ls->modules);
+    for (size_t i = 0; i < ls->n_hangs; i++)
+        free(ls->hangs[i].name);
+    free(ls->hangs);
     free(ls->app);
     free(ls->exe);
     free(ls->keybuf);
@@ -438,6 +441,24 @@ static int add_children(leak_series *ls, const snap *s, size_t si)
     return 0;
 }
 
+/* Keep what a HANG or HANG_END trigger of snapshot si says of the hung
+ * thread.  0 or -1. */
+static int add_hang(leak_series *ls, const snap_trigger *t, size_t si)
+{
+    if (!t->present || (t->kind != SNAP_TRIGGER_HANG && t->kind != SNAP_TRIGGER_HANG_END) ||
+        !t->hung_tid)
+        return 0;
+    if (GROW_ARRAY(ls->hangs, ls->cap_hangs, ls->n_hangs + 1, 4) < 0)
+        return -1;
+    series_hang *h = &ls->hangs[ls->n_hangs];
+    *h = (series_hang){ t->kind, si, t->hung_tid, t->hung_ms, t->hung_cpu_ms,
+                        t->hung_limit_ms, t->hung_state, NULL };
+    if (t->hung_name && !(h->name = strdup(t->hung_name)))
+        return -1;
+    ls->n_hangs++;
+    return 0;
+}
+
 int leak_series_add(leak_series *ls, const snap *s, size_t file)
 {
     return leak_series_add_members(ls, s, file, NULL, NULL);
@@ -460,8 +481,8 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
         return -1;
     if (!ls->exe && s->process.exe && !(ls->exe = strdup(s->process.exe)))
         return -1;
-    if (add_fds(ls, s, si, fd_group) < 0 || add_threads(ls, s, si, thread_group) < 0 ||
-        add_children(ls, s, si) < 0)
+    if (add_hang(ls, &s->trigger, si) < 0 || add_fds(ls, s, si, fd_group) < 0 ||
+        add_threads(ls, s, si, thread_group) < 0 || add_children(ls, s, si) < 0)
         return -1;
     return 0;
 }

@@ -5,7 +5,8 @@
  *
  * Snapshots are added one at a time in any order and freed by the caller
  * right after: the series keeps only what the rules and the report need
- * (per snapshot its time, pid and trigger; per group its identity, one
+ * (per snapshot its time, pid and trigger, and the watchdog's word on a
+ * hung thread for HANG and HANG_END snapshots; per group its identity, one
  * creation stack with the modules to symbolize it, a few examples, and
  * sparse counts), so a thousand snapshots of a thousand fds stay small.
  *
@@ -68,6 +69,14 @@ typedef struct series_snap {
     int complete;
 } series_snap;
 
+/* A HANG or HANG_END trigger of the hang watchdog (snap_format.h). */
+typedef struct series_hang {
+    uint64_t kind;             /* SNAP_TRIGGER_HANG or SNAP_TRIGGER_HANG_END */
+    size_t snap;               /* index into leak_series.snaps */
+    uint64_t tid, hung_ms, cpu_ms, limit_ms, state; /* state: SNAP_HUNG_* */
+    char *name;                /* thread name, may be NULL */
+} series_hang;
+
 typedef struct leak_series {
     series_snap *snaps;
     size_t n_snaps, cap_snaps;
@@ -77,6 +86,8 @@ typedef struct leak_series {
     size_t table_cap;          /* a power of two */
     snap_module *modules;      /* copies, one per distinct (path, start, bias) */
     size_t n_modules, cap_modules;
+    series_hang *hangs;        /* in the order added */
+    size_t n_hangs, cap_hangs;
     char *app, *exe;           /* of the first snapshot added */
     uint8_t *keybuf;           /* scratch for building keys */
     size_t keybuf_cap;

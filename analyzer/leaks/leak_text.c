@@ -1,6 +1,7 @@
 /*
- * leak_text.c - a leak report for people: one block per suspect, most
- * important first (the report's order), then a summary line; a set of
+ * leak_text.c - a leak report for people: a line per freeze of a watched
+ * thread, one block per suspect, most important first (the report's
+ * order), then a summary line; a set of
  * several processes as each process's report in turn, between a line that
  * names the processes and one that names those with suspects.  Strings from
  * the snapshots go through report_put_safe(), so hostile files cannot drive
@@ -81,6 +82,34 @@ static void group(FILE *out, const leak_group *g, size_t number)
     }
 }
 
+/* freeze: thread 7717 "gtk-app" stopped answering at 2026-12-03 17:16:44.702
+ * UTC for 8.0 s (busy, 7.9 s of CPU; limit 5.0 s), then came back */
+static void freeze(FILE *out, const leak_freeze *f)
+{
+    char start[64], len[32], cpu[32], limit[32];
+    report_fmt_time(start, sizeof(start), f->start_ms);
+    fmt_span(len, sizeof(len), f->duration_ms);
+    fmt_span(cpu, sizeof(cpu), f->cpu_ms);
+    fmt_span(limit, sizeof(limit), f->limit_ms);
+    fprintf(out, "freeze: thread %" PRIu64 " \"", f->tid);
+    put(out, f->thread, "");
+    fprintf(out, "\" stopped answering at %s for %s%s%s (", start, f->over ? "" : "at least ",
+            len, f->over ? "" : " so far");
+    put(out, f->state, "busy or blocked: unknown");
+    if (f->state && strcmp(f->state, "busy") == 0)
+        fprintf(out, ", %s of CPU", cpu);
+    if (f->limit_ms)
+        fprintf(out, "; limit %s", limit);
+    fputs(f->over ? "), then came back\n" : "), still frozen at its last snapshot\n", out);
+}
+
+/* ", 1 freeze" */
+static void freeze_count(FILE *out, size_t n)
+{
+    if (n)
+        fprintf(out, ", %zu freeze%s of a watched thread", n, n == 1 ? "" : "s");
+}
+
 void leak_report_write_text(const leak_report *r, FILE *out)
 {
     size_t suspects = leak_report_suspects(r), by_conf[3] = { 0, 0, 0 };
@@ -92,6 +121,8 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     put(out, r->app ? r->app : path_base_name(r->exe), "?");
     fprintf(out, " (pid %" PRIu64 "), %zu snapshot%s over %s from %s\n", r->pid,
             r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span, first);
+    for (size_t i = 0; i < r->n_freezes; i++)
+        freeze(out, &r->freezes[i]);
     for (size_t i = 0; i < r->n_leaks; i++) {
         const leak_group *g = &r->leaks[i];
         group(out, g, i + 1);
@@ -100,13 +131,17 @@ void leak_report_write_text(const leak_report *r, FILE *out)
                 by_conf[k]++;
     }
     if (!suspects) {
-        fprintf(out, "%sno leak suspects in %zu snapshot%s over %s\n", r->n_leaks ? "\n" : "",
+        fprintf(out, "%sno leak suspects in %zu snapshot%s over %s", r->n_leaks ? "\n" : "",
                 r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
+        freeze_count(out, r->n_freezes);
+        fputc('\n', out);
         return;
     }
     fprintf(out, "\n%zu leak suspect%s (%zu high, %zu medium, %zu low confidence) in %zu "
-            "snapshot%s over %s\n", suspects, suspects == 1 ? "" : "s", by_conf[0],
+            "snapshot%s over %s", suspects, suspects == 1 ? "" : "s", by_conf[0],
             by_conf[1], by_conf[2], r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
+    freeze_count(out, r->n_freezes);
+    fputc('\n', out);
 }
 
 /* "pid 42 leaker" */
@@ -118,7 +153,7 @@ static void process_name(FILE *out, const leak_report *r)
 
 void leak_report_set_write_text(const leak_report_set *set, FILE *out)
 {
-    size_t total = 0, with = 0;
+    size_t total = 0, with = 0, frozen = 0;
     if (set->n == 1) {
         leak_report_write_text(set->reports[0], out);
         return;
@@ -137,11 +172,16 @@ void leak_report_set_write_text(const leak_report_set *set, FILE *out)
         leak_report_write_text(set->reports[i], out);
         with += leak_report_suspects(set->reports[i]) != 0;
     }
+    for (size_t i = 0; i < set->n; i++)
+        frozen += set->reports[i]->n_freezes != 0;
+    if (frozen)
+        fprintf(out, "\nfreezes in %zu of %zu processes\n", frozen, set->n);
     if (!with) {
-        fprintf(out, "\nno leak suspects in any of the %zu processes\n", set->n);
+        fprintf(out, "%sno leak suspects in any of the %zu processes\n", frozen ? "" : "\n",
+                set->n);
         return;
     }
-    fprintf(out, "\nleak suspects in %zu of %zu processes:", with, set->n);
+    fprintf(out, "%sleak suspects in %zu of %zu processes:", frozen ? "" : "\n", with, set->n);
     for (size_t i = 0, k = 0; i < set->n; i++) {
         if (!leak_report_suspects(set->reports[i]))
             continue;

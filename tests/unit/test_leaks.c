@@ -1,7 +1,7 @@
 /*
  * test_leaks.c - the rules of `bbx leaks` (leak_analyze.h) on made-to-order
- * snapshot series (snap_fixture.h), and the command's exit codes and
- * errors.  usage: test_leaks BBX (the bbx binary, for the command tests).
+ * snapshot series (snap_fixture.h), the freezes paired from hang snapshots
+ * (built in memory), and the command's exit codes and errors.  usage: test_leaks BBX (the bbx binary, for the command tests).
  */
 #include <check.h>
 #include <math.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "leak_analyze.h"
+#include "leak_json_read.h"
 #include "snap_fixture.h"
 #include "snap_format.h"
 #include "unit_run.h"
@@ -595,6 +596,147 @@ START_TEST(command)
 }
 END_TEST
 
+
+/* ---- freezes: HANG and HANG_END snapshots paired ------------------------- */
+
+/* One step of a hand-made series: a snapshot of pid at t ms whose trigger is
+ * kind (periodic, HANG or HANG_END) about thread tid, away for hung ms. */
+typedef struct hang_step {
+    uint64_t pid, t, kind, tid, hung;
+} hang_step;
+
+static snap *hang_snap(const hang_step *h)
+{
+    snap *s = calloc(1, sizeof(*s));
+    ck_assert_ptr_nonnull(s);
+    s->complete = 1;
+    s->process.pid = h->pid;
+    s->process.time_ms = FIX_TIME_MS + h->t;
+    s->trigger.present = 1;
+    s->trigger.kind = h->kind;
+    if (h->kind != SNAP_TRIGGER_PERIODIC) {
+        s->trigger.hung_tid = h->tid;
+        s->trigger.hung_ms = h->hung;
+        s->trigger.hung_cpu_ms = h->hung / 2 + h->tid; /* tells the snapshots apart */
+        s->trigger.hung_limit_ms = 1000;
+        s->trigger.hung_state = h->tid % 2 ? SNAP_HUNG_BUSY : SNAP_HUNG_BLOCKED;
+        s->trigger.hung_name = h->tid % 2 ? (char *)"ui" : (char *)"render";
+    }
+    return s;
+}
+
+/* The set of steps[n], given newest first (the analysis orders them). */
+static leak_report_set *hang_set(const hang_step *steps, size_t n)
+{
+    snap *snaps[16];
+    char err[256] = "";
+    ck_assert_uint_le(n, 16);
+    for (size_t i = 0; i < n; i++)
+        snaps[i] = hang_snap(&steps[n - 1 - i]);
+    leak_report_set *set =
+        leaks_by_process_snapshots((const snap *const *)snaps, NULL, n, NULL, err, sizeof(err));
+    ck_assert_msg(set != NULL, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        free(snaps[i]);
+    return set;
+}
+
+static void freeze_is(const leak_freeze *f, uint64_t tid, uint64_t start, uint64_t duration,
+                      int over)
+{
+    ck_assert_uint_eq(f->tid, tid);
+    ck_assert_uint_eq(f->start_ms, FIX_TIME_MS + start);
+    ck_assert_uint_eq(f->duration_ms, duration);
+    ck_assert_int_eq(f->over, over);
+    ck_assert_uint_eq(f->limit_ms, 1000);
+    ck_assert_str_eq(f->thread, tid % 2 ? "ui" : "render");
+    ck_assert_str_eq(f->state, tid % 2 ? "busy" : "blocked");
+}
+
+enum { P = SNAP_TRIGGER_PERIODIC, H = SNAP_TRIGGER_HANG, E = SNAP_TRIGGER_HANG_END };
+
+START_TEST(freezes_paired)
+{
+    /* Thread 7 freezes from 9 s to 14 s; thread 8 from 10 s to 12.5 s,
+     * inside it; then 7 again from 19 s, not back by the last snapshot.
+     * Each HANG_END closes the latest open HANG of its own thread: the
+     * length is the HANG_END's, the start the HANG's. */
+    static const hang_step steps[] = {
+        { 4242, 0, P, 0, 0 },       { 4242, 10000, H, 7, 1000 }, { 4242, 10500, P, 0, 0 },
+        { 4242, 11000, H, 8, 1000 }, { 4242, 12500, E, 8, 2500 }, { 4242, 14000, E, 7, 5020 },
+        { 4242, 20000, H, 7, 1000 }, { 4242, 21000, P, 0, 0 },
+    };
+    leak_report_set *set = hang_set(steps, sizeof(steps) / sizeof(steps[0]));
+    const leak_report *r = set->reports[0];
+    ck_assert_uint_eq(r->n_freezes, 3);
+    freeze_is(&r->freezes[0], 7, 9000, 5020, 1);
+    ck_assert_uint_eq(r->freezes[0].cpu_ms, 5020 / 2 + 7); /* the HANG_END's word */
+    freeze_is(&r->freezes[1], 8, 10000, 2500, 1);
+    freeze_is(&r->freezes[2], 7, 19000, 1000, 0);
+    ck_assert_uint_eq(leak_report_suspects(r), 0); /* a freeze is not a leak */
+
+    /* As JSON: freezes[] written, and read back by what bbx diff uses
+     * (which does not keep them). */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    leak_report_set_write_json(set, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "\"freezes\": ["));
+    ck_assert_ptr_nonnull(strstr(text, "\"duration_ms\": 5020"));
+    char err[256] = "";
+    leak_report *back = leak_json_parse(text, len, err, sizeof(err));
+    ck_assert_msg(back != NULL, "%s", err);
+    ck_assert_uint_eq(back->n_freezes, 0);
+    leak_report_free(back);
+    free(text);
+
+    /* As text: one line each, and the count at the end. */
+    f = open_memstream(&text, &len);
+    leak_report_set_write_text(set, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "freeze: thread 7 \"ui\" stopped answering at "));
+    ck_assert_ptr_nonnull(strstr(text, " for 5.0 s (busy, 2.5 s of CPU; limit 1.0 s), then "
+                                       "came back\n"));
+    ck_assert_ptr_nonnull(strstr(text, " for at least 1.0 s so far (busy, "));
+    ck_assert_ptr_nonnull(strstr(text, "still frozen at its last snapshot\n"));
+    ck_assert_ptr_nonnull(strstr(text, ", 3 freezes of a watched thread\n"));
+    free(text);
+    leak_report_set_free(set);
+}
+END_TEST
+
+START_TEST(freezes_alone_and_merged)
+{
+    /* A HANG_END whose HANG was removed (the directory cap) is still a
+     * freeze, started its length before; one of another thread does not
+     * close a HANG.  Two processes: merging keeps the freezes of both. */
+    static const hang_step steps[] = {
+        { 4242, 0, P, 0, 0 },       { 4242, 3000, H, 8, 1000 }, { 4242, 9000, E, 7, 4000 },
+        { 4243, 100, P, 0, 0 },     { 4243, 8000, E, 9, 3000 },
+    };
+    leak_report_set *set = hang_set(steps, sizeof(steps) / sizeof(steps[0]));
+    ck_assert_uint_eq(set->n, 2);
+    const leak_report *r = set->reports[0]->pid == 4242 ? set->reports[0] : set->reports[1];
+    ck_assert_uint_eq(r->n_freezes, 2);
+    freeze_is(&r->freezes[0], 8, 2000, 1000, 0);
+    freeze_is(&r->freezes[1], 7, 5000, 4000, 1);
+    char err[256] = "";
+    leak_report *m = leak_report_set_merge(set, err, sizeof(err));
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_uint_eq(m->n_freezes, 3);
+    int seen9 = 0;
+    for (size_t i = 0; i < m->n_freezes; i++)
+        if (m->freezes[i].tid == 9) {
+            freeze_is(&m->freezes[i], 9, 5000, 3000, 1);
+            seen9 = 1;
+        }
+    ck_assert(seen9);
+    leak_report_free(m);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     bbx_path = argc > 1 ? argv[1] : NULL;
@@ -613,6 +755,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, same_millisecond);
     tcase_add_test(tc, pids);
     tcase_add_test(tc, process_identity);
+    tcase_add_test(tc, freezes_paired);
+    tcase_add_test(tc, freezes_alone_and_merged);
     suite_add_tcase(s, tc);
     tc = tcase_create("command");
     tcase_set_timeout(tc, 60);
