@@ -175,7 +175,7 @@ static int signal_free(int sig, int unblocked)
     if ((cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL)
         return 0;
     return !unblocked ||
-           (pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, sig) != 1);
+           (ss_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, sig) != 1);
 }
 
 static int signal_ours(int sig)
