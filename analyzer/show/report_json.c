@@ -197,7 +197,7 @@ static void threads(json_writer *w, const snap *s, sym_session *ss)
         json_kv_string(w, "status", snap_thread_status_name(t->status));
         json_kv_bool(w, "crashed", t->crashed);
         json_kv_bool(w, "bbx_internal", t->bbx_internal);
-        json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
+        json_kv_string(w, "stack_method", snap_thread_stack_name(t));
         json_kv_bool(w, "reused", t->reused);
         json_key(w, "signal");
         if (t->signal)
