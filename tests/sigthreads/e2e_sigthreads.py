@@ -16,7 +16,7 @@ unwound to the faulting function):
     thread, which GLib starts with every signal blocked (checked: the
     program prints gmain's SigBlk as GLib left it, without bbx)
   glxgears (LIBGL_ALWAYS_SOFTWARE=1) under Xvfb with the preload and
-    inject_llvmpipe.so: a NULL dereference in a Mesa llvmpipe thread
+    inject_threads.so: a NULL dereference in a Mesa llvmpipe thread
 And a thread started before bbx_init() that blocks every signal and spins
 (sigblock_prog_linked spin-before): the snapshot has it, status "blocked",
 stack_method "none", and bbx show says so and that the kernel reports it
