@@ -64,6 +64,16 @@ static inline int ss_nanosleep(const struct timespec *req, struct timespec *rem)
 {
     return (int)syscall(SYS_nanosleep, req, rem);
 }
+/* The calling thread's signal mask, from the kernel (bbx interposes
+ * pthread_sigmask and sigprocmask: track/signal_mask.c).  `set` and `old`
+ * are the kernel's 64-bit masks (a sigset_t's first word on Linux), either
+ * may be NULL.  Unlike glibc it does not keep its own two signals (32, 33)
+ * out of a request: callers pass masks that came from the kernel or from
+ * sigfillset/sigaction, which leave them out. */
+static inline int ss_sigmask(int how, const void *set, void *old)
+{
+    return (int)syscall(SYS_rt_sigprocmask, how, set, old, 8);
+}
 
 /* A bounded string builder over caller memory; output is always
  * NUL-terminated and silently cut at cap - 1. */

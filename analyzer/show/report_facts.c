@@ -323,13 +323,11 @@ void facts_thread_how(const facts_sink *k, const snap_thread *t)
 
 int facts_stack_method(const facts_sink *k, const snap_thread *t)
 {
-    const char *how = snap_thread_method_text(t->method);
-    if (!how && !t->reused)
-        return 0;
-    if (how && t->reused)
+    const char *how = snap_thread_stack_text(t);
+    if (t->reused)
         putf(k, FACTS_WORDS, "%s (%s)", how, snap_thread_reused_text);
     else
-        put(k, FACTS_WORDS, how ? how : snap_thread_reused_text);
+        put(k, FACTS_WORDS, how);
     return 1;
 }
 

@@ -286,7 +286,7 @@ static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_sess
     json_kv_bool(w, "crashed", t->crashed);
     json_kv_bool(w, "hung", t->hung);
     json_kv_bool(w, "bbx_internal", t->bbx_internal);
-    json_kv_string(w, "stack_method", snap_thread_method_name(t->method));
+    json_kv_string(w, "stack_method", snap_thread_stack_name(t));
     json_kv_bool(w, "reused", t->reused);
     json_key(w, "signal");
     if (t->signal)

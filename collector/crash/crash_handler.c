@@ -202,7 +202,7 @@ static void call_old_handler(const struct sigaction *old, int sig, siginfo_t *si
         sigaddset(&mask, sig);
     if (old->sa_flags & SA_RESETHAND)
         signal(sig, SIG_DFL);
-    pthread_sigmask(SIG_SETMASK, &mask, &saved);
+    ss_sigmask(SIG_SETMASK, &mask, &saved);
     if (old->sa_flags & SA_SIGINFO)
         old->sa_sigaction(sig, si, ctx);
     else
@@ -225,7 +225,7 @@ static int chain_first(int i, int sig, siginfo_t *si, void *ctx, uint64_t t0)
     struct chain_ctx c = { sig, si, ctx, t0, 0 };
     struct chain_ctx *outer = in_chain;
     sigset_t before;
-    pthread_sigmask(SIG_SETMASK, NULL, &before);
+    ss_sigmask(SIG_SETMASK, NULL, &before);
     in_chain = &c;
     call_old_handler(&crash_old_actions[i], sig, si, ctx);
     in_chain = outer;
@@ -239,7 +239,7 @@ static int chain_first(int i, int sig, siginfo_t *si, void *ctx, uint64_t t0)
                 from_abort(sig, si);
     if (dying && !c.captured)
         capture_or_wait(sig, si, ctx, t0);
-    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    ss_sigmask(SIG_SETMASK, &before, NULL);
     return dying;
 }
 

@@ -180,7 +180,7 @@ static int signal_free(int sig, int unblocked)
     if ((cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL)
         return 0;
     return !unblocked ||
-           (pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, sig) != 1);
+           (ss_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, sig) != 1);
 }
 
 static int signal_ours(int sig)
@@ -923,6 +923,8 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
             write_kernel_view(w, tid, sl);
             if (sl->sys_blocked)
                 put_frames(w, (const uintptr_t *)&sl->sys_pc, 1);
+            else if (sl->sys_read) /* the kernel says it runs, in user space */
+                snap_put_i64(w, SNAP_THR_SYSCALL, -1);
         }
         snap_rec_end(w);
         (*n_threads)++;

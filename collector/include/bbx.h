@@ -177,7 +177,13 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * path needs (compressor, buffers, alternate signal stacks), and install
  * handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP and SIGSYS.
  * Threads that exist already get an alternate signal stack; threads created
- * later through pthread_create() get one too.
+ * later through pthread_create() get one too.  While bbx is initialised,
+ * those signals and bbx's thread signal stay deliverable in every thread:
+ * a thread started through pthread_create() unblocks them first, and
+ * pthread_sigmask()/sigprocmask() SIG_BLOCK and SIG_SETMASK requests are
+ * carried out without them (the old mask they return is the kernel's, so
+ * they show as unblocked); every other signal is blocked as asked.
+ * README.md, "What bbx changes in a program: signal masks".
  *
  * Environment (used when cfg leaves the field unset; README.md has the
  * table): BBX_DIR, BBX_APP, BBX_SIGNAL, BBX_INTERVAL_MS, BBX_AT_EXIT,

@@ -14,6 +14,11 @@
  * its tid there, and the slot is freed when the start routine returns or
  * the thread exits otherwise (pthread_exit, cancellation: a key
  * destructor).  Threads created inside bbx (bbx_busy) are not tracked.
+ *
+ * While bbx is initialised the new thread also unblocks the fault signals
+ * and bbx's thread signal before anything else (signal_mask.c): a creator
+ * that blocked every signal (GLib, Mesa) would otherwise leave a fault in
+ * the thread to kill the process with no snapshot.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -25,6 +30,7 @@
 
 #include "collector.h"
 #include "sigsafe.h"
+#include "signal_mask.h"
 #include "track_table.h"
 
 #define ALTSTACK_SIZE (128u << 10)
@@ -89,7 +95,8 @@ static void make_key(void)
 struct start {
     void *(*fn)(void *);
     void *arg;
-    int altstack;   /* bbx was initialised: give the thread a stack */
+    int altstack;   /* bbx was initialised: give the thread a stack and keep
+                       the fault signals deliverable */
     int track_slot; /* thread-table slot, -1 when not tracked */
 };
 
@@ -98,6 +105,7 @@ static void *trampoline(void *p)
     struct start s = *(struct start *)p;
     free(p);
     if (s.altstack) {
+        sigmask_keep_deliverable();
         void *stack = altstack_new();
         if (stack)
             pthread_setspecific(stack_key, stack);

@@ -74,6 +74,38 @@ const char *snap_thread_method_text(uint64_t method)
     return "obtained in a way this bbx does not know";
 }
 
+/* A thread that gave no stack: why, by its status. */
+static const char *const no_stack_text[] = {
+    [SNAP_THREAD_BLOCKED] = "none: it blocks bbx's thread signal and was not in a system "
+                            "call (what the kernel knows only)",
+    [SNAP_THREAD_TIMEOUT] = "none: it did not answer bbx's thread signal in time (what the "
+                            "kernel knows only)",
+    [SNAP_THREAD_SKIPPED] = "none: not asked (stopped, exiting, or over a limit)",
+};
+
+/* No stack: the thread was not unwound, and no other method is named
+ * (the method field is absent, 0, for a thread that gave none). */
+static int no_stack(const snap_thread *t)
+{
+    return t->status != SNAP_THREAD_UNWOUND && t->method == SNAP_METHOD_SIGNAL;
+}
+
+const char *snap_thread_stack_name(const snap_thread *t)
+{
+    return no_stack(t) ? "none" : snap_thread_method_name(t->method);
+}
+
+const char *snap_thread_stack_text(const snap_thread *t)
+{
+    if (no_stack(t)) {
+        const char *why = lookup(no_stack_text, COUNT(no_stack_text), t->status);
+        return why ? why : "none";
+    }
+    if (t->method == SNAP_METHOD_SIGNAL)
+        return "by the thread itself, in bbx's thread signal handler";
+    return snap_thread_method_text(t->method);
+}
+
 const char *snap_trigger_kind_name(uint64_t kind)
 {
     if (kind == SNAP_TRIGGER_CRASH)

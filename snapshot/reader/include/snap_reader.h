@@ -266,6 +266,15 @@ const char *snap_thread_method_name(uint64_t method);
  * "saved at blocking call entry (not interrupted)", ...; NULL for the usual
  * way (SNAP_METHOD_SIGNAL), where nothing needs saying. */
 const char *snap_thread_method_text(uint64_t method);
+/* How thread t's stack was obtained, from its method and status: the
+ * method's name or text above (the text of SNAP_METHOD_SIGNAL is "by the
+ * thread itself, in bbx's thread signal handler"), or for a thread that
+ * gave no stack (status blocked, timeout or skipped, and no method named)
+ * "none" and why ("none:
+ * it blocks bbx's thread signal and was not in a system call", ...).
+ * Static strings, never NULL. */
+const char *snap_thread_stack_name(const snap_thread *t);
+const char *snap_thread_stack_text(const snap_thread *t);
 /* What bbx show adds for a reused stack (THREAD REUSED). */
 extern const char snap_thread_reused_text[];
 

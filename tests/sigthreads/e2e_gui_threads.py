@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""e2e_gui_threads.py - real GUI programs under libbbx-preload.so and Xvfb:
+every thread unwound, toolkit threads that block every signal included, and
+the stacks agree with eu-stack's (issue 12).
+
+  gtk3-demo   with inject_threads.so (INJECT=gmain-spin): GLib's gmain
+              thread, started with every signal blocked, spins in user space
+              in gmain_spin(), so only bbx's thread signal can reach it
+  glxgears    (LIBGL_ALWAYS_SOFTWARE=1: Mesa llvmpipe) with INJECT=
+              llvmpipe-spin: an llvmpipe render thread (renamed
+              "llvmpipe-spin") spins in llvmpipe_spin(), the others wait
+
+For each: `eu-stack -p PID`, then at once a snapshot on BBX_SIGNAL=USR2,
+then `eu-stack -p PID` again (a thread whose two eu-stack stacks are the
+same did not move).
+Checked: every thread of the program (not bbx's own) is unwound down to
+its start (clone3 / _start) with at least 3 frames; the spinning thread
+was asked with the signal and is in the spinning function; every thread
+that was blocked in a system call and had not moved (same eu-stack stack
+before and after, and bbx's innermost frame
+outside libbbx-preload.so is among eu-stack's first four: libc's stub and the wrappers of bbx and inject_threads.so may be above it) has the same
+pcs as eu-stack from there down (both print return addresses for outer
+frames: elfutils' stack.c subtracts 1 only to look up the symbol), and
+there are such threads.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "testlib"))
+from check import check, die, fail, finish  # noqa: E402
+from xvfb import Xvfb  # noqa: E402
+
+BOTTOM = {"__clone3", "clone3", "__clone", "clone", "_start"}
+
+
+def parse():
+    p = argparse.ArgumentParser()
+    for name in ("bbx", "preload", "inject"):
+        p.add_argument("--" + name, required=True)
+    p.add_argument("--sanitizer-runtimes", default="")
+    return p.parse_args()
+
+
+def threads_of(pid):
+    """tid -> (name, state letter) from /proc."""
+    out = {}
+    for task in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(task + "/stat") as f:
+                stat = f.read()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            out[int(os.path.basename(task))] = (name, stat[stat.rindex(")") + 2])
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def eu_stack(pid):
+    """tid -> [pc, ...] from eu-stack -p."""
+    p = subprocess.run(["eu-stack", "-p", str(pid)], capture_output=True, text=True,
+                       timeout=120)
+    stacks, cur = {}, None
+    for line in p.stdout.splitlines():
+        m = re.match(r"TID (\d+):", line)
+        if m:
+            cur = stacks.setdefault(int(m.group(1)), [])
+            continue
+        m = re.match(r"#\d+\s+0x([0-9a-f]+)", line)
+        if m and cur is not None:
+            cur.append(int(m.group(1), 16))
+    if not stacks:
+        fail("eu-stack -p %d printed no stacks: %s" % (pid, p.stderr.strip()[:300]))
+    return stacks
+
+
+def wait_for(cond, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def snapshot_of(args, what, pid, snap_dir, spin_name):
+    """eu-stack, then a snapshot at once; returns (eu stacks, snapshot json)."""
+    eu = eu_stack(pid)
+    os.kill(pid, signal.SIGUSR2)
+    if not wait_for(lambda: glob.glob(os.path.join(snap_dir, "*.bbx")), 120):
+        die("%s: no snapshot 120 s after SIGUSR2" % what)
+    time.sleep(0.5)  # the writer renames the file into place when complete
+    snaps = glob.glob(os.path.join(snap_dir, "*.bbx"))
+    p = subprocess.run([args.bbx, "show", "--json", snaps[0]], capture_output=True, text=True)
+    if p.returncode != 0:
+        die("%s: bbx show --json exited %d: %s" % (what, p.returncode, p.stderr.strip()))
+    # A thread whose stack is the same after the snapshot as before did not
+    # move meanwhile: only those are compared.
+    after = eu_stack(pid)
+    return {tid: pcs for tid, pcs in eu.items() if after.get(tid) == pcs}, json.loads(p.stdout)
+
+
+def judge(args, what, eu, snap, spin_name, spin_fn, names, min_agree):
+    s = snap
+    check(s["complete"], "%s: snapshot incomplete: %s" % (what, s["incomplete_reason"]))
+    threads = [t for t in s["threads"] if not t["bbx_internal"]]
+    for prefix in names:
+        check(any(t["name"].startswith(prefix) for t in threads),
+              "%s: no thread named %s* in the snapshot" % (what, prefix))
+    agreed = 0
+    preload = os.path.basename(args.preload)
+    exe = s["process"].get("exe")
+    for t in threads:
+        frames = [f for f in t["frames"] if not f.get("inlined")]  # one per pc
+        fns = [f.get("function") or "" for f in frames]
+        who = "%s: thread %d %r" % (what, t["tid"], t["name"])
+        # the bottom: clone3 for a thread, _start (of the exe, perhaps
+        # stripped) for the main one
+        bottom = bool(frames) and (fns[-1] in BOTTOM or (
+            t["tid"] == s["process"]["pid"] and frames[-1].get("module") == exe))
+        if not check(t["status"] == "unwound" and len(fns) >= 3 and bottom,
+                     "%s is %s (%s) with %d frames, bottom %r" %
+                     (who, t["status"], t["stack_method"], len(fns), fns[-1] if fns else None)):
+            continue
+        if t["name"] == spin_name:
+            check(t["stack_method"] == "signal" and spin_fn in fns,
+                  "%s: %s by %s, frames %s" % (who, spin_fn, t["stack_method"], fns[:6]))
+            spin_name = None  # one thread spins
+            continue
+        if t["stack_method"] not in ("call", "kernel") or t["tid"] not in eu:
+            print("not compared: %s (%s, %s)" % (who, t["stack_method"],
+                                                 "stable" if t["tid"] in eu else "moved"))
+            continue
+        pcs = [int(f["pc"], 16) for f in frames
+               if os.path.basename(f.get("module") or "") != preload]
+        theirs = eu[t["tid"]]
+        at = theirs.index(pcs[0]) if pcs and pcs[0] in theirs[:4] else None
+        if at is None:
+            print("not compared: %s (%s) bbx %s eu-stack %s" % (
+                who, t["stack_method"], [hex(p) for p in pcs[:3]], [hex(p) for p in theirs[:5]]))
+            continue  # it moved between eu-stack and the snapshot
+        agreed += 1
+        check(theirs[at:] == pcs,
+              "%s: pcs differ from eu-stack's\n  bbx      %s\n  eu-stack %s" %
+              (who, [hex(p) for p in pcs], [hex(p) for p in theirs[at:]]))
+    check(spin_name is None, "%s: the spinning thread is not in the snapshot" % what)
+    check(agreed >= min_agree, "%s: %d blocked threads to compare with eu-stack, expected %d"
+          % (what, agreed, min_agree))
+
+
+def run_program(args, x, what, cmd, env_extra, order, spin_name, spin_fn, names, min_agree,
+                idle_main):
+    snap_dir = tempfile.mkdtemp(prefix="bbx-gui-threads-")
+    env = x.env({k: v for k, v in os.environ.items()
+                 if not k.startswith("BBX_") and k != "LD_PRELOAD"})
+    runtimes = [r for r in args.sanitizer_runtimes.split(":") if r]
+    env.update(env_extra)
+    env.update({"BBX_DIR": snap_dir, "BBX_SIGNAL": "USR2",
+                "LD_PRELOAD": ":".join(runtimes + order),
+                "ASAN_OPTIONS": "detect_leaks=0", "NO_AT_BRIDGE": "1"})
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def main_polls():  # an idle GUI main loop waits in poll (7)
+            try:
+                with open("/proc/%d/syscall" % proc.pid) as f:
+                    return f.read().split()[0] == "7"
+            except (OSError, IndexError):
+                return False
+
+        def spinning():
+            return any(n == spin_name and st == "R" for n, st in threads_of(proc.pid).values()) \
+                and (not idle_main or main_polls())
+        if not wait_for(spinning, 120):
+            err = proc.stderr.read().decode(errors="replace")[-300:] if proc.poll() is not None else ""
+            die("%s: thread %r never spins (%s)" % (what, spin_name, err))
+        eu, snap = snapshot_of(args, what, proc.pid, snap_dir, spin_name)
+        check(proc.poll() is None, "%s: died (%s)" % (what, proc.returncode))
+        judge(args, what, eu, snap, spin_name, spin_fn, names, min_agree)
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(snap_dir, ignore_errors=True)
+
+
+def main():
+    args = parse()
+    for tool in ("gtk3-demo", "glxgears", "eu-stack", "Xvfb"):
+        if not shutil.which(tool):
+            die("%s is missing (scripts/install-deps.sh installs it)" % tool)
+    with Xvfb() as x:
+        run_program(args, x, "gtk3-demo", ["gtk3-demo"], {"INJECT": "gmain-spin"},
+                    [args.inject, args.preload], "gmain", "gmain_spin", ["gmain", "gdbus"], 1, True)
+        run_program(args, x, "glxgears", ["glxgears"],
+                    {"INJECT": "llvmpipe-spin", "LIBGL_ALWAYS_SOFTWARE": "1",
+                     "GALLIUM_DRIVER": "llvmpipe"},
+                    [args.preload, args.inject], "llvmpipe-spin", "llvmpipe_spin",
+                    ["llvmpipe-"], 1, False)
+    finish(cases=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+/*
+ * inject_threads.c - a fault-injection preload for the signal-blocking
+ * thread tests: it makes one toolkit thread, started with every signal
+ * blocked by GLib or Mesa, fault or spin, inside that thread, with the mask
+ * the toolkit gave it.  $INJECT chooses:
+ *   llvmpipe-fault (default)  the first Mesa llvmpipe render thread to name
+ *       itself (llvmpipe threads call pthread_setname_np(pthread_self(),
+ *       "llvmpipe-N") as they start) dereferences NULL in llvmpipe_fault()
+ *   llvmpipe-spin  that thread renames itself "llvmpipe-spin" and spins in
+ *       user space in llvmpipe_spin() (forever: the test kills the program)
+ *   gmain-spin     GLib's "gmain" thread spins in gmain_spin() at its first
+ *       poll() (list this library before libbbx-preload.so, so that the
+ *       thread spins outside bbx's wrapped poll)
+ * Every call passes through otherwise.  Used as
+ * LD_PRELOAD="libbbx-preload.so inject_threads.so" glxgears.
+ */
+#include <dlfcn.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static atomic_int fired;
+
+static int mode_is(const char *m)
+{
+    const char *v = getenv("INJECT");
+    return strcmp(v && *v ? v : "llvmpipe-fault", m) == 0;
+}
+
+__attribute__((noinline)) static void llvmpipe_fault(void)
+{
+    volatile int *volatile p = NULL;
+    *p = 42;
+}
+
+/* Two loops of their own (not one shared function: the compiler would
+ * fold identical functions into one name). */
+__attribute__((noinline)) static void llvmpipe_spin(void)
+{
+    static volatile unsigned long llvmpipe_turns;
+    for (;;)
+        llvmpipe_turns++;
+}
+
+__attribute__((noinline)) static void gmain_spin(void)
+{
+    static volatile unsigned gmain_turns;
+    for (;;)
+        gmain_turns += 3;
+}
+
+EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+    int (*real)(pthread_t, const char *) =
+        (int (*)(pthread_t, const char *))dlsym(RTLD_NEXT, "pthread_setname_np");
+    if (!real)
+        return 0;
+    int rc = real(thread, name);
+    if (strncmp(name, "llvmpipe-", 9) == 0 && pthread_equal(thread, pthread_self()) &&
+        (mode_is("llvmpipe-fault") || mode_is("llvmpipe-spin")) &&
+        atomic_exchange(&fired, 1) == 0) {
+        if (mode_is("llvmpipe-spin")) {
+            real(thread, "llvmpipe-spin"); /* the test finds it by this name */
+            llvmpipe_spin();
+        }
+        llvmpipe_fault();
+    }
+    return rc;
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    static int (*real)(struct pollfd *, nfds_t, int);
+    char name[17] = "";
+    if (!real)
+        real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
+    if (mode_is("gmain-spin") && prctl(PR_GET_NAME, name) == 0 && strcmp(name, "gmain") == 0)
+        gmain_spin();
+    return real(fds, n, timeout);
+}
