@@ -32,17 +32,19 @@ CASE:
 import argparse
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "testlib"))
 from check import check, die, fail, finish  # noqa: E402
-from xvfb import Xvfb, click, colours, find_window, press_key, screenshot  # noqa: E402
+from xvfb import Xvfb, XvfbError, click, colours, find_window, press_key, screenshot  # noqa: E402
 
 SOURCE = os.path.join(HERE, "..", "..", "samples", "gtk-app", "gtk_app.c")
 WAIT = 60  # seconds: the bound of every wait for the app
@@ -65,20 +67,39 @@ class App:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.lines = []
+        self.queue = queue.Queue()
+        self.err_parts = []
+        self.readers = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._read_err, daemon=True)]
+        for t in self.readers:
+            t.start()
         self.ready = self.expect(r"^ready pid=(\d+) tid=(\d+) button=(\d+),(\d+),(\d+),(\d+)$")
         self.tid = int(self.ready.group(2))
 
+    def _read(self):
+        for line in self.proc.stdout:
+            self.queue.put(line.rstrip("\n"))
+        self.queue.put(None)
+
+    def _read_err(self):
+        self.err_parts.append(self.proc.stderr.read())
+
     def expect(self, pattern):
         """The match of the next stdout line matching pattern (others are
-        kept in self.lines); dies at end of output."""
+        kept in self.lines); dies at end of output or after WAIT s."""
+        deadline = time.monotonic() + WAIT
         while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                self.proc.wait(timeout=WAIT)
+            try:
+                line = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.kill()
+                die("gtk-app printed no line matching %r within %ds; it printed %r"
+                    % (pattern, WAIT, self.lines))
+            if line is None:
+                self.wait()
                 die("gtk-app ended (status %s) before a line matching %r; it printed %r, "
                     "stderr: %s" % (self.proc.returncode, pattern, self.lines,
-                                    self.proc.stderr.read().strip()[-2000:]))
-            line = line.rstrip("\n")
+                                    self.err.strip()[-2000:]))
             self.lines.append(line)
             m = re.match(pattern, line)
             if m:
@@ -99,8 +120,8 @@ class App:
             self.proc.kill()
             self.proc.wait()
             fail("gtk-app did not end within %ds" % WAIT)
-        self.rest = self.proc.stdout.read()
-        self.err = self.proc.stderr.read()
+        self.readers[1].join(timeout=WAIT)
+        self.err = "".join(self.err_parts)
         return self.proc.returncode
 
     def kill(self):
@@ -330,8 +351,12 @@ def main():
     ap.add_argument("--preload", required=True)
     ap.add_argument("--sanitizer-runtimes", default="")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bbx-gtk-") as top, Xvfb() as env:
-        CASES[args.case](args, env, top)
+    with tempfile.TemporaryDirectory(prefix="bbx-gtk-") as top:
+        try:
+            with Xvfb() as env:
+                CASES[args.case](args, env, top)
+        except XvfbError as e:
+            die(str(e))
     finish("gtk-app %s: ok" % args.case)
 
 
