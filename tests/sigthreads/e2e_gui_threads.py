@@ -161,8 +161,9 @@ def judge(args, what, eu, snap, spin_name, spin_fn, names, min_agree):
 def run_program(args, x, what, cmd, env_extra, order, spin_name, spin_fn, names, min_agree,
                 idle_main):
     snap_dir = tempfile.mkdtemp(prefix="bbx-gui-threads-")
-    env = x.env({k: v for k, v in os.environ.items()
-                 if not k.startswith("BBX_") and k != "LD_PRELOAD"})
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("BBX_") and k != "LD_PRELOAD"}
+    env["DISPLAY"] = x["DISPLAY"]
     runtimes = [r for r in args.sanitizer_runtimes.split(":") if r]
     env.update(env_extra)
     env.update({"BBX_DIR": snap_dir, "BBX_SIGNAL": "USR2",

@@ -168,7 +168,7 @@ def llvmpipe_case(args, scratch):
         die("glxgears is missing (Debian package mesa-utils; scripts/install-deps.sh)")
     d = tempfile.mkdtemp(dir=scratch)
     with Xvfb() as x:
-        env = x.env(base_env())
+        env = dict(base_env(), DISPLAY=x["DISPLAY"])
         env["LIBGL_ALWAYS_SOFTWARE"] = "1"
         env["GALLIUM_DRIVER"] = "llvmpipe"
         runtimes = [r for r in args.sanitizer_runtimes.split(":") if r]
