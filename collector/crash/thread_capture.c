@@ -73,6 +73,7 @@ struct slot {
     int sys_read;            /* the syscall file was read */
     uint32_t call_seq;       /* CALL method: the call's sequence number */
     int whole_reuse;         /* name, state, wchan too: nothing was read */
+    int mutex_wait;          /* blocked in a pthread mutex, asked anyway */
     char wchan[64];
 };
 
@@ -488,6 +489,22 @@ static int reuse_whole(unsigned i, pid_t tid, struct task_info *t)
     return 1;
 }
 
+static uint64_t mutex_owner(pid_t waiter, uint64_t uaddr, uint64_t op, uint64_t val,
+                            int *pi);
+
+/* A thread blocked in futex() inside pthread_mutex_lock() on a mutex that is
+ * not priority-inheriting: glibc's lock loop waits again after a signal
+ * handler ran (FUTEX_WAIT has no result the program sees), so the thread
+ * may be asked with the thread signal and unwind itself whole, where the
+ * kernel's sp and pc alone stop at the first frame that needs a register.
+ * The owner test is mutex_owner()'s. */
+static int mutex_wait_retried(pid_t tid, const struct slot *sl)
+{
+    int pi = 0;
+    return sl->sys_nr == SYS_futex &&
+           mutex_owner(tid, sl->sys_arg[0], sl->sys_arg[1], sl->sys_arg[2], &pi) != 0 && !pi;
+}
+
 /* A thread that is not signalled: from the registers its wrapped call
  * saved, else from the kernel's sp and pc.  Runs on the capturing
  * thread.  Returns 1 when a stack was taken. */
@@ -528,6 +545,10 @@ static int stack_without_signal(unsigned i, const struct task_info *t)
     }
     if (!sl->sys_blocked)
         return 0;
+    if (!t->blocks_signal && mutex_wait_retried(tid, sl)) {
+        sl->mutex_wait = 1;
+        return 0; /* ask it: it unwinds itself whole, and waits again */
+    }
     sl->method = SNAP_METHOD_KERNEL;
     if (!try_reuse(i, t, SNAP_METHOD_KERNEL, sl->sys_sp, sl->sys_pc)) {
         uint64_t kr[2] = { sl->sys_pc, sl->sys_sp };
@@ -577,6 +598,7 @@ static unsigned ask_all(pid_t self, unsigned n_tids, int kind)
         sl->n_frames = 0;
         sl->truncated = 0;
         sl->whole_reuse = 0;
+        sl->mutex_wait = 0;
         atomic_store(&sl->tid, tid);
         atomic_store(&sl->ticket, seq << 8 | PH_IDLE);
         if (kind == ASK_STACK && reuse_whole(n, tid, t)) {
@@ -903,6 +925,8 @@ void thread_capture_finish(snap_writer *w, uint64_t deadline_us, unsigned *n_thr
             put_regs(w, sl->regs, sl->n_regs);
             if (sl->truncated)
                 snap_put_u64(w, SNAP_THR_TRUNCATED, 1);
+            if (sl->mutex_wait)
+                write_kernel_view(w, tid, sl); /* asked in its mutex wait */
             (*n_unwound)++;
         } else if (sl->have_stack) {
             snap_put_u64(w, SNAP_THR_METHOD, (uint64_t)sl->method);

@@ -334,14 +334,14 @@ static uint64_t stopped_us(uint64_t gap, uint64_t tick, uint64_t active_ns)
     return stopped > STOPPED_MIN_US ? stopped : 0;
 }
 
-uint64_t hang_watch_tick(uint64_t now)
+static uint64_t tick_at(uint64_t now, int last)
 {
     struct hang_event ev[HANG_MAX_WATCHED];
     unsigned n_ev = 0;
     pthread_mutex_lock(&hw.lock);
     uint64_t prev = hw.last_tick_us, boot = boot_us(), tick = tick_us();
-    uint64_t active = own_active_ns();
-    if (prev && now > prev) {
+    uint64_t active = last ? hw.last_active_ns : own_active_ns();
+    if (prev && now > prev && !last) {
         uint64_t gap = now - prev;
         uint64_t lost = stopped_us(gap, tick, active);
         int slept = hw.last_boot_us && boot - hw.last_boot_us > gap + SLEPT_US;
@@ -360,7 +360,7 @@ uint64_t hang_watch_tick(uint64_t now)
         hw.next_scan_us = now + NAME_SCAN_US;
     }
     for (unsigned i = 0; i < hw.n; i++)
-        if (look(&hw.w[i], now, prev, &ev[n_ev]))
+        if ((!last || hw.w[i].reported) && look(&hw.w[i], now, prev, &ev[n_ev]))
             n_ev++;
     hw.last_tick_us = now;
     hw.last_boot_us = boot;
@@ -377,6 +377,16 @@ uint64_t hang_watch_tick(uint64_t now)
     if (n_ev)
         hang_watch_resync(end);
     return end + tick;
+}
+
+uint64_t hang_watch_tick(uint64_t now)
+{
+    return tick_at(now, 0);
+}
+
+void hang_watch_last_look(void)
+{
+    tick_at(ss_mono_us(), 1);
 }
 
 void hang_watch_resync(uint64_t now_us)

@@ -42,6 +42,11 @@ int hang_watch_active(void);
  * the next look (0: nothing to watch). */
 uint64_t hang_watch_tick(uint64_t now_us);
 
+/* Before the collector thread stops (exit, bbx_shutdown): from the calling
+ * thread, a last look at the threads reported hung, so that one that came
+ * back just before the program ends still gets its HANG_END snapshot. */
+void hang_watch_last_look(void);
+
 /* The collector thread was busy until now_us (a snapshot): not time the
  * process was stopped. */
 void hang_watch_resync(uint64_t now_us);

@@ -263,6 +263,8 @@ void triggers_stop(void)
         sigaction(trg.signal, &trg.old_action, NULL);
         trg.signal = 0;
     }
+    if (trg.running && atomic_load(&bbx_g.initialized))
+        hang_watch_last_look();
     pthread_mutex_lock(&trg.start_lock);
     stop_collector_thread();
     pthread_mutex_unlock(&trg.start_lock);
