@@ -9,7 +9,10 @@
  *  - blocked in any other system call: unwound here from the stack and
  *    instruction pointers the kernel reports in /proc/self/task/TID/syscall
  *    (SNAP_METHOD_KERNEL; may stop early where a frame needs a register the
- *    kernel does not report);
+ *    kernel does not report), except a wait in pthread_mutex_lock() on a
+ *    mutex that is not priority-inheriting (mutex_wait_retried()): glibc
+ *    waits again after a signal handler, so that thread is asked like a
+ *    running one and unwinds itself whole;
  *  - running: asked with the thread signal (bbx_g.thread_signal, sent by
  *    tgkill) and it unwinds itself in its handler, into its own slot of
  *    memory reserved at init, and reports back through a futex
