@@ -2,7 +2,9 @@
 # Set up everything and run the demo: a sample program with threads and open
 # files crashes and `bbx show` prints what bbx captured; then a sample event
 # loop leaks sockets and threads and `bbx leaks` names the lines that leak;
-# last, HTML reports and a flame graph of both go to out/demo/.
+# then a GTK window deadlocks and freezes, and the hang watchdog's snapshot
+# says which threads hold which mutex; last, HTML reports and a flame graph
+# go to out/demo/.
 # Usage: scripts/demo.sh [--no-deps]
 set -eu
 cd "$(dirname "$0")/.."
@@ -35,6 +37,24 @@ echo "== bbx leaks $leaks"
 status=0
 build-release/analyzer/bbx leaks "$leaks" || status=$?
 echo "== bbx leaks exited with $status (1 = leak suspects found)"
+
+echo
+echo "== running samples/gtk-app (a GTK3 window, on a private X server) with BBX_HANG_MS=2000;"
+echo "   a click makes its UI thread and a worker take two mutexes in opposite orders"
+hang=$out/gtk-hang
+mkdir -p "$hang"
+BBX_DIR=$hang BBX_HANG_MS=2000 timeout -s KILL 6 xvfb-run -a \
+    build-release/samples/gtk-app --mode=deadlock --click-after=500 >/dev/null 2>&1 || true
+hangsnap=$(ls "$hang"/*-hang.bbx)
+echo "== the window froze; bbx's watchdog wrote $hangsnap"
+echo "== bbx show $hangsnap (up to the hung thread's first frames)"
+build-release/analyzer/bbx show "$hangsnap" | grep -v '^    [a-z0-9]*  *0x' |
+    sed -n '/^hang:/,/#06/p'
+echo
+echo "== the same window frozen for 4 s by a slow handler, then answering again:"
+BBX_DIR=$hang/recover BBX_HANG_MS=2000 xvfb-run -a build-release/samples/gtk-app \
+    --mode=freeze-recover --seconds=4 --click-after=300 --quit-after=1 >/dev/null 2>&1
+build-release/analyzer/bbx leaks "$hang/recover" | grep -i "freeze"
 
 echo
 build-release/analyzer/bbx report "$leaks" -o "$out/leaker-report.html"

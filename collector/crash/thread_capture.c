@@ -549,6 +549,14 @@ static int stack_without_signal(unsigned i, const struct task_info *t)
     if (!sl->sys_blocked)
         return 0;
     if (!t->blocks_signal && mutex_wait_retried(tid, sl)) {
+        char path[64];
+        ss_buf p = ss_buf_of(path, sizeof(path));
+        ss_puts(&p, "/proc/self/task/");
+        ss_putu(&p, (uint64_t)tid);
+        ss_puts(&p, "/wchan");
+        sl->wchan[0] = '\0';
+        if (ss_read_file(AT_FDCWD, path, sl->wchan, sizeof(sl->wchan)) <= 0 || sl->wchan[0] == '0')
+            sl->wchan[0] = '\0';
         sl->mutex_wait = 1;
         return 0; /* ask it: it unwinds itself whole, and waits again */
     }
@@ -784,7 +792,7 @@ static void write_lock(snap_writer *w, pid_t tid, const struct slot *sl)
 static void write_kernel_view(snap_writer *w, pid_t tid, const struct slot *sl)
 {
     char path[64];
-    if (sl->whole_reuse) {
+    if (sl->whole_reuse || sl->mutex_wait) { /* read before: the signal woke it since */
         if (sl->wchan[0])
             snap_put_str(w, SNAP_THR_WCHAN, sl->wchan);
     } else {
