@@ -14,6 +14,14 @@ CASE:
               GTK_APP_NO_BBX=1 (no bbx_init, no snapshot); the same binary
               under LD_PRELOAD=libbbx-preload.so (bbx_init: BBX_EALREADY)
               gives the same snapshot.
+  crash-worker  a click (xdotool) with --mode=crash-worker: the handler
+              starts "blocked-worker" with every signal blocked, which
+              dereferences NULL; linked and under LD_PRELOAD=
+              libbbx-preload.so: one complete snapshot, trigger SIGSEGV in
+              the worker (the tid it printed), the one crashed thread, with
+              crash_in_worker (at its fault's line) and blocked_worker_main
+              in its frames; the process dies by SIGSEGV, as it does with
+              GTK_APP_NO_BBX=1 (where the blocked SIGSEGV kills it at once).
   idle        --mode=idle --click-after=0 --quit-after=3: the handler runs
               (and does nothing), the program exits 0 with no snapshot.
   screenshot  the window and the screen, taken with ImageMagick's import,
@@ -213,6 +221,66 @@ def case_crash(args, env, top):
     check_crash_snapshot(args, "preload", tid, out)
 
 
+# ---- crash-worker ------------------------------------------------------
+
+def crash_worker_run(args, env, top, label, **more):
+    """gtk-app --mode=crash-worker clicked through X; (status, worker tid,
+    snapshots dir)."""
+    out = os.path.join(top, label)
+    os.makedirs(out)
+    app = App(args, app_env(env, out, args, **more), "crash-worker")
+    app.click_button(env)
+    app.expect(r"^action crash-worker tid=%d$" % app.tid)
+    worker = int(app.expect(r"^thread blocked-worker tid=(\d+)$").group(1))
+    check(worker != app.tid, "%s: the worker %d is not the UI thread" % (label, worker))
+    return app.wait(), worker, out
+
+
+def check_worker_snapshot(args, label, worker, out):
+    snaps = snapshots(out)
+    if not check(len(snaps) == 1, "%s: one snapshot, found %d: %s" % (label, len(snaps), snaps)):
+        return
+    j = show_json(args, os.path.join(out, snaps[0]))
+    t = j["trigger"]
+    check(j["complete"], "%s: the snapshot is complete (%s)" % (label, j["incomplete_reason"]))
+    check(t["kind"] == "crash" and t["signal"] == signal.SIGSEGV,
+          "%s: trigger is a SIGSEGV crash, not %s %s" % (label, t["kind"], t["signal_name"]))
+    check(t["tid"] == worker, "%s: the trigger names thread %s, the worker is %d"
+          % (label, t["tid"], worker))
+    crashed = [th for th in j["threads"] if th["crashed"]]
+    if not check(len(crashed) == 1, "%s: one crashed thread, found %d" % (label, len(crashed))):
+        return
+    th = crashed[0]
+    check(th["tid"] == worker and th["name"] == "blocked-worker",
+          "%s: the crashed thread is %d %r, expected %d 'blocked-worker'"
+          % (label, th["tid"], th["name"], worker))
+    check(th["status"] == "unwound", "%s: the worker is %s, not unwound" % (label, th["status"]))
+    names = [f["function"] for f in th["frames"]]
+    top_frame = th["frames"][0] if th["frames"] else {}
+    line = source_line(r"crash_in_worker: the fault")
+    check(top_frame.get("function") == "crash_in_worker"
+          and os.path.basename(top_frame.get("file") or "") == "gtk_app.c"
+          and top_frame.get("line") == line,
+          "%s: frame 0 is crash_in_worker at gtk_app.c:%d, not %s %s:%s"
+          % (label, line, top_frame.get("function"), top_frame.get("file"),
+             top_frame.get("line")))
+    check("blocked_worker_main" in names,
+          "%s: blocked_worker_main in the frames %s" % (label, names[:8]))
+
+
+def case_crash_worker(args, env, top):
+    rc_plain, _, out = crash_worker_run(args, env, top, "no-bbx", GTK_APP_NO_BBX="1")
+    check(rc_plain == -signal.SIGSEGV, "no-bbx: gtk-app died by SIGSEGV, status %d" % rc_plain)
+    check(snapshots(out) == [], "no-bbx: no snapshot without bbx_init: %s" % snapshots(out))
+
+    preload = ":".join([r for r in args.sanitizer_runtimes.split(":") if r] + [args.preload])
+    for label, more in (("linked", {}), ("preload", {"LD_PRELOAD": preload})):
+        rc, worker, out = crash_worker_run(args, env, top, label, **more)
+        check(rc == rc_plain, "%s: gtk-app died with status %d, without bbx %d"
+              % (label, rc, rc_plain))
+        check_worker_snapshot(args, label, worker, out)
+
+
 # ---- idle --------------------------------------------------------------
 
 def case_idle(args, env, top):
@@ -339,7 +407,7 @@ def case_modes(args, env, top):
     check(rc == -signal.SIGSEGV, "crash-worker: died by SIGSEGV, status %d" % rc)
 
 
-CASES = {"crash": case_crash, "idle": case_idle, "screenshot": case_screenshot,
+CASES = {"crash": case_crash, "crash-worker": case_crash_worker, "idle": case_idle, "screenshot": case_screenshot,
          "modes": case_modes}
 
 

@@ -118,6 +118,7 @@ def judge(args, what, eu, snap, spin_name, spin_fn, names, min_agree):
         check(any(t["name"].startswith(prefix) for t in threads),
               "%s: no thread named %s* in the snapshot" % (what, prefix))
     agreed = 0
+    skipped = {}  # why a thread was not compared with eu-stack -> count
     preload = os.path.basename(args.preload)
     exe = s["process"].get("exe")
     for t in threads:
@@ -137,22 +138,26 @@ def judge(args, what, eu, snap, spin_name, spin_fn, names, min_agree):
                   "%s: %s by %s, frames %s" % (who, spin_fn, t["stack_method"], fns[:6]))
             spin_name = None  # one thread spins
             continue
-        if t["stack_method"] not in ("call", "kernel") or t["tid"] not in eu:
-            print("not compared: %s (%s, %s)" % (who, t["stack_method"],
-                                                 "stable" if t["tid"] in eu else "moved"))
+        if t["stack_method"] not in ("call", "kernel"):
+            skipped[t["stack_method"]] = skipped.get(t["stack_method"], 0) + 1
+            continue
+        if t["tid"] not in eu:
+            skipped["moved"] = skipped.get("moved", 0) + 1
             continue
         pcs = [int(f["pc"], 16) for f in frames
                if os.path.basename(f.get("module") or "") != preload]
         theirs = eu[t["tid"]]
         at = theirs.index(pcs[0]) if pcs and pcs[0] in theirs[:4] else None
-        if at is None:
-            print("not compared: %s (%s) bbx %s eu-stack %s" % (
-                who, t["stack_method"], [hex(p) for p in pcs[:3]], [hex(p) for p in theirs[:5]]))
-            continue  # it moved between eu-stack and the snapshot
+        if at is None:  # it moved between eu-stack and the snapshot
+            skipped["moved"] = skipped.get("moved", 0) + 1
+            continue
         agreed += 1
         check(theirs[at:] == pcs,
               "%s: pcs differ from eu-stack's\n  bbx      %s\n  eu-stack %s" %
               (who, [hex(p) for p in pcs], [hex(p) for p in theirs[at:]]))
+    print("%s: %d threads agree with eu-stack; not compared: %s" % (
+        what, agreed, ", ".join("%d %s" % (n, why) for why, n in sorted(skipped.items()))
+        or "none"))
     check(spin_name is None, "%s: the spinning thread is not in the snapshot" % what)
     check(agreed >= min_agree, "%s: %d blocked threads to compare with eu-stack, expected %d"
           % (what, agreed, min_agree))
