@@ -51,7 +51,10 @@ struct watched {
     int armed;               /* it has waited or beaten once */
     uint32_t last_loop;      /* its slot's counter at the last tick */
     uint64_t since_us;       /* the current stretch away from its loop began */
-    uint64_t run_since_ns;   /* its CPU time then (0: not read yet) */
+    uint64_t times_at_us;    /* when run/wait_since were read (0: not yet; they
+                                are read at the first tick the stretch lasts,
+                                most stretches end before) */
+    uint64_t run_since_ns;   /* its CPU time then */
     uint64_t wait_since_ns;  /* its time runnable but not running, then */
     int reported;            /* the HANG snapshot of this stretch is taken */
     char name[16];
@@ -63,7 +66,8 @@ static struct {
     unsigned n;
     char names[NAMES_MAX];   /* BBX_HANG_THREADS, comma-separated */
     uint64_t last_tick_us, last_boot_us, next_scan_us;
-    uint64_t last_active_ns; /* own_active_ns() at the last tick */
+    uint64_t last_active_ns; /* own_active_ns() when last read */
+    unsigned ticks;
     char dirbuf[8192];       /* getdents64 of /proc/self/task */
 } hw = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -219,13 +223,15 @@ static void scan_names(void)
 static void stretch_begins(struct watched *e, uint64_t at)
 {
     e->since_us = at;
-    task_times(e->tid, &e->run_since_ns, &e->wait_since_ns);
+    e->times_at_us = 0;
     e->reported = 0;
 }
 
 /* Busy: it ran, or wanted to run (runnable, waiting for a CPU on a loaded
- * machine), at least half of the time; else it waited for something. */
-static void report_of(const struct watched *e, uint64_t stuck_us, struct hang_report *r)
+ * machine), at least half of the time since its times were read (until
+ * end_us); else it waited for something. */
+static void report_of(const struct watched *e, uint64_t stuck_us, uint64_t end_us,
+                      struct hang_report *r)
 {
     uint64_t run, wait;
     memset(r, 0, sizeof(*r));
@@ -236,8 +242,9 @@ static void report_of(const struct watched *e, uint64_t stuck_us, struct hang_re
     task_times(e->tid, &run, &wait);
     uint64_t ran = run > e->run_since_ns ? run - e->run_since_ns : 0;
     uint64_t waited = wait > e->wait_since_ns ? wait - e->wait_since_ns : 0;
+    uint64_t span = e->times_at_us && end_us > e->times_at_us ? end_us - e->times_at_us : 0;
     r->cpu_ms = ran / 1000000;
-    r->state = (ran + waited) / 1000 * 2 >= stuck_us ? SNAP_HUNG_BUSY : SNAP_HUNG_BLOCKED;
+    r->state = span && (ran + waited) / 1000 * 2 >= span ? SNAP_HUNG_BUSY : SNAP_HUNG_BLOCKED;
 }
 
 /* Look at one thread (lock held); 1 when *ev was filled. */
@@ -262,7 +269,7 @@ static int look(struct watched *e, uint64_t now, uint64_t prev, struct hang_even
         int was_reported = e->reported;
         struct hang_report r;
         if (was_reported)
-            report_of(e, back > e->since_us ? back - e->since_us : 0, &r);
+            report_of(e, back > e->since_us ? back - e->since_us : 0, back, &r);
         e->last_loop = loop;
         stretch_begins(e, (loop & 1) ? now : back);
         if (!was_reported)
@@ -273,8 +280,12 @@ static int look(struct watched *e, uint64_t now, uint64_t prev, struct hang_even
     }
     if (loop & 1) { /* waiting in its loop: idle, not hung */
         e->since_us = now;
-        e->run_since_ns = 0;
+        e->times_at_us = 0;
         return 0;
+    }
+    if (!e->times_at_us) { /* away for a tick already: from here on */
+        task_times(e->tid, &e->run_since_ns, &e->wait_since_ns);
+        e->times_at_us = now;
     }
     if (e->reported || now - e->since_us < (uint64_t)e->limit_ms * 1000)
         return 0;
@@ -283,11 +294,9 @@ static int look(struct watched *e, uint64_t now, uint64_t prev, struct hang_even
         e->since_us = now;
         return 0;
     }
-    if (!e->run_since_ns) /* it left a wait: from now */
-        task_times(e->tid, &e->run_since_ns, &e->wait_since_ns);
     e->reported = 1;
     ev->kind = SNAP_TRIGGER_HANG;
-    report_of(e, now - e->since_us, &ev->r);
+    report_of(e, now - e->since_us, now, &ev->r);
     return 1;
 }
 
@@ -340,10 +349,15 @@ static uint64_t tick_at(uint64_t now, int last)
     unsigned n_ev = 0;
     pthread_mutex_lock(&hw.lock);
     uint64_t prev = hw.last_tick_us, boot = boot_us(), tick = tick_us();
-    uint64_t active = last ? hw.last_active_ns : own_active_ns();
-    if (prev && now > prev && !last) {
-        uint64_t gap = now - prev;
-        uint64_t lost = stopped_us(gap, tick, active);
+    uint64_t gap = prev && now > prev ? now - prev : 0;
+    int late = gap > tick + STOPPED_MIN_US;
+    uint64_t active = hw.last_active_ns;
+    /* its own times cost a /proc read: when it woke late, and now and then
+     * (what it ran between reads is far below STOPPED_MIN_US) */
+    if (!last && (late || !active || ++hw.ticks % 32 == 0))
+        active = own_active_ns();
+    if (gap && !last) {
+        uint64_t lost = late ? stopped_us(gap, tick, active) : 0;
         int slept = hw.last_boot_us && boot - hw.last_boot_us > gap + SLEPT_US;
         for (unsigned i = 0; i < hw.n; i++) {
             struct watched *e = &hw.w[i];
