@@ -127,6 +127,16 @@ def check_hang(label, bbx, snap_dir, out, tid, state, function):
     return d
 
 
+def run_case(label, args, scratch, cmd, env, state, function):
+    """Runs cmd with BBX_HANG_MS (and env's collector settings) and checks
+    its one freeze of the thread it names first; the hang snapshot's JSON."""
+    d = scratch.sub(label.replace(" ", "-"))
+    rc, out = run_prog(cmd, lt.collector_env(d, hang_ms=LIMIT_MS, **env))
+    if not lt.check(rc == 0 and tids(out), "%s: exit %d, output %r" % (label, rc, out)):
+        return None
+    return check_hang(label, args.bbx, d, out, tids(out)[0], state, function)
+
+
 def main():
     ap = lt.arg_parser(__doc__)
     ap.add_argument("--prog", required=True, help="hang_prog (linked)")
@@ -135,50 +145,27 @@ def main():
     preload = lt.preload_value(args)
     hang = {"hang_ms": LIMIT_MS}
     with lt.Scratch("hang") as scratch:
-        # spin, linked
-        d = scratch.sub("spin")
-        rc, out = run_prog([args.prog, "spin", "500", "3000", "1000"], lt.collector_env(d, **hang))
-        lt.check(rc == 0 and tids(out), "spin: exit %d, output %r" % (rc, out))
-        if tids(out):
-            check_hang("spin", args.bbx, d, out, tids(out)[0], "busy", "spin_here")
+        run_case("spin", args, scratch, [args.prog, "spin", "500", "3000", "1000"], {},
+                 "busy", "spin_here")
 
         # sleep, linked: blocked, and the kernel's view of the call
-        d = scratch.sub("sleep")
-        rc, out = run_prog([args.prog, "sleep", "500", "3000", "1000"], lt.collector_env(d, **hang))
-        if tids(out):
-            snap = check_hang("sleep", args.bbx, d, out, tids(out)[0], "blocked", "sleep_here")
-            if snap:
-                t0 = snap["threads"][0]
-                # nanosleep() is clock_nanosleep (230) or nanosleep (35) in the kernel
-                lt.check(t0.get("syscall") in (35, 230),
-                         "sleep: the hung thread's system call is %s" % t0.get("syscall"))
-        else:
-            lt.fail("sleep: exit %d, output %r" % (rc, out))
+        snap = run_case("sleep", args, scratch, [args.prog, "sleep", "500", "3000", "1000"], {},
+                        "blocked", "sleep_here")
+        if snap:
+            t0 = snap["threads"][0]
+            # nanosleep() is clock_nanosleep (230) or nanosleep (35) in the kernel
+            lt.check(t0.get("syscall") in (35, 230),
+                     "sleep: the hung thread's system call is %s" % t0.get("syscall"))
 
         # a heartbeat thread that stops beating (bbx_watch_thread)
-        d = scratch.sub("heartbeat")
-        rc, out = run_prog([args.prog, "heartbeat", "1500", "2500", "500"],
-                           lt.collector_env(d, **hang))
-        if tids(out):
-            check_hang("heartbeat", args.bbx, d, out, tids(out)[0], "busy", "spin_here")
-        else:
-            lt.fail("heartbeat: exit %d, output %r" % (rc, out))
+        run_case("heartbeat", args, scratch, [args.prog, "heartbeat", "1500", "2500", "500"], {},
+                 "busy", "spin_here")
 
         # under the preload: the main thread, and a thread named in BBX_HANG_THREADS
-        d = scratch.sub("preload-spin")
-        rc, out = run_prog([args.plain, "spin", "500", "3000", "1000"],
-                           lt.collector_env(d, preload=preload, **hang))
-        if tids(out):
-            check_hang("preload spin", args.bbx, d, out, tids(out)[0], "busy", "spin_here")
-        else:
-            lt.fail("preload spin: exit %d, output %r" % (rc, out))
-        d = scratch.sub("preload-named")
-        rc, out = run_prog([args.plain, "named", "2000", "3000", "500"],
-                           lt.collector_env(d, preload=preload, hang_threads="render", **hang))
-        if tids(out):
-            check_hang("preload named", args.bbx, d, out, tids(out)[0], "busy", "spin_here")
-        else:
-            lt.fail("preload named: exit %d, output %r" % (rc, out))
+        run_case("preload spin", args, scratch, [args.plain, "spin", "500", "3000", "1000"],
+                 {"preload": preload}, "busy", "spin_here")
+        run_case("preload named", args, scratch, [args.plain, "named", "2000", "3000", "500"],
+                 {"preload": preload, "hang_threads": "render"}, "busy", "spin_here")
 
         # idle for five limits: no hang
         d = scratch.sub("idle")

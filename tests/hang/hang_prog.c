@@ -81,6 +81,22 @@ static void frozen(void (*fn)(long), long ms)
     fflush(stdout);
 }
 
+/* The render thread's loop until `end`: a heartbeat and 10 ms of work per
+ * iteration, or a 20 ms poll() (BBX_HANG_THREADS finds it by name). */
+static void render_loop(int beat, uint64_t end)
+{
+    while (now_ms() < end) {
+        if (beat) {
+#ifndef HANG_PLAIN
+            bbx_heartbeat();
+#endif
+            spin_here(10);
+        } else {
+            poll(NULL, 0, 20);
+        }
+    }
+}
+
 static void *render(void *arg)
 {
     int beat = *(int *)arg;
@@ -92,29 +108,9 @@ static void *render(void *arg)
         exit(3);
     }
 #endif
-    uint64_t freeze_at = now_ms() + (uint64_t)before_ms;
-    while (now_ms() < freeze_at) {
-        if (beat) {
-#ifndef HANG_PLAIN
-            bbx_heartbeat();
-#endif
-            spin_here(10);
-        } else {
-            poll(NULL, 0, 20);
-        }
-    }
+    render_loop(beat, now_ms() + (uint64_t)before_ms);
     frozen(spin_here, freeze_ms);
-    uint64_t end = now_ms() + (uint64_t)after_ms;
-    while (now_ms() < end) {
-        if (beat) {
-#ifndef HANG_PLAIN
-            bbx_heartbeat();
-#endif
-            spin_here(10);
-        } else {
-            poll(NULL, 0, 20);
-        }
-    }
+    render_loop(beat, now_ms() + (uint64_t)after_ms);
     return NULL;
 }
 
