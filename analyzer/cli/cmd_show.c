@@ -35,7 +35,8 @@ const cli_command cli_cmd_show = {
     .operands = "FILE",
     .about =
         "Print the crash report held in a snapshot FILE: why the process stopped,\n"
-        "the thread that triggered the snapshot first, then every other thread,\n"
+        "the thread that triggered the snapshot first (for a hang, the thread the\n"
+        "watchdog found stuck, marked \"(hung)\"), then every other thread,\n"
         "open files, modules, breadcrumbs, annotations and capture statistics.\n"
         "Frames are symbolized (function, file:line:column, one line more per\n"
         "inlined call) from each module's file when its build-id matches, or from\n"
