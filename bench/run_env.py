@@ -8,6 +8,7 @@ import datetime
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -86,6 +87,21 @@ def timed(cmd, stdout=None, env=None):
             pass
         os.unlink(rss_file)
     return elapsed, rss, proc.returncode, err.decode(errors="replace"), cpu
+
+
+def release_build(build_dir, targets, who):
+    """Configures build_dir as a Release build without tests and samples and
+    builds `targets`; on failure prints cmake's output and exits 2 with
+    "WHO: build failed"."""
+    cfg = ["cmake", "-S", REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
+           "-DBBX_BUILD_TESTS=OFF", "-DBBX_BUILD_SAMPLES=OFF"]
+    bld = ["cmake", "--build", build_dir, "-j", str(os.cpu_count() or 2), "--target"] + targets
+    for cmd in (cfg, bld):
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.stderr.write(r.stdout)
+            print("%s: build failed: %s" % (who, " ".join(cmd[:2])), file=sys.stderr)
+            sys.exit(2)
 
 
 def write_readme_section(begin, end, text):

@@ -43,14 +43,7 @@ def die(msg, code=2):
 
 def build(build_dir):
     """Release build of what the soak needs; returns (prog, plugin, preload, bbx)."""
-    cfg = ["cmake", "-S", run_env.REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-           "-DBBX_BUILD_TESTS=OFF", "-DBBX_BUILD_SAMPLES=OFF"]
-    bld = ["cmake", "--build", build_dir, "-j", str(os.cpu_count() or 2), "--target"] + TARGETS
-    for cmd in (cfg, bld):
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if r.returncode != 0:
-            sys.stderr.write(r.stdout)
-            die("build failed: " + " ".join(cmd[:2]))
+    run_env.release_build(build_dir, TARGETS, "soak")
     return (os.path.join(build_dir, "bench", "soak_prog"),
             os.path.join(build_dir, "bench", "soak_plugin.so"),
             os.path.join(build_dir, "collector", "libbbx-preload.so"),
