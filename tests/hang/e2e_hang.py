@@ -109,6 +109,13 @@ def check_hang(label, bbx, snap_dir, out, tid, state, function):
     lt.check(re.search(r"^hang: thread %d .*has not returned to its event loop for" % tid, text,
                        re.M), "%s: bbx show does not say the thread hangs" % label)
 
+    # bbx scrub keeps what the hang is (nothing of it is private)
+    scrubbed = words["hang"][0][:-4] + "-scrubbed.bbx.out"
+    lt.run([bbx, "scrub", words["hang"][0], "-o", scrubbed])
+    ds = lt.bbx_show(bbx, scrubbed) if os.path.exists(scrubbed) else {}
+    lt.check(ds and ds["trigger"].get("hang") == h,
+             "%s: bbx scrub changed the hang: %s" % (label, ds and ds["trigger"].get("hang")))
+
     e = lt.bbx_show(bbx, words["recovered"][0])
     te = e["trigger"]
     he = te.get("hang") or {}
