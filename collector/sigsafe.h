@@ -158,7 +158,8 @@ const struct ss_closed_fd *ss_fd_closed_by_bbx(int fd);
 
 /* Call fn(ctx, dirfd, number, name) for each entry of directory `path`
  * whose name is a decimal number (/proc/self/fd, /proc/self/task), reading
- * with getdents64 into buf[cap].  Returns 0, or -1 if it cannot be opened. */
+ * with getdents64 into buf[cap] (8-byte aligned: it holds struct dirent64).
+ * Returns 0, or -1 if it cannot be opened. */
 int ss_for_each_numbered(const char *path, char *buf, size_t cap,
                          void (*fn)(void *ctx, int dirfd, uint64_t number, const char *name),
                          void *ctx);

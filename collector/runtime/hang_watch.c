@@ -68,7 +68,7 @@ static struct {
     uint64_t last_tick_us, last_boot_us, next_scan_us;
     uint64_t last_active_ns; /* own_active_ns() when last read */
     unsigned ticks;
-    char dirbuf[8192];       /* getdents64 of /proc/self/task */
+    char dirbuf[8192] __attribute__((aligned(8))); /* getdents64 of /proc/self/task */
 } hw = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* What one tick decided, done after the lock is released. */
