@@ -45,7 +45,8 @@ static const cli_choice whats[] = {
 static const cli_choice formats[] = { /* as enum flame_format */
     { "folded", "one line per stack, 'group;root;...;leaf COUNT' (the input of "
                 "flamegraph.pl and inferno; default)" },
-    { "svg", "an interactive flame graph (default width 1200 px)" },
+    { "svg", "an interactive flame graph (default width 1200 px); with several groups "
+             "each is the level above the root, as in folded" },
     { "speedscope", "speedscope's JSON file format, a profile per group" },
     { "pprof", "gzip'd profile.proto for 'go tool pprof'; samples labelled with their "
                "group (binary: needs -o or a pipe)" },
@@ -54,7 +55,7 @@ static const cli_choice formats[] = { /* as enum flame_format */
 
 static const cli_choice groups[] = {
     { "thread", "group stacks by thread name (default); the group is the root frame of "
-                "folded stacks" },
+                "folded stacks and the first level of the SVG" },
     { "snapshot", "group stacks by snapshot file" },
     { 0 },
 };

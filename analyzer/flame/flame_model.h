@@ -47,6 +47,15 @@ typedef struct flame_set {
 void flame_set_free(flame_set *fs);
 
 /*
+ * A copy of fs in one group whose every stack starts with a frame named
+ * after its group (the thread name, the process), as the folded format's
+ * lines start with it: what a drawing that has no groups of its own (the
+ * SVG) shows as the level below the outermost callers.  NULL when memory
+ * ran out.  The caller frees it with flame_set_free().
+ */
+flame_set *flame_set_grouped(const flame_set *fs);
+
+/*
  * The display name of a frame: "function" when known, else
  * "module+0xADDR", else "??"; with `with_module`, "function [module]".
  * Writes into buf[len] (always terminated) and returns buf.

@@ -516,8 +516,25 @@ static void put_document(const svg_doc *doc, const svg_nodes *nodes, unsigned wi
     fprintf(out, "('%s');\n]]></script>\n</svg>\n", p);
 }
 
+static int write_svg(const flame_set *fs, const flame_set *base, const flame_svg_options *o,
+                     FILE *out);
+
+/* The groups (thread names, processes) are the first level above the root,
+ * as in the folded output, when there are several. */
 int flame_write_svg(const flame_set *fs, const flame_set *base, const flame_svg_options *o,
                     FILE *out)
+{
+    if (fs->n_groups <= 1 && (!base || base->n_groups <= 1))
+        return write_svg(fs, base, o, out);
+    flame_set *g = flame_set_grouped(fs), *gb = base ? flame_set_grouped(base) : NULL;
+    int rc = g && (!base || gb) ? write_svg(g, gb, o, out) : -1;
+    flame_set_free(g);
+    flame_set_free(gb);
+    return rc;
+}
+
+static int write_svg(const flame_set *fs, const flame_set *base, const flame_svg_options *o,
+                     FILE *out)
 {
     unsigned width = o && o->width ? o->width : SVG_DEFAULT_WIDTH;
     int with_module = o ? o->with_module : 0;

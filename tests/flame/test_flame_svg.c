@@ -119,6 +119,37 @@ static void check_safe_text(const char *svg, size_t len)
     }
 }
 
+/* Two threads whose stacks both start at __clone3: each keeps its name as
+ * the level above the root (the folded output's first field), so their
+ * stacks are not merged under one __clone3. */
+START_TEST(thread_names_kept)
+{
+    flame_set *fs = svg_set_new("threads", "threads");
+    fs->groups = realloc(fs->groups, 2 * sizeof *fs->groups);
+    ck_assert_ptr_nonnull(fs->groups);
+    fs->groups[0] = strcpy(realloc(fs->groups[0], 6), "gmain");
+    fs->groups[1] = strdup("gdbus");
+    fs->n_groups = 2;
+    svg_set_folded(fs, "__clone3;start_thread;g_main_loop_run", 3);
+    svg_set_folded(fs, "__clone3;start_thread;g_dbus_worker", 2);
+    fs->stacks[1].group = 1;
+    size_t len;
+    char *svg = render(fs, NULL, 1200, &len);
+    drawn *v;
+    size_t n = read_frames(svg, &v);
+
+    ck_assert_ptr_nonnull(find(v, n, "gmain", 3));
+    ck_assert_ptr_nonnull(find(v, n, "gdbus", 2));
+    ck_assert_ptr_nonnull(find(v, n, "__clone3", 3));
+    ck_assert_ptr_nonnull(find(v, n, "__clone3", 2));
+    ck_assert_ptr_null(find(v, n, "__clone3", 5));
+    check_sums(v, n);
+    free(v);
+    free(svg);
+    flame_set_free(fs);
+}
+END_TEST
+
 START_TEST(known_counts)
 {
     flame_set *fs = svg_set_known(0);
@@ -290,6 +321,7 @@ static Suite *flame_svg_suite(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, known_counts);
+    tcase_add_test(tc, thread_names_kept);
     tcase_add_test(tc, narrow_frames_merge);
     tcase_add_test(tc, differential_colours);
     tcase_add_test(tc, awkward_names_escaped);
