@@ -68,6 +68,8 @@ struct worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int cv_flag;
+    pthread_mutex_t held; /* a holder thread keeps it for delay_ms */
+    sem_t held_now;
     int msqid;
     atomic_int helper_stop;
     char (*lines)[160]; /* one result line per case */
@@ -456,6 +458,43 @@ static void c_cond_timedwait_sig(struct worker *w, struct outcome *o)
     snprintf(o->extra, sizeof o->extra, "flag=%d", flag);
 }
 
+/* A pthread mutex held by another thread for delay_ms: the worker blocks
+ * in the futex wait of pthread_mutex_lock(), where a snapshot asks it with
+ * the thread signal (glibc waits again), and must get the lock as without
+ * bbx, after the holder lets go. */
+static void *holder_main(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->held);
+    sem_post(&w->held_now);
+    sleep_until(ts_add_ms(mono_now(), delay_ms));
+    pthread_mutex_unlock(&w->held);
+    return NULL;
+}
+
+static void held_by_other(struct worker *w, struct outcome *o, int timed)
+{
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, holder_main, w);
+    if (rc != 0)
+        die("pthread_create: %s", strerror(rc));
+    while (sem_wait(&w->held_now) != 0)
+        ;
+    if (timed) {
+        struct timespec when = realtime_in(delay_ms * 10);
+        o->rv = pthread_mutex_timedlock(&w->held, &when);
+    } else {
+        o->rv = pthread_mutex_lock(&w->held);
+    }
+    o->err = -1;
+    if (o->rv == 0)
+        pthread_mutex_unlock(&w->held);
+    pthread_join(t, NULL);
+}
+
+static void c_mutex_lock(struct worker *w, struct outcome *o) { held_by_other(w, o, 0); }
+static void c_mutex_timedlock(struct worker *w, struct outcome *o) { held_by_other(w, o, 1); }
+
 /* ---- reads, accept, message queues ---- */
 
 static void c_read_pipe(struct worker *w, struct outcome *o)
@@ -587,6 +626,8 @@ static const struct bcase cases[] = {
     {"sem_timedwait/timeout", 0, c_sem_timedwait},
     {"pthread_cond_timedwait/timeout", 0, c_cond_timedwait},
     {"pthread_cond_timedwait/signal", 0, c_cond_timedwait_sig},
+    {"pthread_mutex_lock/held", 0, c_mutex_lock},
+    {"pthread_mutex_timedlock/held", 0, c_mutex_timedlock},
     {"read/pipe", 0, c_read_pipe},
     {"read/socket", 0, c_read_socket},
     {"read/socket-SO_RCVTIMEO", 0, c_read_socket_timeout},
@@ -677,6 +718,9 @@ static void setup_worker(struct worker *w, unsigned idx)
         die("sem_init: %s", strerror(errno));
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_mutex_init(&w->held, NULL);
+    if (sem_init(&w->held_now, 0, 0))
+        die("sem_init: %s", strerror(errno));
     w->msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     if (w->msqid < 0)
         die("msgget: %s", strerror(errno));
