@@ -172,33 +172,48 @@ def crash_run(args, env, top, label, **more):
     return app.wait(), app.tid, out
 
 
-def check_crash_snapshot(args, label, tid, out):
+def one_crash(args, label, out, tid, who):
+    """The one SIGSEGV snapshot in out, naming thread `tid` (`who`) as the
+    trigger and as its only crashed thread: (snapshot JSON, that thread),
+    or None after saying what is wrong."""
     snaps = snapshots(out)
     if not check(len(snaps) == 1, "%s: one snapshot, found %d: %s" % (label, len(snaps), snaps)):
-        return
+        return None
     j = show_json(args, os.path.join(out, snaps[0]))
     t = j["trigger"]
     check(j["complete"], "%s: the snapshot is complete (%s)" % (label, j["incomplete_reason"]))
     check(t["kind"] == "crash" and t["signal"] == signal.SIGSEGV,
           "%s: trigger is a SIGSEGV crash, not %s %s" % (label, t["kind"], t["signal_name"]))
-    check(t["tid"] == tid, "%s: the trigger names thread %s, the UI thread is %d"
-          % (label, t["tid"], tid))
+    check(t["tid"] == tid, "%s: the trigger names thread %s, the %s is %d"
+          % (label, t["tid"], who, tid))
     crashed = [th for th in j["threads"] if th["crashed"]]
     if not check(len(crashed) == 1, "%s: one crashed thread, found %d" % (label, len(crashed))):
+        return None
+    return j, crashed[0]
+
+
+def check_top_frame(label, th, function):
+    """Frame 0 of th is `function` at the line marked "FUNCTION: the fault"."""
+    top_frame = th["frames"][0] if th["frames"] else {}
+    line = source_line(r"%s: the fault" % function)
+    check(top_frame.get("function") == function
+          and os.path.basename(top_frame.get("file") or "") == "gtk_app.c"
+          and top_frame.get("line") == line,
+          "%s: frame 0 is %s at gtk_app.c:%d, not %s %s:%s"
+          % (label, function, line, top_frame.get("function"), top_frame.get("file"),
+             top_frame.get("line")))
+
+
+def check_crash_snapshot(args, label, tid, out):
+    found = one_crash(args, label, out, tid, "UI thread")
+    if not found:
         return
-    th = crashed[0]
+    j, th = found
     check(th["tid"] == tid, "%s: the crashed thread is %d, the UI thread is %d"
           % (label, th["tid"], tid))
     names = [f["function"] for f in th["frames"]]
     check(j["threads"][0]["tid"] == tid, "%s: the crashed thread comes first" % label)
-    top_frame = th["frames"][0] if th["frames"] else {}
-    line = source_line(r"crash_in_handler: the fault")
-    check(top_frame.get("function") == "crash_in_handler"
-          and os.path.basename(top_frame.get("file") or "") == "gtk_app.c"
-          and top_frame.get("line") == line,
-          "%s: frame 0 is crash_in_handler at gtk_app.c:%d, not %s %s:%s"
-          % (label, line, top_frame.get("function"), top_frame.get("file"),
-             top_frame.get("line")))
+    check_top_frame(label, th, "crash_in_handler")
     check("on_button_crash" in names, "%s: on_button_crash in the frames %s" % (label, names[:8]))
     check("main" in names, "%s: main in the frames (the unwind reached it)" % label)
     ann = json.dumps(j["annotations"])
@@ -237,33 +252,16 @@ def crash_worker_run(args, env, top, label, **more):
 
 
 def check_worker_snapshot(args, label, worker, out):
-    snaps = snapshots(out)
-    if not check(len(snaps) == 1, "%s: one snapshot, found %d: %s" % (label, len(snaps), snaps)):
+    found = one_crash(args, label, out, worker, "worker")
+    if not found:
         return
-    j = show_json(args, os.path.join(out, snaps[0]))
-    t = j["trigger"]
-    check(j["complete"], "%s: the snapshot is complete (%s)" % (label, j["incomplete_reason"]))
-    check(t["kind"] == "crash" and t["signal"] == signal.SIGSEGV,
-          "%s: trigger is a SIGSEGV crash, not %s %s" % (label, t["kind"], t["signal_name"]))
-    check(t["tid"] == worker, "%s: the trigger names thread %s, the worker is %d"
-          % (label, t["tid"], worker))
-    crashed = [th for th in j["threads"] if th["crashed"]]
-    if not check(len(crashed) == 1, "%s: one crashed thread, found %d" % (label, len(crashed))):
-        return
-    th = crashed[0]
+    _, th = found
     check(th["tid"] == worker and th["name"] == "blocked-worker",
           "%s: the crashed thread is %d %r, expected %d 'blocked-worker'"
           % (label, th["tid"], th["name"], worker))
     check(th["status"] == "unwound", "%s: the worker is %s, not unwound" % (label, th["status"]))
     names = [f["function"] for f in th["frames"]]
-    top_frame = th["frames"][0] if th["frames"] else {}
-    line = source_line(r"crash_in_worker: the fault")
-    check(top_frame.get("function") == "crash_in_worker"
-          and os.path.basename(top_frame.get("file") or "") == "gtk_app.c"
-          and top_frame.get("line") == line,
-          "%s: frame 0 is crash_in_worker at gtk_app.c:%d, not %s %s:%s"
-          % (label, line, top_frame.get("function"), top_frame.get("file"),
-             top_frame.get("line")))
+    check_top_frame(label, th, "crash_in_worker")
     check("blocked_worker_main" in names,
           "%s: blocked_worker_main in the frames %s" % (label, names[:8]))
 
