@@ -104,6 +104,10 @@ static void *trampoline(void *p)
 {
     struct start s = *(struct start *)p;
     free(p);
+    /* first, so that a snapshot taken meanwhile already joins the origin
+     * to this thread */
+    if (s.track_slot >= 0)
+        track_thread_started(s.track_slot, ss_gettid());
     if (s.altstack) {
         sigmask_keep_deliverable();
         void *stack = altstack_new();
@@ -112,7 +116,6 @@ static void *trampoline(void *p)
     }
     if (s.track_slot < 0)
         return s.fn(s.arg);
-    track_thread_started(s.track_slot, ss_gettid());
     pthread_setspecific(track_key, (void *)(uintptr_t)(s.track_slot + 1));
     void *ret = s.fn(s.arg);
     pthread_setspecific(track_key, NULL);

@@ -232,6 +232,7 @@ int main(int argc, char **argv)
         if (pipe(keep) != 0)
             return 4;
         spawn_thread("opt-idle", sleeper_main, NULL);
+        wait_readers(1); /* it runs: its tracked origin has its tid */
         ready();
         for (int i = 0; i < n; i++) {
             if (bbxopt::leak_socket() < 0)
