@@ -156,12 +156,15 @@ struct ss_closed_fd {
 /* The fd closed by bbx with this number during this crash capture, or NULL. */
 const struct ss_closed_fd *ss_fd_closed_by_bbx(int fd);
 
-/* Call fn(ctx, dirfd, number, name) for each entry of directory `path`
- * whose name is a decimal number (/proc/self/fd, /proc/self/task), reading
- * with getdents64 into buf[cap] (8-byte aligned: it holds struct dirent64).
- * Returns 0, or -1 if it cannot be opened. */
+/* Call fn(ctx, listing_fd, number, name) for each entry of directory
+ * `path` whose name is a decimal number (/proc/self/fd, /proc/self/task),
+ * reading with getdents64 into buf[cap] (8-byte aligned: it holds struct
+ * dirent64).  The directory is closed while fn runs (the listing never
+ * holds two fds at once); listing_fd is the number it had, which a listing
+ * of /proc/self/fd shows.  Returns 0, or -1 if it cannot be opened. */
 int ss_for_each_numbered(const char *path, char *buf, size_t cap,
-                         void (*fn)(void *ctx, int dirfd, uint64_t number, const char *name),
+                         void (*fn)(void *ctx, int listing_fd, uint64_t number,
+                                    const char *name),
                          void *ctx);
 
 /* Parse an unsigned decimal (or hex when base 16) number at *s, advancing. */

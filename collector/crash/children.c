@@ -34,13 +34,15 @@ static void add_kid(uint64_t pid)
 }
 
 /* /proc/self/task/TID/children: pids separated by spaces. */
-static void from_task(void *ctx, int dirfd, uint64_t tid, const char *name)
+static void from_task(void *ctx, int listing_fd, uint64_t tid, const char *name)
 {
     char path[64];
     ss_buf b = ss_buf_of(path, sizeof(path));
+    (void)listing_fd;
+    ss_puts(&b, "/proc/self/task/");
     ss_puts(&b, name);
     ss_puts(&b, "/children");
-    if (ss_read_file(dirfd, path, bbx_g.iobuf2, BBX_IOBUF) < 0)
+    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, BBX_IOBUF) < 0)
         return;
     *(int *)ctx = 1;
     for (const char *s = bbx_g.iobuf2; *s;) {
@@ -59,13 +61,15 @@ static const char *after_comm(const char *stat)
 }
 
 /* Fallback: every /proc/PID/stat whose parent (field 4) is us. */
-static void from_proc(void *ctx, int dirfd, uint64_t pid, const char *name)
+static void from_proc(void *ctx, int listing_fd, uint64_t pid, const char *name)
 {
     char path[64];
     ss_buf b = ss_buf_of(path, sizeof(path));
+    (void)ctx, (void)listing_fd;
+    ss_puts(&b, "/proc/");
     ss_puts(&b, name);
     ss_puts(&b, "/stat");
-    if (ss_read_file(dirfd, path, bbx_g.iobuf2, STAT_CAP) <= 0)
+    if (ss_read_file(AT_FDCWD, path, bbx_g.iobuf2, STAT_CAP) <= 0)
         return;
     const char *s = after_comm(bbx_g.iobuf2);
     if (!s || !s[0] || s[1] != ' ')

@@ -56,13 +56,32 @@ static void finish(uint32_t state)
         syscall(SYS_exit, 0);
 }
 
+/* Close the writer's copies of the program's fds but `keep` (0-2 stay):
+ * it needs none of them, a full table leaves it no room for the snapshot
+ * file, and a copy would keep a socket or pipe open after the program is
+ * gone.  The program's own table is not touched; record locks belong to
+ * the program's table, not to these copies. */
+static void close_copies(int keep)
+{
+    if (keep > 3)
+        syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u);
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) == 0 || errno != ENOSYS)
+        return;
+    for (int fd = 3; fd < 65536; fd++) /* kernels before 5.9 */
+        if (fd != keep)
+            syscall(SYS_close, fd);
+}
+
 /* The writer process: its own fd table (a copy), our memory. */
 SS_NO_ASAN static int writer_main(void *arg)
 {
     (void)arg;
     char buf[16384];
     ss_close(job.pipe_w); /* its copy: the capture's close must reach us as EOF */
-    int fd = ss_openat(AT_FDCWD, job.tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    close_copies(job.pipe_r);
+    /* its table has room now: no room is made here (that is the capture's,
+     * in the program's table; this process shares its memory) */
+    int fd = ss_sys_openat(AT_FDCWD, job.tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         finish(2);
     for (;;) {

@@ -259,6 +259,7 @@ static int release_one_spare(void)
 
 static struct {
     int active;
+    pid_t tid; /* the capturing thread: the only one that makes room */
     int raised;
     struct rlimit saved;
     int own[MAX_CRASH_OWN]; /* fds the crash path opened (never victims) */
@@ -270,6 +271,7 @@ static unsigned n_closed;
 
 void ss_fd_crash_begin(void)
 {
+    crash_room.tid = ss_gettid();
     crash_room.active = 1;
     crash_room.raised = 0;
     crash_room.n_own = 0;
@@ -374,6 +376,11 @@ static int close_victim(void)
 
 static int make_room(int err, int may_close)
 {
+    /* during a crash the room is the capture's: another thread of bbx's
+     * (the collector) or the writer process would take a spare or a victim
+     * behind its back */
+    if (crash_room.active && ss_gettid() != crash_room.tid)
+        return 0;
     if (release_one_spare())
         return 1;
     if (!crash_room.active)
@@ -439,26 +446,62 @@ ssize_t ss_read_file(int dirfd, const char *path, char *buf, size_t cap)
     return (ssize_t)len;
 }
 
-int ss_for_each_numbered(const char *path, char *buf, size_t cap,
-                         void (*fn)(void *ctx, int dirfd, uint64_t number, const char *name),
-                         void *ctx)
+/* Read entries of `path` from position *pos into buf[cap], as many as fit,
+ * with the directory open only meanwhile; *pos moves past what was read and
+ * *more says the buffer filled before the end.  Returns the bytes read, or
+ * -1 if it cannot be opened; *listing_fd is the number the directory had. */
+static long read_listing(const char *path, int64_t *pos, char *buf, size_t cap,
+                         int *listing_fd, int *more)
 {
     int dirfd = ss_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
     if (dirfd < 0)
         return -1;
-    for (;;) {
-        long k = syscall(SYS_getdents64, dirfd, buf, cap);
-        if (k <= 0)
-            break;
+    *listing_fd = dirfd;
+    long used = 0;
+    *more = 0;
+    if (*pos == 0 || syscall(SYS_lseek, dirfd, (long)*pos, SEEK_SET) == (long)*pos) {
+        for (;;) {
+            long k = syscall(SYS_getdents64, dirfd, buf + used, cap - (size_t)used);
+            if (k < 0 && errno == EINTR)
+                continue;
+            *more = k < 0 && errno == EINVAL && used > 0; /* the next one did not fit */
+            if (k <= 0)
+                break;
+            for (long off = used; off < used + k;) {
+                struct dirent64 *d = (struct dirent64 *)(buf + off);
+                *pos = d->d_off;
+                off += d->d_reclen;
+            }
+            used += k;
+        }
+    }
+    ss_close(dirfd);
+    return used;
+}
+
+int ss_for_each_numbered(const char *path, char *buf, size_t cap,
+                         void (*fn)(void *ctx, int listing_fd, uint64_t number, const char *name),
+                         void *ctx)
+{
+    int64_t pos = 0;
+    int listing_fd = -1, more = 0;
+    long k = read_listing(path, &pos, buf, cap, &listing_fd, &more);
+    if (k < 0)
+        return -1;
+    /* fn runs with the directory closed: what it opens is the one fd the
+     * listing adds (a crash in a full table makes room for one, not two) */
+    while (k > 0) {
         for (long off = 0; off < k;) {
             struct dirent64 *d = (struct dirent64 *)(buf + off);
             const char *s = d->d_name;
             off += d->d_reclen;
             if (*s >= '0' && *s <= '9')
-                fn(ctx, dirfd, ss_parse_u64(&s, 10), d->d_name);
+                fn(ctx, listing_fd, ss_parse_u64(&s, 10), d->d_name);
         }
+        if (!more)
+            break;
+        k = read_listing(path, &pos, buf, cap, &listing_fd, &more);
     }
-    ss_close(dirfd);
     return 0;
 }
 

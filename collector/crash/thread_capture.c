@@ -855,7 +855,7 @@ static void thread_header(snap_writer *w, pid_t tid, const struct task_info *ti,
         snap_put_u64(w, SNAP_THR_BBX, 1);
 }
 
-static void add_task(void *ctx, int dirfd, uint64_t tid, const char *name)
+static void add_task(void *ctx, int listing_fd, uint64_t tid, const char *name)
 {
     unsigned *n = ctx;
     if (*n < bbx_g.cfg.max_threads)

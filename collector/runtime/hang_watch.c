@@ -193,11 +193,11 @@ static int name_wanted(const char *name)
     return 0;
 }
 
-static void consider(void *ctx, int dirfd, uint64_t number, const char *entry)
+static void consider(void *ctx, int listing_fd, uint64_t number, const char *entry)
 {
     pid_t tid = (pid_t)number;
     char name[16];
-    (void)ctx, (void)dirfd, (void)entry;
+    (void)ctx, (void)listing_fd, (void)entry;
     if (tid == atomic_load(&bbx_g.collector_tid) || find(tid))
         return;
     task_name(tid, name);
@@ -352,9 +352,14 @@ static uint64_t tick_at(uint64_t now, int last)
     uint64_t gap = prev && now > prev ? now - prev : 0;
     int late = gap > tick + STOPPED_MIN_US;
     uint64_t active = hw.last_active_ns;
+    int watching = hw.n || hw.names[0];
     /* its own times cost a /proc read: when it woke late, and now and then
-     * (what it ran between reads is far below STOPPED_MIN_US) */
-    if (!last && (late || !active || ++hw.ticks % 32 == 0))
+     * (what it ran between reads is far below STOPPED_MIN_US); none while
+     * nothing is watched (an fd of bbx's at a time the program may need
+     * every one) */
+    if (!watching)
+        active = 0;
+    else if (!last && (late || !active || ++hw.ticks % 32 == 0))
         active = own_active_ns();
     if (gap && !last) {
         uint64_t lost = late ? stopped_us(gap, tick, active) : 0;
@@ -405,12 +410,12 @@ void hang_watch_last_look(void)
 
 void hang_watch_resync(uint64_t now_us)
 {
-    uint64_t boot = boot_us(), active = own_active_ns();
+    uint64_t boot = boot_us();
     pthread_mutex_lock(&hw.lock);
     if (hw.last_tick_us) {
         hw.last_tick_us = now_us;
         hw.last_boot_us = boot;
-        hw.last_active_ns = active;
+        hw.last_active_ns = hw.n || hw.names[0] ? own_active_ns() : 0;
     }
     pthread_mutex_unlock(&hw.lock);
 }

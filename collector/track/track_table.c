@@ -245,9 +245,9 @@ static void register_atfork(void)
     pthread_atfork(NULL, NULL, track_fork_child);
 }
 
-static void mark_unknown(void *ctx, int dirfd, uint64_t fd, const char *name)
+static void mark_unknown(void *ctx, int listing_fd, uint64_t fd, const char *name)
 {
-    if ((int)fd == dirfd || fd >= track_tab.n_fd_slots || ss_fd_is_reserved((int)fd))
+    if ((int)fd == listing_fd || fd >= track_tab.n_fd_slots || ss_fd_is_reserved((int)fd))
         return;
     struct track_slot *s = track_fd_slot((unsigned)fd);
     if (slot_lock(s)) {
@@ -281,7 +281,7 @@ static int map_table(unsigned char **table, size_t *bytes, size_t want)
 int track_start(unsigned flags, unsigned frames)
 {
     struct rlimit rl;
-    char dirbuf[4096];
+    char dirbuf[4096] __attribute__((aligned(8))); /* struct dirent64 */
     flags &= BBX_TRACK_FD | BBX_TRACK_THREAD;
     if (!flags)
         return 0;
