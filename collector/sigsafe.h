@@ -136,6 +136,25 @@ int ss_fd_spares(void);
 void ss_fd_unreserve(void);
 int ss_fd_is_reserved(int fd);
 
+/* bbx's other fds (own_fds.c): what a library opens while bbx runs it
+ * (libunwind's pipes, bbx's X connection).  An fd is bbx's when its number
+ * is registered AND it is still that file (st_dev/st_ino).
+ *  ss_fd_own_take(fd)   moves fd out of the program's low numbers (a dup
+ *                       high, keeping FD_CLOEXEC; the low one closed) and
+ *                       registers it; returns the fd to use (fd itself
+ *                       when it could not be moved).  errno is kept.
+ *  ss_fd_own_add(fd)    registers fd as it is; 0, or -1 when full.
+ *  ss_fd_own_remove(fd) forgets it (bbx closed it).
+ *  ss_fd_is_own(fd)     registered and still the same file.
+ *  ss_fd_high_dup(fd, cloexec)  a dup of fd in the high room below the
+ *                       spares, or -1.
+ * Async-signal-safe and thread-safe (lock-free). */
+int ss_fd_own_take(int fd);
+int ss_fd_own_add(int fd);
+void ss_fd_own_remove(int fd);
+int ss_fd_is_own(int fd);
+int ss_fd_high_dup(int fd, int cloexec);
+
 /* Around a crash capture only (the process is dying): let ss_openat raise
  * the fd limit or close one of the program's fds when no spare is left;
  * ss_fd_crash_end() puts the limit back and forgets the closed fds. */

@@ -116,6 +116,17 @@ static int spare_dup(int fd)
     return d;
 }
 
+/* Room kept below the spares for bbx's other fds (own_fds.c). */
+#define OWN_ROOM 40
+
+int ss_fd_high_dup(int fd, int cloexec)
+{
+    int floor = spare_floor() - OWN_ROOM;
+    if (floor <= 3)
+        return -1;
+    return (int)syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, floor);
+}
+
 /* A new file that only bbx has, its identity recorded; -1 when none. */
 static int spare_new_file(void)
 {

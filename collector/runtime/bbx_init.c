@@ -200,7 +200,10 @@ int bbx_init(const bbx_config *cfg)
     process_info_init();
     fd_scan_init();
     ss_fd_reserve();
-    if ((rc = unwind_init()) != 0)
+    bbx_busy++; /* libunwind's pipes are bbx's (track_fd_hooks.c: bbx_made) */
+    rc = unwind_init();
+    bbx_busy--;
+    if (rc != 0)
         goto fail;
     if (calls_init(bbx_g.cfg.max_threads) != 0) {
         rc = BBX_ENOMEM;

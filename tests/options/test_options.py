@@ -206,6 +206,23 @@ CASES["show --all-threads"] = lambda: all_threads_case(
     lambda out: [int(t) for t in re.findall(r'^--- thread (\d+) "opt-many"', out, re.M)])
 
 
+def show_bbx_internals():
+    """--bbx-internals: bbx's own fds (its spares are in every snapshot) and
+    its collector thread are listed with it, counted in one line without."""
+    f = snaps(SERIES6)[-1]
+    out1, out0 = bbx("show", "--bbx-internals", f).out, bbx("show", f).out
+    contrast("show --bbx-internals", out1, out0, "/memfd:bbx-spare", True)
+    contrast("show --bbx-internals", out1, out0, "bbx's own fds:", True)
+    contrast("show --bbx-internals", out1, out0, "--bbx-internals lists them", False)
+    collector = [t for t in json.loads(bbx("show", "--json", f).out)["threads"]
+                 if t["bbx_internal"]]
+    for t in collector:
+        contrast("show --bbx-internals", out1, out0, '--- thread %d "' % t["tid"], True)
+
+
+CASES["show --bbx-internals"] = show_bbx_internals
+
+
 # --- leaks -----------------------------------------------------------------
 def leaks_all():
     r1 = bbx("leaks", "--all", "--json", SERIES6)
