@@ -155,6 +155,14 @@ void ss_fd_own_remove(int fd);
 int ss_fd_is_own(int fd);
 int ss_fd_high_dup(int fd, int cloexec);
 
+/* Memory bbx maps for itself (own_mem.c): anonymous, read-write, private
+ * (MAP_NORESERVE with noreserve), named "bbx" where the kernel names
+ * anonymous memory, and counted: ss_mapped_bytes() is what bbx holds now.
+ * ss_map returns NULL on failure; ss_unmap(NULL, ...) does nothing. */
+void *ss_map(size_t len, int noreserve);
+void ss_unmap(void *p, size_t len);
+uint64_t ss_mapped_bytes(void);
+
 /* Around a crash capture only (the process is dying): let ss_openat raise
  * the fd limit or close one of the program's fds when no spare is left;
  * ss_fd_crash_end() puts the limit back and forgets the closed fds. */

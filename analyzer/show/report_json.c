@@ -476,6 +476,7 @@ static void capture(json_writer *w, const snap *s)
     json_kv_u64(w, "origins", c->origins);
     json_kv_u64(w, "track_lost", c->track_lost);
     json_kv_u64(w, "children", c->children);
+    json_kv_u64(w, "bbx_mapped", c->bbx_mapped);
     json_object_end(w);
     json_key(w, "redacted");
     json_array_begin(w);

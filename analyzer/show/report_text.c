@@ -329,15 +329,22 @@ static size_t bbx_threads(const snap *s)
 static void bbx_internals(FILE *out, const snap *s, const report_options *opt)
 {
     size_t nt = bbx_threads(s);
-    if (!s->n_bbx_fds && !nt)
+    uint64_t kib = (s->capture.bbx_mapped + 1023) / 1024;
+    if (!s->n_bbx_fds && !nt && !kib)
         return;
+    fputs("\nbbx's own: ", out);
+    const char *sep = "";
+    if (s->n_bbx_fds) {
+        fprintf(out, "%zu fd%s", s->n_bbx_fds, s->n_bbx_fds == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (nt) {
+        fprintf(out, "%s%zu thread%s", sep, nt, nt == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (kib)
+        fprintf(out, "%s%" PRIu64 " kB of memory mapped", sep, kib);
     if (!opt || !opt->bbx_internals) {
-        fputs("\nbbx's own: ", out);
-        if (s->n_bbx_fds)
-            fprintf(out, "%zu fd%s%s", s->n_bbx_fds, s->n_bbx_fds == 1 ? "" : "s",
-                    nt ? ", " : "");
-        if (nt)
-            fprintf(out, "%zu thread%s", nt, nt == 1 ? "" : "s");
         fputs(" (not the program's: --bbx-internals lists them)\n", out);
         return;
     }

@@ -85,14 +85,12 @@ static void resolve_app(const char *cfg_app)
 
 static void *map_anon(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return ss_map(size, 0);
 }
 
 static void unmap(void **p, size_t size)
 {
-    if (*p)
-        munmap(*p, size);
+    ss_unmap(*p, size);
     *p = NULL;
 }
 

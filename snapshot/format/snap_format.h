@@ -19,7 +19,7 @@
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
 #define SNAP_VERSION_MINOR 3 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
-                                3 added FD BBX */
+                                3 added FD BBX, CAPTURE BBX_MAPPED */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -237,6 +237,8 @@ enum snap_capture_field {
                                   max_threads (BBX_MAX_THREADS) */
     SNAP_CAP_REDACTED = 14,    /* varint: what BBX_REDACT held back (bit mask,
                                   docs/FORMAT.md) */
+    SNAP_CAP_BBX_MAPPED = 15,  /* varint: bytes of memory bbx has mapped for
+                                  itself (tables, rings, buffers, stacks; minor 3) */
 };
 
 /* Bits of SNAP_CAP_REDACTED: what the collector (BBX_REDACT) or `bbx scrub`

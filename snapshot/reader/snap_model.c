@@ -414,6 +414,7 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_CAP_MODULES: c->modules = f->value; break;
     case SNAP_CAP_THREADS_US: c->threads_us = f->value; break;
     case SNAP_CAP_FDS_US: c->fds_us = f->value; break;
+    case SNAP_CAP_BBX_MAPPED: c->bbx_mapped = f->value; break;
     case SNAP_CAP_TRACKING: c->tracking = f->value; break;
     case SNAP_CAP_ORIGINS: c->origins = f->value; break;
     case SNAP_CAP_TRACK_LOST: c->track_lost = f->value; break;

@@ -50,6 +50,18 @@ def kernel_fds(pid):
     return {int(n): kind(pid, int(n)) for n in os.listdir("/proc/%d/fd" % pid)}
 
 
+def anon_bytes(pid):
+    """Bytes of anonymous mappings (no file; [anon:...] names included)."""
+    total = 0
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            w = line.split()
+            if len(w) < 6 or w[5].startswith("[anon:"):
+                lo, hi = (int(x, 16) for x in w[0].split("-"))
+                total += hi - lo
+    return total
+
+
 def wait_file(d, suffix, timeout=30):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -77,6 +89,7 @@ def run_pair(what, argv, env, ready, bbx, preload, rt):
             try:
                 ready(e, p)
                 views.append(kernel_fds(p.pid))
+                anon = anon_bytes(p.pid)
                 if with_bbx:
                     os.kill(p.pid, signal.SIGUSR2)
                     path = wait_file(os.path.join(d, "snaps"), "-signal.bbx")
@@ -92,14 +105,14 @@ def run_pair(what, argv, env, ready, bbx, preload, rt):
                     text1 = subprocess.run([bbx, "show", "--no-symbols", "--bbx-internals",
                                             path], capture_output=True, text=True,
                                            timeout=120).stdout
-                    return views[0], views[1], json.loads(show.stdout), text0, text1
+                    return views[0], views[1], json.loads(show.stdout), text0, text1, anon
             finally:
                 p.kill()
                 p.wait(timeout=30)
     return None
 
 
-def judge(what, without, with_bbx, rep, text0, text1):
+def judge(what, without, with_bbx, rep, text0, text1, anon):
     prog = {f["fd"]: f["kind"] for f in rep["fds"]}
     own = {f["fd"]: f["kind"] for f in rep["bbx_fds"]}
     check(sorted(prog) == sorted(without),
@@ -118,6 +131,13 @@ def judge(what, without, with_bbx, rep, text0, text1):
           "%s: bbx's fds %s are not above the program's %s" % (what, sorted(own), sorted(without)))
     check(any(k == "pipe" for k in own.values()) and any(k == "memfd" for k in own.values()),
           "%s: bbx_fds lack libunwind's pipes or the spares: %s" % (what, own))
+    # bbx's memory: counted, and no more than the anonymous memory the
+    # kernel shows (the tables are mapped at init; a count that is lost or
+    # runs away fails)
+    mapped = rep["capture"]["bbx_mapped"]
+    check(0 < mapped <= anon, "%s: bbx_mapped %d, anonymous mappings %d" % (what, mapped, anon))
+    check("%d kB of memory mapped" % ((mapped + 1023) // 1024) in text0,
+          "%s: bbx show does not give bbx's memory" % what)
     line = "bbx's own: %d fds" % len(own)
     check(line in text0, "%s: bbx show does not say %r" % (what, line))
     check("bbx-spare" not in text0 and "bbx-spare" in text1,

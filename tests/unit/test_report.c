@@ -202,7 +202,7 @@ START_TEST(json_schema)
     has(j, "\"capture_ms\":12.345,\"capture\":{\"duration_us\":12345,\"threads\":3,"
            "\"threads_omitted\":7,\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
            "\"collector_version\":\"0.1.0\",\"tracking\":3,\"origins\":3,"
-           "\"track_lost\":1,\"children\":2}");
+           "\"track_lost\":1,\"children\":2,\"bbx_mapped\":0}");
     /* Tracking: origins on fds and threads, the children. */
     has(j, "\"details\":null,\"closed_by_bbx\":false,\"origin\":{\"unknown\":true,\"call\":null,\"time_ms\":0,"
            "\"tid\":0,\"truncated\":false,\"frames\":[]}}");

@@ -143,6 +143,7 @@ typedef struct snap_capture {
     uint64_t origins, track_lost, children; /* ORIGIN/CHILD records written;
                                                creations not recorded */
     uint64_t redacted;    /* SNAP_REDACT_* bits: what was held back */
+    uint64_t bbx_mapped;  /* bytes bbx had mapped for itself, 0 unknown */
 } snap_capture;
 
 typedef struct snap {
