@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_leak_rules.h"
 #include "cli_symbols.h"
 #include "leak_analyze.h"
 
@@ -18,6 +19,7 @@ typedef struct leaks_args {
     int json, all;
     uint64_t pid;
     cli_symbols sym;
+    cli_leak_rules rules;
     cli_list paths;
 } leaks_args;
 
@@ -27,6 +29,7 @@ static const cli_option leaks_options[] = {
       .help = "also list the groups that are not suspects (\"none\")" },
     CLI_GROUP_AT(leaks_args, pid, cli_group_pid),
     CLI_GROUP_AT(leaks_args, sym, cli_group_symbols),
+    CLI_GROUP_AT(leaks_args, rules, cli_group_leak_rules),
     CLI_OPTIONS_END,
 };
 
@@ -93,7 +96,7 @@ static int cmd_leaks(int argc, char **argv)
 {
     int rc = CLI_ERROR, dbgd_ms;
     leaks_args a = { 0 };
-    leak_options lo = { NULL, 0, 0 };
+    leak_options lo = { 0 };
     char err[512];
     leak_report_set *r = NULL;
     int parsed = cli_parse(&cli_cmd_leaks, argc, argv, &a);
@@ -106,6 +109,8 @@ static int cmd_leaks(int argc, char **argv)
         goto out;
     }
     if (cli_symbols_timeout("leaks", &a.sym, &dbgd_ms) < 0)
+        goto out;
+    if (cli_leak_rules_load("leaks", &a.rules, &lo) < 0)
         goto out;
     lo.all_groups = a.all;
     lo.pid = a.pid;
@@ -127,6 +132,7 @@ static int cmd_leaks(int argc, char **argv)
 out:
     leak_report_set_free(r);
     sym_session_free(lo.symbols);
+    cli_leak_rules_release(&lo);
     cli_release(&cli_cmd_leaks, &a);
     return rc;
 }

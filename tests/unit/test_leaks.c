@@ -151,7 +151,7 @@ START_TEST(growing_group)
     leak_report_free(r);
 
     /* --all: the steady groups too, after the suspect, as "none". */
-    leak_options o = { NULL, 1, 0 };
+    leak_options o = { .all_groups = 1 };
     r = analyze(s, &o);
     ck_assert_uint_eq(leak_report_suspects(r), 1);
     ck_assert_uint_eq(r->n_leaks, 4); /* sockets, eventfd, tty, pool */
@@ -452,7 +452,7 @@ START_TEST(pids)
     ck_assert_uint_eq(set->reports[1]->pid, 99);
     ck_assert_uint_eq(set->reports[1]->n_snapshots, 1);
     leak_report_set_free(set);
-    leak_options o = { NULL, 0, 99 };
+    leak_options o = { .pid = 99 };
     r = leaks_from_snapshots((const snap *const *)snaps, names, 3, &o, err, sizeof(err));
     ck_assert_ptr_nonnull(r);
     ck_assert_uint_eq(r->n_snapshots, 1);
