@@ -321,10 +321,13 @@ NOINLINE static void leak_a_file(void)
     (void)f;
 }
 
+/* The arguments of g_socket_new() for a UDP socket (one line per call site,
+ * so the call's line is the marked one). */
+#define UDP_SOCKET G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP
+
 NOINLINE static void leak_a_udp_socket(void)
 {
-    GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                              G_SOCKET_PROTOCOL_UDP, NULL); /* leak_a_udp_socket: g_socket_new */
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_a_udp_socket: g_socket_new */
     (void)s;
 }
 
@@ -344,15 +347,13 @@ NOINLINE static void leak_a_thread(void)
 
 NOINLINE static void leak_udp_site_a(void)
 {
-    GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                              G_SOCKET_PROTOCOL_UDP, NULL); /* leak_udp_site_a: g_socket_new */
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_udp_site_a: g_socket_new */
     (void)s;
 }
 
 NOINLINE static void leak_udp_site_b(void)
 {
-    GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                              G_SOCKET_PROTOCOL_UDP, NULL); /* leak_udp_site_b: g_socket_new */
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_udp_site_b: g_socket_new */
     (void)s;
 }
 
