@@ -25,7 +25,9 @@
 
 typedef struct leak_timeline_group {
     int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD */
-    char *label;        /* "socket: client_connect (leaker.c:88)", "file: /tmp/x" */
+    char *label;        /* "socket: client_connect (leaker.c:88)", "socket: on_tick
+                           (app.c:43) via g_socket_new" (the program's own
+                           frame first), "file: /tmp/x" */
     uint64_t *counts;   /* one per point */
     uint64_t first, last, peak; /* over every snapshot, sampled or not */
 } leak_timeline_group;

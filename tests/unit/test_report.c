@@ -278,7 +278,9 @@ START_TEST(text_report)
            "  tracking: fds threads, 3 origins, 1 creations not recorded, 2 children\n");
     /* Tracking: where fds and threads came from, the children. */
     has(t, "  /dev/pts/0\n      origin unknown (open before tracking started)\n");
-    has(t, "  socket:[81234]\n      created by socket() in libc.so.6+0xff0b5, thread 4242\n");
+    /* the program's own frame first, then the library call it made */
+    has(t, "  socket:[81234]\n      created by socket() in demo+0x1288 via libc.so.6+0xff0b5, "
+           "thread 4242\n");
     has(t, "  created by pthread_create() in demo+0x11f0, thread 4242, start routine "
            "demo+0x1300\n");
     has(t, "\nchildren: 2 (1 zombie, exited but not reaped)\n");
