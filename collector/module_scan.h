@@ -44,6 +44,11 @@ struct module_table {
     unsigned n_prev;
     int changed;                     /* the last scan found modules the
                                         previous one did not have */
+    /* The vDSO's image, copied at init (vdso_image_prepare, runtime/):
+     * snapshots carry it in the [vdso] module's record (SNAP_MOD_IMAGE). */
+    uint8_t *vdso_image;             /* NULL: no vDSO, or it could not be read */
+    size_t vdso_len, vdso_map_len;   /* image bytes; bytes mapped for the copy */
+    uintptr_t vdso_base;             /* where the vDSO was mapped at init */
 };
 
 /* Reserve memory for up to cap_mods modules and cap_ranges ranges (init). */
@@ -58,6 +63,18 @@ const struct mem_range *modscan_range_of(const struct module_table *t, uintptr_t
 
 /* Is [addr, addr+len) inside one readable mapping? */
 int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len);
+
+/* The image of module m when m is the vDSO copied at init (the [vdso]
+ * mapping is still where it was then, and as large), with its length in
+ * *len; else NULL.  Async-signal-safe. */
+const uint8_t *modscan_vdso_image(const struct module_table *t, const struct bbx_module *m,
+                                  size_t *len);
+
+/* runtime/vdso_image.c: copy the vDSO (getauxval(AT_SYSINFO_EHDR), its
+ * size from its ELF headers) into memory of t's own.  Init only, after
+ * modscan_prepare(); 0, or -1 when there is no vDSO to copy (not an error:
+ * snapshots then carry no image). */
+int vdso_image_prepare(struct module_table *t);
 
 /* The ELF module whose executable range contains pc, or NULL. */
 const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr_t pc);

@@ -1,6 +1,11 @@
 /*
  * sym_find.c - finding a module's code and debug information, once.
  *
+ * A module with an image in memory (the vDSO a snapshot carries) is read
+ * from that image only: it is reported to libdwfl by its address range and
+ * handed over by a find_elf callback, so neither a file nor the running
+ * system's own vDSO is ever looked at for it.
+ *
  * The main ELF file: the recorded path if its build-id matches, else
  * DIR/.build-id/xx/rest and DIR/.build-id/xx/rest.debug under each debug
  * directory, else debuginfod (sym_debuginfod.c).  The file is reported to a
@@ -11,6 +16,7 @@
  * kept for the module's one note.
  */
 #include <elfutils/libdwelf.h>
+#include <gelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libelf.h>
@@ -154,6 +160,119 @@ __attribute__((format(printf, 2, 3))) static void set_note(sym_module *m, const 
     m->note = sym_strdup(m->s, buf);
 }
 
+/* The note of a usable module without DWARF: where its code came from
+ * (its file, or NULL: the image it was given), where debug information was
+ * looked for. */
+static void no_dwarf_note(sym_module *m, const char *what, const char *idhex, const char *from)
+{
+    Dwarf_Addr bias;
+    m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
+    if (m->has_dwarf)
+        return;
+    char dirs[2048] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < m->s->n_dirs && len < sizeof(dirs) - 2; i++)
+        len += (size_t)snprintf(dirs + len, sizeof(dirs) - len, "%s%s", i ? ", " : "",
+                                m->s->dirs[i]);
+    const char *urls = sym_dbgd_urls(m->s);
+    if (!from) {
+        set_note(m,
+                 "no debug info for %s (build-id %s): looked for by build-id under %s%s%s%s; "
+                 "function names from the ELF symbol table of the image the snapshot carries",
+                 what, idhex, dirs, urls ? ", and debuginfod (" : "", urls ? urls : "",
+                 urls ? ")" : "");
+        return;
+    }
+    set_note(m,
+             "no debug info for %s (build-id %s): looked in %s and, by build-id and "
+             ".gnu_debuglink, beside it and under %s%s%s%s; function names from the ELF "
+             "symbol table only",
+             what, idhex, from, dirs, urls ? ", and debuginfod (" : "", urls ? urls : "",
+             urls ? ")" : "");
+}
+
+int sym_find_image_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+                       Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+    (void)mod, (void)modname, (void)base;
+    const sym_module *m = *userdata;
+    *file_name = NULL;
+    *elfp = m && m->image ? elf_memory((char *)m->image, m->image_len) : NULL;
+    return -1;
+}
+
+/* The image's address range (its PT_LOAD segments) and whether its
+ * build-id is the expected one; 0, or -1 with the note set. */
+static int check_image(sym_module *m, const char *what, const char *idhex, GElf_Addr *lo,
+                       GElf_Addr *hi)
+{
+    Elf *elf = elf_memory((char *)m->image, m->image_len);
+    GElf_Ehdr eh;
+    size_t n = 0;
+    *lo = UINT64_MAX;
+    *hi = 0;
+    if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+        elf_getphdrnum(elf, &n) != 0) {
+        elf_end(elf);
+        set_note(m, "%s: the snapshot's image of it (%zu bytes) is not an ELF file; "
+                    "not symbolized", what, m->image_len);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+            if (ph.p_vaddr < *lo)
+                *lo = ph.p_vaddr & ~(GElf_Addr)0xfff;
+            if (ph.p_vaddr + ph.p_memsz > *hi)
+                *hi = ph.p_vaddr + ph.p_memsz;
+        }
+    }
+    const void *id = NULL;
+    ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+    char other[2 * SYM_BUILD_ID_MAX + 1] = "none";
+    int same = m->build_id_len == 0 ||
+               (len == (ssize_t)m->build_id_len && memcmp(id, m->build_id, (size_t)len) == 0);
+    if (!same && len > 0 && (size_t)len <= SYM_BUILD_ID_MAX)
+        hex(other, id, (size_t)len);
+    elf_end(elf);
+    if (!same) {
+        set_note(m, "build-id mismatch for %s: the snapshot's image of it has build-id %s, "
+                    "its module %s; not symbolized", what, other, idhex);
+        return -1;
+    }
+    if (*lo >= *hi) {
+        set_note(m, "%s: the snapshot's image of it has no loadable segment; not symbolized",
+                 what);
+        return -1;
+    }
+    return 0;
+}
+
+/* A module with an image: libdwfl reads it through sym_find_image_elf(). */
+static void open_image(sym_module *m, const char *what, const char *idhex)
+{
+    GElf_Addr lo, hi;
+    if (check_image(m, what, idhex, &lo, &hi) < 0)
+        return;
+    m->dwfl = dwfl_begin(&m->s->image_callbacks);
+    if (!m->dwfl) {
+        set_note(m, "%s: %s", what, dwfl_errmsg(-1));
+        return;
+    }
+    dwfl_report_begin(m->dwfl);
+    m->mod = dwfl_report_module(m->dwfl, what, lo, hi);
+    void **userdata = NULL;
+    if (m->mod && dwfl_module_info(m->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL))
+        *userdata = m; /* for sym_find_image_elf() and sym_find_debuginfo() */
+    dwfl_report_end(m->dwfl, NULL, NULL);
+    if (!m->mod || !dwfl_module_getelf(m->mod, &m->bias)) {
+        set_note(m, "%s: cannot read the snapshot's image of it: %s", what, dwfl_errmsg(-1));
+        return;
+    }
+    m->usable = 1;
+    no_dwarf_note(m, what, idhex, NULL);
+}
+
 void sym_module_open(sym_module *m)
 {
     char idhex[2 * SYM_BUILD_ID_MAX + 1] = "none", mismatch[2 * SYM_BUILD_ID_MAX + 1] = "";
@@ -162,6 +281,10 @@ void sym_module_open(sym_module *m)
     m->opened = 1;
     if (m->build_id_len)
         hex(idhex, m->build_id, m->build_id_len);
+    if (m->image) {
+        open_image(m, what, idhex);
+        return;
+    }
 
     int fd = find_main_file(m, &name, mismatch, sizeof(mismatch));
     if (fd < 0) {
@@ -199,20 +322,5 @@ void sym_module_open(sym_module *m)
         return;
     }
     m->usable = 1;
-    Dwarf_Addr bias;
-    m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
-    if (!m->has_dwarf) {
-        char dirs[2048] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < m->s->n_dirs && len < sizeof(dirs) - 2; i++)
-            len += (size_t)snprintf(dirs + len, sizeof(dirs) - len, "%s%s", i ? ", " : "",
-                                    m->s->dirs[i]);
-        const char *urls = sym_dbgd_urls(m->s);
-        set_note(m,
-                 "no debug info for %s (build-id %s): looked in %s and, by build-id and "
-                 ".gnu_debuglink, beside it and under %s%s%s%s; function names from the ELF "
-                 "symbol table only",
-                 what, idhex, m->file, dirs, urls ? ", and debuginfod (" : "", urls ? urls : "",
-                 urls ? ")" : "");
-    }
+    no_dwarf_note(m, what, idhex, m->file);
 }

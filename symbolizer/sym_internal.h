@@ -63,6 +63,10 @@ struct sym_module {
     size_t build_id_len;
     int opened, usable, has_dwarf;
     char *file;                   /* main ELF used */
+    uint8_t *image;               /* an image in memory (the vDSO): used instead
+                                     of any file (sym_module_get_image) */
+    size_t image_len;
+    int absent;                   /* nothing to look in (sym_module_get_absent) */
     char *note;
     Dwfl *dwfl;
     Dwfl_Module *mod;
@@ -96,6 +100,8 @@ struct sym_session {
     size_t n_dirs;
     char *dwfl_path;              /* libdwfl's debuginfo_path string */
     Dwfl_Callbacks callbacks;
+    Dwfl_Callbacks image_callbacks; /* for modules with an image: find_elf
+                                       hands libdwfl the image */
     sym_module **mods;
     size_t n_mods, cap_mods;
     struct sym_cache_entry *cache;
@@ -130,6 +136,10 @@ void sym_looked_add(sym_module *m, const char *what);
 int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
                        Dwarf_Addr base, const char *file_name, const char *debuglink_file,
                        GElf_Word debuglink_crc, char **debuginfo_file_name);
+
+/* libdwfl's find_elf callback for a module with an image: an Elf over it. */
+int sym_find_image_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+                       Dwarf_Addr base, char **file_name, Elf **elfp);
 
 /* sym_debuginfod.c: the session's debuginfod client and its time. */
 int sym_dbgd_init(sym_session *s);  /* 0, or -1 out of memory */

@@ -99,6 +99,8 @@ sym_session *sym_session_new(const sym_options *opt)
     s->callbacks.find_debuginfo = sym_find_debuginfo;
     s->callbacks.section_address = dwfl_offline_section_address;
     s->callbacks.debuginfo_path = &s->dwfl_path;
+    s->image_callbacks = s->callbacks;
+    s->image_callbacks.find_elf = sym_find_image_elf;
     return s;
 }
 
@@ -110,6 +112,7 @@ static void module_free(sym_module *m)
     free(m->syms);
     if (m->dwfl)
         dwfl_end(m->dwfl);
+    free(m->image); /* after dwfl_end: its Elf reads it */
     free(m->looked);
     free(m->path);
     free(m);
@@ -134,6 +137,36 @@ void sym_session_free(sym_session *s)
     free(s);
 }
 
+static int same_id(const sym_module *m, const uint8_t *id, size_t len)
+{
+    return len && m->build_id_len == len && memcmp(m->build_id, id, len) == 0;
+}
+
+static sym_module *module_new(sym_session *s, const char *path, const uint8_t *build_id,
+                              size_t build_id_len)
+{
+    if (s->n_mods == s->cap_mods) {
+        size_t cap = s->cap_mods ? s->cap_mods * 2 : 16;
+        sym_module **mods = realloc(s->mods, cap * sizeof(*mods));
+        if (!mods)
+            return NULL;
+        s->mods = mods;
+        s->cap_mods = cap;
+    }
+    sym_module *m = calloc(1, sizeof(*m));
+    if (!m || !(m->path = strdup(path ? path : ""))) {
+        free(m);
+        return NULL;
+    }
+    m->s = s;
+    m->id = (uint32_t)s->n_mods;
+    if (build_id_len)
+        memcpy(m->build_id, build_id, build_id_len);
+    m->build_id_len = build_id_len;
+    s->mods[s->n_mods++] = m;
+    return m;
+}
+
 sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *build_id,
                            size_t build_id_len)
 {
@@ -141,8 +174,9 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
         build_id_len = 0; /* not a build-id we can trust */
     for (size_t i = 0; i < s->n_mods; i++) {
         sym_module *m = s->mods[i];
-        if (build_id_len ? (m->build_id_len == build_id_len &&
-                            memcmp(m->build_id, build_id, build_id_len) == 0)
+        if (m->image || m->absent)
+            continue; /* sym_module_get_image()'s and _absent()'s */
+        if (build_id_len ? same_id(m, build_id, build_id_len)
                          : (m->build_id_len == 0 && strcmp(m->path, path) == 0)) {
             if (m->opened && !m->usable && path && strcmp(m->path, path) != 0) {
                 /* not found where first recorded: look again from here */
@@ -168,25 +202,66 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
             return m;
         }
     }
-    if (s->n_mods == s->cap_mods) {
-        size_t cap = s->cap_mods ? s->cap_mods * 2 : 16;
-        sym_module **mods = realloc(s->mods, cap * sizeof(*mods));
-        if (!mods)
-            return NULL;
-        s->mods = mods;
-        s->cap_mods = cap;
+    return module_new(s, path, build_id, build_id_len);
+}
+
+
+/* The module that has this image: the same build-id, or without one the
+ * same bytes. */
+static sym_module *image_module(sym_session *s, const uint8_t *build_id, size_t build_id_len,
+                                const void *image, size_t image_len)
+{
+    for (size_t i = 0; i < s->n_mods; i++) {
+        sym_module *m = s->mods[i];
+        if (m->image && (build_id_len ? same_id(m, build_id, build_id_len)
+                                      : (!m->build_id_len && m->image_len == image_len &&
+                                         memcmp(m->image, image, image_len) == 0)))
+            return m;
     }
-    sym_module *m = calloc(1, sizeof(*m));
-    if (!m || !(m->path = strdup(path ? path : ""))) {
-        free(m);
+    return NULL;
+}
+
+sym_module *sym_module_get_image(sym_session *s, const char *name, const uint8_t *build_id,
+                                 size_t build_id_len, const void *image, size_t image_len)
+{
+    if (build_id_len > SYM_BUILD_ID_MAX)
+        build_id_len = 0;
+    sym_module *m = image_module(s, build_id, build_id_len, image, image_len);
+    if (m)
+        return m;
+    uint8_t *copy = malloc(image_len ? image_len : 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, image, image_len);
+    /* a module of its own, even when an absent one has the build-id: the
+     * cache holds that one's empty answers */
+    if (!(m = module_new(s, name, build_id, build_id_len))) {
+        free(copy);
         return NULL;
     }
-    m->s = s;
-    m->id = (uint32_t)s->n_mods;
-    if (build_id_len)
-        memcpy(m->build_id, build_id, build_id_len);
-    m->build_id_len = build_id_len;
-    s->mods[s->n_mods++] = m;
+    m->image = copy;
+    m->image_len = image_len;
+    return m;
+}
+
+sym_module *sym_module_get_absent(sym_session *s, const char *name, const uint8_t *build_id,
+                                  size_t build_id_len, const char *note)
+{
+    if (build_id_len > SYM_BUILD_ID_MAX)
+        build_id_len = 0;
+    sym_module *m = build_id_len ? image_module(s, build_id, build_id_len, NULL, 0) : NULL;
+    if (m)
+        return m; /* another snapshot of the same vDSO had its image */
+    for (size_t i = 0; i < s->n_mods; i++) {
+        m = s->mods[i];
+        if (m->absent && (build_id_len ? same_id(m, build_id, build_id_len)
+                                       : (!m->build_id_len && strcmp(m->path, name) == 0)))
+            return m;
+    }
+    if (!(m = module_new(s, name, build_id, build_id_len)))
+        return NULL;
+    m->absent = m->opened = 1;
+    m->note = note ? sym_strdup(s, note) : NULL;
     return m;
 }
 

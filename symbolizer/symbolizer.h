@@ -107,6 +107,29 @@ sym_module *sym_module_get(sym_session *s, const char *path, const uint8_t *buil
                            size_t build_id_len);
 
 /*
+ * A module whose ELF image the caller holds in memory (the vDSO, which a
+ * snapshot carries because no file does): looked up in that image only,
+ * never in a file of that name nor in the vDSO of the machine bbx runs on.
+ * Separate debug information is looked for by build-id as for any module.
+ * `image` (image_len bytes) is copied.  The same build-id returns the same
+ * module (without one: the same name and the same bytes); a module of that
+ * build-id first asked for with sym_module_get_absent() gets the image.  An
+ * image that is not ELF, or whose build-id is not `build_id`, is not used
+ * (the note says so).  Never NULL except out of memory.
+ */
+sym_module *sym_module_get_image(sym_session *s, const char *name, const uint8_t *build_id,
+                                 size_t build_id_len, const void *image, size_t image_len);
+
+/*
+ * A module the caller knows cannot be symbolized (a pseudo-module whose
+ * bytes nobody kept): lookups answer nothing and `note` (copied) is its
+ * note.  Keyed as above, without one by name; a module of that build-id
+ * that has an image is returned as it is.  Never NULL except out of memory.
+ */
+sym_module *sym_module_get_absent(sym_session *s, const char *name, const uint8_t *build_id,
+                                  size_t build_id_len, const char *note);
+
+/*
  * Symbolize `addr`, an ELF virtual address of the module (snapshot pc minus
  * load bias).  `is_return_address`: the address follows a call (every frame
  * but a stack's first), so it is looked up at addr - 1 and the line is the

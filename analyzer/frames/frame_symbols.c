@@ -16,13 +16,33 @@ size_t frame_symbols_pc(sym_session *ss, const snap *s, uint64_t pc, int is_retu
     return frame_symbols_module(ss, snap_module_for_pc(s, pc), pc, is_return, out);
 }
 
+/* Why a vDSO without its image cannot be named: the one note for it. */
+#define VDSO_NO_IMAGE                                                                    \
+    "[vdso]: the snapshot has no image of the vDSO (written by a collector older than "  \
+    "format 1.3, or rewritten by a bbx that dropped it), so its frames are not named; "  \
+    "the vDSO of the machine reading the snapshot is never used in its place"
+
+/* The symbolizer's module for m: a file by path and build-id, or the image
+ * the snapshot carries (the vDSO); NULL when there is nothing to look in. */
+static sym_module *module_of(sym_session *ss, const snap_module *m)
+{
+    if (m->image_len)
+        return sym_module_get_image(ss, m->path ? m->path : "[vdso]", m->build_id,
+                                    m->build_id_len, m->image, m->image_len);
+    if (m->path && strcmp(m->path, "[vdso]") == 0)
+        return sym_module_get_absent(ss, m->path, m->build_id, m->build_id_len, VDSO_NO_IMAGE);
+    if (!m->path || m->path[0] != '/')
+        return NULL;
+    return sym_module_get(ss, m->path, m->build_id, m->build_id_len);
+}
+
 size_t frame_symbols_module(sym_session *ss, const snap_module *m, uint64_t pc,
                             int is_return, const sym_frame **out)
 {
     *out = NULL;
-    if (!ss || !m || !m->path || m->path[0] != '/')
+    if (!ss || !m)
         return 0;
-    sym_module *sm = sym_module_get(ss, m->path, m->build_id, m->build_id_len);
+    sym_module *sm = module_of(ss, m);
     if (!sm)
         return 0;
     return sym_lookup(ss, sm, pc - m->bias, is_return, out);

@@ -5,7 +5,10 @@
  *
  * The session is the caller's (NULL: nothing is symbolized).  Frames other
  * than a thread's first are return addresses and are looked up at pc - 1.
- * Pseudo-modules such as [vdso] are not looked up.  Not thread-safe.
+ * The vDSO is looked up in the image the snapshot carries (MODULE IMAGE),
+ * never in the vDSO of the machine running bbx; without an image its
+ * frames stay unnamed and the session gets a note saying why.  Not
+ * thread-safe.
  */
 #ifndef BBX_FRAME_SYMBOLS_H
 #define BBX_FRAME_SYMBOLS_H

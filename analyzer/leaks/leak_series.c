@@ -48,6 +48,7 @@ void leak_series_release(leak_series *ls)
     for (size_t i = 0; i < ls->n_modules; i++) {
         free(ls->modules[i].path);
         free(ls->modules[i].build_id);
+        free(ls->modules[i].image);
     }
     free(ls->modules);
     for (size_t i = 0; i < ls->n_hangs; i++)
@@ -185,8 +186,13 @@ static size_t module_index(leak_series *ls, const snap_module *m)
         memcpy(c->build_id, m->build_id, m->build_id_len);
         c->build_id_len = m->build_id_len;
     }
+    if (m->image_len && (c->image = malloc(m->image_len))) { /* the vDSO's */
+        memcpy(c->image, m->image, m->image_len);
+        c->image_len = m->image_len;
+    }
     if ((m->path && !c->path)) {
         free(c->build_id);
+        free(c->image);
         return SIZE_MAX;
     }
     return ls->n_modules++;

@@ -112,6 +112,7 @@ static const struct known {
     { SNAP_REC_MODULE, SNAP_MOD_BUILD_ID, B, KEEP },
     { SNAP_REC_MODULE, SNAP_MOD_START, V, KEEP },
     { SNAP_REC_MODULE, SNAP_MOD_END, V, KEEP },
+    { SNAP_REC_MODULE, SNAP_MOD_IMAGE, B, KEEP }, /* the vDSO: kernel code, like its build-id */
     { SNAP_REC_BREADCRUMB, SNAP_BC_TIME_MS, V, KEEP },
     { SNAP_REC_BREADCRUMB, SNAP_BC_TID, V, KEEP },
     { SNAP_REC_BREADCRUMB, SNAP_BC_TEXT, B, KEEP },

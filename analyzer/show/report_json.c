@@ -423,6 +423,8 @@ static void modules(json_writer *w, const snap *s)
             json_hex_bytes(w, m->build_id, m->build_id_len);
         else
             json_null(w);
+        json_key(w, "image_bytes");
+        json_u64(w, m->image_len);
         json_object_end(w);
     }
     json_array_end(w);

@@ -92,6 +92,10 @@ static void write_modules(snap_writer *w)
         snap_put_u64(w, SNAP_MOD_END, m->end);
         if (m->build_id_len)
             snap_put_bytes(w, SNAP_MOD_BUILD_ID, m->build_id, m->build_id_len);
+        size_t image_len;
+        const uint8_t *image = modscan_vdso_image(t, m, &image_len);
+        if (image)
+            snap_put_bytes(w, SNAP_MOD_IMAGE, image, image_len);
         snap_rec_end(w);
     }
 }

@@ -43,6 +43,7 @@ void modscan_release(struct module_table *t)
     ss_unmap(t->prev, t->cap_mods * sizeof(struct bbx_module));
     ss_unmap(t->ranges, t->cap_ranges * sizeof(struct mem_range));
     ss_unmap(t->buf, MAPS_BUF);
+    ss_unmap(t->vdso_image, t->vdso_map_len);
     memset(t, 0, sizeof(*t));
 }
 
@@ -66,6 +67,17 @@ int modscan_readable(const struct module_table *t, uintptr_t addr, size_t len)
 {
     const struct mem_range *r = modscan_range_of(t, addr);
     return r && addr + len >= addr && addr + len <= r->end;
+}
+
+const uint8_t *modscan_vdso_image(const struct module_table *t, const struct bbx_module *m,
+                                  size_t *len)
+{
+    *len = 0;
+    if (!t->vdso_image || m->start != t->vdso_base || m->end - m->start < t->vdso_len ||
+        strcmp(m->path, "[vdso]") != 0)
+        return NULL;
+    *len = t->vdso_len;
+    return t->vdso_image;
 }
 
 const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr_t pc)

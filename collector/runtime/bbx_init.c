@@ -124,6 +124,7 @@ static int reserve_memory(void)
         return BBX_ENOMEM;
     if (modscan_prepare(&bbx_g.mods, MAX_MODULES, MAX_RANGES) != 0)
         return BBX_ENOMEM;
+    vdso_image_prepare(&bbx_g.mods); /* none: snapshots carry no vDSO image */
     if (breadcrumbs_init(bbx_g.cfg.breadcrumbs) != 0)
         return BBX_ENOMEM;
     if (dir_cap_init() != 0)

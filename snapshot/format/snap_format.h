@@ -19,7 +19,8 @@
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
 #define SNAP_VERSION_MINOR 3 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
-                                3 added FD BBX, CAPTURE BBX_MAPPED */
+                                3 added FD BBX, CAPTURE BBX_MAPPED, MODULE IMAGE (the
+                                  vDSO's bytes) */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -206,6 +207,10 @@ enum snap_module_field {
     SNAP_MOD_BUILD_ID = 3,     /* bytes: raw build-id */
     SNAP_MOD_START = 4,        /* varint: lowest mapped address */
     SNAP_MOD_END = 5,          /* varint: end of highest mapping */
+    SNAP_MOD_IMAGE = 6,        /* bytes: the module's whole ELF image as mapped;
+                                  written for the vDSO only (no file on disk
+                                  holds it), so its frames can be named on any
+                                  machine (minor 3) */
 };
 
 enum snap_breadcrumb_field {

@@ -349,22 +349,30 @@ static int fd_field(snap_builder *b, void *obj, const snap_field *f)
     return 0;
 }
 
+/* A copy of a bytes field (NULL and 0 when empty); the last one wins. */
+static int set_bytes(uint8_t **p, size_t *len, const snap_field *f)
+{
+    uint8_t *copy = f->len ? malloc(f->len) : NULL;
+    if (f->len && !copy)
+        return -1;
+    if (f->len)
+        memcpy(copy, f->data, f->len);
+    free(*p);
+    *p = copy;
+    *len = f->len;
+    return 0;
+}
+
 static int module_field(snap_builder *b, void *obj, const snap_field *f)
 {
     snap_module *m = obj;
     if (IS_BYTES(f)) {
         if (f->number == SNAP_MOD_PATH)
             return set_str(&m->path, f);
-        if (f->number == SNAP_MOD_BUILD_ID) {
-            uint8_t *id = f->len ? malloc(f->len) : NULL;
-            if (f->len && !id)
-                return -1;
-            if (f->len)
-                memcpy(id, f->data, f->len);
-            free(m->build_id);
-            m->build_id = id;
-            m->build_id_len = f->len;
-        }
+        if (f->number == SNAP_MOD_BUILD_ID)
+            return set_bytes(&m->build_id, &m->build_id_len, f);
+        if (f->number == SNAP_MOD_IMAGE)
+            return set_bytes(&m->image, &m->image_len, f);
         return 0;
     }
     switch (f->number) {
@@ -746,6 +754,7 @@ void snap_free(snap *s)
     for (size_t i = 0; i < s->n_modules; i++) {
         free(s->modules[i].path);
         free(s->modules[i].build_id);
+        free(s->modules[i].image);
     }
     free(s->modules);
     for (size_t i = 0; i < s->n_breadcrumbs; i++)

@@ -47,10 +47,11 @@ static const uint8_t bbx_build_id[20] = {
 };
 
 static const fix_module modules[] = {
-    { EXE_PATH, EXE_BIAS, EXE_BIAS, EXE_BIAS + 0x5000, exe_build_id, 20 },
-    { "/golden/lib/libbbx.so", BBX_BIAS, BBX_BIAS, BBX_BIAS + 0x20000, bbx_build_id, 20 },
+    { EXE_PATH, EXE_BIAS, EXE_BIAS, EXE_BIAS + 0x5000, exe_build_id, 20, NULL, 0 },
+    { "/golden/lib/libbbx.so", BBX_BIAS, BBX_BIAS, BBX_BIAS + 0x20000, bbx_build_id, 20,
+      NULL, 0 },
     { "/golden/lib/libc.so.6", LIBC_BIAS, LIBC_BIAS + 0x26000, LIBC_BIAS + 0x208000,
-      libc_build_id, 20 },
+      libc_build_id, 20, NULL, 0 },
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

@@ -901,6 +901,118 @@ START_TEST(debuginfod_off)
 }
 END_TEST
 
+/* ---- modules from an image in memory (the vDSO a snapshot carries) ---- */
+
+/* The whole file at path, malloc'd, its size in *n. */
+static uint8_t *read_whole(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    ck_assert_int_gt(size, 0);
+    rewind(f);
+    uint8_t *buf = malloc((size_t)size);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *n = (size_t)size;
+    return buf;
+}
+
+/* This program's bytes handed over as an image under a name no file has:
+ * looked up as from the file (DWARF included), and the caller's buffer is
+ * not needed afterwards (it was copied). */
+START_TEST(image_lookup)
+{
+    self_setup();
+    size_t n;
+    uint8_t *image = read_whole(self_path, &n);
+    sym_options opt = { .use_env = 0 };
+    sym_session *s = sym_session_new(&opt);
+    sym_module *m = sym_module_get_image(s, "[no such file]", self_id, self_id_len, image, n);
+    memset(image, 0, n);
+    free(image);
+    ck_assert_ptr_nonnull(m);
+    expect_target(s, m, 0);
+    expect_target(s, m, 3);
+    ck_assert_ptr_null(sym_module_note(m));
+    ck_assert_ptr_null(sym_module_file(m));
+    /* the same build-id: the same module, not a file search */
+    ck_assert_ptr_eq(sym_module_get_image(s, "[other]", self_id, self_id_len, "x", 1), m);
+    ck_assert_ptr_eq(sym_module_get_absent(s, "[other]", self_id, self_id_len, "gone"), m);
+    /* a file module of that build-id is not the image's */
+    ck_assert_ptr_ne(sym_module_get(s, self_path, self_id, self_id_len), m);
+    sym_session_free(s);
+}
+END_TEST
+
+START_TEST(image_build_id_mismatch)
+{
+    self_setup();
+    size_t n;
+    uint8_t *image = read_whole(self_path, &n);
+    uint8_t other[64];
+    memcpy(other, self_id, self_id_len);
+    other[0] ^= 0x5a;
+    sym_options opt = { .use_env = 0 };
+    sym_session *s = sym_session_new(&opt);
+    sym_module *m = sym_module_get_image(s, "[vdso]", other, self_id_len, image, n);
+    free(image);
+    const sym_frame *fr;
+    ck_assert_uint_eq(sym_lookup(s, m, self_vaddr((const void *)sym_test_target), 0, &fr), 0);
+    ck_assert_int_eq(sym_module_usable(m), 0);
+    const char *note = sym_module_note(m);
+    ck_assert_msg(note && strstr(note, "mismatch") && strstr(note, "[vdso]"), "note: %s", note);
+    sym_session_free(s);
+}
+END_TEST
+
+START_TEST(image_not_elf)
+{
+    static const char junk[] = "not an ELF image at all";
+    sym_options opt = { .use_env = 0 };
+    sym_session *s = sym_session_new(&opt);
+    sym_module *m = sym_module_get_image(s, "[vdso]", NULL, 0, junk, sizeof(junk));
+    const sym_frame *fr;
+    ck_assert_uint_eq(sym_lookup(s, m, 0x10, 0, &fr), 0);
+    const char *note = sym_module_note(m);
+    ck_assert_msg(note && strstr(note, "not an ELF file"), "note: %s", note);
+    /* without a build-id, other bytes are another module */
+    ck_assert_ptr_ne(sym_module_get_image(s, "[vdso]", NULL, 0, junk, 3), m);
+    ck_assert_ptr_eq(sym_module_get_image(s, "[vdso]", NULL, 0, junk, sizeof(junk)), m);
+    sym_session_free(s);
+}
+END_TEST
+
+/* A module with nothing to read: its note as given, no answers, no file
+ * looked for; an image of the same build-id asked for later is a module of
+ * its own (the absent one's empty answers are cached), and is what an
+ * absent request finds from then on. */
+START_TEST(absent_module)
+{
+    self_setup();
+    sym_options opt = { .use_env = 0 };
+    sym_session *s = sym_session_new(&opt);
+    sym_module *a = sym_module_get_absent(s, "[vdso]", self_id, self_id_len, "why it is gone");
+    ck_assert_ptr_nonnull(a);
+    const sym_frame *fr;
+    uint64_t at = self_vaddr((const void *)sym_test_target);
+    ck_assert_uint_eq(sym_lookup(s, a, at, 0, &fr), 0);
+    ck_assert_int_eq(sym_module_usable(a), 0);
+    ck_assert_str_eq(sym_module_note(a), "why it is gone");
+    ck_assert_ptr_eq(sym_module_get_absent(s, "[vdso]", self_id, self_id_len, "again"), a);
+    size_t n;
+    uint8_t *image = read_whole(self_path, &n);
+    sym_module *m = sym_module_get_image(s, "[vdso]", self_id, self_id_len, image, n);
+    free(image);
+    ck_assert_ptr_ne(m, a);
+    expect_target(s, m, 0);
+    ck_assert_ptr_eq(sym_module_get_absent(s, "[vdso]", self_id, self_id_len, "gone"), m);
+    sym_session_free(s);
+}
+END_TEST
+
 static Suite *symbolizer_suite(void)
 {
     Suite *s = suite_create("symbolizer");
@@ -928,6 +1040,13 @@ static Suite *symbolizer_suite(void)
     tcase_add_test(tc, note_no_debug_info);
     tcase_add_test(tc, find_by_build_id_dir);
     tcase_add_test(tc, find_past_mismatch);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("images");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, image_lookup);
+    tcase_add_test(tc, image_build_id_mismatch);
+    tcase_add_test(tc, image_not_elf);
+    tcase_add_test(tc, absent_module);
     suite_add_tcase(s, tc);
     tc = tcase_create("debuginfod");
     tcase_set_timeout(tc, 60);

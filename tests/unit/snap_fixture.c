@@ -735,6 +735,8 @@ static void put_module_list(snap_writer *w, const fix_snapshot *d)
             snap_put_bytes(w, SNAP_MOD_BUILD_ID, m->build_id, m->build_id_len);
         snap_put_u64(w, SNAP_MOD_START, m->start);
         snap_put_u64(w, SNAP_MOD_END, m->end);
+        if (m->image)
+            snap_put_bytes(w, SNAP_MOD_IMAGE, m->image, m->image_len);
         snap_rec_end(w);
     }
 }

@@ -217,6 +217,8 @@ typedef struct fix_module {
     uint64_t bias, start, end;
     const uint8_t *build_id;
     size_t build_id_len;
+    const uint8_t *image;         /* MODULE IMAGE (the vDSO's), or NULL */
+    size_t image_len;
 } fix_module;
 
 typedef struct fix_crumb {

@@ -333,6 +333,35 @@ START_TEST(round_trip_every_field)
 }
 END_TEST
 
+/* MODULE IMAGE (minor 3): the vDSO's bytes, kept whole; a module without
+ * one has none. */
+START_TEST(module_image)
+{
+    static const uint8_t id[4] = { 1, 2, 3, 4 };
+    uint8_t image[3000];
+    for (size_t i = 0; i < sizeof(image); i++)
+        image[i] = (uint8_t)(i * 7);
+    const fix_module mods[] = {
+        { "/usr/bin/x", 0x1000, 0x1000, 0x2000, NULL, 0, NULL, 0 },
+        { "[vdso]", 0x7fff0000, 0x7fff0000, 0x7fff2000, id, sizeof(id), image, sizeof(image) },
+    };
+    const fix_snapshot d = { .pid = 1, .time_ms = 1, .trigger_kind = SNAP_TRIGGER_CRASH,
+                             .modules = mods, .n_modules = 2 };
+    fixture_file f;
+    ck_assert_int_eq(fixture_snapshot(&f, &d), 0);
+    snap *s = read_ok(&f, f.len);
+    ck_assert_uint_eq(s->n_modules, 2);
+    ck_assert_ptr_null(s->modules[0].image);
+    ck_assert_uint_eq(s->modules[0].image_len, 0);
+    ck_assert_str_eq(s->modules[1].path, "[vdso]");
+    ck_assert_uint_eq(s->modules[1].image_len, sizeof(image));
+    ck_assert_mem_eq(s->modules[1].image, image, sizeof(image));
+    ck_assert_uint_eq(s->modules[1].build_id_len, sizeof(id));
+    snap_free(s);
+    fixture_file_release(&f);
+}
+END_TEST
+
 START_TEST(lookups)
 {
     fixture_file f;
@@ -801,6 +830,7 @@ static Suite *reader_suite(void)
     TCase *tc = tcase_create("model");
     tcase_add_loop_test(tc, round_trip_every_field, 0, 2); /* unflushed, flushed */
     tcase_add_test(tc, lookups);
+    tcase_add_test(tc, module_image);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("truncation");

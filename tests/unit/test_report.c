@@ -195,7 +195,7 @@ START_TEST(json_schema)
            "\"protocol\":6,\"local\":\"127.0.0.1:40000\",\"peer\":\"127.0.0.1:8080\"}");
     has(j, "{\"path\":\"/usr/bin/demo\",\"base\":\"0x555555554000\",\"start\":"
            "\"0x555555554000\",\"end\":\"0x555555559000\",\"build_id\":"
-           "\"deadbeef000102030405060708090a0b0c0d0eff\"}");
+           "\"deadbeef000102030405060708090a0b0c0d0eff\",\"image_bytes\":0}");
     has(j, "\"build_id\":null");
     has(j, "{\"time_ms\":1714564798123,\"tid\":4243,\"text\":\"opened \\\"config\\\"\\twith tab\"}");
     has(j, "\"annotations\":{\"app.version\":\"1.2.3\",\"session\":\"a\\\"b\\\\c\"}");

@@ -98,6 +98,8 @@ typedef struct snap_module {
     uint64_t bias, start, end;
     uint8_t *build_id;
     size_t build_id_len;
+    uint8_t *image;       /* the module's ELF image (IMAGE: the vDSO), or NULL */
+    size_t image_len;
 } snap_module;
 
 typedef struct snap_breadcrumb {
