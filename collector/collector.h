@@ -74,6 +74,7 @@ struct bbx_state {
     _Atomic pid_t capture_owner;
     _Atomic pid_t collector_tid; /* bbx's own collector thread, 0 when none */
     _Atomic int crash_done;    /* a crash capture finished (futex word) */
+    _Atomic int swept;         /* dir_cap_sweep_stale() ran since init */
     struct pending_crash pending[BBX_MAX_PENDING_CRASHES];
 
     /* Memory reserved at init. */
@@ -181,7 +182,8 @@ int dir_cap_init(void);
 void dir_cap_release(void);
 void dir_cap_enforce(void);
 /* Delete this app's unfinished non-crash snapshots (*.tmp) of processes
- * that no longer exist.  Init only. */
+ * that no longer exist.  Async-signal-safe; the caller holds the capture
+ * lock (the first non-crash snapshot of the process calls it). */
 void dir_cap_sweep_stale(void);
 
 /* track_*.c: tracking mode.  track_start() reserves the tables and marks

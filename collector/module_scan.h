@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safe_mem.h"
+
 #define MODSCAN_PATH_MAX 512
 #define MODSCAN_BUILD_ID_MAX 64
 
@@ -44,6 +46,8 @@ struct module_table {
     unsigned n_prev;
     int changed;                     /* the last scan found modules the
                                         previous one did not have */
+    struct safe_mem_cache hdr_cache; /* ELF headers read in lines, not
+                                        field by field; emptied per scan */
 };
 
 /* Reserve memory for up to cap_mods modules and cap_ranges ranges (init). */
