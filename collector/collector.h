@@ -156,6 +156,13 @@ const char *config_getenv(const char *name);
 /* env_config.c: fill the fields `c` leaves unset from BBX_* environment
  * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
 int config_from_env(bbx_config *c);
+/* 1 when BBX_CHILDREN is "none": the programs this one runs should not get
+ * libbbx-preload.so (config_from_env() refuses values other than "inherit"
+ * and "none"). */
+int config_children_none(void);
+/* runtime/preload_children.c (libbbx-preload.so only): remove this library
+ * from LD_PRELOAD in the environment.  Init only. */
+void preload_children_detach(void);
 /* After config_from_env() failed: "BBX_X=\"value\" is invalid: why", else
  * NULL.  Static storage, overwritten by the next config_from_env(). */
 const char *config_env_error(void);
