@@ -74,6 +74,7 @@ struct bbx_state {
     _Atomic pid_t capture_owner;
     _Atomic pid_t collector_tid; /* bbx's own collector thread, 0 when none */
     _Atomic int crash_done;    /* a crash capture finished (futex word) */
+    _Atomic int swept;         /* dir_cap_sweep_stale() ran since init */
     struct pending_crash pending[BBX_MAX_PENDING_CRASHES];
 
     /* Memory reserved at init. */
@@ -155,6 +156,13 @@ const char *config_getenv(const char *name);
 /* env_config.c: fill the fields `c` leaves unset from BBX_* environment
  * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
 int config_from_env(bbx_config *c);
+/* 1 when BBX_CHILDREN is "none": the programs this one runs should not get
+ * libbbx-preload.so (config_from_env() refuses values other than "inherit"
+ * and "none"). */
+int config_children_none(void);
+/* runtime/preload_children.c (libbbx-preload.so only): remove this library
+ * from LD_PRELOAD in the environment.  Init only. */
+void preload_children_detach(void);
 /* After config_from_env() failed: "BBX_X=\"value\" is invalid: why", else
  * NULL.  Static storage, overwritten by the next config_from_env(). */
 const char *config_env_error(void);
@@ -181,7 +189,8 @@ int dir_cap_init(void);
 void dir_cap_release(void);
 void dir_cap_enforce(void);
 /* Delete this app's unfinished non-crash snapshots (*.tmp) of processes
- * that no longer exist.  Init only. */
+ * that no longer exist.  Async-signal-safe; the caller holds the capture
+ * lock (the first non-crash snapshot of the process calls it). */
 void dir_cap_sweep_stale(void);
 
 /* track_*.c: tracking mode.  track_start() reserves the tables and marks

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "safe_mem.h"
+
 #define MODSCAN_PATH_MAX 512
 #define MODSCAN_BUILD_ID_MAX 64
 
@@ -49,6 +51,8 @@ struct module_table {
     uint8_t *vdso_image;             /* NULL: no vDSO, or it could not be read */
     size_t vdso_len, vdso_map_len;   /* image bytes; bytes mapped for the copy */
     uintptr_t vdso_base;             /* where the vDSO was mapped at init */
+    struct safe_mem_cache hdr_cache; /* ELF headers read in lines, not
+                                        field by field; emptied per scan */
 };
 
 /* Reserve memory for up to cap_mods modules and cap_ranges ranges (init). */

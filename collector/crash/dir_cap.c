@@ -14,8 +14,8 @@
  * A *.tmp is stale when its process is gone and it holds nothing to keep:
  * a non-crash capture cut short (exec or _exit in another thread), or a
  * crash file shorter than the snapshot magic (an empty file left by a full
- * disk: no reader can recover anything from it).  At start-up
- * dir_cap_sweep_stale() removes the stale ones; over the cap, they go
+ * disk: no reader can recover anything from it).  The first non-crash
+ * snapshot's dir_cap_sweep_stale() removes the stale ones; over the cap, they go
  * before any snapshot.
  *
  * Async-signal-safe: raw getdents64, fstatat, unlinkat, and memory reserved
@@ -245,7 +245,7 @@ static struct cap_entry *victim(unsigned n, const char *keep)
 /*
  * Delete the stale "<app>-<pid>-...-<word>.bbx.tmp" files (see the top of
  * the file); a crash's partial file with records in it stays (readers
- * recover it).  Called by bbx_init(), before this process writes anything.
+ * recover it).  Called once, by the process's first non-crash snapshot.
  */
 void dir_cap_sweep_stale(void)
 {

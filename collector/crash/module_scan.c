@@ -92,11 +92,13 @@ const struct bbx_module *modscan_find_text(const struct module_table *t, uintptr
 
 /* Copy len bytes from addr if readable.  A library can be unmapped by
  * another thread between reading the maps and here: the read goes through
- * the kernel and fails instead of faulting (safe_mem.h). */
-static int peek(const struct module_table *t, uintptr_t addr, void *dst, size_t len)
+ * the kernel and fails instead of faulting (safe_mem.h).  The headers of a
+ * module are read a line at a time into the scan's cache: one system call
+ * for the ELF header and the program headers together instead of one per
+ * field (most of a scan's cost, at init and in every capture). */
+static int peek(struct module_table *t, uintptr_t addr, void *dst, size_t len)
 {
-    (void)t;
-    return safe_mem_read(dst, addr, len);
+    return safe_mem_cached_read(&t->hdr_cache, dst, addr, len);
 }
 
 static void add_range(struct module_table *t, uintptr_t start, uintptr_t end)
@@ -162,7 +164,7 @@ static void parse_line(struct module_table *t, const char *s)
     }
 }
 
-static int read_encoded(const struct module_table *t, uintptr_t *pos, uint8_t enc,
+static int read_encoded(struct module_table *t, uintptr_t *pos, uint8_t enc,
                         uint64_t *out)
 {
     uint8_t b[8];
@@ -187,7 +189,7 @@ static int read_encoded(const struct module_table *t, uintptr_t *pos, uint8_t en
     return 0;
 }
 
-static void parse_eh_frame_hdr(const struct module_table *t, struct bbx_module *m)
+static void parse_eh_frame_hdr(struct module_table *t, struct bbx_module *m)
 {
     uint8_t h[4];
     uintptr_t pos = m->eh_frame_hdr;
@@ -203,7 +205,7 @@ static void parse_eh_frame_hdr(const struct module_table *t, struct bbx_module *
     m->eh_fde_count = count;
 }
 
-static void parse_notes(const struct module_table *t, struct bbx_module *m,
+static void parse_notes(struct module_table *t, struct bbx_module *m,
                         uintptr_t pos, uintptr_t end)
 {
     while (pos + sizeof(Elf64_Nhdr) <= end) {
@@ -227,7 +229,7 @@ static void parse_notes(const struct module_table *t, struct bbx_module *m,
     }
 }
 
-static void parse_elf(const struct module_table *t, struct bbx_module *m)
+static void parse_elf(struct module_table *t, struct bbx_module *m)
 {
     Elf64_Ehdr eh;
     Elf64_Phdr ph;
@@ -296,6 +298,7 @@ int modscan_run(struct module_table *t)
             have = 0; /* a line longer than the buffer: drop it */
     }
     ss_close(fd);
+    safe_mem_cache_init(&t->hdr_cache); /* memory may have changed since */
     /* A module mapped as before (same file, same place) has the same ELF
      * headers: keep what the previous scan read of them. */
     unsigned j = 0;

@@ -5,7 +5,9 @@
  * bbx_snapshot() may be called from a signal handler.  Takes the capture
  * lock (bbx_snapshot() does not wait for it; the collector's own snapshots
  * wait up to capture_timeout_ms), captures with the caller's registers, then
- * enforces the directory cap (dir_cap.c).
+ * enforces the directory cap (dir_cap.c).  The first one also sweeps the
+ * stale temporaries of dead processes (dir_cap_sweep_stale()), work that
+ * bbx_init() used to do in every process at start (issue 13).
  *
  * getcontext() here is glibc's assembly routine: it stores the registers and
  * asks the kernel for the signal mask (rt_sigprocmask); no lock, no memory.
@@ -35,6 +37,8 @@ static int snapshot_now(int kind, const char *reason, const struct hang_report *
     getcontext(&uc);
     struct capture_trigger trig = { kind, 0, NULL, &uc, reason, t0, hang };
     int rc = capture_run(&trig);
+    if (!atomic_exchange(&bbx_g.swept, 1))
+        dir_cap_sweep_stale();
     dir_cap_enforce();
     capture_unlock();
     return rc;

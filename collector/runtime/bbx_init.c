@@ -131,8 +131,10 @@ static int reserve_memory(void)
         return BBX_ENOMEM;
     if (crash_writer_init() != 0)
         return BBX_ENOMEM;
-    /* Touch the compressor's memory now, not at crash time. */
-    memset(bbx_g.writer_ws, 0, bbx_g.writer_ws_size);
+    /* The compressor's 4.8 MB are mapped (and counted against the limits)
+     * here but not touched: a fault on a page of an anonymous mapping is
+     * the kernel's work and async-signal-safe, while touching them all cost
+     * every process 3 ms of CPU and 4.8 MB of RSS at start (issue 13). */
     return snap_writer_prepare(&bbx_g.writer, bbx_g.writer_ws, bbx_g.writer_ws_size,
                                WRITER_LEVEL);
 }
@@ -182,6 +184,7 @@ int bbx_init(const bbx_config *cfg)
     bbx_g.pid = getpid();
     atomic_store(&bbx_g.capture_owner, 0);
     atomic_store(&bbx_g.crash_done, 0);
+    atomic_store(&bbx_g.swept, 0);
     memset(bbx_g.pending, 0, sizeof(bbx_g.pending));
     atomic_store(&bbx_g.has_last, 0);
 
@@ -195,7 +198,6 @@ int bbx_init(const bbx_config *cfg)
     pthread_once(&fork_hook_once, register_fork_hook);
     if ((rc = reserve_memory()) != 0)
         goto fail;
-    dir_cap_sweep_stale();
     process_info_init();
     fd_scan_init();
     ss_fd_reserve();

@@ -274,6 +274,22 @@ static int env_names(const char *name, const char **field)
     return 0;
 }
 
+/* BBX_CHILDREN: "inherit" or "none" (libbbx-preload.so acts on it,
+ * preload_children.c; a linked libbbx only checks it). */
+static int env_children(const char *name)
+{
+    const char *v = env(name);
+    if (!v || strcasecmp(v, "inherit") == 0 || strcasecmp(v, "none") == 0)
+        return 0;
+    return bad(name, v, "expected inherit or none");
+}
+
+int config_children_none(void)
+{
+    const char *v = env("BBX_CHILDREN");
+    return v && strcasecmp(v, "none") == 0;
+}
+
 int config_from_env(bbx_config *c)
 {
     env_error[0] = '\0';
@@ -291,7 +307,8 @@ int config_from_env(bbx_config *c)
         env_bool("BBX_NO_CRASH_HANDLERS", &c->no_crash_handlers) != 0 ||
         env_redact("BBX_REDACT", &c->redact) != 0 ||
         env_uint("BBX_HANG_MS", 100, 86400000u, &c->hang_ms) != 0 ||
-        env_names("BBX_HANG_THREADS", &c->hang_threads) != 0)
+        env_names("BBX_HANG_THREADS", &c->hang_threads) != 0 ||
+        env_children("BBX_CHILDREN") != 0)
         return BBX_EINVAL;
     return 0;
 }

@@ -5,7 +5,8 @@
  * (bbx_init(NULL)), unless something initialised it already.  When that
  * fails it prints one line to stderr and the program runs as if bbx were
  * not there.  The collector stays up until the process ends; children
- * that keep LD_PRELOAD start their own.  In a privileged process (setuid,
+ * that keep LD_PRELOAD start their own, unless BBX_CHILDREN=none took
+ * this library out of LD_PRELOAD first (preload_children.c).  In a privileged process (setuid,
  * setgid, capabilities gained at exec: only reachable through
  * /etc/ld.so.preload or a setuid library in a system directory) it does
  * nothing and says nothing: its configuration is the environment, which
@@ -37,7 +38,11 @@ static void say(const char *const *parts, unsigned n)
 
 __attribute__((constructor)) static void bbx_preload_start(void)
 {
-    if (atomic_load(&bbx_g.initialized) || config_privileged())
+    if (config_privileged())
+        return;
+    if (config_children_none())
+        preload_children_detach(); /* before any thread of ours exists */
+    if (atomic_load(&bbx_g.initialized))
         return;
     int rc = bbx_init(NULL);
     int spares = rc == 0 ? bbx_spare_fds() : BBX_SPARE_FDS;

@@ -447,7 +447,7 @@ static void plant(const char *name, size_t size)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-START_TEST(init_sweeps_stale_tmp_of_dead_processes)
+START_TEST(first_snapshot_sweeps_stale_tmp_of_dead_processes)
 {
     char dead_periodic[128], dead_crash[128], dead_empty_crash[128];
     pid_t dead = dead_pid();
@@ -465,6 +465,9 @@ START_TEST(init_sweeps_stale_tmp_of_dead_processes)
     setenv("BBX_DIR", scratch, 1);
     setenv("BBX_APP", "cap", 1);
     ck_assert_int_eq(bbx_init(NULL), 0);
+    /* not at init (it cost every process's start), at the first snapshot */
+    ck_assert(file_exists(dead_periodic) && file_exists(dead_empty_crash));
+    ck_assert_int_eq(bbx_snapshot("first"), 0);
     /* a periodic capture cut short in a process that is gone: deleted; an
      * empty crash file too; a crash's partial file stays for readers; pid 1
      * is alive: kept */
@@ -665,7 +668,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, cap_deletes_periodic_first_never_crash);
     tcase_add_test(tc, cap_by_bytes_keeps_crash_and_newest);
     tcase_add_test(tc, cap_applies_to_periodic);
-    tcase_add_test(tc, init_sweeps_stale_tmp_of_dead_processes);
+    tcase_add_test(tc, first_snapshot_sweeps_stale_tmp_of_dead_processes);
     tcase_add_test(tc, cap_counts_tmp_files);
     tcase_add_test(tc, preload_runs_unmodified_programs);
     tcase_add_test(tc, preload_reports_bad_value_and_program_runs);

@@ -326,6 +326,23 @@ def t_hang_threads():
     check(r.rc == 0 and not hangs(d), "without BBX_HANG_THREADS: hang snapshots %r" % hangs(d))
 
 
+def t_children():
+    # sh runs sh, which runs sleep; each writes periodic snapshots when it has the
+    # preload (dash leaves through _exit(): no at-exit snapshot)
+    pre = A.sanitizer_runtimes.split(":") if A.sanitizer_runtimes else []
+    for value, want in (("none", 1), ("inherit", 3), (None, 3)):
+        d = fresh("children")
+        e = {"BBX_DIR": d, "BBX_INTERVAL_MS": "50", "LD_PRELOAD": ":".join(pre + [A.preload])}
+        if pre:
+            e["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
+        if value:
+            e["BBX_CHILDREN"] = value
+        r = run(["sh", "-c", 'sh -c "sleep 0.3; exit 0"; exit 0'], env=e)
+        pids = {os.path.basename(f).split("-")[1] for f in snaps(d)}
+        check(r.rc == 0 and len(pids) == want, "BBX_CHILDREN=%s: snapshots of %d processes, "
+              "expected %d: %r" % (value or "(unset)", len(pids), want, r))
+
+
 CASES = {
     "BBX_DIR": t_dir, "BBX_APP": t_app, "BBX_SIGNAL": t_signal,
     "BBX_INTERVAL_MS": t_interval, "BBX_AT_EXIT": t_at_exit, "BBX_MAX_FILES": t_max_files,
@@ -335,6 +352,7 @@ CASES = {
     "BBX_REDACT": t_redact, "BBX_NO_CRASH_HANDLERS": t_no_crash_handlers,
     "BBX_DEBUG_PATH": t_debug_path, "BBX_DEBUGINFOD_TIMEOUT": t_debuginfod_timeout,
     "BBX_HANG_MS": t_hang_ms, "BBX_HANG_THREADS": t_hang_threads,
+    "BBX_CHILDREN": t_children,
 }
 
 # Invalid values: bbx_init fails (BBX_EINVAL, nothing installed) and the
@@ -360,6 +378,7 @@ INVALID = {
                                                    "comma-separated"),
                          ("gmain,,render", "expected thread names of 1 to 15 bytes, "
                                            "comma-separated")],
+    "BBX_CHILDREN": [("no", "expected inherit or none")],
 }
 # Variables with no invalid value of their own: BBX_DIR is refused by what
 # the directory is (the snapshot directory's rules, tests/collector), BBX_APP
