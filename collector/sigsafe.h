@@ -136,6 +136,13 @@ int ss_fd_spares(void);
 void ss_fd_unreserve(void);
 int ss_fd_is_reserved(int fd);
 
+/* bbx's other fds: what a library opens while bbx runs it (bbx's X
+ * connection).  ss_fd_own_add(fd) registers fd (0, or -1 when full);
+ * ss_fd_own_remove(fd) forgets it.  Async-signal-safe.  (No-op stubs until
+ * the registry lands.) */
+int ss_fd_own_add(int fd);
+void ss_fd_own_remove(int fd);
+
 /* Around a crash capture only (the process is dying): let ss_openat raise
  * the fd limit or close one of the program's fds when no spare is left;
  * ss_fd_crash_end() puts the limit back and forgets the closed fds. */

@@ -556,3 +556,16 @@ void ss_put_utc(ss_buf *b, uint64_t unix_ms)
     ss_puts(b, ".");
     ss_putu_w(b, unix_ms % 1000, 3);
 }
+
+/* Stubs of the registry of bbx's own fds (sigsafe.h); the registry itself
+ * replaces them. */
+int ss_fd_own_add(int fd)
+{
+    (void)fd;
+    return 0;
+}
+
+void ss_fd_own_remove(int fd)
+{
+    (void)fd;
+}
