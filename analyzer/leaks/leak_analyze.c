@@ -101,21 +101,28 @@ static int snap_time_cmp(const void *a, const void *b)
     return series_snap_order(x, y);
 }
 
-static int timeline_init(timeline *t, const leak_series *ls)
+/* The series in time order; with x11_only, only the snapshots that counted
+ * X resources (the others have rank SIZE_MAX).  0, or -1 (no memory). */
+static int timeline_init_of(timeline *t, const leak_series *ls, int x11_only)
 {
-    size_t n = ls->n_snaps;
+    size_t n = 0, all = ls->n_snaps, cap = all ? all : 1;
     memset(t, 0, sizeof(*t));
     t->ls = ls;
-    t->n = n;
-    t->order = malloc(n * sizeof(*t->order));
-    t->rank = malloc(n * sizeof(*t->rank));
-    t->minutes = malloc(n * sizeof(*t->minutes));
-    t->c = malloc(n * sizeof(*t->c));
-    t->c_no_stdio = malloc(n * sizeof(*t->c_no_stdio));
+    t->order = malloc(cap * sizeof(*t->order));
+    t->rank = malloc(cap * sizeof(*t->rank));
+    t->minutes = malloc(cap * sizeof(*t->minutes));
+    t->c = malloc(cap * sizeof(*t->c));
+    t->c_no_stdio = malloc(cap * sizeof(*t->c_no_stdio));
     if (!t->order || !t->rank || !t->minutes || !t->c || !t->c_no_stdio)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        t->order[i] = i;
+    for (size_t i = 0; i < all; i++) {
+        t->rank[i] = SIZE_MAX;
+        if (!x11_only || ls->snaps[i].x11)
+            t->order[n++] = i;
+    }
+    t->n = n;
+    if (!n)
+        return 0;
     sort_series = ls;
     qsort(t->order, n, sizeof(*t->order), snap_time_cmp);
     for (size_t k = 0; k < n; k++) {
@@ -125,6 +132,11 @@ static int timeline_init(timeline *t, const leak_series *ls)
     }
     t->at_exit = ls->snaps[t->order[n - 1]].trigger_kind == SNAP_TRIGGER_EXIT;
     return 0;
+}
+
+static int timeline_init(timeline *t, const leak_series *ls)
+{
+    return timeline_init_of(t, ls, 0);
 }
 
 static void timeline_release(timeline *t)
@@ -156,6 +168,8 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
     memset(t->c_no_stdio, 0, n * sizeof(*t->c_no_stdio));
     for (size_t i = 0; i < g->n_counts; i++) {
         size_t k = t->rank[g->counts[i].snap];
+        if (k == SIZE_MAX)
+            continue; /* not in this timeline */
         t->c[k] += g->counts[i].count;
         t->c_no_stdio[k] += g->counts[i].count_no_stdio;
     }
@@ -227,6 +241,14 @@ static int grows(const timeline *t, const group_stats *st)
            st->last >= st->first + GROWTH_MIN_NET;
 }
 
+/* What the why-sentence adds about a missing creation stack. */
+static const char *no_stack_why(const series_group *g)
+{
+    if (g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP)
+        return "; no creation stack (the X server does not record one)";
+    return g->tracked || g->resource == SERIES_CHILD ? "" : "; no creation stack (tracking off)";
+}
+
 static void judge(builder *b, timeline *t, const series_group *g, const group_stats *st,
                   verdict *v)
 {
@@ -249,15 +271,11 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
                               "(%s), shrank %zu time%s but never back to the start%s",
                               st->first, st->last, n, span, st->shrinks,
-                              st->shrinks == 1 ? "" : "s",
-                              g->tracked || g->resource == SERIES_CHILD
-                                  ? "" : "; no creation stack (tracking off)");
+                              st->shrinks == 1 ? "" : "s", no_stack_why(g));
         else
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
                               "(%s), never shrank%s",
-                              st->first, st->last, n, span,
-                              g->tracked || g->resource == SERIES_CHILD
-                                  ? "" : "; no creation stack (tracking off)");
+                              st->first, st->last, n, span, no_stack_why(g));
         return;
     }
     if (t->at_exit && st->last > 0) {
@@ -347,12 +365,14 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
     const leak_series *ls = t->ls;
     size_t cap = 0;
     memset(g, 0, sizeof(*g));
-    static const char *const resources[] = { "fd", "thread", "child" };
+    static const char *const resources[] = { "fd", "thread", "child", "x11", "x11" };
     g->resource = b_strdup(b, resources[sg->resource]);
     if (sg->resource == SERIES_FD)
         g->kind = b_strdup(b, snap_fd_kind_name(sg->kind));
     else if (sg->resource == SERIES_THREAD)
         g->kind = b_strdup(b, "thread");
+    else if (sg->resource == SERIES_X11 || sg->resource == SERIES_X11_PIXMAP)
+        g->kind = b_strdup(b, sg->name); /* "PIXMAP", ..., "pixmap KiB" */
     else
         g->kind = b_strdup(b, sg->kind ? "zombie" : "running");
     g->count = v->count;
@@ -367,7 +387,7 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
         char *fn = start_routine(b, ls, ss, sg);
         g->name = b_printf(b, "%s \"%s\"", fn ? fn : "?", sg->name ? sg->name : "");
         free(fn);
-    } else if (sg->resource != SERIES_FD) {
+    } else if (sg->resource == SERIES_THREAD || sg->resource == SERIES_CHILD) {
         g->name = b_strdup(b, sg->name);
     }
     if (sg->n_examples && (g->examples = calloc(sg->n_examples, sizeof(*g->examples)))) {
@@ -515,12 +535,13 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
                               size_t errlen)
 {
     builder b = { 0 };
-    timeline t = { 0 };
+    timeline t = { 0 }, tx = { 0 };
     leak_report *r = calloc(1, sizeof(*r));
     sym_session *ss = o ? o->symbols : NULL;
-    if (!r || timeline_init(&t, ls) < 0) {
+    if (!r || timeline_init(&t, ls) < 0 || timeline_init_of(&tx, ls, 1) < 0) {
         free(r);
         timeline_release(&t);
+        timeline_release(&tx);
         err_text_set(err, errlen, "out of memory");
         return NULL;
     }
@@ -535,17 +556,23 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     for (size_t i = 0; i < ls->n_groups && !b.oom; i++) {
         group_stats st;
         verdict v;
-        stats_of(&t, &ls->groups[i], &st);
-        judge(&b, &t, &ls->groups[i], &st, &v);
+        int x11 = ls->groups[i].resource == SERIES_X11 ||
+                  ls->groups[i].resource == SERIES_X11_PIXMAP;
+        timeline *tg = x11 ? &tx : &t; /* X: only snapshots that counted them */
+        if (!tg->n)
+            continue;
+        stats_of(tg, &ls->groups[i], &st);
+        judge(&b, tg, &ls->groups[i], &st, &v);
         if (v.conf == CONF_NONE && !(o && o->all_groups)) {
             free(v.why);
             continue;
         }
-        fill_group(&b, &t, ss, &ls->groups[i], &st, &v, &r->leaks[r->n_leaks++]);
+        fill_group(&b, tg, ss, &ls->groups[i], &st, &v, &r->leaks[r->n_leaks++]);
     }
     if (!b.oom)
         freezes_of(&b, &t, r);
     timeline_release(&t);
+    timeline_release(&tx);
     if (b.oom) {
         leak_report_free(r);
         err_text_set(err, errlen, "out of memory");

@@ -24,8 +24,10 @@
 #include "symbolizer.h"
 
 typedef struct leak_timeline_group {
-    int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD */
-    char *label;        /* "socket: client_connect (leaker.c:88)", "file: /tmp/x" */
+    int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD, _X11,
+                           _X11_PIXMAP */
+    char *label;        /* "socket: client_connect (leaker.c:88)", "file: /tmp/x",
+                           "X PIXMAP", "X pixmap KiB" */
     uint64_t *counts;   /* one per point */
     uint64_t first, last, peak; /* over every snapshot, sampled or not */
 } leak_timeline_group;
