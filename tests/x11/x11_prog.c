@@ -2,11 +2,13 @@
  * x11_prog.c - an X client for the X resource tests (tests/x11): it opens
  * an X connection (libxcb, linked), maps a small window and then, by mode:
  *   leak    creates one 64x64 pixmap every tick and never frees it;
- *   fixed   creates 8 pixmaps and 2 GCs once, then only ticks;
+ *   fixed   creates 8 pixmaps and 2 GCs once, then only ticks (no X
+ *           request after that: a stopped X server does not stop it);
  *   none    no X at all (run without DISPLAY): only ticks.
- * Ticks are 50 ms (xcb_flush and a round trip each, so the server has the
+ * Ticks are 50 ms (leak: a round trip each, so the server has the
  * requests); it runs `ticks` ticks, then exits normally.  It prints
- * "pid N" first and "done" last.  bbx comes with LD_PRELOAD.
+ * "pid N" first, "ready" once its setup reached the server, "done" last.
+ * bbx comes with LD_PRELOAD.
  * Usage: x11_prog MODE TICKS
  */
 #include <stdio.h>
@@ -55,10 +57,15 @@ int main(int argc, char **argv)
         for (int i = 0; i < 2; i++)
             xcb_create_gc(c, xcb_generate_id(c), win, 0, NULL);
     }
+    free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL)); /* a round trip */
+    printf("ready\n");
+    fflush(stdout);
+    int leak = strcmp(mode, "leak") == 0;
     for (int i = 0; i < ticks; i++) {
-        if (strcmp(mode, "leak") == 0)
+        if (leak) {
             xcb_create_pixmap(c, scr->root_depth, xcb_generate_id(c), win, 64, 64);
-        free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL)); /* a round trip */
+            free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL));
+        }
         tick();
     }
     printf("done\n");
