@@ -117,7 +117,7 @@ static void *collector_main(void *arg)
             hang_watch_resync(ss_mono_us());
         }
         if (next_us && ss_mono_us() >= next_us) {
-            x11_res_refresh();
+            x11_res_refresh(); /* the X counts of this periodic snapshot */
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
             uint64_t now = ss_mono_us();
