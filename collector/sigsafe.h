@@ -136,12 +136,32 @@ int ss_fd_spares(void);
 void ss_fd_unreserve(void);
 int ss_fd_is_reserved(int fd);
 
-/* bbx's other fds: what a library opens while bbx runs it (bbx's X
- * connection).  ss_fd_own_add(fd) registers fd (0, or -1 when full);
- * ss_fd_own_remove(fd) forgets it.  Async-signal-safe.  (No-op stubs until
- * the registry lands.) */
+/* bbx's other fds (own_fds.c): what a library opens while bbx runs it
+ * (libunwind's pipes, bbx's X connection).  An fd is bbx's when its number
+ * is registered AND it is still that file (st_dev/st_ino).
+ *  ss_fd_own_take(fd)   moves fd out of the program's low numbers (a dup
+ *                       high, keeping FD_CLOEXEC; the low one closed) and
+ *                       registers it; returns the fd to use (fd itself
+ *                       when it could not be moved).  errno is kept.
+ *  ss_fd_own_add(fd)    registers fd as it is; 0, or -1 when full.
+ *  ss_fd_own_remove(fd) forgets it (bbx closed it).
+ *  ss_fd_is_own(fd)     registered and still the same file.
+ *  ss_fd_high_dup(fd, cloexec)  a dup of fd in the high room below the
+ *                       spares, or -1.
+ * Async-signal-safe and thread-safe (lock-free). */
+int ss_fd_own_take(int fd);
 int ss_fd_own_add(int fd);
 void ss_fd_own_remove(int fd);
+int ss_fd_is_own(int fd);
+int ss_fd_high_dup(int fd, int cloexec);
+
+/* Memory bbx maps for itself (own_mem.c): anonymous, read-write, private
+ * (MAP_NORESERVE with noreserve), named "bbx" where the kernel names
+ * anonymous memory, and counted: ss_mapped_bytes() is what bbx holds now.
+ * ss_map returns NULL on failure; ss_unmap(NULL, ...) does nothing. */
+void *ss_map(size_t len, int noreserve);
+void ss_unmap(void *p, size_t len);
+uint64_t ss_mapped_bytes(void);
 
 /* Around a crash capture only (the process is dying): let ss_openat raise
  * the fd limit or close one of the program's fds when no spare is left;

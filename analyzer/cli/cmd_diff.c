@@ -285,7 +285,7 @@ static leak_report *load_side(const char *path, const diff_args *a, sym_session 
     } else if (json == 0) {
         if (!*symbols)
             *symbols = cli_symbols_open(&a->sym, a->debuginfod_ms);
-        leak_options lo = { *symbols, 0, 0 };
+        leak_options lo = { .symbols = *symbols };
         char *const paths[1] = { (char *)path };
         r = leaks_from_paths_warn(paths, 1, &lo, warn_incomplete, NULL, err, sizeof(err));
         if (!r) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_leak_rules.h"
 #include "cli_symbols.h"
 #include "cli_output.h"
 #include "leak_analyze.h"
@@ -28,6 +29,7 @@ typedef struct report_args {
     uint64_t pid;
     int all_threads;
     cli_symbols sym;
+    cli_leak_rules rules;
     cli_list paths;
 } report_args;
 
@@ -39,6 +41,7 @@ static const cli_option report_options[] = {
     CLI_GROUP_AT(report_args, pid, cli_group_pid),
     CLI_GROUP_AT(report_args, all_threads, cli_group_all_threads),
     CLI_GROUP_AT(report_args, sym, cli_group_symbols),
+    CLI_GROUP_AT(report_args, rules, cli_group_leak_rules),
     CLI_OPTIONS_END,
 };
 
@@ -118,7 +121,7 @@ static int cmd_report(int argc, char **argv)
     int rc = CLI_ERROR, dbgd_ms;
     report_args a = { 0 };
     const char *out_path;
-    leak_options lo = { NULL, 0, 0 };
+    leak_options lo = { 0 };
     char **files = NULL;
     size_t n_files = 0;
     report_series *rs = NULL;
@@ -140,6 +143,8 @@ static int cmd_report(int argc, char **argv)
         goto out;
     }
     lo.pid = a.pid;
+    if (cli_leak_rules_load("report", &a.rules, &lo) < 0)
+        goto out;
     if (snapset_expand_paths(a.paths.v, a.paths.n, &files, &n_files, err, sizeof(err)) < 0) {
         cli_error("report", "%s", err);
         goto out;
@@ -150,8 +155,7 @@ static int cmd_report(int argc, char **argv)
     }
     lo.symbols = cli_symbols_open(&a.sym, dbgd_ms);
     /* Folded per process; the page shows the main one, lists the others. */
-    if (!(rs = report_series_read(files, n_files, lo.pid, lo.symbols, warn_stderr, NULL, err,
-                                  sizeof(err))) ||
+    if (!(rs = report_series_read(files, n_files, &lo, warn_stderr, NULL, err, sizeof(err))) ||
         report_series_input(rs, &hi, err, sizeof(err)) < 0) {
         cli_error("report", "%s", err);
         goto out;
@@ -163,6 +167,7 @@ out:
     report_series_free(rs);
     snapset_files_free(files, n_files);
     sym_session_free(lo.symbols);
+    cli_leak_rules_release(&lo);
     cli_release(&cli_cmd_report, &a);
     return rc;
 }

@@ -15,7 +15,7 @@
 #include "snap_reader.h"
 
 typedef struct show_args {
-    int json, all_threads;
+    int json, all_threads, bbx_internals;
     cli_symbols sym;
     cli_list files;
 } show_args;
@@ -23,6 +23,10 @@ typedef struct show_args {
 static const cli_option show_options[] = {
     CLI_GROUP_AT(show_args, json, cli_group_json),
     CLI_GROUP_AT(show_args, all_threads, cli_group_all_threads),
+    { .kind = CLI_FLAG, .name = "--bbx-internals", .slot = offsetof(show_args, bbx_internals),
+      .help = "list bbx's own fds (its spare fds, libunwind's pipes, its X connection) and "
+              "threads (its collector thread) too; without it they are left out of the "
+              "tables and counted in one line" },
     CLI_GROUP_AT(show_args, sym, cli_group_symbols),
     CLI_OPTIONS_END,
 };
@@ -50,7 +54,10 @@ const cli_command cli_cmd_show = {
         "A thread blocked on a pthread mutex says which thread holds it and what\n"
         "that thread is doing (\"lock: blocked on mutex 0x... held by thread N\n"
         "\"loader\", which is blocked in read() at ...\"); threads that wait for\n"
-        "each other in a cycle are named after the trigger as a \"deadlock:\".\n",
+        "each other in a cycle are named after the trigger as a \"deadlock:\".\n"
+        "bbx's own fds and threads are not the program's: they are left out of\n"
+        "the tables (one line counts them; --bbx-internals lists them).  --json\n"
+        "has them apart: \"bbx_fds\", and threads with \"bbx_internal\": true.\n",
     .more =
         "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
         "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"
@@ -94,7 +101,8 @@ static int cmd_show(int argc, char **argv)
         return CLI_ERROR;
     }
     report_options ro = { .symbols = cli_symbols_open(&a.sym, dbgd_ms),
-                          .all_threads = a.all_threads };
+                          .all_threads = a.all_threads,
+                          .bbx_internals = a.bbx_internals };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
     sym_session_free(ro.symbols);
     snap_free(s);

@@ -221,6 +221,13 @@ static void suspect_row(FILE *out, const leak_group *g)
         fputs("</code></div>", out);
     }
     fputs("</td><td>", out);
+    char *site = leak_group_site(g); /* the program's own frame first */
+    if (site) {
+        fputs("<div class=\"origin\"><code>", out);
+        html_put(out, site, "");
+        fputs("</code></div>", out);
+        free(site);
+    }
     if (g->n_origin) {
         fputs("<ol class=\"stack\">", out);
         for (size_t k = 0; k < g->n_origin; k++) {

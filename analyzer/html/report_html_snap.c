@@ -311,23 +311,34 @@ static void thread_details(FILE *out, const snap *s, const facts_group *g, sym_s
     fputs("</details>\n", out);
 }
 
+/* The program's threads; bbx's own (its collector thread) and fds are
+ * counted in one line. */
 void html_snap_threads(FILE *out, const snap *s, sym_session *ss, int all_threads)
 {
     facts_groups g;
+    size_t n_bbx = 0;
+    for (size_t i = 0; i < s->n_threads; i++)
+        n_bbx += s->threads[i].bbx_internal != 0;
     int ok = facts_thread_groups(&g, s, all_threads) == 0;
-    fprintf(out, "<section id=\"threads\">\n<h2>All threads (%zu", s->n_threads);
-    if (ok && g.n < s->n_threads)
-        fprintf(out, "; identical stacks folded into %zu entries", g.n);
+    fprintf(out, "<section id=\"threads\">\n<h2>All threads (%zu", s->n_threads - n_bbx);
+    if (ok && g.n - n_bbx < s->n_threads - n_bbx)
+        fprintf(out, "; identical stacks folded into %zu entries", g.n - n_bbx);
     fputs(")</h2>\n", out);
     for (size_t i = 0; ok && i < g.n; i++)
-        thread_details(out, s, &g.groups[i], ss);
+        if (!s->threads[g.groups[i].members[0]].bbx_internal)
+            thread_details(out, s, &g.groups[i], ss);
     for (size_t i = 0; !ok && i < s->n_threads; i++) {
         facts_group one = { &i, 1 }; /* out of memory: every thread on its own */
-        thread_details(out, s, &one, ss);
+        if (!s->threads[i].bbx_internal)
+            thread_details(out, s, &one, ss);
     }
     facts_groups_release(&g);
-    if (!s->n_threads)
+    if (s->n_threads == n_bbx)
         fputs("<p class=\"dim\">(no threads recorded)</p>\n", out);
+    if (n_bbx || s->n_bbx_fds)
+        fprintf(out, "<p class=\"dim\">Not shown: bbx's own %zu thread%s and %zu fd%s "
+                "(<code>bbx show --bbx-internals</code> lists them).</p>\n", n_bbx,
+                n_bbx == 1 ? "" : "s", s->n_bbx_fds, s->n_bbx_fds == 1 ? "" : "s");
     fputs("</section>\n", out);
 }
 

@@ -108,10 +108,12 @@ static int fold(report_series *rs, snap *s, size_t file, const char *name,
     return 0;
 }
 
-report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
-                                  sym_session *symbols, report_warn_fn warn, void *warn_ctx,
-                                  char *err, size_t errlen)
+report_series *report_series_read(char *const *files, size_t n, const leak_options *lo,
+                                  report_warn_fn warn, void *warn_ctx, char *err,
+                                  size_t errlen)
 {
+    uint64_t pid = lo->pid;
+    sym_session *symbols = lo->symbols;
     char why[256];
     report_series *rs = calloc(1, sizeof(*rs));
     snap_prefetch *pf = rs ? snap_prefetch_start(files, n, 0, 2, 0) : NULL;
@@ -122,7 +124,8 @@ report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
         return NULL;
     }
     snapset_procs_init(&rs->procs);
-    rs->lo = (leak_options){ symbols, 0, pid };
+    rs->lo = *lo;
+    rs->lo.all_groups = 0;
     rs->fo = (flame_options){ FLAME_STACKS, 0, 1, symbols, 0, 0 };
     for (size_t i = 0; i < n && rc == 0; i++) {
         snap *s = snap_prefetch_next(pf, why, sizeof(why));

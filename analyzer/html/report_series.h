@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leak_analyze.h"
 #include "report_html.h"
 #include "symbolizer.h"
 
@@ -33,13 +34,14 @@ typedef struct report_series report_series;
 typedef void (*report_warn_fn)(void *ctx, const char *message);
 
 /*
- * Read files[n] (snapset_expand_paths()), only the processes of `pid` when
- * it is not 0.  NULL with a one-line reason in err[errlen]: a file that is
+ * Read files[n] (snapset_expand_paths()), only the processes of lo->pid
+ * when it is not 0, judged with lo's symbols and rules (copied; what it
+ * points to must outlive the series).  NULL with a one-line reason in err[errlen]: a file that is
  * not a readable snapshot (named), no snapshot of pid, out of memory.
  */
-report_series *report_series_read(char *const *files, size_t n, uint64_t pid,
-                                  sym_session *symbols, report_warn_fn warn, void *warn_ctx,
-                                  char *err, size_t errlen);
+report_series *report_series_read(char *const *files, size_t n, const leak_options *lo,
+                                  report_warn_fn warn, void *warn_ctx, char *err,
+                                  size_t errlen);
 
 /*
  * What the page is made of (*hi, out): the main process in detail, every

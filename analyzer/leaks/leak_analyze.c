@@ -39,6 +39,7 @@
 #include "frame_symbols.h"
 #include "grow_array.h"
 #include "leak_series.h"
+#include "leak_suppress.h"
 #include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
@@ -222,6 +223,7 @@ typedef struct verdict {
     enum confidence conf;
     uint64_t count;     /* what the report says is live at the end */
     char *why;
+    int at_exit;        /* a suspect only for being open at exit */
 } verdict;
 
 /* The series' span for people: "48 s" under two minutes, else "5.2 min". */
@@ -256,6 +258,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     v->conf = CONF_NONE;
     v->count = st->last;
     v->why = NULL;
+    v->at_exit = 0;
     if (grows(t, st)) {
         char span[32];
         span_text(t, span, sizeof(span));
@@ -282,6 +285,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
         if (g->resource == SERIES_FD && g->tracked && g->own_code &&
             t->c_no_stdio[n - 1] > 0) {
             v->conf = CONF_LOW;
+            v->at_exit = 1;
             v->count = t->c_no_stdio[n - 1];
             v->why = b_printf(b, "%" PRIu64 " still open at exit, created in the program's "
                               "own code", v->count);
@@ -289,6 +293,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
         }
         if (g->resource == SERIES_THREAD && g->tracked && g->own_code) {
             v->conf = CONF_LOW;
+            v->at_exit = 1;
             v->why = b_printf(b, "%" PRIu64 " still running at exit, created in the "
                               "program's own code", st->last);
             return;
@@ -381,8 +386,12 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
         g->first_seen_ms = ls->snaps[t->order[st->first_seen]].time_ms;
         g->last_seen_ms = ls->snaps[t->order[st->last_seen]].time_ms;
     }
-    for (size_t i = 0; i < sg->n_frames && !b->oom; i++)
+    g->app_frame = SIZE_MAX;
+    for (size_t i = 0; i < sg->n_frames && !b->oom; i++) {
+        if (i == sg->app_frame)
+            g->app_frame = g->n_origin; /* its innermost inlined level */
         origin_frames(b, ls, ss, g, sg->frames[i], sg->frame_module[i], &cap);
+    }
     if (sg->resource == SERIES_THREAD && sg->start) {
         char *fn = start_routine(b, ls, ss, sg);
         g->name = b_printf(b, "%s \"%s\"", fn ? fn : "?", sg->name ? sg->name : "");
@@ -531,6 +540,33 @@ static void freezes_of(builder *b, const timeline *t, leak_report *r)
     free(open);
 }
 
+/* A suspect g (verdict v) that a rule of o takes out: the user's
+ * (--suppress) whatever the verdict, the toolkit's when only being open at
+ * exit made it one.  It is counted in r, and becomes a "none" group that
+ * says why.  1 when g stays a suspect, 0 when it was taken out. */
+static int not_counted(builder *b, const leak_options *o, const verdict *v, leak_group *g,
+                       leak_report *r)
+{
+    const leak_rule *rule = NULL;
+    const char *what = NULL;
+    if (o && o->suppress && (rule = leak_suppress_match(o->suppress, g))) {
+        what = "suppressed by the rule at";
+        r->n_suppressed++;
+    } else if (o && o->toolkit && v->at_exit && (rule = leak_suppress_match(o->toolkit, g))) {
+        what = "not counted: still open at exit but made by a toolkit for itself, rule";
+        r->n_toolkit++;
+    }
+    if (!rule)
+        return 1;
+    char *why = b_printf(b, "%s %s (%s)", what, rule->where ? rule->where : "?",
+                         g->why ? g->why : "");
+    free(g->why);
+    g->why = why;
+    free(g->confidence);
+    g->confidence = b_strdup(b, confidence_names[CONF_NONE]);
+    return 0;
+}
+
 static leak_report *report_of(const leak_series *ls, const leak_options *o, char *err,
                               size_t errlen)
 {
@@ -567,7 +603,11 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
             free(v.why);
             continue;
         }
-        fill_group(&b, tg, ss, &ls->groups[i], &st, &v, &r->leaks[r->n_leaks++]);
+        leak_group *g = &r->leaks[r->n_leaks++];
+        fill_group(&b, tg, ss, &ls->groups[i], &st, &v, g);
+        if (!b.oom && v.conf != CONF_NONE && !not_counted(&b, o, &v, g, r) &&
+            !(o && o->all_groups))
+            leak_group_release(&r->leaks[--r->n_leaks]);
     }
     if (!b.oom)
         freezes_of(&b, &t, r);
@@ -618,6 +658,7 @@ leak_stream *leak_stream_new(const leak_options *o)
     leak_series_init(&st->ls);
     if (o)
         st->o = *o;
+    st->ls.apps = &st->o.apps;
     return st;
 }
 
@@ -885,6 +926,8 @@ leak_report *leak_report_set_merge(leak_report_set *set, char *err, size_t errle
             return NULL;
         }
         r->n_snapshots += o->n_snapshots;
+        r->n_toolkit += o->n_toolkit;
+        r->n_suppressed += o->n_suppressed;
         r->first_ms = o->first_ms < r->first_ms ? o->first_ms : r->first_ms;
         r->last_ms = o->last_ms > r->last_ms ? o->last_ms : r->last_ms;
     }

@@ -17,14 +17,28 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "app_frames.h"
 #include "leak_model.h"
 #include "snap_reader.h"
 #include "symbolizer.h"
 
+struct leak_suppressions;
+
 typedef struct leak_options {
     sym_session *symbols; /* may be NULL: no symbols */
-    int all_groups;       /* 1: also non-suspect groups (confidence "none") */
+    int all_groups;       /* 1: also non-suspect groups (confidence "none"),
+                             and those not counted (toolkit, suppressed) */
     uint64_t pid;         /* 0: every process; else only the snapshots of pid */
+    app_modules apps;     /* the program's own modules (app_frames.h); the
+                             patterns stay the caller's */
+    /* Rules (leak_suppress.h) for what toolkits create once and keep: a
+     * group they match is not a suspect for being still open at exit (it
+     * is counted in leak_report.n_toolkit); growth is judged as ever.
+     * NULL: none.  The caller's; its hit counts move. */
+    struct leak_suppressions *toolkit;
+    /* The user's rules: a suspect they match is left out whatever made it
+     * one (counted in n_suppressed).  NULL: none. */
+    struct leak_suppressions *suppress;
 } leak_options;
 
 /* Called once per snapshot that is used although incomplete: message is

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "json_writer.h"
 #include "leak_analyze.h"
@@ -59,6 +60,14 @@ static void group(json_writer *w, const leak_group *g, const leak_report *proc, 
     json_kv_u64(w, "last_seen_ms", g->last_seen_ms);
     json_kv_string(w, "name", g->name);
     leak_origin_write_json(w, g);
+    json_key(w, "app_frame");
+    if (g->app_frame < g->n_origin)
+        json_u64(w, g->app_frame);
+    else
+        json_null(w);
+    char *site = leak_group_site(g);
+    json_kv_string(w, "created_at", site);
+    free(site);
     json_key(w, "examples");
     json_array_begin(w);
     for (size_t i = 0; i < g->n_examples; i++)
@@ -95,6 +104,21 @@ static void freeze(json_writer *w, const leak_freeze *f, const leak_report *proc
     json_object_end(w);
 }
 
+/* "not_counted": {"toolkit": N, "suppressed": M} over reports r[n]. */
+static void not_counted(json_writer *w, const leak_report *const *r, size_t n)
+{
+    size_t toolkit = 0, suppressed = 0;
+    for (size_t i = 0; i < n; i++) {
+        toolkit += r[i]->n_toolkit;
+        suppressed += r[i]->n_suppressed;
+    }
+    json_key(w, "not_counted");
+    json_object_begin(w);
+    json_kv_u64(w, "toolkit", toolkit);
+    json_kv_u64(w, "suppressed", suppressed);
+    json_object_end(w);
+}
+
 void leak_report_write_json(const leak_report *r, FILE *out)
 {
     json_writer w;
@@ -107,6 +131,7 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     json_kv_u64(&w, "snapshots", r->n_snapshots);
     json_kv_u64(&w, "first_ms", r->first_ms);
     json_kv_u64(&w, "last_ms", r->last_ms);
+    not_counted(&w, &r, 1);
     json_key(&w, "leaks");
     json_array_begin(&w);
     for (size_t i = 0; i < r->n_leaks; i++)
@@ -137,6 +162,7 @@ static void process(json_writer *w, const leak_report *r)
     json_kv_u64(w, "first_ms", r->first_ms);
     json_kv_u64(w, "last_ms", r->last_ms);
     json_kv_u64(w, "suspects", leak_report_suspects(r));
+    not_counted(w, &r, 1);
     json_object_end(w);
 }
 
@@ -165,6 +191,7 @@ void leak_report_set_write_json(const leak_report_set *set, FILE *out)
     json_kv_u64(&w, "snapshots", total);
     json_kv_u64(&w, "first_ms", first);
     json_kv_u64(&w, "last_ms", last);
+    not_counted(&w, (const leak_report *const *)set->reports, set->n);
     json_key(&w, "processes");
     json_array_begin(&w);
     for (size_t i = 0; i < set->n; i++)

@@ -169,6 +169,15 @@ static int read_group(json_ctx *c, const json_t *v, const char *where, leak_grou
         get_array(c, v, where, "examples", 0, &examples) < 0)
         return -1;
     size_t n = json_array_size(origin);
+    const json_t *app = json_object_get(v, "app_frame"); /* optional; null: none */
+    g->app_frame = SIZE_MAX;
+    if (app && json_is_integer(app) && json_integer_value(app) >= 0 &&
+        (uint64_t)json_integer_value(app) < n)
+        g->app_frame = (size_t)json_integer_value(app);
+    else if (app && !json_is_null(app)) {
+        fail(c, "%s.app_frame: expected an index into origin or null", where);
+        return -1;
+    }
     if (n && !(g->origin = calloc(n, sizeof(*g->origin)))) {
         fail(c, "out of memory");
         return -1;

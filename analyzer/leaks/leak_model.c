@@ -4,6 +4,8 @@
  * the same leak of another.
  */
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +17,22 @@ void leak_report_free(leak_report *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n_leaks; i++) {
-        leak_group *g = &r->leaks[i];
+    for (size_t i = 0; i < r->n_leaks; i++)
+        leak_group_release(&r->leaks[i]);
+    free(r->leaks);
+    for (size_t i = 0; i < r->n_freezes; i++) {
+        free(r->freezes[i].thread);
+        free(r->freezes[i].state);
+    }
+    free(r->freezes);
+    free(r->app);
+    free(r->exe);
+    free(r);
+}
+
+void leak_group_release(leak_group *g)
+{
+    {
         free(g->resource);
         free(g->kind);
         for (size_t j = 0; j < g->n_origin; j++) {
@@ -33,15 +49,45 @@ void leak_report_free(leak_report *r)
         free(g->why);
         free(g->signature);
     }
-    free(r->leaks);
-    for (size_t i = 0; i < r->n_freezes; i++) {
-        free(r->freezes[i].thread);
-        free(r->freezes[i].state);
+}
+
+/* ---- the program's own site ---------------------------------------------- */
+
+/* Append "fn (file:line)" or "fn [module]" of f to buf[len] at *pos. */
+static void site_frame(char *buf, size_t len, size_t *pos, const leak_frame *f, int module)
+{
+    const char *file = f->file ? strrchr(f->file, '/') : NULL;
+    file = file ? file + 1 : f->file;
+    int n;
+    if (file && !module)
+        n = snprintf(buf + *pos, len - *pos, "%s (%s:%" PRIu64 ")",
+                     f->function ? f->function : "??", file, f->line);
+    else
+        n = snprintf(buf + *pos, len - *pos, "%s [%s]", f->function ? f->function : "??",
+                     f->module ? f->module : "?");
+    if (n > 0)
+        *pos = (size_t)n < len - *pos ? *pos + (size_t)n : len - 1;
+}
+
+char *leak_group_site(const leak_group *g)
+{
+    char buf[768];
+    size_t pos = 0;
+    if (!g->n_origin)
+        return NULL;
+    buf[0] = 0;
+    if (g->app_frame < g->n_origin) {
+        site_frame(buf, sizeof(buf), &pos, &g->origin[g->app_frame], 0);
+        if (g->app_frame > 0 && pos + 6 < sizeof(buf)) {
+            strcpy(buf + pos, " via ");
+            pos += 5;
+            site_frame(buf, sizeof(buf), &pos, &g->origin[g->app_frame - 1], 1);
+        }
+    } else {
+        site_frame(buf, sizeof(buf), &pos, &g->origin[0], 1);
+        snprintf(buf + pos, sizeof(buf) - pos, " (no frame in the program's own code)");
     }
-    free(r->freezes);
-    free(r->app);
-    free(r->exe);
-    free(r);
+    return strdup(buf);
 }
 
 /* ---- signatures ---------------------------------------------------------

@@ -35,6 +35,9 @@ typedef struct leak_group {
     leak_frame *origin;     /* creation stack, innermost first; for threads
                                the creating stack (start routine in `name`) */
     size_t n_origin;
+    size_t app_frame;       /* index into origin of the first frame in the
+                               program's own code (app_frames.h); SIZE_MAX
+                               when none is (or not known) */
     char *name;             /* threads: start routine and thread name;
                                children: command; else NULL */
     char **examples;        /* a few example targets ("socket:[123] 10.0.0.1:80") */
@@ -77,9 +80,26 @@ typedef struct leak_report {
     size_t n_leaks;
     leak_freeze *freezes;   /* by start time; not read back from JSON */
     size_t n_freezes;
+    size_t n_toolkit;       /* still open at exit but not counted: created
+                               by a toolkit (--toolkit-rules) */
+    size_t n_suppressed;    /* suspects taken out by --suppress rules */
 } leak_report;
 
 void leak_report_free(leak_report *r);
+
+/* Free what group g owns (not g itself). */
+void leak_group_release(leak_group *g);
+
+/*
+ * Where the program created g's resources, in one line: the first frame in
+ * the program's own code, then the library call it went through:
+ *   "on_tick (gtk_app.c:412) via g_socket_new [libgio-2.0.so.0.7400.6]"
+ * ("fn (file:line)" when the program called the creating function itself;
+ * "fn [module]" for a frame without a source line).  Without a frame of
+ * the program's own: the innermost frame and "(no frame in the program's
+ * own code)".  A malloc'd string, or NULL: no origin (or no memory).
+ */
+char *leak_group_site(const leak_group *g);
 
 /*
  * The signature of a group: resource, kind, name (digits dropped) and, for

@@ -222,10 +222,13 @@ static int seed_stack(leak_series *ls, series_group *g, const snap *s, const sna
         const snap_module *m = snap_module_for_pc(s, o->frames[first + i]);
         g->frames[i] = o->frames[first + i];
         g->frame_module[i] = module_index(ls, m);
-        if (m && m->path && s->process.exe && strcmp(m->path, s->process.exe) == 0)
-            g->own_code = 1;
     }
     g->n_frames = n;
+    size_t own = app_origin_frame(ls->apps, s, o, first);
+    if (own != SIZE_MAX) {
+        g->app_frame = own - first;
+        g->own_code = 1;
+    }
     return 0;
 }
 
@@ -251,6 +254,7 @@ static series_group *group_get(leak_series *ls, const key *k, const snap *s,
     g->resource = seed->resource;
     g->kind = seed->kind;
     g->start_module = SIZE_MAX;
+    g->app_frame = SIZE_MAX;
     g->hash = h;
     g->key_len = k->len;
     if (!(g->key = malloc(k->len ? k->len : 1)))

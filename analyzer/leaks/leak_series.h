@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app_frames.h"
 #include "snap_reader.h"
 
 #define SERIES_MAX_EXAMPLES 3
@@ -50,7 +51,10 @@ typedef struct series_group {
     uint64_t kind;             /* fd: SNAP_FD_*; child: 1 zombie, 0 not */
     int tracked;               /* has a creation stack (ORIGIN, not UNKNOWN) */
     int unknown;               /* ORIGIN said UNKNOWN (open before tracking) */
-    int own_code;              /* a stack frame in the main executable */
+    int own_code;              /* a stack frame in the program's own code
+                                  (app_frames.h) */
+    size_t app_frame;          /* index into frames of the first of them,
+                                  SIZE_MAX when none is */
     uint64_t *frames;          /* creation stack from the first frame outside
                                   the collector, innermost first */
     size_t *frame_module;      /* per frame: index into modules, or SIZE_MAX */
@@ -97,6 +101,8 @@ typedef struct leak_series {
     series_hang *hangs;        /* in the order added */
     size_t n_hangs, cap_hangs;
     char *app, *exe;           /* of the first snapshot added */
+    const app_modules *apps;   /* the program's own modules (may be NULL:
+                                  the default rules); the caller's */
     uint8_t *keybuf;           /* scratch for building keys */
     size_t keybuf_cap;
 } leak_series;

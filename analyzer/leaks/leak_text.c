@@ -8,6 +8,7 @@
  * the terminal.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leak_analyze.h"
@@ -52,8 +53,15 @@ static void group(FILE *out, const leak_group *g, size_t number)
     fprintf(out, "   seen %s to %s\n   ", first, last);
     put(out, g->why, "");
     fputc('\n', out);
+    char *site = leak_group_site(g);
+    if (site) {
+        fputs("   created at: ", out);
+        put(out, site, "");
+        fputc('\n', out);
+        free(site);
+    }
     if (g->n_origin) {
-        fputs("   created at:\n", out);
+        fputs("   stack:\n", out);
         for (size_t i = 0; i < g->n_origin; i++) {
             const leak_frame *f = &g->origin[i];
             fputs("     ", out);
@@ -106,6 +114,21 @@ static void freeze(FILE *out, const leak_freeze *f)
     fputs(f->over ? "), then came back\n" : "), still frozen at its last snapshot\n", out);
 }
 
+/* "; 8 toolkit singletons not counted, 1 suppressed (--all lists them)" */
+static void not_counted_text(FILE *out, const leak_report *r)
+{
+    if (!r->n_toolkit && !r->n_suppressed)
+        return;
+    fputs("; not counted:", out);
+    if (r->n_toolkit)
+        fprintf(out, " %zu toolkit singleton group%s (still open at exit, made by GLib, "
+                "GTK, Qt, X or D-Bus for themselves)", r->n_toolkit,
+                r->n_toolkit == 1 ? "" : "s");
+    if (r->n_suppressed)
+        fprintf(out, "%s %zu suppressed", r->n_toolkit ? "," : "", r->n_suppressed);
+    fputs(" (--all lists them)", out);
+}
+
 /* ", 1 freeze" */
 static void freeze_count(FILE *out, size_t n)
 {
@@ -137,6 +160,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
         fprintf(out, "%sno leak suspects in %zu snapshot%s over %s", r->n_leaks ? "\n" : "",
                 r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
         freeze_count(out, r->n_freezes);
+        not_counted_text(out, r);
         fputc('\n', out);
         return;
     }
@@ -144,6 +168,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
             "snapshot%s over %s", suspects, suspects == 1 ? "" : "s", by_conf[0],
             by_conf[1], by_conf[2], r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span);
     freeze_count(out, r->n_freezes);
+    not_counted_text(out, r);
     fputc('\n', out);
 }
 

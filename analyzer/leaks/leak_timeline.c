@@ -81,8 +81,14 @@ static char *label_of(const leak_series *ls, const series_group *g, sym_session 
         add(buf, len, &pos, "%s child %s", g->kind ? "zombie" : "running",
             g->name ? g->name : "?");
     if ((g->resource == SERIES_FD || g->resource == SERIES_THREAD) && g->n_frames) {
+        /* the program's own frame first, then the library call it made */
+        size_t own = g->app_frame < g->n_frames ? g->app_frame : 0;
         add(buf, len, &pos, ": ");
-        add_site(buf, len, &pos, ls, ss, g->frames[0], g->frame_module[0], 1);
+        add_site(buf, len, &pos, ls, ss, g->frames[own], g->frame_module[own], 1);
+        if (own > 0) {
+            add(buf, len, &pos, " via ");
+            add_site(buf, len, &pos, ls, ss, g->frames[own - 1], g->frame_module[own - 1], 1);
+        }
     } else if (g->resource == SERIES_THREAD && g->start) {
         add(buf, len, &pos, ": ");
         add_site(buf, len, &pos, ls, ss, g->start, g->start_module, 0);

@@ -24,6 +24,9 @@ typedef struct report_options {
      * identical stacks folded into one entry, the triggering thread always
      * alone and first. */
     int all_threads;
+    /* 1: bbx's own fds and threads listed too (--bbx-internals); 0: left
+     * out of the tables, counted in one line. */
+    int bbx_internals;
 } report_options;
 
 int report_text(FILE *out, const snap *s, const report_options *opt);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_frames.h"
 #include "frame_symbols.h"
 #include "hash_fnv.h"
 #include "path_name.h"
@@ -568,8 +569,14 @@ void facts_origin(const facts_sink *k, const snap *s, const snap_origin *o, sym_
     put_data(k, FACTS_CODE, o->call, "?");
     put(k, FACTS_CODE, "()");
     if (o->n_frames) {
+        /* The program's own frame first, then the library call it made. */
+        size_t first = frame_origin_first(s, o), own = app_origin_frame(NULL, s, o, first);
         put(k, FACTS_WORDS, " in ");
-        facts_site(k, s, o->frames[frame_origin_first(s, o)], 1, ss);
+        facts_site(k, s, o->frames[own == SIZE_MAX ? first : own], 1, ss);
+        if (own != SIZE_MAX && own > first) {
+            put(k, FACTS_WORDS, " via ");
+            facts_site(k, s, o->frames[own - 1], 1, ss);
+        }
     }
     putf(k, FACTS_WORDS, ", thread %" PRIu64, o->tid);
     if (o->start) {

@@ -149,7 +149,10 @@ void facts_module_offset(const facts_sink *k, const snap_module *m, uint64_t pc)
 void facts_site(const facts_sink *k, const snap *s, uint64_t pc, int is_return,
                 sym_session *ss);
 /* "created by socket() in f (file.c:12), thread N, start routine g", or
- * "origin unknown (open before tracking started)". */
+ * "origin unknown (open before tracking started)".  The site is the first
+ * frame in the program's own code (app_frames.h, default rules), followed
+ * by the library call it went through: "in on_tick (app.c:43) via
+ * g_socket_new"; the innermost frame when no frame is the program's. */
 void facts_origin(const facts_sink *k, const snap *s, const snap_origin *o, sym_session *ss);
 
 /* One row of a backtrace: frame `index`, inline level `level` of `n_levels`

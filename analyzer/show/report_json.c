@@ -329,12 +329,13 @@ static void socket_info(json_writer *w, const snap_fd *d)
     json_object_end(w);
 }
 
-static void fds(json_writer *w, const snap *s, sym_session *ss)
+static void fd_array(json_writer *w, const snap *s, const char *key, const snap_fd *fds,
+                     size_t n, sym_session *ss)
 {
-    json_key(w, "fds");
+    json_key(w, key);
     json_array_begin(w);
-    for (size_t i = 0; i < s->n_fds; i++) {
-        const snap_fd *d = &s->fds[i];
+    for (size_t i = 0; i < n; i++) {
+        const snap_fd *d = &fds[i];
         char flags[256];
         json_object_begin(w);
         json_kv_u64(w, "fd", d->fd);
@@ -365,10 +366,19 @@ static void fds(json_writer *w, const snap *s, sym_session *ss)
             socket_info(w, d);
         json_kv_string(w, "details", d->details);
         json_kv_bool(w, "closed_by_bbx", d->closed_by_bbx);
-        origin(w, s, snap_fd_origin(s, d->fd), ss);
+        if (d->bbx)
+            json_kv_string(w, "bbx", d->bbx == SNAP_FD_BBX_SPARE ? "spare" : "own");
+        origin(w, s, d->bbx ? NULL : snap_fd_origin(s, d->fd), ss);
         json_object_end(w);
     }
     json_array_end(w);
+}
+
+/* The program's fds, and bbx's own apart ("bbx_fds"). */
+static void fds(json_writer *w, const snap *s, sym_session *ss)
+{
+    fd_array(w, s, "fds", s->fds, s->n_fds, ss);
+    fd_array(w, s, "bbx_fds", s->bbx_fds, s->n_bbx_fds, ss);
 }
 
 /* "children": child processes in file order. */
@@ -495,6 +505,7 @@ static void capture(json_writer *w, const snap *s)
     json_kv_u64(w, "origins", c->origins);
     json_kv_u64(w, "track_lost", c->track_lost);
     json_kv_u64(w, "children", c->children);
+    json_kv_u64(w, "bbx_mapped", c->bbx_mapped);
     json_object_end(w);
     json_key(w, "redacted");
     json_array_begin(w);

@@ -231,9 +231,13 @@ static void threads(FILE *out, const snap *s, const report_options *opt)
     /* Out of memory: every thread on its own, as --all-threads. */
     facts_group one[1];
     int ok = facts_thread_groups(&g, s, opt && opt->all_threads) == 0;
+    int internals = opt && opt->bbx_internals;
     for (size_t i = 0; ok && i < g.n; i++)
-        thread(out, s, &g.groups[i], opt ? opt->symbols : NULL);
+        if (internals || !s->threads[g.groups[i].members[0]].bbx_internal)
+            thread(out, s, &g.groups[i], opt ? opt->symbols : NULL);
     for (size_t i = 0; !ok && i < s->n_threads; i++) {
+        if (!internals && s->threads[i].bbx_internal)
+            continue;
         one[0] = (facts_group){ &i, 1 };
         thread(out, s, one, opt ? opt->symbols : NULL);
     }
@@ -242,18 +246,16 @@ static void threads(FILE *out, const snap *s, const report_options *opt)
         fputs("\n(no threads recorded)\n", out);
 }
 
-static void fd_table(FILE *out, const snap *s, sym_session *ss)
+/* The rows of an fd table (the program's, or bbx's own). */
+static void fd_rows(FILE *out, const snap *s, const snap_fd *fds, size_t n_fds,
+                    sym_session *ss)
 {
-    fprintf(out, "\nopen files: %zu", s->n_fds);
-    if (s->process.fd_limit)
-        fprintf(out, " (limit %" PRIu64 ")", s->process.fd_limit);
-    fputc('\n', out);
-    if (!s->n_fds)
+    if (!n_fds)
         return;
     /* The flags column is as wide as its widest entry. */
     int width = 5;
-    for (size_t i = 0; i < s->n_fds; i++) {
-        const snap_fd *d = &s->fds[i];
+    for (size_t i = 0; i < n_fds; i++) {
+        const snap_fd *d = &fds[i];
         if (d->has_flags) {
             size_t n = snap_open_flags_format(s->process.arch, d->flags, d->cloexec, NULL, 0);
             if (n > (size_t)width)
@@ -262,8 +264,8 @@ static void fd_table(FILE *out, const snap *s, sym_session *ss)
     }
     fprintf(out, "  %5s  %-8s  %-*s  %10s  %s\n", "fd", "kind", width, "flags", "offset",
             "target");
-    for (size_t i = 0; i < s->n_fds; i++) {
-        const snap_fd *d = &s->fds[i];
+    for (size_t i = 0; i < n_fds; i++) {
+        const snap_fd *d = &fds[i];
         char flags[256] = "-", offset[24] = "-";
         if (d->has_flags)
             snap_open_flags_format(s->process.arch, d->flags, d->cloexec, flags,
@@ -275,6 +277,8 @@ static void fd_table(FILE *out, const snap *s, sym_session *ss)
         put_str(out, d->target, "?");
         if (d->closed_by_bbx)
             fputs("  (closed by bbx to make room for this snapshot)", out);
+        if (d->bbx == SNAP_FD_BBX_SPARE)
+            fputs("  (spare: room for a crash capture in a full table)", out);
         fputc('\n', out);
         const snap_origin *o = snap_fd_origin(s, d->fd);
         if (o) {
@@ -302,6 +306,50 @@ static void fd_table(FILE *out, const snap *s, sym_session *ss)
             }
         }
     }
+}
+
+static void fd_table(FILE *out, const snap *s, sym_session *ss)
+{
+    fprintf(out, "\nopen files: %zu", s->n_fds);
+    if (s->process.fd_limit)
+        fprintf(out, " (limit %" PRIu64 ")", s->process.fd_limit);
+    fputc('\n', out);
+    fd_rows(out, s, s->fds, s->n_fds, ss);
+}
+
+static size_t bbx_threads(const snap *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_threads; i++)
+        n += s->threads[i].bbx_internal != 0;
+    return n;
+}
+
+/* bbx's own fds and threads: listed with --bbx-internals, else counted. */
+static void bbx_internals(FILE *out, const snap *s, const report_options *opt)
+{
+    size_t nt = bbx_threads(s);
+    uint64_t kib = (s->capture.bbx_mapped + 1023) / 1024;
+    if (!s->n_bbx_fds && !nt && !kib)
+        return;
+    fputs("\nbbx's own: ", out);
+    const char *sep = "";
+    if (s->n_bbx_fds) {
+        fprintf(out, "%zu fd%s", s->n_bbx_fds, s->n_bbx_fds == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (nt) {
+        fprintf(out, "%s%zu thread%s", sep, nt, nt == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (kib)
+        fprintf(out, "%s%" PRIu64 " kB of memory mapped", sep, kib);
+    if (!opt || !opt->bbx_internals) {
+        fputs(" (not the program's: --bbx-internals lists them)\n", out);
+        return;
+    }
+    fprintf(out, "\nbbx's own fds: %zu\n", s->n_bbx_fds);
+    fd_rows(out, s, s->bbx_fds, s->n_bbx_fds, opt->symbols);
 }
 
 static void child_list(FILE *out, const snap *s)
@@ -425,6 +473,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     why(out, s);
     threads(out, s, opt);
     fd_table(out, s, ss);
+    bbx_internals(out, s, opt);
     child_list(out, s);
     x11_list(out, s);
     module_table(out, s);

@@ -233,6 +233,7 @@ static int capture_file(const struct capture_trigger *trig)
     if (bbx_g.threads_omitted)
         snap_put_u64(w, SNAP_CAP_THREADS_OMITTED, bbx_g.threads_omitted);
     snap_put_u64(w, SNAP_CAP_REDACTED, redact_parts());
+    snap_put_u64(w, SNAP_CAP_BBX_MAPPED, ss_mapped_bytes());
     snap_rec_end(w);
 
     int rc = snap_writer_finish(w);

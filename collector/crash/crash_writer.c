@@ -33,9 +33,8 @@ int crash_writer_init(void)
 {
     if (stack)
         return 0;
-    void *p = mmap(NULL, WRITER_STACK, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    void *p = ss_map(WRITER_STACK, 1);
+    if (!p)
         return BBX_ENOMEM;
     stack = p;
     return 0;
@@ -43,8 +42,7 @@ int crash_writer_init(void)
 
 void crash_writer_release(void)
 {
-    if (stack)
-        munmap(stack, WRITER_STACK);
+    ss_unmap(stack, WRITER_STACK);
     stack = NULL;
 }
 

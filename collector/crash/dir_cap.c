@@ -69,15 +69,11 @@ int dir_cap_init(void)
 {
     if (entries)
         return 0;
-    void *e = mmap(NULL, entries_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    void *d = mmap(NULL, CAP_DENTS_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (e == MAP_FAILED || d == MAP_FAILED) {
-        if (e != MAP_FAILED)
-            munmap(e, entries_size);
-        if (d != MAP_FAILED)
-            munmap(d, CAP_DENTS_SIZE);
+    void *e = ss_map(entries_size, 1);
+    void *d = ss_map(CAP_DENTS_SIZE, 0);
+    if (!e || !d) {
+        ss_unmap(e, entries_size);
+        ss_unmap(d, CAP_DENTS_SIZE);
         return -1;
     }
     entries = e;
@@ -87,10 +83,8 @@ int dir_cap_init(void)
 
 void dir_cap_release(void)
 {
-    if (entries)
-        munmap(entries, entries_size);
-    if (dents)
-        munmap(dents, CAP_DENTS_SIZE);
+    ss_unmap(entries, entries_size);
+    ss_unmap(dents, CAP_DENTS_SIZE);
     entries = NULL;
     dents = NULL;
 }

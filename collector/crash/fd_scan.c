@@ -11,10 +11,12 @@
  * at init), "socket:[ino]" and "pipe:[ino]" are built from the inode, and
  * readlinkat/fdinfo are read only for paths and anonymous inodes.
  *
- * bbx's own fds are not listed: the snapshot being written, the /proc
- * directories of the scan, and the spare fds (sigsafe.c), recognised by
- * number and identity, so a program fd that reuses a spare's number is
- * listed.  An fd of the program's that the crash path had to close is
+ * bbx's fds of the moment are not listed: the snapshot being written and
+ * the /proc directories of the scan.  Those it keeps are listed, marked
+ * BBX (the analyzer keeps them apart from the program's): the spare fds
+ * (sigsafe.c) and what libraries opened for bbx (own_fds.c), recognised by
+ * number and identity, so a program fd that reuses such a number is the
+ * program's.  An fd of the program's that the crash path had to close is
  * listed as it was, marked CLOSED_BY_BBX.
  *
  * BBX_REDACT: "paths" replaces targets that are paths and unix socket names
@@ -270,7 +272,7 @@ struct dirs {
                              then absolute paths (a crash with a full table) */
 };
 
-static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
+static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags, int bbx)
 {
     char target[512], fdpath[48], infopath[48], details[1024];
     struct stat st;
@@ -329,6 +331,8 @@ static void write_fd(snap_writer *w, const struct dirs *d, int fd, int fdflags)
     if (kind == SNAP_FD_SOCKET)
         put_socket(w, fd);
     snap_put_str(w, SNAP_FD_DETAILS, details);
+    if (bbx)
+        snap_put_u64(w, SNAP_FD_BBX, (uint64_t)bbx);
     snap_rec_end(w);
 }
 
@@ -425,15 +429,16 @@ unsigned fd_scan_write(snap_writer *w, const int *skip, unsigned n_skip)
         if (poll_says_closed(fd))
             continue;
         int fdflags = ss_fcntl(fd, F_GETFD, 0);
-        if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir || ss_fd_is_reserved(fd))
+        if (fdflags < 0 || fd == d.fd_dir || fd == d.info_dir)
             continue;
         int ours = 0;
         for (unsigned i = 0; i < n_skip; i++)
             ours |= fd == skip[i];
         if (ours)
             continue;
-        write_fd(w, &d, fd, fdflags);
-        count++;
+        int bbx = ss_fd_is_reserved(fd) ? SNAP_FD_BBX_SPARE : ss_fd_is_own(fd) ? SNAP_FD_BBX_OWN : 0;
+        write_fd(w, &d, fd, fdflags, bbx);
+        count += !bbx; /* CAPTURE FDS: the program's */
     }
     if (d.fd_dir >= 0)
         ss_close(d.fd_dir);

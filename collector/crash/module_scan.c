@@ -17,8 +17,7 @@
 
 static void *map_anon(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return ss_map(size, 0);
 }
 
 int modscan_prepare(struct module_table *t, unsigned cap_mods, unsigned cap_ranges)
@@ -40,14 +39,10 @@ int modscan_prepare(struct module_table *t, unsigned cap_mods, unsigned cap_rang
 
 void modscan_release(struct module_table *t)
 {
-    if (t->mods)
-        munmap(t->mods, t->cap_mods * sizeof(struct bbx_module));
-    if (t->prev)
-        munmap(t->prev, t->cap_mods * sizeof(struct bbx_module));
-    if (t->ranges)
-        munmap(t->ranges, t->cap_ranges * sizeof(struct mem_range));
-    if (t->buf)
-        munmap(t->buf, MAPS_BUF);
+    ss_unmap(t->mods, t->cap_mods * sizeof(struct bbx_module));
+    ss_unmap(t->prev, t->cap_mods * sizeof(struct bbx_module));
+    ss_unmap(t->ranges, t->cap_ranges * sizeof(struct mem_range));
+    ss_unmap(t->buf, MAPS_BUF);
     memset(t, 0, sizeof(*t));
 }
 

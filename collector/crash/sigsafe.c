@@ -116,6 +116,17 @@ static int spare_dup(int fd)
     return d;
 }
 
+/* Room kept below the spares for bbx's other fds (own_fds.c). */
+#define OWN_ROOM 40
+
+int ss_fd_high_dup(int fd, int cloexec)
+{
+    int floor = spare_floor() - OWN_ROOM;
+    if (floor <= 3)
+        return -1;
+    return (int)syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, floor);
+}
+
 /* A new file that only bbx has, its identity recorded; -1 when none. */
 static int spare_new_file(void)
 {
@@ -555,17 +566,4 @@ void ss_put_utc(ss_buf *b, uint64_t unix_ms)
     ss_putu_w(b, sod % 60, 2);
     ss_puts(b, ".");
     ss_putu_w(b, unix_ms % 1000, 3);
-}
-
-/* Stubs of the registry of bbx's own fds (sigsafe.h); the registry itself
- * replaces them. */
-int ss_fd_own_add(int fd)
-{
-    (void)fd;
-    return 0;
-}
-
-void ss_fd_own_remove(int fd)
-{
-    (void)fd;
 }

@@ -247,24 +247,11 @@ int thread_capture_install(void)
     reuse_cap = 64;
     while (reuse_cap < bbx_g.cfg.max_threads)
         reuse_cap *= 2;
-    slots = mmap(NULL, bbx_g.cfg.max_threads * sizeof(struct slot), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    slot_frames = mmap(NULL, nf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    reuse = mmap(NULL, reuse_cap * sizeof(*reuse), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    reuse_frames = mmap(NULL, (size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t),
-                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-    if (slots == MAP_FAILED || slot_frames == MAP_FAILED || reuse == MAP_FAILED ||
-        reuse_frames == MAP_FAILED) {
-        if (slots == MAP_FAILED)
-            slots = NULL;
-        if (slot_frames == MAP_FAILED)
-            slot_frames = NULL;
-        if (reuse == MAP_FAILED)
-            reuse = NULL;
-        if (reuse_frames == MAP_FAILED)
-            reuse_frames = NULL;
+    slots = ss_map(bbx_g.cfg.max_threads * sizeof(struct slot), 0);
+    slot_frames = ss_map(nf, 0);
+    reuse = ss_map(reuse_cap * sizeof(*reuse), 1);
+    reuse_frames = ss_map((size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t), 1);
+    if (!slots || !slot_frames || !reuse || !reuse_frames) {
         thread_capture_uninstall();
         return BBX_ENOMEM;
     }
@@ -286,15 +273,10 @@ void thread_capture_uninstall(void)
         sigaction(bbx_g.thread_signal, &old_sa, NULL);
     installed = 0;
     atomic_store(&n_slots, 0);
-    if (slots)
-        munmap(slots, bbx_g.cfg.max_threads * sizeof(struct slot));
-    if (slot_frames)
-        munmap(slot_frames,
-               (size_t)bbx_g.cfg.max_threads * bbx_g.cfg.max_frames * sizeof(uintptr_t));
-    if (reuse)
-        munmap(reuse, reuse_cap * sizeof(*reuse));
-    if (reuse_frames)
-        munmap(reuse_frames, (size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t));
+    ss_unmap(slots, bbx_g.cfg.max_threads * sizeof(struct slot));
+    ss_unmap(slot_frames, (size_t)bbx_g.cfg.max_threads * bbx_g.cfg.max_frames * sizeof(uintptr_t));
+    ss_unmap(reuse, reuse_cap * sizeof(*reuse));
+    ss_unmap(reuse_frames, (size_t)reuse_cap * bbx_g.cfg.max_frames * sizeof(uintptr_t));
     slots = NULL;
     slot_frames = NULL;
     reuse = NULL;

@@ -86,14 +86,12 @@ static void resolve_app(const char *cfg_app)
 
 static void *map_anon(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return ss_map(size, 0);
 }
 
 static void unmap(void **p, size_t size)
 {
-    if (*p)
-        munmap(*p, size);
+    ss_unmap(*p, size);
     *p = NULL;
 }
 
@@ -201,7 +199,10 @@ int bbx_init(const bbx_config *cfg)
     process_info_init();
     fd_scan_init();
     ss_fd_reserve();
-    if ((rc = unwind_init()) != 0)
+    bbx_busy++; /* libunwind's pipes are bbx's (track_fd_hooks.c: bbx_made) */
+    rc = unwind_init();
+    bbx_busy--;
+    if (rc != 0)
         goto fail;
     if (calls_init(bbx_g.cfg.max_threads) != 0) {
         rc = BBX_ENOMEM;

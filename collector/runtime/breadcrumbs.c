@@ -22,9 +22,8 @@ _Atomic uint64_t crumb_ring_next;
 
 int breadcrumbs_init(unsigned count)
 {
-    void *p = mmap(NULL, count * sizeof(struct crumb), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    void *p = ss_map(count * sizeof(struct crumb), 0);
+    if (!p)
         return BBX_ENOMEM;
     crumb_ring = p;
     crumb_ring_n = count;
@@ -38,8 +37,7 @@ void breadcrumbs_release(void)
     unsigned n = crumb_ring_n;
     crumb_ring = NULL;
     crumb_ring_n = 0;
-    if (r)
-        munmap(r, n * sizeof(struct crumb));
+    ss_unmap(r, n * sizeof(struct crumb));
 }
 
 void bbx_log_raw(const char *msg)

@@ -14,8 +14,8 @@
  *
  * Only when DISPLAY names a local display (":N", "unix:N") and the program
  * has a unix socket connected to /tmp/.X11-unix/XN (named or abstract)
- * does bbx connect, itself: a raw socket (bbx's, registered with
- * ss_fd_own_add), the MIT-MAGIC-COOKIE-1 of XAUTHORITY (or ~/.Xauthority)
+ * does bbx connect, itself: a raw socket (bbx's: ss_fd_own_take moves it
+ * above the program's numbers and registers it), the MIT-MAGIC-COOKIE-1 of XAUTHORITY (or ~/.Xauthority)
  * when there is one, and libxcb over that fd.  libxcb.so.1 and
  * libxcb-res.so.0 are loaded with dlopen at the first use: no link-time
  * dependency on X, and nothing at all happens without them.
@@ -292,10 +292,8 @@ static int connect_socket(void)
                          xr.number);
         socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)abstract +
                                     (size_t)n + (abstract ? 0 : 1));
-        if (syscall(SYS_connect, fd, (struct sockaddr *)&a, len) == 0) {
-            ss_fd_own_add(fd);
-            return fd;
-        }
+        if (syscall(SYS_connect, fd, (struct sockaddr *)&a, len) == 0)
+            return ss_fd_own_take(fd); /* bbx's, moved out of the program's low numbers */
         ss_close(fd);
     }
     return -1;

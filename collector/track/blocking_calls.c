@@ -72,9 +72,8 @@ int calls_init(unsigned max_threads)
     unsigned n = 64;
     while (n < 2 * max_threads)
         n *= 2;
-    void *p = mmap(NULL, n * sizeof(struct call_slot), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    void *p = ss_map(n * sizeof(struct call_slot), 0);
+    if (!p)
         return BBX_ENOMEM;
     calls_tab.cap = n;
     atomic_store(&calls_tab.slots, (struct call_slot *)p);

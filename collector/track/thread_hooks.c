@@ -52,16 +52,15 @@ static void *altstack_new(void)
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
         old.ss_size >= 32768)
         return NULL;
-    void *p = mmap(NULL, ALTSTACK_SIZE + GUARD, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
+    void *p = ss_map(ALTSTACK_SIZE + GUARD, 1);
+    if (!p)
         return NULL;
     mprotect(p, GUARD, PROT_NONE);
     ss.ss_sp = (char *)p + GUARD;
     ss.ss_size = ALTSTACK_SIZE;
     ss.ss_flags = 0;
     if (sigaltstack(&ss, NULL) != 0) {
-        munmap(p, ALTSTACK_SIZE + GUARD);
+        ss_unmap(p, ALTSTACK_SIZE + GUARD);
         return NULL;
     }
     return p;
@@ -77,7 +76,7 @@ static void release_stack(void *p)
 {
     stack_t ss = { .ss_flags = SS_DISABLE };
     sigaltstack(&ss, NULL);
-    munmap(p, ALTSTACK_SIZE + GUARD);
+    ss_unmap(p, ALTSTACK_SIZE + GUARD);
 }
 
 /* The thread exits other than by returning from its start routine. */

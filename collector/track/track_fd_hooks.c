@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "blocking_calls.h"
+#include "sigsafe.h"
 #include "track_hooks.h"
 
 /* Not declared by every glibc. */
@@ -52,16 +53,38 @@ int pidfd_open(pid_t pid, unsigned int flags);
         }                                                                        \
     } while (0)
 
+/* An fd that a library made while bbx ran it (libunwind's pipes, bbx's X
+ * connection): bbx's.  A new one leaves the program's low numbers (the
+ * program gets the numbers it would get without bbx); one whose number the
+ * caller chose (dup2, dup3, F_DUPFD, signalfd on an fd) keeps it.  Either
+ * way it is registered, so snapshots mark it (own_fds.c), and tracking
+ * forgets the number. */
+static int bbx_made(int fd, int call)
+{
+    if (call == TRACK_DUP2 || call == TRACK_DUP3 || call == TRACK_FCNTL || call == TRACK_SIGNALFD)
+        ss_fd_own_add(fd);
+    else
+        fd = ss_fd_own_take(fd);
+    if (track_fds_on())
+        track_fd_closed(fd);
+    return fd;
+}
+
 static int made(int fd, int call, uintptr_t ra)
 {
+    if (fd >= 0 && bbx_busy)
+        return bbx_made(fd, call);
     if (fd >= 0 && track_fds_on())
         track_fd_created(fd, call, ra);
     return fd;
 }
 
-static int made_pair(int rc, const int *fds, int call, uintptr_t ra)
+static int made_pair(int rc, int *fds, int call, uintptr_t ra)
 {
-    if (rc == 0 && track_fds_on()) {
+    if (rc == 0 && bbx_busy) {
+        fds[0] = bbx_made(fds[0], call);
+        fds[1] = bbx_made(fds[1], call);
+    } else if (rc == 0 && track_fds_on()) {
         track_fd_created(fds[0], call, ra);
         track_fd_created(fds[1], call, ra);
     }
@@ -434,6 +457,8 @@ BBX_API int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 TRACK_REAL(close);
 BBX_API int close(int fd)
 {
+    if (bbx_busy)
+        ss_fd_own_remove(fd);
     if (track_fds_on())
         track_fd_closed(fd); /* before: the number may be reused at once */
     __typeof__(&close) real = TRACK_RESOLVE(close);

@@ -269,11 +269,9 @@ static int map_table(unsigned char **table, size_t *bytes, size_t want)
         madvise(*table, want, MADV_DONTNEED); /* anonymous private: reads zero again */
         return 0;
     }
-    if (*table)
-        munmap(*table, *bytes);
-    void *p = mmap(NULL, want, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    *table = p == MAP_FAILED ? NULL : p;
+    ss_unmap(*table, *bytes);
+    void *p = ss_map(want, 1);
+    *table = p;
     *bytes = *table ? want : 0;
     return *table ? 0 : BBX_ENOMEM;
 }

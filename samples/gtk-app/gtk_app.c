@@ -21,6 +21,14 @@
  *                   opposite orders (ui_take_locks; worker_take_locks)
  *   freeze-recover  the handler sleeps N seconds (default 8; freeze_for),
  *                   then returns and the window is idle again
+ *   leak-tick       the handler starts a tick (every 100 ms) that leaks,
+ *                   each time, a file (fopen: leak_a_file), a UDP socket
+ *                   (GIO's g_socket_new: leak_a_udp_socket) and a thread
+ *                   "leaked-worker" that never ends (g_thread_new:
+ *                   leak_a_thread), all from the program's own lines
+ *   leak-two-sites  a tick that leaks two UDP sockets through the same GIO
+ *                   call from two places of the program (leak_udp_site_a,
+ *                   leak_udp_site_b): two leaks, not one
  *   idle            (default) nothing
  *
  * --seconds=N: how long hang-spin and hang-sleep (default 30) and
@@ -305,6 +313,77 @@ NOINLINE static void on_button_freeze_recover(GtkButton *b, gpointer data)
     gtk_label_set_text(GTK_LABEL(the_label), "recovered");
 }
 
+/* ---- leak-tick and leak-two-sites ------------------------------------ */
+
+NOINLINE static void leak_a_file(void)
+{
+    FILE *f = fopen("/proc/self/stat", "r"); /* leak_a_file: the fopen */
+    (void)f;
+}
+
+/* The arguments of g_socket_new() for a UDP socket (one line per call site,
+ * so the call's line is the marked one). */
+#define UDP_SOCKET G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP
+
+NOINLINE static void leak_a_udp_socket(void)
+{
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_a_udp_socket: g_socket_new */
+    (void)s;
+}
+
+NOINLINE static gpointer leaked_worker_main(gpointer data)
+{
+    for (;;)
+        pause();
+    return NULL;
+}
+
+NOINLINE static void leak_a_thread(void)
+{
+    GThread *t =
+        g_thread_new("leaked-worker", leaked_worker_main, NULL); /* leak_a_thread: g_thread_new */
+    (void)t;
+}
+
+NOINLINE static void leak_udp_site_a(void)
+{
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_udp_site_a: g_socket_new */
+    (void)s;
+}
+
+NOINLINE static void leak_udp_site_b(void)
+{
+    GSocket *s = g_socket_new(UDP_SOCKET, NULL); /* leak_udp_site_b: g_socket_new */
+    (void)s;
+}
+
+static gboolean leak_tick(gpointer data)
+{
+    leak_a_file();
+    leak_a_udp_socket();
+    leak_a_thread();
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean leak_two_sites_tick(gpointer data)
+{
+    leak_udp_site_a();
+    leak_udp_site_b();
+    return G_SOURCE_CONTINUE;
+}
+
+NOINLINE static void on_button_leak_tick(GtkButton *b, gpointer data)
+{
+    announce();
+    g_timeout_add(100, leak_tick, NULL);
+}
+
+NOINLINE static void on_button_leak_two_sites(GtkButton *b, gpointer data)
+{
+    announce();
+    g_timeout_add(100, leak_two_sites_tick, NULL);
+}
+
 /* ---- idle ----------------------------------------------------------- */
 
 NOINLINE static void on_button_idle(GtkButton *b, gpointer data)
@@ -327,6 +406,8 @@ static const struct mode modes[] = {
     { "hang-mutex", on_button_hang_mutex },
     { "deadlock", on_button_deadlock },
     { "freeze-recover", on_button_freeze_recover },
+    { "leak-tick", on_button_leak_tick },
+    { "leak-two-sites", on_button_leak_two_sites },
     { "idle", on_button_idle },
 };
 
@@ -406,7 +487,7 @@ static void usage(const char *why)
 {
     fprintf(stderr, "gtk-app: %s\n"
             "usage: gtk-app [--mode=crash|crash-worker|hang-spin|hang-sleep|hang-mutex|"
-            "deadlock|freeze-recover|idle] [--seconds=N] [--click-after=MS] "
+            "deadlock|freeze-recover|leak-tick|leak-two-sites|idle] [--seconds=N] [--click-after=MS] "
             "[--quit-after=S]\n", why);
     exit(2);
 }

@@ -19,7 +19,7 @@
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
 #define SNAP_VERSION_MINOR 3 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
-                                3 added X11_RESOURCES */
+                                3 added FD BBX, CAPTURE BBX_MAPPED, X11_RESOURCES */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -190,6 +190,16 @@ enum snap_fd_field {
                                   fd of the program's to make room for the
                                   snapshot (fd table full, no spare fd
                                   left); the fields describe it as it was */
+    SNAP_FD_BBX = 16,          /* varint: snap_fd_bbx: the fd is bbx's, not the
+                                  program's (minor 3) */
+};
+
+/* Whose an fd marked SNAP_FD_BBX is. */
+enum snap_fd_bbx {
+    SNAP_FD_BBX_OWN = 1,       /* opened for bbx by a library it runs (libunwind's
+                                  pipes, its X connection) */
+    SNAP_FD_BBX_SPARE = 2,     /* one of bbx's spare fds (room for a crash
+                                  capture in a full table) */
 };
 
 enum snap_module_field {
@@ -212,7 +222,7 @@ enum snap_capture_field {
     SNAP_CAP_DURATION_US = 1,  /* varint: trigger to last record */
     SNAP_CAP_THREADS = 2,      /* varint: threads written */
     SNAP_CAP_UNWOUND = 3,      /* varint: of which unwound */
-    SNAP_CAP_FDS = 4,          /* varint: fds written */
+    SNAP_CAP_FDS = 4,          /* varint: fds of the program written (not FD BBX) */
     SNAP_CAP_VERSION = 5,      /* bytes: collector version */
     SNAP_CAP_MODULES = 6,      /* varint */
     SNAP_CAP_THREADS_US = 7,   /* varint: time the capturing thread spent on threads
@@ -229,6 +239,8 @@ enum snap_capture_field {
                                   max_threads (BBX_MAX_THREADS) */
     SNAP_CAP_REDACTED = 14,    /* varint: what BBX_REDACT held back (bit mask,
                                   docs/FORMAT.md) */
+    SNAP_CAP_BBX_MAPPED = 15,  /* varint: bytes of memory bbx has mapped for
+                                  itself (tables, rings, buffers, stacks; minor 3) */
 };
 
 /* Bits of SNAP_CAP_REDACTED: what the collector (BBX_REDACT) or `bbx scrub`

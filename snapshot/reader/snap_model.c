@@ -343,6 +343,7 @@ static int fd_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_FD_CLOEXEC: d->cloexec = f->value != 0; break;
     case SNAP_FD_SIZE: d->size = f->value; break;
     case SNAP_FD_CLOSED_BY_BBX: d->closed_by_bbx = f->value != 0; break;
+    case SNAP_FD_BBX: d->bbx = f->value; break;
     default: break;
     }
     return 0;
@@ -413,6 +414,7 @@ static int capture_field(snap_builder *b, void *obj, const snap_field *f)
     case SNAP_CAP_MODULES: c->modules = f->value; break;
     case SNAP_CAP_THREADS_US: c->threads_us = f->value; break;
     case SNAP_CAP_FDS_US: c->fds_us = f->value; break;
+    case SNAP_CAP_BBX_MAPPED: c->bbx_mapped = f->value; break;
     case SNAP_CAP_TRACKING: c->tracking = f->value; break;
     case SNAP_CAP_ORIGINS: c->origins = f->value; break;
     case SNAP_CAP_TRACK_LOST: c->track_lost = f->value; break;
@@ -617,9 +619,28 @@ static int origin_cmp(const void *a, const void *b)
     return 0;
 }
 
+/* bbx's own fds out of the program's table into s->bbx_fds (file order
+ * kept in both); on no memory they stay where they are, marked. */
+static void split_bbx_fds(snap *s)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < s->n_fds; i++)
+        n += s->fds[i].bbx != 0;
+    if (!n || !(s->bbx_fds = calloc(n, sizeof(*s->bbx_fds))))
+        return;
+    for (size_t i = 0; i < s->n_fds; i++) {
+        if (s->fds[i].bbx)
+            s->bbx_fds[s->n_bbx_fds++] = s->fds[i];
+        else
+            s->fds[k++] = s->fds[i];
+    }
+    s->n_fds = k;
+}
+
 void snap_builder_finish(snap_builder *b)
 {
     snap *s = b->s;
+    split_bbx_fds(s);
     if (s->trigger.present && s->trigger.kind == SNAP_TRIGGER_HANG && s->trigger.hung_tid)
         for (size_t i = 0; i < s->n_threads; i++)
             s->threads[i].hung = s->threads[i].tid == s->trigger.hung_tid;
@@ -738,6 +759,17 @@ static void free_process(snap_process *p)
     free(p->rlimits);
 }
 
+static void free_fds(snap_fd *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(fds[i].target);
+        free(fds[i].sock_local);
+        free(fds[i].sock_peer);
+        free(fds[i].details);
+    }
+    free(fds);
+}
+
 void snap_free(snap *s)
 {
     if (!s)
@@ -759,13 +791,8 @@ void snap_free(snap *s)
         free(s->blocks);
         s->blocks = next;
     }
-    for (size_t i = 0; i < s->n_fds; i++) {
-        free(s->fds[i].target);
-        free(s->fds[i].sock_local);
-        free(s->fds[i].sock_peer);
-        free(s->fds[i].details);
-    }
-    free(s->fds);
+    free_fds(s->fds, s->n_fds);
+    free_fds(s->bbx_fds, s->n_bbx_fds);
     for (size_t i = 0; i < s->n_modules; i++) {
         free(s->modules[i].path);
         free(s->modules[i].build_id);

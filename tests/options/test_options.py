@@ -206,6 +206,23 @@ CASES["show --all-threads"] = lambda: all_threads_case(
     lambda out: [int(t) for t in re.findall(r'^--- thread (\d+) "opt-many"', out, re.M)])
 
 
+def show_bbx_internals():
+    """--bbx-internals: bbx's own fds (its spares are in every snapshot) and
+    its collector thread are listed with it, counted in one line without."""
+    f = snaps(SERIES6)[-1]
+    out1, out0 = bbx("show", "--bbx-internals", f).out, bbx("show", f).out
+    contrast("show --bbx-internals", out1, out0, "/memfd:bbx-spare", True)
+    contrast("show --bbx-internals", out1, out0, "bbx's own fds:", True)
+    contrast("show --bbx-internals", out1, out0, "--bbx-internals lists them", False)
+    collector = [t for t in json.loads(bbx("show", "--json", f).out)["threads"]
+                 if t["bbx_internal"]]
+    for t in collector:
+        contrast("show --bbx-internals", out1, out0, '--- thread %d "' % t["tid"], True)
+
+
+CASES["show --bbx-internals"] = show_bbx_internals
+
+
 # --- leaks -----------------------------------------------------------------
 def leaks_all():
     r1 = bbx("leaks", "--all", "--json", SERIES6)
@@ -248,6 +265,64 @@ CASES["leaks --no-demangle"] = lambda: demangle_case("leaks", [SERIES6], LEAK_M,
 CASES["leaks --debug-dir"] = lambda: debug_dir_case("leaks", [SSERIES], LEAK, 1)
 CASES["leaks --debuginfod-timeout"] = lambda: debuginfod_case("leaks", [SSERIES], 1)
 CASES["leaks -h/--help"] = lambda: help_case("leaks")
+
+
+def rules_file(name, text):
+    path = S.file(name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def socket_leak(doc):
+    return [g for g in doc["leaks"] if g["kind"] == "socket"]
+
+
+def leaks_app_modules():
+    # default: the program's own frame is leak_socket; naming another module
+    # as the program's own moves it (no frame of it: "no frame in ...")
+    r0 = bbx("leaks", "--json", SERIES6)
+    r1 = bbx("leaks", "--json", "--app-modules", "nothing-matches*", SERIES6)
+    ok(r1, 1, "leaks --app-modules")
+    s0 = [g.get("created_at") or "" for g in socket_leak(json.loads(r0.out))]
+    s1 = [g.get("created_at") or "" for g in socket_leak(json.loads(r1.out))]
+    check(s0 and s0[0].startswith(LEAK), "leaks: created_at starts with %s: %s" % (LEAK, s0))
+    check(s1 and "no frame in the program's own code" in s1[0],
+          "leaks --app-modules nothing-matches*: %s" % s1)
+
+
+def leaks_toolkit_rules():
+    # growth is never hidden by toolkit rules; a bad rules file is an error
+    good = rules_file("tk.supp", "function:bbxopt::leak_socket*\n")
+    bad = rules_file("tk-bad.supp", "bogus:x\n")
+    r = bbx("leaks", "--json", "--toolkit-rules", good, SERIES6)
+    ok(r, 1, "leaks --toolkit-rules (a growing group stays a suspect)")
+    check(socket_leak(json.loads(r.out)), "leaks --toolkit-rules: the growing socket is gone")
+    rb = bbx("leaks", "--toolkit-rules", bad, SERIES6)
+    check(rb.rc == 2 and "tk-bad.supp:1" in rb.err, "leaks --toolkit-rules BAD: exit %s, %r"
+          % (rb.rc, rb.err))
+
+
+def leaks_no_toolkit_rules():
+    bad = rules_file("tk-bad2.supp", "bogus:x\n")
+    r = bbx("leaks", "--toolkit-rules", bad, "--no-toolkit-rules", SERIES6)
+    ok(r, 1, "leaks --no-toolkit-rules (the rules file is not read)")
+
+
+def leaks_suppress():
+    rules = rules_file("mine.supp", "function:bbxopt::leak_socket*\n")
+    r0 = bbx("leaks", "--json", SERIES6)
+    r1 = bbx("leaks", "--json", "--suppress", rules, SERIES6)
+    d0, d1 = json.loads(r0.out), json.loads(r1.out) if r1.out else {}
+    check(socket_leak(d0) and not socket_leak(d1), "leaks --suppress: the socket is left out")
+    check(d1.get("not_counted", {}).get("suppressed", 0) >= 1,
+          "leaks --suppress: not_counted %s" % d1.get("not_counted"))
+
+
+CASES["leaks --app-modules"] = leaks_app_modules
+CASES["leaks --toolkit-rules"] = leaks_toolkit_rules
+CASES["leaks --no-toolkit-rules"] = leaks_no_toolkit_rules
+CASES["leaks --suppress"] = leaks_suppress
 
 
 # --- diff: SERIES3 (3 sockets at the end) against SERIES6 (6) ---------------
@@ -537,6 +612,42 @@ CASES["report --debug-dir"] = lambda: report_case(("--debug-dir", DEBUG_DIR), "e
                                                   (SCRASH,))
 CASES["report --debuginfod-timeout"] = report_debuginfod
 CASES["report -h/--help"] = lambda: help_case("report")
+
+
+def suspects_heading(page):
+    m = re.search(r"Leak suspects \((\d+)\)", page)
+    return int(m.group(1)) if m else -1
+
+
+def report_suppress():
+    rules = rules_file("rmine.supp", "function:bbxopt::leak_socket*\n")
+    r0, p0 = report_out(inputs=(SERIES6,))
+    r1, p1 = report_out("--suppress", rules, inputs=(SERIES6,))
+    ok(r1, 0, "report --suppress")
+    check(suspects_heading(p1) == suspects_heading(p0) - 1,
+          "report --suppress: suspects %d, without %d" % (suspects_heading(p1),
+                                                         suspects_heading(p0)))
+
+
+def report_toolkit_rules():
+    bad = rules_file("rtk-bad.supp", "bogus:x\n")
+    r, _ = report_out("--toolkit-rules", bad, inputs=(SERIES6,))
+    check(r.rc == 2 and "rtk-bad.supp:1" in r.err, "report --toolkit-rules BAD: exit %s, %r"
+          % (r.rc, r.err))
+
+
+def report_no_toolkit_rules():
+    bad = rules_file("rtk-bad2.supp", "bogus:x\n")
+    r, _ = report_out("--toolkit-rules", bad, "--no-toolkit-rules", inputs=(SERIES6,))
+    ok(r, 0, "report --no-toolkit-rules (the rules file is not read)")
+
+
+CASES["report --app-modules"] = lambda: report_case(
+    ("--app-modules", "nothing-matches*"), "no frame in the program&#39;s own code", True,
+    (SERIES6,))
+CASES["report --suppress"] = report_suppress
+CASES["report --toolkit-rules"] = report_toolkit_rules
+CASES["report --no-toolkit-rules"] = report_no_toolkit_rules
 CASES["report --all-threads"] = lambda: all_threads_case(
     "report", lambda *o: report_out(*o, inputs=(THREADS_FILE,))[1],
     lambda page: [int(t) for t in re.findall(r'<details class="thread" id="thread-(\d+)"', page)])

@@ -203,7 +203,7 @@ def without_parts(d):
         frames(t["frames"])
         if t.get("origin"):
             frames(t["origin"]["frames"])
-    for f in d["fds"]:
+    for f in d["fds"] + d["bbx_fds"]:
         if f["target"] and f["target"].startswith("/"):
             f["target"] = "[redacted]"
         if f["kind"] == "socket":

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "leak_analyze.h"
+#include "leak_suppress.h"
 #include "leak_json_read.h"
 #include "snap_fixture.h"
 #include "snap_format.h"
@@ -151,7 +152,7 @@ START_TEST(growing_group)
     leak_report_free(r);
 
     /* --all: the steady groups too, after the suspect, as "none". */
-    leak_options o = { NULL, 1, 0 };
+    leak_options o = { .all_groups = 1 };
     r = analyze(s, &o);
     ck_assert_uint_eq(leak_report_suspects(r), 1);
     ck_assert_uint_eq(r->n_leaks, 4); /* sockets, eventfd, tty, pool */
@@ -280,6 +281,90 @@ START_TEST(at_exit_single)
     ck_assert_ptr_null(find(r, "fd", "device"));
     ck_assert_ptr_null(find(r, "fd", "file"));
     ck_assert_ptr_null(find(r, "fd", "pipe"));
+    leak_report_free(r);
+    free(s);
+}
+END_TEST
+
+/* Rules from text, for the toolkit and suppression tests. */
+static leak_suppressions *rules(const char *text)
+{
+    char err[256] = "";
+    leak_suppressions *r = leak_suppress_new();
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(leak_suppress_parse(r, text, strlen(text), "t.supp", err, sizeof(err)) == 0,
+                  "%s", err);
+    return r;
+}
+
+START_TEST(toolkit_rules_at_exit_only)
+{
+    /* At exit: a toolkit rule takes the program's socket group out of the
+     * suspects (counted, and listed as "none" with --all); the thread stays. */
+    series *s = series_new(1, 0);
+    s->snaps[0].trigger_kind = SNAP_TRIGGER_EXIT;
+    add_fds(s, 0, 2, 5, SNAP_FD_SOCKET, own_stack, 2);
+    add_threads(s, 0, 1, 4300, "retry", own_stack2, 2);
+    leak_options o = { .toolkit = rules("# X\nkind:socket module:demo\n") };
+    leak_report *r = analyze(s, &o);
+    ck_assert_uint_eq(leak_report_suspects(r), 1);
+    ck_assert_ptr_null(find(r, "fd", "socket"));
+    ck_assert_uint_eq(r->n_toolkit, 1);
+    leak_report_free(r);
+    o.all_groups = 1;
+    r = analyze(s, &o);
+    const leak_group *g = find(r, "fd", "socket");
+    ck_assert_ptr_nonnull(g);
+    ck_assert_str_eq(g->confidence, "none");
+    ck_assert_ptr_nonnull(strstr(g->why, "not counted"));
+    ck_assert_ptr_nonnull(strstr(g->why, "t.supp:2"));
+    leak_report_free(r);
+    leak_suppress_free(o.toolkit);
+    free(s);
+
+    /* Growth is judged as ever: the same rule does not hide a growing group;
+     * the user's --suppress does, whatever made it a suspect. */
+    s = series_new(10, MINUTE);
+    for (size_t i = 0; i < s->n; i++)
+        add_fds(s, i, 2 + 2 * i, 10, SNAP_FD_SOCKET, own_stack, 2);
+    o = (leak_options){ .toolkit = rules("kind:socket module:demo\n") };
+    r = analyze(s, &o);
+    ck_assert_uint_eq(leak_report_suspects(r), 1);
+    ck_assert_uint_eq(r->n_toolkit, 0);
+    leak_report_free(r);
+    o.suppress = rules("kind:socket\n");
+    r = analyze(s, &o);
+    ck_assert_uint_eq(leak_report_suspects(r), 0);
+    ck_assert_uint_eq(r->n_suppressed, 1);
+    leak_report_free(r);
+    leak_suppress_free(o.toolkit);
+    leak_suppress_free(o.suppress);
+    free(s);
+}
+END_TEST
+
+START_TEST(app_frame_first_own)
+{
+    /* A stack through libc into the program: the program's own frame is the
+     * second, named first in the one-line site, libc's after "via". */
+    static const uint64_t via_libc[] = { 0x7ffff7e9a0b5ull, 0x555555555288ull };
+    series *s = series_new(6, MINUTE);
+    for (size_t i = 0; i < s->n; i++)
+        add_fds(s, i, 1 + 2 * i, 10, SNAP_FD_SOCKET, via_libc, 2);
+    leak_report *r = analyze(s, NULL);
+    ck_assert_uint_eq(r->n_leaks, 1);
+    const leak_group *g = &r->leaks[0];
+    ck_assert_uint_eq(g->app_frame, 1);
+    ck_assert_str_eq(g->origin[1].module, "demo");
+    char *site = leak_group_site(g);
+    ck_assert_str_eq(site, "?? [demo] via ?? [libc.so.6]");
+    free(site);
+    leak_report_free(r);
+    /* --app-modules naming libc alone: libc's frame is the program's. */
+    char *libc_only[] = { "libc.so*" };
+    leak_options o = { .apps = { libc_only, 1 } };
+    r = analyze(s, &o);
+    ck_assert_uint_eq(r->leaks[0].app_frame, 0);
     leak_report_free(r);
     free(s);
 }
@@ -452,7 +537,7 @@ START_TEST(pids)
     ck_assert_uint_eq(set->reports[1]->pid, 99);
     ck_assert_uint_eq(set->reports[1]->n_snapshots, 1);
     leak_report_set_free(set);
-    leak_options o = { NULL, 0, 99 };
+    leak_options o = { .pid = 99 };
     r = leaks_from_snapshots((const snap *const *)snaps, names, 3, &o, err, sizeof(err));
     ck_assert_ptr_nonnull(r);
     ck_assert_uint_eq(r->n_snapshots, 1);
@@ -749,6 +834,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, slow_leak_in_steps);
     tcase_add_test(tc, back_to_the_start);
     tcase_add_test(tc, at_exit_single);
+    tcase_add_test(tc, toolkit_rules_at_exit_only);
+    tcase_add_test(tc, app_frame_first_own);
     tcase_add_test(tc, zombies_pile_up);
     tcase_add_test(tc, untracked_growth);
     tcase_add_test(tc, growth_with_a_dip);

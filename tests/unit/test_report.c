@@ -202,7 +202,7 @@ START_TEST(json_schema)
     has(j, "\"capture_ms\":12.345,\"capture\":{\"duration_us\":12345,\"threads\":3,"
            "\"threads_omitted\":7,\"unwound\":1,\"fds\":3,\"modules\":2,\"threads_us\":8000,\"fds_us\":2500,"
            "\"collector_version\":\"0.1.0\",\"tracking\":3,\"origins\":3,"
-           "\"track_lost\":1,\"children\":2}");
+           "\"track_lost\":1,\"children\":2,\"bbx_mapped\":0}");
     /* Tracking: origins on fds and threads, the children. */
     has(j, "\"details\":null,\"closed_by_bbx\":false,\"origin\":{\"unknown\":true,\"call\":null,\"time_ms\":0,"
            "\"tid\":0,\"truncated\":false,\"frames\":[]}}");
@@ -232,7 +232,7 @@ START_TEST(json_incomplete)
     snap *s = reference(FIX_REC_TRIGGER + 1);
     char *j = render_json(s, 0);
     has(j, "\"complete\":false,\"incomplete_reason\":\"truncated after 2 records\"");
-    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"children\":[],\"x11\":null,\"modules\":[],\"breadcrumbs\":[],"
+    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"bbx_fds\":[],\"children\":[],\"x11\":null,\"modules\":[],\"breadcrumbs\":[],"
            "\"annotations\":{}");
     free(j);
     snap_free(s);
@@ -278,7 +278,9 @@ START_TEST(text_report)
            "  tracking: fds threads, 3 origins, 1 creations not recorded, 2 children\n");
     /* Tracking: where fds and threads came from, the children. */
     has(t, "  /dev/pts/0\n      origin unknown (open before tracking started)\n");
-    has(t, "  socket:[81234]\n      created by socket() in libc.so.6+0xff0b5, thread 4242\n");
+    /* the program's own frame first, then the library call it made */
+    has(t, "  socket:[81234]\n      created by socket() in demo+0x1288 via libc.so.6+0xff0b5, "
+           "thread 4242\n");
     has(t, "  created by pthread_create() in demo+0x11f0, thread 4242, start routine "
            "demo+0x1300\n");
     has(t, "\nchildren: 2 (1 zombie, exited but not reaped)\n");

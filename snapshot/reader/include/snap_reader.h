@@ -89,6 +89,7 @@ typedef struct snap_fd {
     uint64_t sock_family, sock_type, sock_proto;
     int has_flags, has_offset, cloexec;
     int closed_by_bbx;    /* the crash path closed it to make room (as it was) */
+    uint64_t bbx;         /* SNAP_FD_BBX_*: bbx's own (only in snap.bbx_fds) */
     char *target, *sock_local, *sock_peer, *details;
 } snap_fd;
 
@@ -162,6 +163,7 @@ typedef struct snap_capture {
     uint64_t origins, track_lost, children; /* ORIGIN/CHILD records written;
                                                creations not recorded */
     uint64_t redacted;    /* SNAP_REDACT_* bits: what was held back */
+    uint64_t bbx_mapped;  /* bytes bbx had mapped for itself, 0 unknown */
 } snap_capture;
 
 typedef struct snap {
@@ -174,8 +176,11 @@ typedef struct snap {
     snap_capture capture;
     snap_thread *threads;
     size_t n_threads;
-    snap_fd *fds;
+    snap_fd *fds;         /* the program's */
     size_t n_fds;
+    snap_fd *bbx_fds;     /* bbx's own (FD BBX): spares, libunwind's pipes,
+                             its X connection; kept out of fds */
+    size_t n_bbx_fds;
     snap_module *modules;
     size_t n_modules;
     snap_breadcrumb *breadcrumbs;
