@@ -5,7 +5,8 @@
  * builds the leak report with symbolized creation stacks.
  *
  * The rules, with n snapshots in time order and c[i] a group's count in
- * snapshot i (0 where absent), q = max(1, n / 4):
+ * snapshot i (0 where absent), q = max(1, n / 4) (n / 2 for X resources,
+ * which must also rise in at least X11_MIN_RISES steps):
  *  - grows: n >= 2, least-squares slope of c over time > 0, the counts
  *    rise above the max of the first q at the latest with the last q and,
  *    once above, never come back down to it (to where it started),
@@ -48,6 +49,7 @@
 #define GROWTH_MIN_NET 2
 #define HIGH_MIN_SNAPSHOTS 5
 #define MEDIUM_MIN_SNAPSHOTS 3
+#define X11_MIN_RISES 3
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -157,6 +159,8 @@ typedef struct group_stats {
                                        head_max; n when none */
     int fell_back;                  /* a later count back at or below it */
     size_t shrinks;                 /* times the count went down */
+    size_t rises;                   /* times it went up */
+    int x11;                        /* an X resource group */
     size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
     size_t present;                 /* snapshots where count > 0 */
     double slope;                   /* counts per minute */
@@ -164,7 +168,11 @@ typedef struct group_stats {
 
 static void stats_of(timeline *t, const series_group *g, group_stats *st)
 {
-    size_t n = t->n, q = n / 4 ? n / 4 : 1;
+    /* X resources: the head is the first half, not the first quarter (a
+     * toolkit creates its windows, GCs and pictures while it starts, and a
+     * slow start spans several snapshots); growth must go on after it. */
+    int x11 = g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP;
+    size_t n = t->n, q = (x11 ? n / 2 : n / 4) ? (x11 ? n / 2 : n / 4) : 1;
     memset(t->c, 0, n * sizeof(*t->c));
     memset(t->c_no_stdio, 0, n * sizeof(*t->c_no_stdio));
     for (size_t i = 0; i < g->n_counts; i++) {
@@ -175,6 +183,7 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
         t->c_no_stdio[k] += g->counts[i].count_no_stdio;
     }
     memset(st, 0, sizeof(*st));
+    st->x11 = x11;
     st->first = t->c[0];
     st->last = t->c[n - 1];
     st->lo = UINT64_MAX;
@@ -195,6 +204,8 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
             st->fell_back = 1;
         if (k && c < t->c[k - 1])
             st->shrinks++;
+        if (k && c > t->c[k - 1])
+            st->rises++;
         if (c) {
             if (st->first_seen == n)
                 st->first_seen = k;
@@ -239,8 +250,10 @@ static void span_text(const timeline *t, char *buf, size_t len)
 static int grows(const timeline *t, const group_stats *st)
 {
     size_t q = t->n / 4 ? t->n / 4 : 1;
+    /* X resources also rise in X11_MIN_RISES steps: a window that draws
+     * more once (a dialog's first render, a button pressed) is no leak */
     return t->n >= 2 && st->slope > 0 && st->rose_at <= t->n - q && !st->fell_back &&
-           st->last >= st->first + GROWTH_MIN_NET;
+           st->last >= st->first + GROWTH_MIN_NET && (!st->x11 || st->rises >= X11_MIN_RISES);
 }
 
 /* What the why-sentence adds about a missing creation stack. */
