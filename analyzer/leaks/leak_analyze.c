@@ -172,7 +172,9 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
      * toolkit creates its windows, GCs and pictures while it starts, and a
      * slow start spans several snapshots); growth must go on after it. */
     int x11 = g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP;
-    size_t n = t->n, q = (x11 ? n / 2 : n / 4) ? (x11 ? n / 2 : n / 4) : 1;
+    size_t n = t->n, q = n / 4 ? n / 4 : 1;
+    if (x11 && n / 2 > q)
+        q = n / 2;
     memset(t->c, 0, n * sizeof(*t->c));
     memset(t->c_no_stdio, 0, n * sizeof(*t->c_no_stdio));
     for (size_t i = 0; i < g->n_counts; i++) {
