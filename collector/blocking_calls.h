@@ -92,4 +92,10 @@ uint32_t calls_copy(struct call_slot *s, uint64_t regs[CALL_REGS], const char **
 /* 1 when the thread is still in the same call as when copied. */
 int calls_unchanged(struct call_slot *s, uint32_t seq);
 
+/* On bbx's own threads (bbx_busy) only: a monotonic deadline (ss_mono_us)
+ * that every poll() the thread makes is cut at (0: none).  bbx's X
+ * connection (runtime/x11_resources.c) sets it around its requests, so a
+ * library that waits with poll(-1) (libxcb) returns at the deadline. */
+extern __thread uint64_t bbx_poll_deadline_us __attribute__((tls_model("initial-exec")));
+
 #endif

@@ -156,6 +156,14 @@ static int resource_chart(FILE *out, const leak_timeline *t, int resource, const
     return 0;
 }
 
+static int has_resource(const leak_timeline *t, int resource)
+{
+    for (size_t i = 0; i < t->n_groups; i++)
+        if (t->groups[i].resource == resource)
+            return 1;
+    return 0;
+}
+
 static int series_section(FILE *out, const report_html_input *in)
 {
     uint64_t first_ms = in->first_ms, last_ms = in->last->process.time_ms;
@@ -175,6 +183,13 @@ static int series_section(FILE *out, const report_html_input *in)
                         "fds") < 0 ||
          resource_chart(out, in->timeline, SERIES_THREAD, "Threads over time, by group",
                         "threads") < 0))
+        return -1;
+    if (in->timeline && has_resource(in->timeline, SERIES_X11) &&
+        (resource_chart(out, in->timeline, SERIES_X11,
+                        "X resources held in the X server over time, by type",
+                        "X resources") < 0 ||
+         resource_chart(out, in->timeline, SERIES_X11_PIXMAP,
+                        "X pixmap memory over time", "KiB") < 0))
         return -1;
     fputs("</section>\n", out);
     return 0;

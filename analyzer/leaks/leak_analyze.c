@@ -5,7 +5,8 @@
  * builds the leak report with symbolized creation stacks.
  *
  * The rules, with n snapshots in time order and c[i] a group's count in
- * snapshot i (0 where absent), q = max(1, n / 4):
+ * snapshot i (0 where absent), q = max(1, n / 4) (n / 2 for X resources,
+ * which must also rise in at least X11_MIN_RISES steps):
  *  - grows: n >= 2, least-squares slope of c over time > 0, the counts
  *    rise above the max of the first q at the latest with the last q and,
  *    once above, never come back down to it (to where it started),
@@ -48,6 +49,7 @@
 #define GROWTH_MIN_NET 2
 #define HIGH_MIN_SNAPSHOTS 5
 #define MEDIUM_MIN_SNAPSHOTS 3
+#define X11_MIN_RISES 3
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -102,21 +104,28 @@ static int snap_time_cmp(const void *a, const void *b)
     return series_snap_order(x, y);
 }
 
-static int timeline_init(timeline *t, const leak_series *ls)
+/* The series in time order; with x11_only, only the snapshots that counted
+ * X resources (the others have rank SIZE_MAX).  0, or -1 (no memory). */
+static int timeline_init_of(timeline *t, const leak_series *ls, int x11_only)
 {
-    size_t n = ls->n_snaps;
+    size_t n = 0, all = ls->n_snaps, cap = all ? all : 1;
     memset(t, 0, sizeof(*t));
     t->ls = ls;
-    t->n = n;
-    t->order = malloc(n * sizeof(*t->order));
-    t->rank = malloc(n * sizeof(*t->rank));
-    t->minutes = malloc(n * sizeof(*t->minutes));
-    t->c = malloc(n * sizeof(*t->c));
-    t->c_no_stdio = malloc(n * sizeof(*t->c_no_stdio));
+    t->order = malloc(cap * sizeof(*t->order));
+    t->rank = malloc(cap * sizeof(*t->rank));
+    t->minutes = malloc(cap * sizeof(*t->minutes));
+    t->c = malloc(cap * sizeof(*t->c));
+    t->c_no_stdio = malloc(cap * sizeof(*t->c_no_stdio));
     if (!t->order || !t->rank || !t->minutes || !t->c || !t->c_no_stdio)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        t->order[i] = i;
+    for (size_t i = 0; i < all; i++) {
+        t->rank[i] = SIZE_MAX;
+        if (!x11_only || ls->snaps[i].x11)
+            t->order[n++] = i;
+    }
+    t->n = n;
+    if (!n)
+        return 0;
     sort_series = ls;
     qsort(t->order, n, sizeof(*t->order), snap_time_cmp);
     for (size_t k = 0; k < n; k++) {
@@ -126,6 +135,11 @@ static int timeline_init(timeline *t, const leak_series *ls)
     }
     t->at_exit = ls->snaps[t->order[n - 1]].trigger_kind == SNAP_TRIGGER_EXIT;
     return 0;
+}
+
+static int timeline_init(timeline *t, const leak_series *ls)
+{
+    return timeline_init_of(t, ls, 0);
 }
 
 static void timeline_release(timeline *t)
@@ -145,6 +159,8 @@ typedef struct group_stats {
                                        head_max; n when none */
     int fell_back;                  /* a later count back at or below it */
     size_t shrinks;                 /* times the count went down */
+    size_t rises;                   /* times it went up */
+    int x11;                        /* an X resource group */
     size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
     size_t present;                 /* snapshots where count > 0 */
     double slope;                   /* counts per minute */
@@ -152,15 +168,24 @@ typedef struct group_stats {
 
 static void stats_of(timeline *t, const series_group *g, group_stats *st)
 {
+    /* X resources: the head is the first half, not the first quarter (a
+     * toolkit creates its windows, GCs and pictures while it starts, and a
+     * slow start spans several snapshots); growth must go on after it. */
+    int x11 = g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP;
     size_t n = t->n, q = n / 4 ? n / 4 : 1;
+    if (x11 && n / 2 > q)
+        q = n / 2;
     memset(t->c, 0, n * sizeof(*t->c));
     memset(t->c_no_stdio, 0, n * sizeof(*t->c_no_stdio));
     for (size_t i = 0; i < g->n_counts; i++) {
         size_t k = t->rank[g->counts[i].snap];
+        if (k == SIZE_MAX)
+            continue; /* not in this timeline */
         t->c[k] += g->counts[i].count;
         t->c_no_stdio[k] += g->counts[i].count_no_stdio;
     }
     memset(st, 0, sizeof(*st));
+    st->x11 = x11;
     st->first = t->c[0];
     st->last = t->c[n - 1];
     st->lo = UINT64_MAX;
@@ -181,6 +206,8 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
             st->fell_back = 1;
         if (k && c < t->c[k - 1])
             st->shrinks++;
+        if (k && c > t->c[k - 1])
+            st->rises++;
         if (c) {
             if (st->first_seen == n)
                 st->first_seen = k;
@@ -225,8 +252,18 @@ static void span_text(const timeline *t, char *buf, size_t len)
 static int grows(const timeline *t, const group_stats *st)
 {
     size_t q = t->n / 4 ? t->n / 4 : 1;
+    /* X resources also rise in X11_MIN_RISES steps: a window that draws
+     * more once (a dialog's first render, a button pressed) is no leak */
     return t->n >= 2 && st->slope > 0 && st->rose_at <= t->n - q && !st->fell_back &&
-           st->last >= st->first + GROWTH_MIN_NET;
+           st->last >= st->first + GROWTH_MIN_NET && (!st->x11 || st->rises >= X11_MIN_RISES);
+}
+
+/* What the why-sentence adds about a missing creation stack. */
+static const char *no_stack_why(const series_group *g)
+{
+    if (g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP)
+        return "; no creation stack (the X server does not record one)";
+    return g->tracked || g->resource == SERIES_CHILD ? "" : "; no creation stack (tracking off)";
 }
 
 static void judge(builder *b, timeline *t, const series_group *g, const group_stats *st,
@@ -252,15 +289,11 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
                               "(%s), shrank %zu time%s but never back to the start%s",
                               st->first, st->last, n, span, st->shrinks,
-                              st->shrinks == 1 ? "" : "s",
-                              g->tracked || g->resource == SERIES_CHILD
-                                  ? "" : "; no creation stack (tracking off)");
+                              st->shrinks == 1 ? "" : "s", no_stack_why(g));
         else
             v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
                               "(%s), never shrank%s",
-                              st->first, st->last, n, span,
-                              g->tracked || g->resource == SERIES_CHILD
-                                  ? "" : "; no creation stack (tracking off)");
+                              st->first, st->last, n, span, no_stack_why(g));
         return;
     }
     if (t->at_exit && st->last > 0) {
@@ -352,12 +385,14 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
     const leak_series *ls = t->ls;
     size_t cap = 0;
     memset(g, 0, sizeof(*g));
-    static const char *const resources[] = { "fd", "thread", "child" };
+    static const char *const resources[] = { "fd", "thread", "child", "x11", "x11" };
     g->resource = b_strdup(b, resources[sg->resource]);
     if (sg->resource == SERIES_FD)
         g->kind = b_strdup(b, snap_fd_kind_name(sg->kind));
     else if (sg->resource == SERIES_THREAD)
         g->kind = b_strdup(b, "thread");
+    else if (sg->resource == SERIES_X11 || sg->resource == SERIES_X11_PIXMAP)
+        g->kind = b_strdup(b, sg->name); /* "PIXMAP", ..., "pixmap KiB" */
     else
         g->kind = b_strdup(b, sg->kind ? "zombie" : "running");
     g->count = v->count;
@@ -376,7 +411,7 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
         char *fn = start_routine(b, ls, ss, sg);
         g->name = b_printf(b, "%s \"%s\"", fn ? fn : "?", sg->name ? sg->name : "");
         free(fn);
-    } else if (sg->resource != SERIES_FD) {
+    } else if (sg->resource == SERIES_THREAD || sg->resource == SERIES_CHILD) {
         g->name = b_strdup(b, sg->name);
     }
     if (sg->n_examples && (g->examples = calloc(sg->n_examples, sizeof(*g->examples)))) {
@@ -551,12 +586,13 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
                               size_t errlen)
 {
     builder b = { 0 };
-    timeline t = { 0 };
+    timeline t = { 0 }, tx = { 0 };
     leak_report *r = calloc(1, sizeof(*r));
     sym_session *ss = o ? o->symbols : NULL;
-    if (!r || timeline_init(&t, ls) < 0) {
+    if (!r || timeline_init(&t, ls) < 0 || timeline_init_of(&tx, ls, 1) < 0) {
         free(r);
         timeline_release(&t);
+        timeline_release(&tx);
         err_text_set(err, errlen, "out of memory");
         return NULL;
     }
@@ -571,14 +607,19 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     for (size_t i = 0; i < ls->n_groups && !b.oom; i++) {
         group_stats st;
         verdict v;
-        stats_of(&t, &ls->groups[i], &st);
-        judge(&b, &t, &ls->groups[i], &st, &v);
+        int x11 = ls->groups[i].resource == SERIES_X11 ||
+                  ls->groups[i].resource == SERIES_X11_PIXMAP;
+        timeline *tg = x11 ? &tx : &t; /* X: only snapshots that counted them */
+        if (!tg->n)
+            continue;
+        stats_of(tg, &ls->groups[i], &st);
+        judge(&b, tg, &ls->groups[i], &st, &v);
         if (v.conf == CONF_NONE && !(o && o->all_groups)) {
             free(v.why);
             continue;
         }
         leak_group *g = &r->leaks[r->n_leaks++];
-        fill_group(&b, &t, ss, &ls->groups[i], &st, &v, g);
+        fill_group(&b, tg, ss, &ls->groups[i], &st, &v, g);
         if (!b.oom && v.conf != CONF_NONE && !not_counted(&b, o, &v, g, r) &&
             !(o && o->all_groups))
             leak_group_release(&r->leaks[--r->n_leaks]);
@@ -586,6 +627,7 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     if (!b.oom)
         freezes_of(&b, &t, r);
     timeline_release(&t);
+    timeline_release(&tx);
     if (b.oom) {
         leak_report_free(r);
         err_text_set(err, errlen, "out of memory");

@@ -1,6 +1,7 @@
 /*
- * leak_series.c - folds snapshots into groups of like fds, threads and
- * children, counting each group per snapshot (leak_series.h).
+ * leak_series.c - folds snapshots into groups of like fds, threads,
+ * children and X resources, counting each group per snapshot
+ * (leak_series.h).
  *
  * Groups are found through a hash table keyed by identity bytes built in a
  * scratch buffer, so the work per fd is one key, one hash and (usually) one
@@ -285,6 +286,24 @@ oom:
     return NULL;
 }
 
+/* Count n members in snapshot `si` (saturating).  0 or -1. */
+static int group_bump_by(series_group *g, size_t si, uint64_t n)
+{
+    series_count *c = g->n_counts ? &g->counts[g->n_counts - 1] : NULL;
+    if (!c || c->snap != si) {
+        if (GROW_ARRAY(g->counts, g->cap_counts, g->n_counts + 1, 16) < 0)
+            return -1;
+        c = &g->counts[g->n_counts++];
+        c->snap = (uint32_t)si;
+        c->count = 0;
+        c->count_no_stdio = 0;
+    }
+    uint64_t sum = (uint64_t)c->count + n;
+    c->count = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+    c->count_no_stdio = c->count;
+    return 0;
+}
+
 /* Count one member in snapshot `si`.  0 or -1. */
 static int group_bump(series_group *g, size_t si, int above_stdio)
 {
@@ -451,6 +470,29 @@ static int add_children(leak_series *ls, const snap *s, size_t si)
     return 0;
 }
 
+/* The X resources of the process's clients: a group per type, and one for
+ * pixmap memory in KiB.  A snapshot without an X client counts nothing. */
+static int add_x11(leak_series *ls, const snap *s, size_t si)
+{
+    static const char pixmap_group[] = "pixmap KiB";
+    if (!ls->snaps[si].x11)
+        return 0;
+    for (size_t i = 0; i <= s->x11.n_types; i++) {
+        int mem = i == s->x11.n_types;
+        const char *name = mem ? pixmap_group : s->x11.types[i].name ? s->x11.types[i].name : "?";
+        uint64_t count = mem ? (s->x11.pixmap_bytes + 1023) / 1024 : s->x11.types[i].count;
+        key k = { ls, 0, 0 };
+        uint8_t tag = mem ? SERIES_X11_PIXMAP : SERIES_X11;
+        key_put(&k, &tag, 1);
+        key_str(&k, name, 0);
+        group_seed seed = { tag, 0, NULL, name };
+        series_group *g = group_get(ls, &k, s, &seed);
+        if (!g || group_bump_by(g, si, count) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Keep what a HANG or HANG_END trigger of snapshot si says of the hung
  * thread.  0 or -1. */
 static int add_hang(leak_series *ls, const snap_trigger *t, size_t si)
@@ -487,12 +529,14 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
     ss->seq = s->trigger.present ? s->trigger.seq : 0;
     ss->file = file;
     ss->complete = s->complete;
+    ss->x11 = s->x11.present && s->x11.clients > 0;
     if (!ls->app && s->process.app && !(ls->app = strdup(s->process.app)))
         return -1;
     if (!ls->exe && s->process.exe && !(ls->exe = strdup(s->process.exe)))
         return -1;
     if (add_hang(ls, &s->trigger, si) < 0 || add_fds(ls, s, si, fd_group) < 0 ||
-        add_threads(ls, s, si, thread_group) < 0 || add_children(ls, s, si) < 0)
+        add_threads(ls, s, si, thread_group) < 0 || add_children(ls, s, si) < 0 ||
+        add_x11(ls, s, si) < 0)
         return -1;
     return 0;
 }

@@ -16,6 +16,7 @@
  *                    pipe:[..] and anon_inode names + socket peer address
  *   thread:          creation stack + start routine + name without digits
  *   child:           command (cmdline, else comm) + zombie or not
+ *   x11:             the resource type's atom name; pixmap memory is one group
  * An fd whose origin is UNKNOWN (open before tracking) groups as untracked.
  *
  * Not thread-safe; not async-signal-safe.
@@ -31,7 +32,12 @@
 
 #define SERIES_MAX_EXAMPLES 3
 
-enum series_resource { SERIES_FD = 0, SERIES_THREAD = 1, SERIES_CHILD = 2 };
+/* SERIES_X11: one X resource type's count (name: its atom, "PIXMAP");
+ * SERIES_X11_PIXMAP: pixmap memory in KiB (one group).  Both only from
+ * snapshots whose X11_RESOURCES record found an X client of the process
+ * (series_snap.x11); the others say nothing of them. */
+enum series_resource { SERIES_FD = 0, SERIES_THREAD = 1, SERIES_CHILD = 2, SERIES_X11 = 3,
+                       SERIES_X11_PIXMAP = 4 };
 
 /* A group's count in one snapshot (snapshots where it is absent have none). */
 typedef struct series_count {
@@ -71,6 +77,8 @@ typedef struct series_snap {
     uint64_t seq;              /* the process's snapshot number, 0 unknown */
     size_t file;               /* index of the path it came from */
     int complete;
+    int x11;                   /* it counted the process's X resources (an
+                                  X11_RESOURCES record with a client) */
 } series_snap;
 
 /* A HANG or HANG_END trigger of the hang watchdog (snap_format.h). */

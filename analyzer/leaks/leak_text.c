@@ -75,6 +75,9 @@ static void group(FILE *out, const leak_group *g, size_t number)
             put(out, f->module, "?");
             fputs("]\n", out);
         }
+    } else if (g->resource && strcmp(g->resource, "x11") == 0) {
+        fputs("   created at: unknown (the X server counts a client's resources, it does not "
+              "record who made them)\n", out);
     } else if (g->resource && strcmp(g->resource, "child") != 0) {
         fputs("   created at: unknown (no creation stack: tracking off, or open before it "
               "started)\n", out);

@@ -75,10 +75,12 @@ static char *label_of(const leak_series *ls, const series_group *g, sym_session 
         add(buf, len, &pos, "%s", snap_fd_kind_name(g->kind));
     else if (g->resource == SERIES_THREAD)
         add(buf, len, &pos, "thread%s%s", g->name ? " " : "", g->name ? g->name : "");
+    else if (g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP)
+        add(buf, len, &pos, "X %s", g->name ? g->name : "?");
     else
         add(buf, len, &pos, "%s child %s", g->kind ? "zombie" : "running",
             g->name ? g->name : "?");
-    if (g->resource != SERIES_CHILD && g->n_frames) {
+    if ((g->resource == SERIES_FD || g->resource == SERIES_THREAD) && g->n_frames) {
         /* the program's own frame first, then the library call it made */
         size_t own = g->app_frame < g->n_frames ? g->app_frame : 0;
         add(buf, len, &pos, ": ");

@@ -24,10 +24,11 @@
 #include "symbolizer.h"
 
 typedef struct leak_timeline_group {
-    int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD */
+    int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD, _X11,
+                           _X11_PIXMAP */
     char *label;        /* "socket: client_connect (leaker.c:88)", "socket: on_tick
                            (app.c:43) via g_socket_new" (the program's own
-                           frame first), "file: /tmp/x" */
+                           frame first), "file: /tmp/x", "X PIXMAP" */
     uint64_t *counts;   /* one per point */
     uint64_t first, last, peak; /* over every snapshot, sampled or not */
 } leak_timeline_group;

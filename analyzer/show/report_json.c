@@ -407,6 +407,35 @@ static void children(json_writer *w, const snap *s)
     json_array_end(w);
 }
 
+/* "x11": the X resources of the process's clients, or null. */
+static void x11(json_writer *w, const snap *s)
+{
+    const snap_x11 *x = &s->x11;
+    json_key(w, "x11");
+    if (!x->present) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "display", x->display);
+    json_kv_u64(w, "age_ms", x->age_ms);
+    json_kv_u64(w, "clients", x->clients);
+    json_kv_u64(w, "pixmap_bytes", x->pixmap_bytes);
+    json_kv_u64(w, "query_us", x->query_us);
+    json_kv_string(w, "stale", x->stale == SNAP_X11_STALE_TIMEOUT ? "timeout"
+                               : x->stale ? "connection lost" : NULL);
+    json_key(w, "types");
+    json_array_begin(w);
+    for (size_t i = 0; i < x->n_types; i++) {
+        json_object_begin(w);
+        json_kv_string(w, "name", x->types[i].name);
+        json_kv_u64(w, "count", x->types[i].count);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
 static void modules(json_writer *w, const snap *s)
 {
     json_key(w, "modules");
@@ -513,6 +542,7 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     deadlocks(&w, s);
     fds(&w, s, ss);
     children(&w, s);
+    x11(&w, s);
     modules(&w, s);
     breadcrumbs(&w, s);
     annotations(&w, s);

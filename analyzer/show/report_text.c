@@ -368,6 +368,26 @@ static void child_list(FILE *out, const snap *s)
     }
 }
 
+/* What the process's X clients held in the X server (X11_RESOURCES). */
+static void x11_list(FILE *out, const snap *s)
+{
+    const snap_x11 *x = &s->x11;
+    if (!x->present)
+        return;
+    fputs("\nx11 resources: display ", out);
+    report_put_safe(out, x->display ? x->display : "?", x->display ? strlen(x->display) : 1);
+    fprintf(out, ", %" PRIu64 " client%s, %" PRIu64 " bytes of pixmaps, %" PRIu64
+            " ms old%s\n", x->clients, x->clients == 1 ? "" : "s", x->pixmap_bytes, x->age_ms,
+            x->stale == SNAP_X11_STALE_TIMEOUT ? " (the X server did not answer since)"
+            : x->stale ? " (the connection to the X server was lost since)" : "");
+    for (size_t i = 0; i < x->n_types; i++) {
+        const char *n = x->types[i].name ? x->types[i].name : "?";
+        fprintf(out, "  %7" PRIu64 "  ", x->types[i].count);
+        report_put_safe(out, n, strlen(n));
+        fputc('\n', out);
+    }
+}
+
 static void module_table(FILE *out, const snap *s)
 {
     fprintf(out, "\nmodules: %zu\n", s->n_modules);
@@ -455,6 +475,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     fd_table(out, s, ss);
     bbx_internals(out, s, opt);
     child_list(out, s);
+    x11_list(out, s);
     module_table(out, s);
     breadcrumb_list(out, s);
     annotation_list(out, s);

@@ -23,6 +23,7 @@
 #include "sigsafe.h"
 #include "snap_dir.h"
 #include "snap_format.h"
+#include "x11_resources.h"
 
 struct bbx_state bbx_g;
 
@@ -247,6 +248,7 @@ int bbx_spare_fds(void)
 
 int bbx_snapshot(const char *reason)
 {
+    x11_res_before_request(); /* fresh X resources, if they come quickly */
     return triggers_snapshot(SNAP_TRIGGER_REQUEST, reason ? reason : "bbx_snapshot");
 }
 

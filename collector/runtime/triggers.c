@@ -37,6 +37,7 @@
 #include "hang_watch.h"
 #include "sigsafe.h"
 #include "snap_format.h"
+#include "x11_resources.h"
 
 #define MIN_INTERVAL_MS 10u
 
@@ -103,14 +104,20 @@ static void *collector_main(void *arg)
     uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
     uint64_t hang_us = ss_mono_us(); /* the watchdog's next look */
     while (!atomic_load(&trg.stop)) {
-        int woken = wait_wake(earliest(next_us, hang_us));
+        int woken = wait_wake(earliest(earliest(next_us, hang_us), x11_res_due_us()));
         if (atomic_load(&trg.stop))
             break;
+        /* X resources: asked for by bbx_snapshot(), or due on the cadence */
+        if ((woken && x11_res_wanted()) ||
+            (x11_res_due_us() && ss_mono_us() >= x11_res_due_us()))
+            x11_res_refresh();
         if (woken && atomic_exchange(&trg.signalled, 0)) {
+            x11_res_refresh();
             triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
             hang_watch_resync(ss_mono_us());
         }
         if (next_us && ss_mono_us() >= next_us) {
+            x11_res_refresh(); /* the X counts of this periodic snapshot */
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
             uint64_t now = ss_mono_us();
@@ -173,6 +180,7 @@ static void after_fork_in_child(void)
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     trg.start_lock = fresh;
     hang_watch_after_fork();
+    x11_res_after_fork();
     trg.running = 0;
     atomic_store(&bbx_g.collector_tid, 0);
     pid_t owner = atomic_load(&bbx_g.capture_owner);
@@ -180,14 +188,19 @@ static void after_fork_in_child(void)
         atomic_store(&bbx_g.capture_owner, 0);
 }
 
+static void stop_triggers(void);
+
 static void at_process_exit(void)
 {
     if (getpid() != trg.owner)
         return; /* a forked child leaving: its parent's business */
-    triggers_stop();
+    stop_triggers();
     if (atomic_load(&bbx_g.initialized) && bbx_g.cfg.at_exit &&
-        !atomic_exchange(&trg.exit_done, 1))
+        !atomic_exchange(&trg.exit_done, 1)) {
+        x11_res_refresh(); /* the collector has stopped: this thread asks */
         triggers_snapshot(SNAP_TRIGGER_EXIT, "exit");
+    }
+    x11_res_stop();
 }
 
 static void register_process_hooks(void)
@@ -219,6 +232,7 @@ int triggers_start(void)
     if (c->interval_ms && c->interval_ms < MIN_INTERVAL_MS)
         c->interval_ms = MIN_INTERVAL_MS;
     trg.owner = getpid();
+    x11_res_init();
     atomic_store(&trg.exit_done, 0);
     atomic_store(&trg.stop, 0);
     atomic_store(&trg.signalled, 0);
@@ -251,6 +265,11 @@ int triggers_need_collector(void)
     return rc;
 }
 
+int triggers_running(void)
+{
+    return trg.running;
+}
+
 void triggers_wake(void)
 {
     if (trg.running)
@@ -258,6 +277,13 @@ void triggers_wake(void)
 }
 
 void triggers_stop(void)
+{
+    stop_triggers();
+    x11_res_stop();
+}
+
+/* Everything but bbx's X connection, which the exit snapshot may still use. */
+static void stop_triggers(void)
 {
     if (trg.signal) {
         sigaction(trg.signal, &trg.old_action, NULL);

@@ -226,8 +226,20 @@ static long no_fallback(void)
     return -1;
 }
 
-WRAP_LOOP(int, poll, (struct pollfd *fds, nfds_t n, int timeout), (fds, n, timeout),
-     (int)syscall(SYS_poll, fds, n, timeout))
+__thread uint64_t bbx_poll_deadline_us __attribute__((tls_model("initial-exec")));
+
+/* poll()'s timeout, cut at bbx_poll_deadline_us on bbx's own threads. */
+static inline int poll_timeout(int timeout)
+{
+    if (!bbx_busy || !bbx_poll_deadline_us)
+        return timeout;
+    uint64_t now = ss_mono_us();
+    uint64_t left = bbx_poll_deadline_us > now ? (bbx_poll_deadline_us - now + 999) / 1000 : 0;
+    return timeout < 0 || (uint64_t)timeout > left ? (int)left : timeout;
+}
+
+WRAP_LOOP(int, poll, (struct pollfd *fds, nfds_t n, int timeout),
+     (fds, n, poll_timeout(timeout)), (int)syscall(SYS_poll, fds, n, poll_timeout(timeout)))
 WRAP_LOOP(int, ppoll,
      (struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask),
      (fds, n, ts, mask), (int)syscall(SYS_ppoll, fds, n, ts, mask, _NSIG / 8))

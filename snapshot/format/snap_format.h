@@ -20,7 +20,7 @@
 #define SNAP_VERSION_MINOR 3 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
                                 3 added FD BBX, CAPTURE BBX_MAPPED, MODULE IMAGE (the
-                                  vDSO's bytes) */
+                                  vDSO's bytes), X11_RESOURCES */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -37,6 +37,8 @@ enum snap_record_type {
     SNAP_REC_CAPTURE = 8,
     SNAP_REC_ORIGIN = 9,       /* tracking mode: who created a live fd or thread */
     SNAP_REC_CHILD = 10,       /* a child process */
+    SNAP_REC_X11_RESOURCES = 11, /* what this process's X clients hold in the
+                                  X server (X-Resource extension) */
     SNAP_REC_END = 15,
 };
 
@@ -291,6 +293,28 @@ enum snap_child_field {
                                   zombies) */
     SNAP_CHILD_COMM = 5,       /* bytes: the kernel's command name */
     SNAP_CHILD_START_MS = 6,   /* varint: start time, Unix ms */
+};
+
+/* X11_RESOURCES: at most one.  Prepared on the collector thread through
+ * bbx's own X connection (never on the crash path); a snapshot writes the
+ * last values prepared, with their age. */
+enum snap_x11_field {
+    SNAP_X11_DISPLAY = 1,      /* bytes: the display (DISPLAY) */
+    SNAP_X11_AGE_MS = 2,       /* varint: how old the values were when the
+                                  snapshot was taken */
+    SNAP_X11_CLIENTS = 3,      /* varint: X clients of this process (bbx's own
+                                  connection not counted) */
+    SNAP_X11_TYPE = 4,         /* bytes, repeated: varint count, then the
+                                  resource type's atom name ("PIXMAP") */
+    SNAP_X11_PIXMAP_BYTES = 5, /* varint: bytes of pixmap memory of those clients */
+    SNAP_X11_QUERY_US = 6,     /* varint: how long the query took */
+    SNAP_X11_STALE = 7,        /* varint: why the last refresh failed (snap_x11_stale);
+                                  the values are from an earlier one */
+};
+
+enum snap_x11_stale {
+    SNAP_X11_STALE_TIMEOUT = 1, /* the X server did not answer in time */
+    SNAP_X11_STALE_LOST = 2,    /* the connection failed or was closed */
 };
 
 enum snap_end_field { SNAP_END_RECORDS = 1 /* varint: records before END */ };

@@ -2,7 +2,7 @@
  * snap_model.c - decodes record payloads into the in-memory snapshot, and
  * the snapshot's lookups and destructor.
  *
- * Singleton records (PROCESS, TRIGGER, CAPTURE) merge: a later record sets
+ * Singleton records (PROCESS, TRIGGER, CAPTURE, X11_RESOURCES) merge: a later record sets
  * the fields it carries.  Repeated records (THREAD, FD, MODULE, BREADCRUMB,
  * ANNOTATION, ORIGIN, CHILD) each add an item.  A known field with an unexpected wire type
  * is skipped; a string field that appears twice keeps the last value.
@@ -486,6 +486,42 @@ static int child_field(snap_builder *b, void *obj, const snap_field *f)
     return 0;
 }
 
+static int x11_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_x11 *x = obj;
+    int oom = 0;
+    if (IS_BYTES(f)) {
+        if (f->number == SNAP_X11_DISPLAY)
+            return set_str(&x->display, f);
+        if (f->number != SNAP_X11_TYPE)
+            return 0;
+        const uint8_t *p = f->data, *end = f->data + f->len;
+        uint64_t count;
+        if (snap_varint_get(&p, end, &count) != SNAP_VARINT_OK) {
+            b->bad = 1;
+            return 0;
+        }
+        snap_x11_type *t = APPEND(b, x->types, x->n_types, b->cap_x11_types, &oom);
+        if (!t)
+            return oom ? -1 : 0;
+        t->count = count;
+        if (!(t->name = dup_bytes(p, (size_t)(end - p)))) {
+            x->n_types--;
+            return -1;
+        }
+        return 0;
+    }
+    switch (f->number) {
+    case SNAP_X11_AGE_MS: x->age_ms = f->value; break;
+    case SNAP_X11_CLIENTS: x->clients = f->value; break;
+    case SNAP_X11_PIXMAP_BYTES: x->pixmap_bytes = f->value; break;
+    case SNAP_X11_QUERY_US: x->query_us = f->value; break;
+    case SNAP_X11_STALE: x->stale = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
 typedef int (*field_fn)(snap_builder *b, void *obj, const snap_field *f);
 
 /* Hand every field of p[n] to fn; stops at a malformed field. */
@@ -545,6 +581,11 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
     case SNAP_REC_CHILD:
         obj = APPEND(b, s->children, s->n_children, b->cap_children, &oom);
         fn = child_field;
+        break;
+    case SNAP_REC_X11_RESOURCES:
+        s->x11.present = 1;
+        obj = &s->x11;
+        fn = x11_field;
         break;
     default:
         s->unknown_records++;
@@ -615,6 +656,15 @@ void snap_builder_finish(snap_builder *b)
         qsort(s->modules, s->n_modules, sizeof(*s->modules), module_cmp);
     if (s->n_origins > 1)
         qsort(s->origins, s->n_origins, sizeof(*s->origins), origin_cmp);
+}
+
+uint64_t snap_x11_count(const snap *s, const char *name)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; s && name && i < s->x11.n_types; i++)
+        if (s->x11.types[i].name && strcmp(s->x11.types[i].name, name) == 0)
+            n += s->x11.types[i].count;
+    return n;
 }
 
 /* The first origin of (resource, id): binary search over the sorted array. */
@@ -775,6 +825,10 @@ void snap_free(snap *s)
         free(s->children[i].comm);
     }
     free(s->children);
+    for (size_t i = 0; i < s->x11.n_types; i++)
+        free(s->x11.types[i].name);
+    free(s->x11.types);
+    free(s->x11.display);
     free(s->incomplete_why);
     free(s);
 }

@@ -96,6 +96,9 @@ def run_pair(what, argv, env, ready, bbx, preload, rt):
                     if not path:
                         die("%s: no snapshot after SIGUSR2" % what)
                     time.sleep(0.2)  # renamed into place: complete
+                    # bbx's X connection (X11_RESOURCES) is opened for the
+                    # snapshot itself: the kernel's view after it
+                    views[1] = kernel_fds(p.pid)
                     show = subprocess.run([bbx, "show", "--json", "--no-symbols", path],
                                           capture_output=True, text=True, timeout=120)
                     if show.returncode != 0:

@@ -584,6 +584,18 @@ int fixture_hostile(fixture_file *f, int which)
         end_record(raw, &pos, 5);
         break;
     }
+    case FIX_X11:
+        field_bytes(pl, &n, SNAP_X11_DISPLAY, ":5", 2);
+        field_u64(pl, &n, SNAP_X11_CLIENTS, 2);
+        field_bytes(pl, &n, SNAP_X11_TYPE, "\x28PIXMAP", 7);
+        field_bytes(pl, &n, SNAP_X11_TYPE, "\x03WINDOW", 7);
+        field_u64(pl, &n, SNAP_X11_PIXMAP_BYTES, 655360);
+        field_u64(pl, &n, SNAP_X11_AGE_MS, 12);
+        field_u64(pl, &n, SNAP_X11_STALE, SNAP_X11_STALE_TIMEOUT);
+        field_bytes(pl, &n, SNAP_X11_TYPE, "\x80", 1); /* a cut varint: malformed */
+        fix_put_record(raw, &pos, SNAP_REC_X11_RESOURCES, pl, n);
+        end_record(raw, &pos, 1);
+        break;
     default:
         goto out;
     }

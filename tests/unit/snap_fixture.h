@@ -145,6 +145,9 @@ enum fixture_hostile {
                             inside a varint}, END: complete, 4 origins (the
                             first truncated at 4096 frames, no call), child
                             with state 0 and cmdline "a\0b", 1 malformed */
+    FIX_X11,             /* X11_RESOURCES{display ":5", clients 2, TYPE
+                            PIXMAP 40, TYPE WINDOW 3, TYPE with a cut
+                            varint, pixmap bytes 655360, stale 1} */
     FIX_HOSTILE_COUNT
 };
 

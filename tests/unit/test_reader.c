@@ -719,6 +719,31 @@ START_TEST(tracking_odd)
 }
 END_TEST
 
+/* The X11_RESOURCES record: every field, the types in order, a TYPE whose
+ * count is cut (skipped, the record counted malformed). */
+START_TEST(x11_record)
+{
+    fixture_file f;
+    ck_assert_int_eq(fixture_hostile(&f, FIX_X11), 0);
+    snap *s = read_ok(&f, f.len);
+    ck_assert(s->x11.present);
+    ck_assert_str_eq(s->x11.display, ":5");
+    ck_assert_uint_eq(s->x11.clients, 2);
+    ck_assert_uint_eq(s->x11.n_types, 2);
+    ck_assert_str_eq(s->x11.types[0].name, "PIXMAP");
+    ck_assert_uint_eq(s->x11.types[0].count, 40);
+    ck_assert_str_eq(s->x11.types[1].name, "WINDOW");
+    ck_assert_uint_eq(snap_x11_count(s, "WINDOW"), 3);
+    ck_assert_uint_eq(snap_x11_count(s, "GC"), 0);
+    ck_assert_uint_eq(s->x11.pixmap_bytes, 655360);
+    ck_assert_uint_eq(s->x11.age_ms, 12);
+    ck_assert_uint_eq(s->x11.stale, SNAP_X11_STALE_TIMEOUT);
+    ck_assert_uint_eq(s->malformed_records, 1);
+    snap_free(s);
+    fixture_file_release(&f);
+}
+END_TEST
+
 /* More items than SNAP_READ_MAX_ITEMS: the rest are dropped and counted. */
 START_TEST(items_over_limit)
 {
@@ -852,6 +877,7 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, framing_oddities);
     tcase_add_test(tc, checksum_mismatch);
     tcase_add_test(tc, tracking_odd);
+    tcase_add_test(tc, x11_record);
     tcase_add_test(tc, items_over_limit);
     tcase_add_test(tc, decompressed_limit);
     tcase_add_test(tc, read_file);

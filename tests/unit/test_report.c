@@ -232,7 +232,7 @@ START_TEST(json_incomplete)
     snap *s = reference(FIX_REC_TRIGGER + 1);
     char *j = render_json(s, 0);
     has(j, "\"complete\":false,\"incomplete_reason\":\"truncated after 2 records\"");
-    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"bbx_fds\":[],\"children\":[],\"modules\":[],\"breadcrumbs\":[],"
+    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"bbx_fds\":[],\"children\":[],\"x11\":null,\"modules\":[],\"breadcrumbs\":[],"
            "\"annotations\":{}");
     free(j);
     snap_free(s);

@@ -136,6 +136,26 @@ typedef struct snap_child {
     char *comm;
 } snap_child;
 
+/* What the process's X clients held in the X server (X11_RESOURCES): one
+ * count per resource type, named by the server's atom ("WINDOW", "PIXMAP",
+ * "GC", "PICTURE", "GLYPHSET", ...), in the order written. */
+typedef struct snap_x11_type {
+    char *name;
+    uint64_t count;
+} snap_x11_type;
+
+typedef struct snap_x11 {
+    int present;          /* the record was there */
+    char *display;        /* DISPLAY, or NULL */
+    uint64_t age_ms;      /* how old the values were at the capture */
+    uint64_t clients;     /* X clients of the process (bbx's not counted) */
+    uint64_t pixmap_bytes;
+    uint64_t query_us;    /* how long the query took */
+    uint64_t stale;       /* SNAP_X11_STALE_*: the last refresh failed; 0 fine */
+    snap_x11_type *types;
+    size_t n_types;
+} snap_x11;
+
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
     uint64_t threads_omitted; /* threads not written: over BBX_MAX_THREADS */
@@ -173,6 +193,7 @@ typedef struct snap {
     size_t n_origins;
     snap_child *children; /* in file order */
     size_t n_children;
+    snap_x11 x11;         /* X resources; x11.present 0 when none */
     /* What the reader passed over (counts over the whole file). */
     uint64_t unknown_records;   /* records of a type this reader does not know */
     uint64_t malformed_records; /* records with a field that could not be
@@ -259,6 +280,9 @@ int snap_cmdline_next(const snap *s, size_t *pos, const char **arg, size_t *len)
  * cmdline); args may be NULL. */
 int snap_args_next(const char *args, size_t args_len, size_t *pos, const char **arg,
                    size_t *len);
+
+/* The count of X resource type `name` ("PIXMAP") in s, 0 when absent. */
+uint64_t snap_x11_count(const snap *s, const char *name);
 
 /* Names for numbers: "eventfd", "SIGSEGV", ... (static strings, never NULL). */
 const char *snap_fd_kind_name(uint64_t kind);
