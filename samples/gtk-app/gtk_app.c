@@ -23,9 +23,11 @@
  *                   then returns and the window is idle again
  *   leak-tick       the handler starts a tick (every 100 ms) that leaks,
  *                   each time, a file (fopen: leak_a_file), a UDP socket
- *                   (GIO's g_socket_new: leak_a_udp_socket) and a thread
+ *                   (GIO's g_socket_new: leak_a_udp_socket), a thread
  *                   "leaked-worker" that never ends (g_thread_new:
- *                   leak_a_thread), all from the program's own lines
+ *                   leak_a_thread), all from the program's own lines, and
+ *                   an X pixmap in the X server (XCreatePixmap on GDK's
+ *                   display: leak_an_x_pixmap), the GDI leak of X11
  *   leak-two-sites  a tick that leaks two UDP sockets through the same GIO
  *                   call from two places of the program (leak_udp_site_a,
  *                   leak_udp_site_b): two leaks, not one
@@ -60,6 +62,7 @@
  */
 #include <bbx.h>
 #include <errno.h>
+#include <gdk/gdkx.h>
 #include <gtk/gtk.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -357,11 +360,25 @@ NOINLINE static void leak_udp_site_b(void)
     (void)s;
 }
 
+/* A 32x32 pixmap of the screen's depth, held by this client in the X
+ * server and never freed: no fd, no thread, invisible but to the server. */
+NOINLINE static void leak_an_x_pixmap(void)
+{
+    GdkDisplay *gd = gdk_display_get_default();
+    if (!GDK_IS_X11_DISPLAY(gd))
+        return;
+    Display *dpy = gdk_x11_display_get_xdisplay(gd);
+    Window root = DefaultRootWindow(dpy);
+    XCreatePixmap(dpy, root, 32, 32, (unsigned)DefaultDepth(dpy, DefaultScreen(dpy)));
+    XFlush(dpy);
+}
+
 static gboolean leak_tick(gpointer data)
 {
     leak_a_file();
     leak_a_udp_socket();
     leak_a_thread();
+    leak_an_x_pixmap();
     return G_SOURCE_CONTINUE;
 }
 

@@ -13,12 +13,15 @@ CASE:
               that matched; with --no-toolkit-rules the same snapshots give
               suspects (exit 1), so the rules are what keeps them out.
   idle        gtk-app --mode=idle run to its normal end: exit 0, no suspects.
-  leak-tick   gtk-app --mode=leak-tick: exactly three suspects, a file, a
-              UDP socket and a thread "leaked-worker", each created at the
-              sample's own line (leak_a_file, leak_a_udp_socket through
-              g_socket_new, leak_a_thread through g_thread_new) in the JSON
-              (origin[app_frame], created_at), in the text ("created at:")
-              and in the legend of `bbx report`'s charts.
+  leak-tick   gtk-app --mode=leak-tick: exactly four leaks, a file, a
+              UDP socket, a thread "leaked-worker" and an X pixmap: the
+              first three created at the sample's own line (leak_a_file,
+              leak_a_udp_socket through g_socket_new, leak_a_thread through
+              g_thread_new) in the JSON (origin[app_frame], created_at), in
+              the text ("created at:") and in the legend of `bbx report`'s
+              charts; the pixmap from the X server's own counts (x11
+              PIXMAP, and the same leak as pixmap memory, "pixmap KiB"),
+              rising in the snapshots by about one per tick.
   two-sites   gtk-app --mode=leak-two-sites: two UDP socket suspects, one
               per call site of the program (leak_udp_site_a, _b), although
               both go through the same GIO call.
@@ -164,10 +167,24 @@ def case_leak_tick(args, env, top):
     outdir = run_gtk_app(args, env, top, "leak-tick")
     rc, out = bbx(args, "leaks", "--json", outdir)
     check(rc == 1, "bbx leaks finds suspects (exit %s)" % rc)
-    leaks = json.loads(out)["leaks"]
+    all_leaks = json.loads(out)["leaks"]
+    leaks = [g for g in all_leaks if g["resource"] != "x11"]
     kinds = sorted(g["kind"] for g in leaks)
     check(kinds == ["file", "socket", "thread"], "exactly a file, a socket and a thread: %s"
           % [(g["kind"], g.get("created_at")) for g in leaks])
+    # the pixmap: from the X server, one more per tick (the count and its
+    # memory are the same leak); no other X resource grows
+    x11 = sorted(g["kind"] for g in all_leaks if g["resource"] == "x11")
+    check(x11 == ["PIXMAP", "pixmap KiB"], "the X pixmap, and only it: %s" % x11)
+    counts = []
+    for name in sorted(os.listdir(outdir)):
+        if name.endswith("-periodic.bbx"):
+            rc, js = bbx(args, "show", "--json", "--no-symbols", os.path.join(outdir, name))
+            x = json.loads(js).get("x11") if rc == 0 else None
+            if x:
+                counts.append({t["name"]: t["count"] for t in x["types"]}.get("PIXMAP", 0))
+    check(len(counts) >= 4 and counts == sorted(counts) and counts[-1] - counts[0] >= 10,
+          "PIXMAP counts rise by about one a tick in the periodic snapshots: %s" % counts)
     _, text = bbx(args, "leaks", outdir)
     legend = legend_of(args, outdir, top)
     by_kind = {g["kind"]: g for g in leaks}
