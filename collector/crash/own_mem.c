@@ -26,6 +26,7 @@
 #endif
 
 static _Atomic uint64_t mapped;
+static _Atomic int can_name = 1; /* the kernel names anonymous memory */
 
 void *ss_map(size_t len, int noreserve)
 {
@@ -33,9 +34,12 @@ void *ss_map(size_t len, int noreserve)
     void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    int saved_errno = errno; /* a kernel without names says EINVAL */
-    syscall(SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)p, len, "bbx");
-    errno = saved_errno;
+    if (atomic_load_explicit(&can_name, memory_order_relaxed)) {
+        int saved_errno = errno; /* a kernel without names says EINVAL: asked once */
+        if (syscall(SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)p, len, "bbx"))
+            atomic_store_explicit(&can_name, 0, memory_order_relaxed);
+        errno = saved_errno;
+    }
     atomic_fetch_add(&mapped, len);
     return p;
 }
