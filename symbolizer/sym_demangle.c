@@ -23,19 +23,29 @@ static demangle_fn find_demangler(void)
     return fn;
 }
 
-const char *sym_demangle(sym_session *s, const char *name)
+char *sym_demangle_alloc(const char *name)
 {
-    if (!name || s->opt.no_demangle || strncmp(name, "_Z", 2) != 0)
-        return name;
+    if (!name || strncmp(name, "_Z", 2) != 0)
+        return NULL;
     demangle_fn fn = find_demangler();
     if (!fn)
-        return name;
+        return NULL;
     int status = 0;
     char *d = fn(name, NULL, NULL, &status);
     if (!d || status != 0) {
         free(d);
-        return name;
+        return NULL;
     }
+    return d;
+}
+
+const char *sym_demangle(sym_session *s, const char *name)
+{
+    if (!name || s->opt.no_demangle)
+        return name;
+    char *d = sym_demangle_alloc(name);
+    if (!d)
+        return name;
     const char *copy = sym_strdup(s, d);
     free(d);
     return copy ? copy : name;

@@ -161,4 +161,12 @@ const char *sym_module_file(const sym_module *m);
 /* Every module of the session, in the order they were first asked for. */
 size_t sym_session_modules(const sym_session *s, sym_module *const **mods);
 
+/*
+ * A C++ (or legacy Rust) linkage name "_Z..." demangled by the C++ runtime's
+ * __cxa_demangle, as lookups do: a malloc'd string the caller frees, or NULL
+ * when name is not mangled, does not demangle, or no C++ runtime is there.
+ * No session needed; thread-safe once the runtime is loaded.
+ */
+char *sym_demangle_alloc(const char *name);
+
 #endif
