@@ -186,21 +186,30 @@ def ingest(bbx, db, src, extra):
     return t, rss, cpu, summary
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def median_run(cmd, runs, env=None):
-    """Runs cmd once untimed (the page cache) and then `runs` times: the median
-    in ms, and the last run's stdout."""
-    times, out = [], b""
+    """Runs cmd once untimed (the page cache) and then `runs` times: the
+    median wall time in ms, the last run's stdout, and the median CPU time
+    (user + system of the waited-for child) in ms."""
+    times, cpus, out = [], [], b""
     for k in range(runs + 1):
+        c0 = children_cpu()
         t0 = time.perf_counter()
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         dt = time.perf_counter() - t0
+        cpu = children_cpu() - c0
         if r.returncode not in (0, 1):
             die("%s exited %d: %s" % (" ".join(cmd), r.returncode,
                                       r.stderr.decode(errors="replace").strip()))
         out = r.stdout
         if k:  # the first run warms the page cache
             times.append(dt)
-    return statistics.median(times) * 1000, out
+            cpus.append(cpu)
+    return statistics.median(times) * 1000, out, statistics.median(cpus) * 1000
 
 
 def table_sizes(db):
@@ -314,10 +323,6 @@ def coredumpctl_note():
     return None
 
 
-def fmt(x, digits=3):
-    return ("%%.%dg" % digits) % x if x < 1000 else "%.0f" % x
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"))
@@ -403,16 +408,24 @@ def run(a, bbx, bench, gen, work):
     db_bytes = sum(os.path.getsize(f) for f in db_files)
     nocopy, sizes, how = size_without_copy(db, work)
 
-    crashes_ms, out = median_run([bbx, "crashes", "--db", db], a.runs)
-    crashes_json_ms, out = median_run([bbx, "crashes", "--db", db, "--json"], a.runs)
-    doc = json.loads(out)
+    q = {}  # (query, store) -> (wall ms, CPU ms)
+
+    def query(key, cmd, runs=a.runs):
+        wall, out, cpu = median_run(cmd, runs)
+        q[key] = (wall, cpu)
+        return out
+
+    query(("--version", "small"), [bbx, "--version"])
+    query(("crashes", "small"), [bbx, "crashes", "--db", db])
+    doc = json.loads(query(("crashes --json", "small"), [bbx, "crashes", "--db", db, "--json"]))
     groups = doc["groups"]
     top = groups[0]["id"]
-    crash_ms, out = median_run([bbx, "crash", "--db", db, top], a.runs)
-    crash_json_ms, out = median_run([bbx, "crash", "--db", db, "--json", top], a.runs)
-    detail = json.loads(out)
+    query(("crash", "small"), [bbx, "crash", "--db", db, top])
+    detail = json.loads(query(("crash --json", "small"), [bbx, "crash", "--db", db, "--json",
+                                                          top]))
     print("store: %d groups, %d snapshots; bbx crashes %.1f ms, bbx crash %.1f ms"
-          % (len(groups), doc["snapshots"], crashes_ms, crash_ms), flush=True)
+          % (len(groups), doc["snapshots"], q[("crashes", "small")][0],
+             q[("crash", "small")][0]), flush=True)
 
     big = None
     if a.grow_to:
@@ -420,15 +433,16 @@ def run(a, bbx, bench, gen, work):
         t0 = time.perf_counter()
         rows, counted = grow(db, factor)
         grow_s = time.perf_counter() - t0
-        big_ms, out = median_run([bbx, "crashes", "--db", db], a.runs)
-        big_json_ms, out = median_run([bbx, "crashes", "--db", db, "--json"], a.runs)
-        bdoc = json.loads(out)
-        bcrash_ms, _ = median_run([bbx, "crash", "--db", db, bdoc["groups"][0]["id"]], a.runs)
-        big = {"rows": rows, "factor": factor, "ms": big_ms, "json_ms": big_json_ms,
-               "crash_ms": bcrash_ms, "snapshots": bdoc["snapshots"], "grow_s": grow_s,
+        query(("crashes", "big"), [bbx, "crashes", "--db", db])
+        bdoc = json.loads(query(("crashes --json", "big"), [bbx, "crashes", "--db", db,
+                                                            "--json"]))
+        query(("crash", "big"), [bbx, "crash", "--db", db, bdoc["groups"][0]["id"]])
+        query(("crash --json", "big"), [bbx, "crash", "--db", db, "--json",
+                                        bdoc["groups"][0]["id"]])
+        big = {"rows": rows, "factor": factor, "snapshots": bdoc["snapshots"], "grow_s": grow_s,
                "counted": counted, "bytes": os.path.getsize(db)}
-        print("grown to %d rows (x%d) in %.0f s: bbx crashes %.1f ms" % (rows, factor, grow_s,
-                                                                         big_ms), flush=True)
+        print("grown to %d rows (x%d) in %.0f s: bbx crashes %.1f ms"
+              % (rows, factor, grow_s, q[("crashes", "big")][0]), flush=True)
 
     exe = os.path.join(bench, "crasher-" + BUILDS[0])
     core, core_how = make_core(exe, work)
@@ -437,16 +451,19 @@ def run(a, bbx, bench, gen, work):
     eu_env = dict(os.environ)
     eu_env.pop("DEBUGINFOD_URLS", None)  # no network time
     if core and shutil.which("eu-stack"):
-        eu, out = median_run(["eu-stack", "--core", core, "--executable", exe], a.runs,
-                             env=eu_env)
-        eu_threads = out.decode(errors="replace").count("\nTID ") + \
-            out.decode(errors="replace").startswith("TID ")
+        ms, out, cpu = median_run(["eu-stack", "--core", core, "--executable", exe], a.runs,
+                                  env=eu_env)
+        eu = (ms, cpu)
+        text = out.decode(errors="replace")
+        eu_threads = text.count("\nTID ") + text.startswith("TID ")
     if core and shutil.which("gdb"):
-        gdb, _ = median_run(["gdb", "-batch", "-ex", "thread apply all bt", exe, core], 3,
-                            env=eu_env)
+        ms, _, cpu = median_run(["gdb", "-batch", "-ex", "thread apply all bt", exe, core], 3,
+                                env=eu_env)
+        gdb = (ms, cpu)
     load_after = run_env.loadavg()
 
     per_snap_ms = 1000.0 / rate_rest
+    per_snap_cpu_ms = 1000.0 * cpu2 / n2
     lines = []
     lines.append("Run %s on %s (%d CPUs, kernel %s), commit %s, load %s -> %s; `%s`."
                  % (env["date"], env["cpu"], env["nproc"], env["kernel"], run_env.git_rev(),
@@ -454,25 +471,25 @@ def run(a, bbx, bench, gen, work):
                     "python3 bench/run_ingest.py" + (" --write-readme" if a.write_readme
                                                      else "")))
     lines.append("")
-    lines.append("Input: %d snapshots of 3 builds of `samples/crasher` (%s), %d crash sites "
-                 "(%d groups in the store), 30 days, 24 hosts; %.1f MB, %.0f bytes a snapshot; "
-                 "snapshot 0: %d threads, %d frames, %d fds, %d modules; written in %.1f s."
-                 % (n_snaps, ", ".join("%s: %s" % (v, " ".join(m) or "-")
+    lines.append("Input: %d snapshots of 3 builds of `samples/crasher` (crash modes %s), 50 "
+                 "crash sites (%d groups in the store), 30 days, 24 hosts; %.1f MB, %.0f bytes "
+                 "a snapshot; snapshot 0: %d threads, %d frames, %d fds, %d modules; written in "
+                 "%.1f s."
+                 % (n_snaps, "; ".join("%s: %s" % (v, ", ".join(m) or "-")
                                        for v, m in info["modes"].items()),
-                    50, len(groups), snap_bytes / 1e6, snap_bytes / n_snaps,
+                    len(groups), snap_bytes / 1e6, snap_bytes / n_snaps,
                     len(sample["threads"]), frames, len(sample["fds"]), len(sample["modules"]),
                     gen_s))
     lines.append("")
-    lines.append("| step | snapshots | seconds | snapshots/s | ms per snapshot | peak RSS MiB | "
-                 "CPU s |")
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    lines.append("| `bbx ingest`, first %d (fresh store, debug info loaded) | %d | %.2f | %.0f | "
-                 "%.3f | %.1f | %.2f |" % (FIRST, n1, t1, n1 / t1, 1000 * t1 / n1, rss1, cpu1))
-    lines.append("| `bbx ingest`, the rest | %d | %.2f | %.0f | %.3f | %.1f | %.2f |"
-                 % (n2, t2, rate_rest, 1000 * t2 / n2, rss2, cpu2))
-    lines.append("| both | %d | %.2f | %.0f | %.3f | %.1f | %.2f |"
-                 % (n_snaps, t1 + t2, rate_all, 1000 * (t1 + t2) / n_snaps, max(rss1, rss2),
-                    cpu1 + cpu2))
+    lines.append("| `bbx ingest` | snapshots | seconds | snapshots/s | ms per snapshot | CPU s | "
+                 "snapshots per CPU s | peak RSS MiB |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, n, t, cpu, rss in (
+            ("first %d, fresh store (loads the debug information)" % FIRST, n1, t1, cpu1, rss1),
+            ("the rest, same store (the rate after debug info is loaded)", n2, t2, cpu2, rss2),
+            ("both", n_snaps, t1 + t2, cpu1 + cpu2, max(rss1, rss2))):
+        lines.append("| %s | %d | %.2f | %.0f | %.3f | %.2f | %.0f | %.1f |"
+                     % (label, n, t, n / t, 1000 * t / n, cpu, n / cpu if cpu else 0, rss))
     lines.append("")
     lines.append("| store after %d snapshots | bytes | per snapshot |" % n_snaps)
     lines.append("| --- | ---: | ---: |")
@@ -481,43 +498,53 @@ def run(a, bbx, bench, gen, work):
     lines.append("| without `snapshot_copy` (%s) | %d | %.0f |" % (how, nocopy, nocopy / n_snaps))
     if sizes:
         for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
-            lines.append("| table %s (with its indexes) | %d | %.1f |" % (name, size,
-                                                                          size / n_snaps))
+            if size >= 0.001 * db_bytes:
+                lines.append("| table %s with its indexes | %d | %.1f |"
+                             % (name, size, size / n_snaps))
     lines.append("")
-    lines.append("| query (median of %d, ms) | %d snapshots | %s |"
-                 % (a.runs, n_snaps, ("%d rows (grown x%d)" % (big["rows"], big["factor"]))
-                    if big else "-"))
-    lines.append("| --- | ---: | ---: |")
-    lines.append("| `bbx crashes` | %.1f | %s |" % (crashes_ms, "%.1f" % big["ms"] if big
-                                                     else "-"))
-    lines.append("| `bbx crashes --json` | %.1f | %s |"
-                 % (crashes_json_ms, "%.1f" % big["json_ms"] if big else "-"))
-    lines.append("| `bbx crash ID` (the largest group: %d snapshots, %d variants) | %.1f | %s |"
-                 % (detail["count"], len(detail.get("variants", [])), crash_ms,
-                    "%.1f" % big["crash_ms"] if big else "-"))
-    lines.append("| `bbx crash --json ID` | %.1f | - |" % crash_json_ms)
+    head = "| query (ms, median of %d; wall / CPU) | %d snapshots |" % (a.runs, n_snaps)
+    if big:
+        head += " %d snapshots (grown x%d) |" % (big["rows"], big["factor"])
+    lines.append(head)
+    lines.append("| --- | ---: |" + (" ---: |" if big else ""))
+    lines.append("| `bbx --version` (start-up: loading bbx and its libraries) | %.1f / %.1f |%s"
+                 % (q[("--version", "small")] + (" - |" if big else "",)))
+    for key, label in (("crashes", "`bbx crashes`"), ("crashes --json", "`bbx crashes --json`"),
+                       ("crash", "`bbx crash ID` (the largest group: %d of the snapshots, %d "
+                                 "stack variants)" % (detail["count"],
+                                                      len(detail.get("variants", [])))),
+                       ("crash --json", "`bbx crash --json ID`")):
+        row = "| %s | %.1f / %.1f |" % ((label,) + q[(key, "small")])
+        if big:
+            row += " %.1f / %.1f |" % q[(key, "big")]
+        lines.append(row)
     lines.append("")
     if core:
         core_size = os.path.getsize(core)
-        lines.append("| the same crash today (median of %d, ms) | ms | per snapshot of `bbx "
-                     "ingest` | bytes |" % a.runs)
+        lines.append("| reading one crash | ms (wall / CPU) | per snapshot of `bbx ingest` (wall "
+                     "/ CPU) | bytes |")
         lines.append("| --- | ---: | ---: | ---: |")
-        lines.append("| one bbx snapshot, ingested (the rest's rate) | %.3f | 1 | %.0f |"
-                     % (per_snap_ms, snap_bytes / n_snaps))
+        lines.append("| one bbx snapshot, ingested (the rest's rate) | %.3f / %.3f | 1 / 1 | %.0f |"
+                     % (per_snap_ms, per_snap_cpu_ms, snap_bytes / n_snaps))
         if eu is not None:
-            lines.append("| `eu-stack --core CORE --executable EXE` (%d threads) | %.1f | %.0fx "
-                         "| %d |" % (eu_threads, eu, eu / per_snap_ms, core_size))
+            lines.append("| `eu-stack --core CORE --executable EXE` (%d threads, median of %d) | "
+                         "%.1f / %.1f | %.0fx / %.0fx | %d |"
+                         % (eu_threads, a.runs, eu[0], eu[1], eu[0] / per_snap_ms,
+                            eu[1] / per_snap_cpu_ms, core_size))
         if gdb is not None:
-            lines.append("| `gdb -batch -ex 'thread apply all bt' EXE CORE` (median of 3) | %.1f "
-                         "| %.0fx | %d |" % (gdb, gdb / per_snap_ms, core_size))
+            lines.append("| `gdb -batch -ex 'thread apply all bt' EXE CORE` (median of 3) | "
+                         "%.1f / %.1f | %.0fx / %.0fx | %d |"
+                         % (gdb[0], gdb[1], gdb[0] / per_snap_ms, gdb[1] / per_snap_cpu_ms,
+                            core_size))
         lines.append("")
-        lines.append("Core dump: %s, crasher-%s threads-fds (21 threads). `coredumpctl info`: %s."
+        lines.append("Core dump: written by the %s, of `crasher-%s threads-fds` (21 threads, "
+                     "the crash of the generated threads-fds sites). `coredumpctl info`: %s."
                      % (core_how, BUILDS[0], coredumpctl_note() or "available"))
     else:
         lines.append("No core dump: %s." % core_how)
     lines.append("")
     if big:
-        lines.append("The %d-row store is the %d-snapshot one with every snapshot row copied "
+        lines.append("The %d-snapshot store is the %d-snapshot one with every snapshot copied "
                      "%d times under new hashes and the kept counts multiplied by %d, in SQL "
                      "(%s; no snapshot copies added): %d snapshots counted, %.0f MB, made in "
                      "%.0f s."
@@ -527,12 +554,14 @@ def run(a, bbx, bench, gen, work):
         lines.append("")
     lines.append("| target | wanted | measured | met |")
     lines.append("| --- | --- | ---: | --- |")
-    lines.append("| ingest rate after debug info is loaded | >= %.0f snapshots/s | %.0f | %s |"
-                 % (TARGET_RATE, rate_rest, "yes" if rate_rest >= TARGET_RATE else "**no**"))
+    lines.append("| ingest rate after debug info is loaded | >= %.0f snapshots/s | %.0f (%.0f per "
+                 "CPU s) | %s |" % (TARGET_RATE, rate_rest, n2 / cpu2 if cpu2 else 0,
+                                    "yes" if rate_rest >= TARGET_RATE else "**no**"))
     if big:
+        ms = q[("crashes", "big")][0]
         lines.append("| `bbx crashes` on %d | < %.0f ms | %.1f ms | %s |"
-                     % (big["rows"], TARGET_CRASHES_MS, big["ms"],
-                        "yes" if big["ms"] < TARGET_CRASHES_MS else "**no**"))
+                     % (big["rows"], TARGET_CRASHES_MS, ms,
+                        "yes" if ms < TARGET_CRASHES_MS else "**no**"))
     lines.append("| store beyond the snapshot copy | < %.0f bytes per snapshot | %.0f | %s |"
                  % (TARGET_BYTES, nocopy / n_snaps,
                     "yes" if nocopy / n_snaps < TARGET_BYTES else "**no**"))
