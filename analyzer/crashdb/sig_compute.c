@@ -66,6 +66,30 @@ void sig_id(const char *text, char id[SIG_ID_LEN + 1])
     id[SIG_ID_LEN] = 0;
 }
 
+/* The prefix of a plain crash by a signal other than SIGSEGV (and SIGABRT,
+ * which without a message stays plain): the signal's name, so that a
+ * division by zero and a NULL write in the same function under the same
+ * callers are two groups.  NULL: no prefix. */
+static const char *crash_signal_prefix(const sig_facts *f, char *buf, size_t len)
+{
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {
+        { SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGBUS, "SIGBUS" },
+        { SIGFPE, "SIGFPE" },   { SIGSYS, "SIGSYS" },   { SIGXCPU, "SIGXCPU" },
+        { SIGXFSZ, "SIGXFSZ" }, { SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" },
+    };
+    if (f->trigger != SNAP_TRIGGER_CRASH || !f->signal || f->signal == SIGSEGV ||
+        f->signal == SIGABRT)
+        return NULL;
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+        if (f->signal == (uint64_t)names[i].sig)
+            return names[i].name;
+    snprintf(buf, len, "signal %" PRIu64, f->signal);
+    return buf;
+}
+
 /* What frame f contributes, into buf[SIG_NAME_MAX]; "" when nothing. */
 static void frame_text(const sig_frame *f, char *buf)
 {
@@ -110,8 +134,11 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
     size_t len = 0, i = 0, counted = 0;
     memset(out, 0, sizeof(*out));
     out->kind = sig_kind_of(&in->facts);
-    if (out->kind != SIG_KIND_CRASH) {
-        append(out, &len, sig_kind_name(out->kind));
+    const char *prefix = out->kind != SIG_KIND_CRASH
+                             ? sig_kind_name(out->kind)
+                             : crash_signal_prefix(&in->facts, name, sizeof(name));
+    if (prefix) {
+        append(out, &len, prefix);
         append(out, &len, ": ");
     }
     for (; i < in->n_frames; i++) {

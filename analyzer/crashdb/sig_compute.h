@@ -15,7 +15,9 @@
  *     ("libfoo.so+0x1a2b"), or "?" when the module is unknown too;
  *  5. frames are joined with " | "; no frame left gives "(no frames)";
  *  6. the kind's prefix goes first: "abort: ", "hang: ", "oom: ",
- *     "stack-overflow: ", "request: ", "snapshot: "; a plain crash has none.
+ *     "stack-overflow: ", "request: ", "snapshot: "; a plain crash by
+ *     SIGSEGV (or SIGABRT without a message) has none, one by another
+ *     signal has the signal's name ("SIGFPE: ", "SIGBUS: ", "signal 40: ").
  * The id is the first SIG_ID_LEN hex digits of the 64-bit FNV-1a hash of
  * the signature text (hash_fnv.h), as "%016" PRIx64 prints it: the same
  * text gives the same id on every machine and in every version of bbx.

@@ -328,6 +328,22 @@ START_TEST(test_sig_kinds)
     k.fault_addr = k.sp;
     sig_of(r, f, 2, k, &res);
     ck_assert_int_eq(res.kind, SIG_KIND_CRASH);
+    /* a plain crash by another signal than SIGSEGV is named by it: a
+     * division by zero and a NULL write in one function are two groups */
+    ck_assert_str_eq(res.text, "SIGFPE: recurse | main");
+    k = (sig_facts){ .trigger = SNAP_TRIGGER_CRASH, .signal = SIGBUS };
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "SIGBUS: recurse | main");
+    k.signal = SIGILL;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "SIGILL: recurse | main");
+    k.signal = 40;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "signal 40: recurse | main");
+    ck_assert_int_eq(res.kind, SIG_KIND_CRASH);
+    k.signal = SIGSEGV;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
     k = (sig_facts){ .trigger = SNAP_TRIGGER_REQUEST };
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "request: recurse | main");
