@@ -117,6 +117,29 @@ static int skipped(const sig_rules *r, const sig_frame *f, const char *name)
     return f->function && sig_rules_match(r, SIG_RULE_SKIP, name);
 }
 
+/* When frame i has no name and only frames without a name of its module
+ * lie between it and a named frame of that module that is skipped (a
+ * library's internal frames whose symbols are not installed: libstdc++'s
+ * terminate handler between abort and std::terminate), the index of that
+ * named frame; 0 otherwise. */
+static size_t unnamed_run_skipped(const sig_rules *r, const sig_input *in, size_t i)
+{
+    const char *module = in->frames[i].module;
+    if (in->frames[i].function || !module)
+        return 0;
+    for (size_t j = i + 1; j < in->n_frames; j++) {
+        const sig_frame *g = &in->frames[j];
+        if (!g->module || strcmp(g->module, module) != 0)
+            return 0;
+        if (g->function) {
+            char name[SIG_NAME_MAX];
+            frame_text(g, name);
+            return skipped(r, g, name) ? j : 0;
+        }
+    }
+    return 0;
+}
+
 static void append(sig_result *out, size_t *len, const char *s)
 {
     size_t room = sizeof(out->text) - 1 - *len, n = strlen(s);
@@ -143,8 +166,14 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
     }
     for (; i < in->n_frames; i++) {
         frame_text(&in->frames[i], name);
-        if (!skipped(r, &in->frames[i], name))
-            break;
+        if (!skipped(r, &in->frames[i], name)) {
+            size_t to = unnamed_run_skipped(r, in, i);
+            if (!to)
+                break;
+            out->skipped += to - i; /* the unnamed ones; frame `to` comes next */
+            i = to - 1;
+            continue;
+        }
         out->skipped++;
     }
     for (; i < in->n_frames && counted < want; i++) {

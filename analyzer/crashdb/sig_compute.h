@@ -7,7 +7,10 @@
  * The signature (docs/FORMAT.md, "Crash signatures"):
  *  1. frames innermost first, each inlined call its own frame;
  *  2. from the top, frames matching a skip or skip-module rule are dropped
- *     until the first frame of interest (sig_rules.h);
+ *     until the first frame of interest (sig_rules.h); so are frames
+ *     without a name followed, through more of them of the same module, by
+ *     a dropped frame of that module (libstdc++'s terminate handler when
+ *     its symbols are not installed, under std::terminate);
  *  3. from there frames are taken until `frames` (N, default 5) of them
  *     count; a frame matching a prefix rule is taken but does not count;
  *  4. each frame is its normalized function (sig_normalize.h), or without

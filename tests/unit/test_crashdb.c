@@ -283,6 +283,38 @@ START_TEST(test_sig_skip_and_prefix)
     sig_of(r, a, sizeof(a) / sizeof(*a), crash_segv, &res);
     ck_assert_str_eq(res.text, "__strlen_evex | __interceptor_strlen | ___interceptor_memcpy"
                                " | measure | run");
+    /* an uncaught exception where libstdc++'s symbols are not installed:
+     * its terminate handler's frames have no name, but lie under
+     * std::terminate, skipped, of the same module: skipped too */
+    const char *cxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+    const sig_frame t[] = {
+        { .function = "__pthread_kill_implementation", .module = "/lib/libc.so.6" },
+        { .function = "abort", .module = "/lib/libc.so.6" },
+        { .module = cxx, .offset = 0x9d919, .has_offset = 1 },
+        { .module = cxx, .offset = 0xa8e1a, .has_offset = 1 },
+        { .function = "_ZSt9terminatev", .module = cxx },
+        { .function = "__cxa_throw", .module = cxx },
+        { .function = "grp::Parser::fail(int) const", .module = "/app" },
+        { .function = "main", .module = "/app" },
+    };
+    sig_of(r, t, sizeof(t) / sizeof(*t), crash_segv, &res);
+    ck_assert_str_eq(res.text, "grp::Parser::fail | main");
+    ck_assert_uint_eq(res.skipped, 6);
+    /* not when the named frame after them is kept, or of another module */
+    const sig_frame u[] = {
+        { .module = cxx, .offset = 0x10, .has_offset = 1 },
+        { .function = "std::_Rb_tree_increment(std::_Rb_tree_node_base*)", .module = cxx },
+        { .function = "walk", .module = "/app" },
+    };
+    sig_of(r, u, 3, crash_segv, &res);
+    ck_assert_str_eq(res.text, "libstdc++.so.6+0x10 | std::_Rb_tree_increment"); /* N = 2 */
+    const sig_frame v[] = {
+        { .module = "/app", .offset = 0x10, .has_offset = 1 },
+        { .function = "abort", .module = "/lib/libc.so.6" },
+        { .function = "main", .module = "/app" },
+    };
+    sig_of(r, v, 3, crash_segv, &res);
+    ck_assert_str_eq(res.text, "app+0x10 | abort");
     /* skip applies only at the top: a main loop's abort frame further
      * down stays */
     const sig_frame g[] = { { .function = "work" }, { .function = "abort" },
