@@ -2,9 +2,9 @@
 """e2e_grouping.py - the crash store's grouping scored against a labelled
 corpus (issue 14): BCubed precision and recall, each at least 0.95.
 
-The corpus is made here: every build of grp_prog.c (tests/grouping/
-CMakeLists.txt: -O0, -O0 shifted, -O2, -O2 shifted, -O0 stripped, -O2
-stripped) is run for every bug, RUNS times with different values, under
+The corpus is made here: every build of grp_prog.c and grp_prog_cxx.cpp
+(tests/grouping/CMakeLists.txt: -O0, -O0 shifted, -O2, -O2 shifted, -O0
+stripped, -O2 stripped) is run for every bug, RUNS times with different values, under
 libbbx-preload.so; each run leaves one snapshot.  `bbx ingest` stores them
 all in a fresh store; `bbx crashes --json` lists the groups and `bbx crash
 ID --json` each group's snapshots (their "source", the path ingested),
@@ -14,7 +14,8 @@ The labels (the ground truth) are bugs, as a crash-stats-style signature
 (docs/FORMAT.md, "Crash signatures": function names of the first five
 frames of interest, no lines, no addresses) should see them:
 
-  * One label per bug: a-null, a-div, b, c, d, overflow, strlen.  a-null and
+  * One label per bug: a-null, a-div, b, c, d, overflow, strlen of
+    grp_prog.c; tmpl, throw, throw-range of grp_prog_cxx.cpp.  a-null and
     a-div are two bugs in the same function bug_a under the same callers
     (a NULL write, a division by zero); they are told apart only by how
     the process died.
@@ -32,10 +33,16 @@ frames of interest, no lines, no addresses) should see them:
     message is not part of a signature, so each is one label; C and D are
     different labels.
   * The crash inside libc (strlen(NULL)) is labelled by its caller's bug.
+  * The C++ names (a class template's method, a lambda, an anonymous
+    namespace) are the same bug at -O0 and -O2.  throw and throw-range
+    throw from the same function under different callers (Parser::check,
+    Parser::check_range, the second frame of interest): two labels; the
+    frames that only say how the process died (abort, the terminate
+    handler, std::terminate, __cxa_throw) are not part of either.
   * A stripped build has no function names: its frames are module+offset,
     so no signature can join it with a symbolized build, nor with another
     stripped build.  Its snapshots are labelled per (bug, build):
-    "a-null@o2_nosym".
+    "a-null@grp_o2_nosym".
 
 BCubed (item-wise): for a snapshot s in group G(s) with label L(s),
 precision(s) = |{t in G(s): L(t) = L(s)}| / |G(s)| and recall(s) =
@@ -77,16 +84,24 @@ BUGS = [
     ("strlen", "strlen", 11),
 ]
 
+# The bugs of grp_prog_cxx.cpp, the same way.
+BUGS_CXX = [
+    ("tmpl", "tmpl", 11),
+    ("throw", "throw", 6),
+    ("throw-range", "throw-range", 6),
+]
+
 # The values of the runs: run i of every bug uses VALUES[i].  All are >= 0
 # (C and D fail on them) and none is strlen's non-crashing 12345.
 VALUES = [7, 1203, 40961, 58, 333]
 
 
-def label_of(bug_label, build):
-    """The ground truth of a snapshot of bug_label from build: the bug, and
-    for a stripped build the bug and the build (module+offset frames)."""
+def label_of(bug_label, build, prog):
+    """The ground truth of a snapshot of bug_label from build (program
+    prog): the bug, and for a stripped build the bug and the program
+    (module+offset frames)."""
     if build.endswith("_nosym"):
-        return "%s@%s" % (bug_label, build)
+        return "%s@%s" % (bug_label, os.path.basename(prog))
     return bug_label
 
 
@@ -108,8 +123,8 @@ def make_corpus(args, builds, top):
     os.makedirs(corpus)
     labels, what = {}, {}
     n = 0
-    for build, prog in builds:
-        for bug, bug_label, sig in BUGS:
+    for build, prog, bugs in builds:
+        for bug, bug_label, sig in bugs:
             for i in range(args.runs):
                 value = VALUES[i % len(VALUES)] + i // len(VALUES)
                 run_dir = os.path.join(top, "run-%03d" % n)
@@ -117,7 +132,7 @@ def make_corpus(args, builds, top):
                 p = subprocess.run([prog, bug, str(value)],
                                    env=run_env(run_dir, args.preload, args.sanitizer_runtimes),
                                    capture_output=True, text=True, timeout=120)
-                desc = "%s %s %d" % (build, bug, value)
+                desc = "%s %s %d" % (os.path.basename(prog), bug, value)
                 files = sorted(f for f in os.listdir(run_dir) if f.endswith(".bbx"))
                 if not check(p.returncode == -sig,
                              "%s: exit %d, wanted death by signal %d; stderr: %s"
@@ -126,10 +141,10 @@ def make_corpus(args, builds, top):
                 if not check(len(files) == 1, "%s: %d snapshots, wanted 1: %s; stderr: %s"
                              % (desc, len(files), files, p.stderr.strip()[-400:])):
                     continue
-                dest = os.path.join(corpus, "%03d-%s-%s.bbx" % (n, build, bug))
+                dest = os.path.join(corpus, "%03d-%s-%s.bbx" % (n, os.path.basename(prog), bug))
                 shutil.move(os.path.join(run_dir, files[0]), dest)
                 shutil.rmtree(run_dir)
-                labels[dest] = label_of(bug_label, build)
+                labels[dest] = label_of(bug_label, build, prog)
                 what[dest] = desc
                 n += 1
     return corpus, labels, what
@@ -203,23 +218,27 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bbx", required=True)
     ap.add_argument("--preload", required=True)
-    ap.add_argument("--build", action="append", required=True, metavar="NAME=PROG")
+    ap.add_argument("--build", action="append", required=True, metavar="NAME=PROG",
+                    help="a build of grp_prog.c")
+    ap.add_argument("--build-cxx", action="append", default=[], metavar="NAME=PROG",
+                    help="a build of grp_prog_cxx.cpp")
     ap.add_argument("--sanitizer-runtimes", default="")
     ap.add_argument("--runs", type=int, default=2, help="runs of each bug in each build")
     ap.add_argument("--verbose", action="store_true", help="print every group and its labels")
     args = ap.parse_args()
     builds = []
-    for b in args.build:
-        name, sep, prog = b.partition("=")
-        if not sep or not name or not prog:
-            ap.error("--build wants NAME=PROG, not %r" % b)
-        builds.append((name, prog))
+    for opt, bugs in ((args.build, BUGS), (args.build_cxx, BUGS_CXX)):
+        for b in opt:
+            name, sep, prog = b.partition("=")
+            if not sep or not name or not prog:
+                ap.error("--build wants NAME=PROG, not %r" % b)
+            builds.append((name, prog, bugs))
 
     top = tempfile.mkdtemp(prefix="bbx-grouping-")
     try:
         corpus, labels, what = make_corpus(args, builds, top)
-        check(len(labels) == len(builds) * len(BUGS) * args.runs,
-              "%d snapshots made, wanted %d" % (len(labels), len(builds) * len(BUGS) * args.runs))
+        wanted = sum(len(bugs) for _, _, bugs in builds) * args.runs
+        check(len(labels) == wanted, "%d snapshots made, wanted %d" % (len(labels), wanted))
         if not labels:
             die("no snapshot was made")
         db = os.path.join(top, "store.db")
