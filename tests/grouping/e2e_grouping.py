@@ -14,7 +14,8 @@ The labels (the ground truth) are bugs, as a crash-stats-style signature
 (docs/FORMAT.md, "Crash signatures": function names of the first five
 frames of interest, no lines, no addresses) should see them:
 
-  * One label per bug: a-null, a-div, b, c, d, overflow, strlen of
+  * One label per bug: a-null, a-div, b, c, d, overflow, strlen, thread-1,
+    thread-2 (two bugs on a worker thread while main waits the same way) of
     grp_prog.c; tmpl, throw, throw-range of grp_prog_cxx.cpp.  a-null and
     a-div are two bugs in the same function bug_a under the same callers
     (a NULL write, a division by zero); they are told apart only by how
@@ -82,6 +83,8 @@ BUGS = [
     ("d", "d", 6),
     ("overflow", "overflow", 11),
     ("strlen", "strlen", 11),
+    ("thread-1", "thread-1", 11),
+    ("thread-2", "thread-2", 11),
 ]
 
 # The bugs of grp_prog_cxx.cpp, the same way.

@@ -19,6 +19,11 @@
  *   d         a failed assert() in check_d (the message names its line)
  *   overflow  unbounded recursion in recurse until the stack overflows
  *   strlen    strlen(NULL) called from measure_e: the crash is inside libc
+ *   thread-1  a write near NULL in bug_t1, on a worker thread, while main
+ *             waits for it in pthread_join
+ *   thread-2  a write into read-only memory in bug_t2, on a worker thread,
+ *             main waiting as for thread-1: only the crashing thread
+ *             tells the two apart
  * VALUE (an integer) changes what the bug writes, divides, checks or
  * measures, so runs differ.
  *
@@ -29,6 +34,7 @@
  */
 #undef NDEBUG /* the build type may define it; the asserts are the point */
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,9 +232,47 @@ KEEP static size_t run_e(int value)
     return r + 1;
 }
 
+/* ---- two bugs in a worker thread, while main waits in pthread_join ---- */
+
+KEEP static int bug_t1(int value)
+{
+    volatile long *p = (volatile long *)(long)(value % 8);
+    *p = value; /* a write near NULL */
+    return 0;
+}
+
+KEEP static int bug_t2(int value)
+{
+    static const char text[] = "read-only text";
+    char *p = (char *)(unsigned long)text;
+    p[value % 8] = 'x'; /* a write into read-only memory */
+    return p[0];
+}
+
+static void *worker(void *arg)
+{
+    long which = (long)arg;
+    int value = (int)(which >> 1);
+    int r = (which & 1) ? bug_t2(value) : bug_t1(value);
+    sink = r;
+    return arg;
+}
+
+KEEP static int run_thread(int second, int value)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker, (void *)(((long)value << 1) | second)) != 0) {
+        fprintf(stderr, "grp_prog: pthread_create failed\n");
+        exit(3);
+    }
+    pthread_join(t, NULL);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: grp_prog a-null-1|a-null-2|a-div|b|c|d|overflow|strlen VALUE\n");
+    fprintf(stderr, "usage: grp_prog a-null-1|a-null-2|a-div|b|c|d|overflow|strlen|thread-1|thread-2 "
+                    "VALUE\n");
     return 2;
 }
 
@@ -258,6 +302,10 @@ int main(int argc, char **argv)
         r = run_d(value);
     else if (strcmp(bug, "overflow") == 0)
         r = recurse(value);
+    else if (strcmp(bug, "thread-1") == 0)
+        r = run_thread(0, value);
+    else if (strcmp(bug, "thread-2") == 0)
+        r = run_thread(1, value);
     else if (strcmp(bug, "strlen") == 0)
         r = (long)run_e(value);
     else
