@@ -32,6 +32,14 @@ const char *sig_kind_name(sig_kind k)
     return (unsigned)k < sizeof(kind_names) / sizeof(*kind_names) ? kind_names[k] : "crash";
 }
 
+int sig_kind_from_name(const char *name)
+{
+    for (size_t k = 0; name && k < sizeof(kind_names) / sizeof(*kind_names); k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return (int)k;
+    return -1;
+}
+
 static int near_stack(const sig_facts *f)
 {
     if (!f->has_fault_addr || !f->has_sp)
@@ -43,6 +51,8 @@ static int near_stack(const sig_facts *f)
 
 sig_kind sig_kind_of(const sig_facts *f)
 {
+    if (f->has_kind)
+        return (sig_kind)f->kind;
     if (f->trigger == SNAP_TRIGGER_HANG || f->trigger == SNAP_TRIGGER_HANG_END)
         return SIG_KIND_HANG;
     if (f->oom)
@@ -140,6 +150,26 @@ static size_t unnamed_run_skipped(const sig_rules *r, const sig_input *in, size_
     return 0;
 }
 
+/* The index of the first frame of interest: the frames above it are
+ * skipped (a skip or skip-module rule, or unnamed_run_skipped). */
+static size_t first_of_interest(const sig_rules *r, const sig_input *in)
+{
+    char name[SIG_NAME_MAX];
+    size_t i = 0;
+    while (i < in->n_frames) {
+        frame_text(&in->frames[i], name);
+        if (skipped(r, &in->frames[i], name)) {
+            i++;
+            continue;
+        }
+        size_t to = unnamed_run_skipped(r, in, i); /* frame `to` is skipped next */
+        if (!to)
+            break;
+        i = to;
+    }
+    return i;
+}
+
 static void append(sig_result *out, size_t *len, const char *s)
 {
     size_t room = sizeof(out->text) - 1 - *len, n = strlen(s);
@@ -154,7 +184,7 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
 {
     unsigned want = r ? r->frames : SIG_RULES_DEFAULT_FRAMES;
     char name[SIG_NAME_MAX];
-    size_t len = 0, i = 0, counted = 0;
+    size_t len = 0, i, counted = 0;
     memset(out, 0, sizeof(*out));
     out->kind = sig_kind_of(&in->facts);
     const char *prefix = out->kind != SIG_KIND_CRASH
@@ -164,21 +194,12 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
         append(out, &len, prefix);
         append(out, &len, ": ");
     }
-    for (; i < in->n_frames; i++) {
-        frame_text(&in->frames[i], name);
-        if (!skipped(r, &in->frames[i], name)) {
-            size_t to = unnamed_run_skipped(r, in, i);
-            if (!to)
-                break;
-            out->skipped += to - i; /* the unnamed ones; frame `to` comes next */
-            i = to - 1;
-            continue;
-        }
-        out->skipped++;
-    }
+    i = out->skipped = first_of_interest(r, in);
     for (; i < in->n_frames && counted < want; i++) {
         const sig_frame *f = &in->frames[i];
         frame_text(f, name);
+        if (f->function && sig_rules_match(r, SIG_RULE_ROOT, name))
+            break;
         if (out->used)
             append(out, &len, " | ");
         append(out, &len, name);
@@ -189,6 +210,26 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
     if (!out->used)
         append(out, &len, "(no frames)");
     sig_id(out->text, out->id);
+}
+
+void sig_variant_text(const sig_rules *r, const sig_input *in, size_t max, char *out,
+                      size_t len)
+{
+    char name[SIG_NAME_MAX];
+    size_t i, used = 0, n = 0;
+    out[0] = 0;
+    i = first_of_interest(r, in);
+    for (; i < in->n_frames && used < max && n + 1 < len; i++, used++) {
+        frame_text(&in->frames[i], name);
+        if (in->frames[i].function && sig_rules_match(r, SIG_RULE_ROOT, name))
+            break;
+        int k = snprintf(out + n, len - n, "%s%s", used ? " | " : "", name);
+        if (k < 0 || (size_t)k >= len - n)
+            break;
+        n += (size_t)k;
+    }
+    if (!used)
+        snprintf(out, len, "(no frames)");
 }
 
 /* The stack pointer of thread t, when the arch's register order is known. */
