@@ -287,7 +287,7 @@ START_TEST(test_sig_skip_and_prefix)
      * its terminate handler's frames have no name, but lie under
      * std::terminate, skipped, of the same module: skipped too */
     const char *cxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
-    const sig_frame t[] = {
+    const sig_frame x[] = {
         { .function = "__pthread_kill_implementation", .module = "/lib/libc.so.6" },
         { .function = "abort", .module = "/lib/libc.so.6" },
         { .module = cxx, .offset = 0x9d919, .has_offset = 1 },
@@ -297,7 +297,7 @@ START_TEST(test_sig_skip_and_prefix)
         { .function = "grp::Parser::fail(int) const", .module = "/app" },
         { .function = "main", .module = "/app" },
     };
-    sig_of(r, t, sizeof(t) / sizeof(*t), crash_segv, &res);
+    sig_of(r, x, sizeof(x) / sizeof(*x), crash_segv, &res);
     ck_assert_str_eq(res.text, "grp::Parser::fail | main");
     ck_assert_uint_eq(res.skipped, 6);
     /* not when the named frame after them is kept, or of another module */
