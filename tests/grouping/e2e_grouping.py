@@ -171,7 +171,8 @@ def read_groups(args, db):
     for g in crashes.get("groups", []):
         gid = g["id"]
         signature[gid] = g.get("signature", "?")
-        detail = bbx_json(args, ["crash", "--db", db, "--json", gid])
+        detail = bbx_json(args, ["crash", "--db", db, "--json", "--no-report",
+                                 "--snapshots", str(max(int(g.get("count", 0)), 1)), gid])
         snaps = detail.get("snapshots", [])
         check(len(snaps) == g.get("count"), "group %s (%s): %d snapshots listed, count %s"
               % (gid, signature[gid], len(snaps), g.get("count")))
