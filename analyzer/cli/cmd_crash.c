@@ -190,18 +190,18 @@ static int detail_json(FILE *out, const store_group_detail *d)
     return json_finish(&w);
 }
 
-/* The representative's copy: printed as bbx show does, and/or written to
- * a new file.  0, or -1 after an error line. */
+/* The representative's copy: written to a new file (extract), or printed
+ * as bbx show does.  0, or -1 after an error line. */
 static int representative(crash_store *st, const store_group_detail *d, const crash_args *a,
-                          int dbgd_ms)
+                          int extract, int dbgd_ms)
 {
     uint8_t *data;
     size_t len;
     char err[1024];
     if (!d->g.representative) {
-        if (!a->no_report && !a->json)
+        if (!extract && !a->no_report && !a->json)
             printf("\n(no snapshot of this group is kept: bbx prune dropped them)\n");
-        if (a->extract) {
+        if (extract) {
             cli_error("crash", "--extract: no snapshot of group %s is kept", d->g.id);
             return -1;
         }
@@ -213,7 +213,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
         return -1;
     }
     if (got > 0) {
-        if (a->extract) {
+        if (extract) {
             cli_error("crash", "--extract: the copy of %s is not kept", d->g.representative);
             return -1;
         }
@@ -222,7 +222,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
         return 0;
     }
     int rc = 0;
-    if (a->extract) {
+    if (extract) {
         FILE *f = fopen(a->extract, "wbx");
         if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
             cli_error("crash", "%s: cannot write: %s", a->extract, strerror(errno));
@@ -232,7 +232,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
             return -1;
         }
     }
-    if (!a->no_report && !a->json) {
+    if (!extract && !a->no_report && !a->json) {
         snap *s = snap_read_buffer(data, len, err, sizeof(err));
         if (!s) {
             cli_error("crash", "the stored copy of %s: %s", d->g.representative, err);
@@ -283,9 +283,11 @@ static int cmd_crash(int argc, char **argv)
     if (found != 0)
         goto out;
     have = 1;
+    if (a.extract && representative(st, &d, &a, 1, dbgd_ms) < 0)
+        goto out; /* before anything is printed */
     if (a.json ? detail_json(stdout, &d) < 0 : (detail_text(stdout, &d), 0))
         goto write_fail;
-    if (representative(st, &d, &a, dbgd_ms) < 0)
+    if (representative(st, &d, &a, 0, dbgd_ms) < 0)
         goto out;
     if (fflush(stdout) != 0 || ferror(stdout))
         goto write_fail;

@@ -925,7 +925,7 @@ def crashes_by(what):
 
 
 def crashes_new_in():
-    db = main_store()
+    db = ingest(V1, V2, R2)  # 1.0 crashes first, then 2.0 ones and a 2.0 request
     request = sql(db, "SELECT id FROM crash_group WHERE kind = 'request'")[0][0]
     check(list(group_counts(crashes_doc(db, "--new-in", "2.0", want=1))) == [request],
           "crashes --new-in 2.0: not just the request group")
