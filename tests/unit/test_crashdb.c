@@ -408,6 +408,19 @@ START_TEST(test_sig_kinds)
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "snapshot: recurse | main");
     ck_assert_str_eq(sig_kind_name(SIG_KIND_STACK_OVERFLOW), "stack-overflow");
+    /* what tells an out-of-memory crash */
+    const sig_frame cpp[] = { { .function = "__GI_abort" }, { .function = "std::terminate()" },
+                              { .function = "__cxa_throw" },
+                              { .function = "std::__throw_bad_alloc()" },
+                              { .function = "operator new(unsigned long)" },
+                              { .function = "load" } };
+    ck_assert_int_eq(sig_oom_evidence(NULL, cpp, 6), 1);
+    ck_assert_int_eq(sig_oom_evidence(NULL, cpp, 3), 0);
+    const sig_frame rust[] = { { .function = "alloc::alloc::handle_alloc_error::h0011" } };
+    ck_assert_int_eq(sig_oom_evidence(NULL, rust, 1), 1);
+    ck_assert_int_eq(sig_oom_evidence("GLib: gmem.c:136: failed to allocate 99 bytes", NULL, 0), 1);
+    ck_assert_int_eq(sig_oom_evidence("x.c:3: f: Assertion `n > 0' failed.", f, 2), 0);
+    ck_assert_int_eq(sig_oom_evidence(NULL, NULL, 0), 0);
     sig_rules_free(r);
 }
 END_TEST
