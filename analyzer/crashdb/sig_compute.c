@@ -97,24 +97,44 @@ void sig_id(const char *text, char id[SIG_ID_LEN + 1])
  * which without a message stays plain): the signal's name, so that a
  * division by zero and a NULL write in the same function under the same
  * callers are two groups.  NULL: no prefix. */
+static const struct {
+    int sig;
+    const char *name;
+} signal_names[] = {
+    { SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGBUS, "SIGBUS" },
+    { SIGFPE, "SIGFPE" },   { SIGSYS, "SIGSYS" },   { SIGXCPU, "SIGXCPU" },
+    { SIGXFSZ, "SIGXFSZ" }, { SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" },
+};
+
 static const char *crash_signal_prefix(const sig_facts *f, char *buf, size_t len)
 {
-    static const struct {
-        int sig;
-        const char *name;
-    } names[] = {
-        { SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGBUS, "SIGBUS" },
-        { SIGFPE, "SIGFPE" },   { SIGSYS, "SIGSYS" },   { SIGXCPU, "SIGXCPU" },
-        { SIGXFSZ, "SIGXFSZ" }, { SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" },
-    };
     if (f->trigger != SNAP_TRIGGER_CRASH || !f->signal || f->signal == SIGSEGV ||
         f->signal == SIGABRT)
         return NULL;
-    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-        if (f->signal == (uint64_t)names[i].sig)
-            return names[i].name;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+        if (f->signal == (uint64_t)signal_names[i].sig)
+            return signal_names[i].name;
     snprintf(buf, len, "signal %" PRIu64, f->signal);
     return buf;
+}
+
+void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f)
+{
+    unsigned n;
+    char end;
+    int k = sig_kind_from_name(stack_kind);
+    memset(f, 0, sizeof(*f));
+    f->has_kind = 1;
+    f->kind = k < 0 ? SIG_KIND_CRASH : k;
+    if (k >= 0 || !stack_kind)
+        return;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+        if (strcmp(stack_kind, signal_names[i].name) == 0)
+            f->signal = (uint64_t)signal_names[i].sig;
+    if (!f->signal && sscanf(stack_kind, "signal %u%c", &n, &end) == 1)
+        f->signal = n;
+    if (f->signal)
+        f->trigger = SNAP_TRIGGER_CRASH;
 }
 
 /* What frame f contributes, into buf[SIG_NAME_MAX]; "" when nothing. */
@@ -211,6 +231,8 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
         append(out, &len, prefix);
         append(out, &len, ": ");
     }
+    snprintf(out->stack_kind, sizeof(out->stack_kind), "%s",
+             prefix ? prefix : sig_kind_name(out->kind));
     i = out->skipped = first_of_interest(r, in);
     for (; i < in->n_frames && counted < want; i++) {
         const sig_frame *f = &in->frames[i];

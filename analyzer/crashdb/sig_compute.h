@@ -95,6 +95,10 @@ typedef struct sig_result {
     char id[SIG_ID_LEN + 1];
     size_t skipped;            /* frames dropped at the top */
     size_t used;               /* frames in the signature (prefix ones included) */
+    /* What a stored stack keeps to be signed again as now (sig_facts_of_
+     * stack_kind): the kind's name, or for a plain crash by a signal other
+     * than SIGSEGV the signal's ("SIGFPE", "signal 40"). */
+    char stack_kind[24];
 } sig_result;
 
 /* 1 when a crash says the process ran out of memory: its reason (an
@@ -112,6 +116,10 @@ sig_kind sig_kind_of(const sig_facts *f);
 const char *sig_kind_name(sig_kind k);
 /* The kind of such a name; -1 for another. */
 int sig_kind_from_name(const char *name);
+/* The facts that sign a stored stack of stack_kind (sig_result.stack_kind)
+ * as it was signed: has_kind and the kind, and for a signal's name a crash
+ * by that signal.  Another word (or NULL) is a plain crash. */
+void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f);
 
 /* The signature of `in` under rules r into *out (every field set).  r NULL:
  * no rules and N = SIG_RULES_DEFAULT_FRAMES. */

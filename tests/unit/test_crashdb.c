@@ -401,6 +401,35 @@ START_TEST(test_sig_kinds)
     k.signal = SIGSEGV;
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "recurse | main");
+    /* a stored stack keeps what signs it again the same (bbx regroup) */
+    const sig_facts again[] = {
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGSEGV },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGFPE },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGBUS },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = 40 },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGABRT },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGABRT, .abort_message = "m" },
+        { .trigger = SNAP_TRIGGER_HANG },
+        { .trigger = SNAP_TRIGGER_REQUEST },
+    };
+    const char *kinds[] = { "crash", "SIGFPE", "SIGBUS", "signal 40", "crash",
+                            "abort", "hang", "request" };
+    for (size_t i = 0; i < sizeof(again) / sizeof(*again); i++) {
+        sig_result stored;
+        sig_facts back;
+        sig_of(r, f, 2, again[i], &res);
+        ck_assert_str_eq(res.stack_kind, kinds[i]);
+        sig_facts_of_stack_kind(res.stack_kind, &back);
+        sig_of(r, f, 2, back, &stored);
+        ck_assert_str_eq(stored.text, res.text);
+        ck_assert_int_eq(stored.kind, res.kind);
+    }
+    sig_facts_of_stack_kind("what", &k);
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
+    sig_facts_of_stack_kind("signal 4x", &k);
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
     k = (sig_facts){ .trigger = SNAP_TRIGGER_REQUEST };
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "request: recurse | main");
