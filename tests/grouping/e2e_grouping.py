@@ -218,6 +218,43 @@ def confusion(items, signature):
     return out
 
 
+def score(args, db, labels, what, title):
+    """Reads the groups back, prints the BCubed line (after title) and
+    checks both figures; returns {snapshot base name: group id}."""
+    group_of, signature = read_groups(args, db)
+    items, missing = [], []
+    for path in sorted(labels):
+        g = group_of.get(os.path.basename(path))
+        if g is None:
+            missing.append(what[path])
+            continue
+        items.append((g, labels[path]))
+    check(not missing, "%s%d snapshots in no group: %s"
+          % (title, len(missing), ", ".join(missing[:10])))
+    if not items:
+        die("%sno snapshot found in any group" % title)
+    precision, recall = bcubed(items)
+    n_groups = len({g for g, _ in items})
+    n_labels = len({lab for _, lab in items})
+    print("%sBCubed precision %.4f recall %.4f over %d snapshots in %d groups (%d labels)"
+          % (title, precision, recall, len(items), n_groups, n_labels), flush=True)
+    ok_p = check(precision >= THRESHOLD, "%sBCubed precision %.4f < %.2f: different bugs "
+                 "share a group" % (title, precision, THRESHOLD))
+    ok_r = check(recall >= THRESHOLD, "%sBCubed recall %.4f < %.2f: one bug is split over "
+                 "groups" % (title, recall, THRESHOLD))
+    if not (ok_p and ok_r) or args.verbose:
+        for line in confusion(items, signature) or ["(no label split, no group merged)"]:
+            print(line)
+    if args.verbose and not title:
+        per_group = collections.defaultdict(collections.Counter)
+        for g, lab in items:
+            per_group[g][lab] += 1
+        for g, c in sorted(per_group.items(), key=lambda kv: -sum(kv[1].values())):
+            print("%s %3d %-40s %s" % (g, sum(c.values()), ",".join(sorted(c)),
+                                      signature.get(g, "?")))
+    return group_of
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bbx", required=True)
@@ -256,37 +293,18 @@ def main():
                                   % (len(labels), len(labels))),
               "bbx ingest's summary: %r" % p.stdout.strip())
 
-        group_of, signature = read_groups(args, db)
-        items, missing = [], []
-        for path in sorted(labels):
-            g = group_of.get(os.path.basename(path))
-            if g is None:
-                missing.append(what[path])
-                continue
-            items.append((g, labels[path]))
-        check(not missing, "%d snapshots in no group: %s" % (len(missing), ", ".join(missing[:10])))
-        if not items:
-            die("no snapshot found in any group")
-
-        precision, recall = bcubed(items)
-        n_groups = len({g for g, _ in items})
-        n_labels = len({lab for _, lab in items})
-        print("BCubed precision %.4f recall %.4f over %d snapshots in %d groups (%d labels)"
-              % (precision, recall, len(items), n_groups, n_labels), flush=True)
-        ok_p = check(precision >= THRESHOLD, "BCubed precision %.4f < %.2f: different bugs "
-                     "share a group" % (precision, THRESHOLD))
-        ok_r = check(recall >= THRESHOLD, "BCubed recall %.4f < %.2f: one bug is split over "
-                     "groups" % (recall, THRESHOLD))
-        if not (ok_p and ok_r) or args.verbose:
-            for line in confusion(items, signature) or ["(no label split, no group merged)"]:
-                print(line)
-        if args.verbose:
-            per_group = collections.defaultdict(collections.Counter)
-            for g, lab in items:
-                per_group[g][lab] += 1
-            for g, c in sorted(per_group.items(), key=lambda kv: -sum(kv[1].values())):
-                print("%s %3d %-40s %s" % (g, sum(c.values()), ",".join(sorted(c)),
-                                          signature.get(g, "?")))
+        before = score(args, db, labels, what, "")
+        # The same rules again: bbx regroup signs the stored stacks anew
+        # and must find every snapshot where bbx ingest put it.
+        p = subprocess.run([args.bbx, "regroup", "--db", db], env=env,
+                           capture_output=True, text=True, timeout=600)
+        check(p.returncode == 0, "bbx regroup exited %d: %s"
+              % (p.returncode, p.stderr.strip()[-600:]))
+        after = score(args, db, labels, what, "after bbx regroup: ")
+        moved = sorted(what[path] for path in labels
+                       if before.get(os.path.basename(path)) != after.get(os.path.basename(path)))
+        check(not moved, "bbx regroup under the same rules moved %d snapshots: %s"
+              % (len(moved), ", ".join(moved[:10])))
     finally:
         if os.environ.get("BBX_KEEP_TEMP"):
             print("kept " + top)
