@@ -120,7 +120,7 @@ static const char *crash_signal_prefix(const sig_facts *f, char *buf, size_t len
 
 void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f)
 {
-    unsigned n;
+    uint64_t n;
     char end;
     int k = sig_kind_from_name(stack_kind);
     memset(f, 0, sizeof(*f));
@@ -131,7 +131,7 @@ void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f)
     for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
         if (strcmp(stack_kind, signal_names[i].name) == 0)
             f->signal = (uint64_t)signal_names[i].sig;
-    if (!f->signal && sscanf(stack_kind, "signal %u%c", &n, &end) == 1)
+    if (!f->signal && sscanf(stack_kind, "signal %" SCNu64 "%c", &n, &end) == 1)
         f->signal = n;
     if (f->signal)
         f->trigger = SNAP_TRIGGER_CRASH;
@@ -220,19 +220,23 @@ static void append(sig_result *out, size_t *len, const char *s)
 void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
 {
     unsigned want = r ? r->frames : SIG_RULES_DEFAULT_FRAMES;
-    char name[SIG_NAME_MAX];
+    char name[SIG_NAME_MAX], sigbuf[sizeof(out->stack_kind)];
     size_t len = 0, i, counted = 0;
     memset(out, 0, sizeof(*out));
     out->kind = sig_kind_of(&in->facts);
     const char *prefix = out->kind != SIG_KIND_CRASH
                              ? sig_kind_name(out->kind)
-                             : crash_signal_prefix(&in->facts, name, sizeof(name));
+                             : crash_signal_prefix(&in->facts, sigbuf, sizeof(sigbuf));
     if (prefix) {
         append(out, &len, prefix);
         append(out, &len, ": ");
     }
-    snprintf(out->stack_kind, sizeof(out->stack_kind), "%s",
-             prefix ? prefix : sig_kind_name(out->kind));
+    const char *sk = prefix ? prefix : sig_kind_name(out->kind);
+    size_t skl = strlen(sk);
+    if (skl >= sizeof(out->stack_kind))
+        skl = sizeof(out->stack_kind) - 1; /* never: "signal " and 20 digits fit */
+    memcpy(out->stack_kind, sk, skl);
+    out->stack_kind[skl] = 0;
     i = out->skipped = first_of_interest(r, in);
     for (; i < in->n_frames && counted < want; i++) {
         const sig_frame *f = &in->frames[i];

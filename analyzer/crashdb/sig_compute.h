@@ -98,7 +98,7 @@ typedef struct sig_result {
     /* What a stored stack keeps to be signed again as now (sig_facts_of_
      * stack_kind): the kind's name, or for a plain crash by a signal other
      * than SIGSEGV the signal's ("SIGFPE", "signal 40"). */
-    char stack_kind[24];
+    char stack_kind[32];
 } sig_result;
 
 /* 1 when a crash says the process ran out of memory: its reason (an
