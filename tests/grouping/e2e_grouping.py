@@ -288,7 +288,8 @@ def main():
         p = subprocess.run([args.bbx, "ingest", "--db", db, corpus], env=env,
                            capture_output=True, text=True, timeout=600)
         print("bbx ingest: " + p.stdout.strip(), flush=True)
-        check(p.returncode == 0, "bbx ingest exited %d: %s" % (p.returncode, p.stderr.strip()[-600:]))
+        check(p.returncode == 0, "bbx ingest exited %d: %s"
+              % (p.returncode, p.stderr.strip()[-600:]))
         check(p.stdout.startswith("ingested %d files: %d new, 0 already stored, 0 rejected;"
                                   % (len(labels), len(labels))),
               "bbx ingest's summary: %r" % p.stdout.strip())

@@ -271,8 +271,8 @@ KEEP static int run_thread(int second, int value)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: grp_prog a-null-1|a-null-2|a-div|b|c|d|overflow|strlen|thread-1|thread-2 "
-                    "VALUE\n");
+    fprintf(stderr, "usage: grp_prog a-null-1|a-null-2|a-div|b|c|d|overflow|strlen|"
+                    "thread-1|thread-2 VALUE\n");
     return 2;
 }
 
