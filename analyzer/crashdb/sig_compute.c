@@ -49,6 +49,23 @@ static int near_stack(const sig_facts *f)
     return f->fault_addr - f->sp <= SIG_STACK_ABOVE;
 }
 
+int sig_oom_evidence(const char *reason, const sig_frame *frames, size_t n)
+{
+    static const char *const said[] = { "out of memory", "Out of memory", "OUT OF MEMORY",
+                                        "failed to allocate", "Cannot allocate memory",
+                                        "bad_alloc", "memory allocation of" };
+    static const char *const raised[] = { "__throw_bad_alloc", "__throw_bad_array_new_length",
+                                          "handle_alloc_error", "rust_oom", "__rg_oom" };
+    for (size_t i = 0; reason && i < sizeof(said) / sizeof(*said); i++)
+        if (strstr(reason, said[i]))
+            return 1;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; frames[k].function && i < sizeof(raised) / sizeof(*raised); i++)
+            if (strstr(frames[k].function, raised[i]))
+                return 1;
+    return 0;
+}
+
 sig_kind sig_kind_of(const sig_facts *f)
 {
     if (f->has_kind)
@@ -219,6 +236,8 @@ int sig_input_from_snap(sym_session *ss, const snap *s, sig_input *in, sig_frame
     }
     in->frames = *frames;
     in->n_frames = n;
+    in->facts.oom = s->trigger.kind == SNAP_TRIGGER_CRASH &&
+                    sig_oom_evidence(s->trigger.reason, *frames, n);
     return 0;
 oom:
     free(*frames);

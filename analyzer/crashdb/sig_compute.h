@@ -92,6 +92,14 @@ typedef struct sig_result {
     size_t used;               /* frames in the signature (prefix ones included) */
 } sig_result;
 
+/* 1 when a crash says the process ran out of memory: its reason (an
+ * abort's message, NULL none) says so ("out of memory", "failed to
+ * allocate", "Cannot allocate memory", "bad_alloc", "memory allocation of
+ * N bytes failed"), or a frame is where a C++ or Rust allocation failure
+ * is raised (std::__throw_bad_alloc, std::__throw_bad_array_new_length,
+ * handle_alloc_error, rust_oom). */
+int sig_oom_evidence(const char *reason, const sig_frame *frames, size_t n);
+
 /* The kind the facts tell (rules above). */
 sig_kind sig_kind_of(const sig_facts *f);
 
@@ -118,7 +126,8 @@ void sig_id(const char *text, char id[SIG_ID_LEN + 1]);
  * one; for a hang the stuck one; for a request the requesting one:
  * snap_trigger_thread), symbolized through ss (NULL: none), each inlined
  * call its own frame, and the facts of its trigger (an abort's message is
- * the trigger's REASON; the stack pointer is read on x86_64).  The frames
+ * the trigger's REASON; the stack pointer is read on x86_64; out of memory
+ * when sig_oom_evidence() says so).  The frames
  * are malloc'd into *frames (free() them; names belong to ss and s, which
  * must outlive in).  0, or -1 when out of memory.
  */

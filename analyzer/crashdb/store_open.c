@@ -141,10 +141,9 @@ static int user_version(crash_store *st, int *v)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Bring the schema to STORE_SCHEMA_VERSION inside one write transaction
- * (two processes opening a new store at once: the second sees the first's
- * schema). */
-static int migrate(crash_store *st, int readonly, char *err, size_t errlen)
+/* A schema newer than this bbx knows, or tables without a version
+ * (somebody else's database): -1 with err.  Reads only. */
+static int refuse(crash_store *st, char *err, size_t errlen)
 {
     int v;
     if (user_version(st, &v) < 0)
@@ -155,20 +154,7 @@ static int migrate(crash_store *st, int readonly, char *err, size_t errlen)
                   "(a newer bbx made it)", st->path, v, STORE_SCHEMA_VERSION);
         return -1;
     }
-    if (v == STORE_SCHEMA_VERSION)
-        return 0;
-    if (readonly) {
-        store_err(err, errlen, "%s: %s", st->path,
-                  v ? "the store's schema is older and it was opened read-only"
-                    : "not a crash store (no schema)");
-        return -1;
-    }
-    if (store_exec(st, "BEGIN IMMEDIATE", err, errlen) < 0)
-        return -1;
-    if (user_version(st, &v) < 0)
-        goto fail;
     if (v == 0) {
-        /* Tables already there without a version: somebody else's database. */
         sqlite3_stmt *s;
         int n = -1;
         if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) ==
@@ -180,10 +166,33 @@ static int migrate(crash_store *st, int readonly, char *err, size_t errlen)
         if (n != 0) {
             store_err(err, errlen, "%s: not a crash store (a database with other tables)",
                       st->path);
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
         }
     }
+    return 0;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION inside one write transaction
+ * (two processes opening a new store at once: the second sees the first's
+ * schema). */
+static int migrate(crash_store *st, int readonly, char *err, size_t errlen)
+{
+    int v;
+    if (refuse(st, err, errlen) < 0 || user_version(st, &v) < 0)
+        return -1;
+    if (v == STORE_SCHEMA_VERSION)
+        return 0;
+    if (readonly) {
+        store_err(err, errlen, "%s: %s", st->path,
+                  v ? "the store's schema is older and it was opened read-only"
+                    : "not a crash store (no schema)");
+        return -1;
+    }
+    if (store_exec(st, "BEGIN IMMEDIATE", err, errlen) < 0)
+        return -1;
+    /* another process may have made or migrated it meanwhile */
+    if (refuse(st, err, errlen) < 0 || user_version(st, &v) < 0)
+        goto fail;
     for (; v < STORE_SCHEMA_VERSION; v++) {
         char sql[64];
         if (store_exec(st, migrations[v], err, errlen) < 0)
@@ -231,9 +240,14 @@ crash_store *store_open(const char *path, int flags, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(st->db, 60000);
     sqlite3_extended_result_codes(st->db, 1);
-    /* A file that is not SQLite fails here, before anything is written. */
+    /* A file that is not SQLite, a newer schema or somebody else's
+     * database is refused here, before anything is written to it. */
     if (user_version(st, &(int){ 0 }) < 0) {
         store_err(err, errlen, "%s: not a crash store: %s", path, sqlite3_errmsg(st->db));
+        store_close(st);
+        return NULL;
+    }
+    if (refuse(st, err, errlen) < 0) {
         store_close(st);
         return NULL;
     }
