@@ -2,7 +2,7 @@
  * cmd_report.c - `bbx report [options] FILE...|DIR -o OUT.html`: one
  * snapshot, or a series of snapshots, as one self-contained HTML page
  * (report_series.h folds them per process, report_html.h writes the page);
- * `bbx report --db STORE -o OUT.html`: the crash store's page
+ * `bbx report --db PATH -o OUT.html`: the crash store's page
  * (report_html_db.h).  The page is written to a
  * temporary file next to OUT and renamed over it, so OUT is never half
  * written; an input is never overwritten.
@@ -86,15 +86,15 @@ const cli_command cli_cmd_report = {
         "most snapshots, then the one seen first), and a \"processes\" section lists\n"
         "every process with its snapshots and leak suspects; --pid N picks another.\n"
         "\n"
-        "bbx report --db STORE -o OUT.html writes the page of a crash store instead:\n"
-        "its totals, a table of its largest groups (--top N, default 20) by count\n"
-        "with id, signature, kind, hosts, first and last seen, versions and two\n"
-        "small bar charts, the counts per day (the days of the data, the last 30 at\n"
-        "most) and per app version; then a section per group with those charts\n"
-        "drawn large, its counts per version and build, per day and per host, its\n"
-        "stack variants, its newest snapshots and, folded, the report of its\n"
-        "representative crash from the copy the store keeps (as bbx crash ID shows\n"
-        "it), symbolized with the symbol options.\n",
+        "bbx report --db PATH -o OUT.html writes the page of the crash store PATH\n"
+        "instead: its totals, a table of its largest groups (--top N, default 20)\n"
+        "by count with id, signature, kind, hosts, first and last seen, versions\n"
+        "and two small bar charts, the counts per day (the days of the data, the\n"
+        "last 30 at most) and per app version; then a section per group with those\n"
+        "charts drawn large, its counts per version and build, per day and per\n"
+        "host, its stack variants, its newest snapshots and, folded, the report of\n"
+        "its representative crash from the copy the store keeps (as bbx crash ID\n"
+        "shows it), symbolized with the symbol options.\n",
     .more =
         "Exit status: 0 the page was written (an incomplete snapshot is used and\n"
         "marked), 2 bad usage, a file that is not a readable snapshot (a FIFO,\n"
@@ -203,12 +203,12 @@ static int cmd_report(int argc, char **argv)
         goto out;
     }
     if (a.top) {
-        cli_error("report", "--top counts the groups of a crash store: give --db STORE");
+        cli_error("report", "--top counts the groups of a crash store: give --db PATH");
         goto out;
     }
     if (!a.paths.n) {
         cli_error("report", "no FILE or DIR given (usage: bbx report -o OUT.html FILE...|DIR, "
-                  "or bbx report --db STORE -o OUT.html)");
+                  "or bbx report --db PATH -o OUT.html)");
         goto out;
     }
     if (!(out_path = a.out_path)) {

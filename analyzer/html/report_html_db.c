@@ -266,10 +266,10 @@ static void page_head(FILE *out, crash_store *st, const store_totals *t, size_t 
             "data-count=\"%" PRIu64 "\">%" PRIu64 " ingested, %" PRIu64 " kept</td></tr>\n"
             "<tr><th>groups</th><td id=\"store-groups\" data-count=\"%" PRIu64 "\">%" PRIu64
             " (the %zu largest below)</td></tr>\n<tr><th>rejected</th><td id=\"store-rejected\" "
-            "data-count=\"%" PRIu64 "\">%" PRIu64 " files that were not readable snapshots"
-            "</td></tr>\n",
+            "data-count=\"%" PRIu64 "\">%" PRIu64 " %s</td></tr>\n",
             t->snapshots, t->snapshots, t->kept, t->groups, t->groups, shown, t->rejected,
-            t->rejected);
+            t->rejected, t->rejected == 1 ? "file that was not a readable snapshot"
+                                          : "files that were not readable snapshots");
     if (w->n)
         fprintf(out, "<tr><th>days charted</th><td>%s to %s (UTC), %zu day%s</td></tr>\n",
                 w->labels[0], w->labels[w->n - 1], w->n, w->n == 1 ? "" : "s");

@@ -266,7 +266,8 @@ static void thread_facts(FILE *out, const snap *s, const snap_thread *t, sym_ses
     }
 }
 
-void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src, const char *idp)
+void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src,
+                              const char *idp)
 {
     const snap_thread *t = snap_trigger_thread(s);
     fprintf(out, "<section id=\"%strigger-thread\">\n<h2>", idp);

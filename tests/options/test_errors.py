@@ -114,13 +114,13 @@ case(OPERAND, ["diff", SNAP], "bbx diff: BASE and CURRENT needed (usage: bbx dif
 case(OPERAND, ["flame"], "bbx flame: no FILE or DIR given (usage: bbx flame [options] "
      "FILE...|DIR)")
 case(OPERAND, ["report", "-o", OUT], "bbx report: no FILE or DIR given (usage: bbx report "
-     "-o OUT.html FILE...|DIR, or bbx report --db STORE -o OUT.html)")
+     "-o OUT.html FILE...|DIR, or bbx report --db PATH -o OUT.html)")
 case(OPERAND, ["report", "--db", STORE, "-o", OUT, SNAP], "bbx report: --db writes the page "
      "of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
 case(OPERAND, ["report", "--db", STORE, "--pid", "3", "-o", OUT], "bbx report: --db writes the "
      "page of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
 case(OPERAND, ["report", "--top", "3", "-o", OUT, SNAP], "bbx report: --top counts the groups "
-     "of a crash store: give --db STORE")
+     "of a crash store: give --db PATH")
 case(OPERAND, ["report", SNAP], "bbx report: no output given: -o OUT.html (or -o - for "
      "standard output)")
 case(OPERAND, ["symbolize", "0x10"], "bbx symbolize: no binary given (usage: bbx symbolize "

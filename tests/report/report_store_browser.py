@@ -117,6 +117,86 @@ def check_chart(where, drawn, want):
                  % (where, k or "(no version)", c, h, exact))
 
 
+def check_page(db, name, fn_of_dir):
+    """bbx report --db DB in Chromium against the store DB read by sqlite3;
+    returns the groups (count order)."""
+    page_file = os.path.join(os.path.dirname(db), name + ".html")
+    r = lt.run([args.bbx, "report", "--db", db, "-o", page_file])
+    if r.returncode != 0:
+        die("bbx report --db exited %d" % r.returncode)
+    want = oracle(db)
+    groups = want["groups"]
+    days = window(groups)
+    shot = os.path.join(args.shots, "report-%s.png" % name)
+    r = lt.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                   "store_browser_check.mjs"),
+                args.browser_dir, args.chromium, page_file, shot], check=False, timeout=300)
+    print("\n".join(x for x in r.stdout.splitlines() if not x.startswith("FACTS ")))
+    if r.returncode != 0:
+        lt.fail("%s: store_browser_check.mjs exited %d: %s"
+                % (name, r.returncode, r.stderr.strip()[-1500:]))
+    facts = next((json.loads(x[6:]) for x in r.stdout.splitlines() if x.startswith("FACTS ")),
+                 None)
+    if facts is None:
+        die("store_browser_check.mjs printed no FACTS")
+    lt.check(facts["totals"] == want["totals"], "%s: totals on the page %s, in the store %s"
+             % (name, facts["totals"], want["totals"]))
+    order = [(g["id"], g["count"]) for g in groups]
+    lt.check([(x["id"], x["count"]) for x in facts["rows"]] == order,
+             "%s: table rows (id, count) %s, the store by count %s"
+             % (name, [(x["id"], x["count"]) for x in facts["rows"]], order))
+    lt.check([(x["id"], x["count"]) for x in facts["sections"]] == order,
+             "%s: group sections %s, the store by count %s"
+             % (name, [(x["id"], x["count"]) for x in facts["sections"]], order))
+    by_id = {g["id"]: g for g in groups}
+    for kind, rows in (("table", facts["rows"]), ("section", facts["sections"])):
+        for x in rows:
+            g = by_id.get(x["id"])
+            if not g:
+                continue
+            check_chart("%s: %s %s per day" % (name, kind, x["id"]), x["days"],
+                        [[d, g["days"].get(d, 0)] for d in days])
+            check_chart("%s: %s %s per version" % (name, kind, x["id"]), x["versions"],
+                        g["versions"])
+    for x in facts["sections"]:
+        g = by_id.get(x["id"])
+        if not g:
+            continue
+        fn = fn_of_dir.get(os.path.realpath(os.path.dirname(g["rep_source"] or "")))
+        lt.check(x["repClosed"] is True, "%s: group %s: the representative crash is not "
+                 "closed at first" % (name, x["id"]))
+        lt.check(x["repOpened"] is True, "%s: group %s: the representative crash did not "
+                 "open on a click" % (name, x["id"]))
+        lt.check(fn and any(fn in f for f in x["functions"]),
+                 "%s: group %s: the representative's trigger thread does not show %s: %s"
+                 % (name, x["id"], fn, x["functions"][:8]))
+    dup = sorted({i for i in facts["ids"] if facts["ids"].count(i) > 1})
+    lt.check(not dup, "%s: ids used more than once: %s" % (name, dup[:10]))
+    html, page = rt.read_page(page_file)
+    ext = rt.external_references(html, page)
+    lt.check(not ext, "%s: the page refers to outside resources: %s" % (name, ext))
+    return groups, days
+
+
+def make_history(db, history):
+    """A copy of db as if filled over weeks: group_day rows (the counts the
+    charts draw) moved to earlier days.  The largest group's version 1.0
+    crashes 3 days before its others; the second's version 1.0 crash 45
+    days before, out of the charted 30."""
+    src, con = sqlite3.connect("file:%s?mode=ro" % db, uri=True), sqlite3.connect(history)
+    src.backup(con)  # the WAL's pages too
+    src.close()
+    (last,) = con.execute("SELECT MAX(day) FROM group_day").fetchone()
+    ids = [i for (i,) in con.execute("SELECT id FROM crash_group ORDER BY count DESC, "
+                                     "last_seen_ms DESC, id")]
+    base = day_number(last)
+    for gid, back in zip(ids[:2], (3, 45)):
+        con.execute("UPDATE group_day SET day = ? WHERE group_id = ? AND version = '1.0'",
+                    (datetime.date.fromordinal(base - back).isoformat(), gid))
+    con.commit()
+    con.close()
+
+
 with lt.Scratch("report-store") as scratch:
     fn_of_dir = {}
     dirs = []
@@ -134,68 +214,17 @@ with lt.Scratch("report-store") as scratch:
     db = os.path.join(scratch.path, "crashes.db")
     r = lt.run([args.bbx, "ingest", "--db", db, *dirs])
     lt.note(r.stdout.strip())
-    page_file = os.path.join(scratch.path, "store.html")
-    r = lt.run([args.bbx, "report", "--db", db, "-o", page_file])
-    if r.returncode != 0:
-        die("bbx report --db exited %d" % r.returncode)
-
-    want = oracle(db)
-    groups = want["groups"]
+    groups, _ = check_page(db, "store", fn_of_dir)
     lt.check([g["count"] for g in groups] == [5, 3, 2, 1],
              "the store's groups have counts %s, not 5, 3, 2, 1 (grouping changed?)"
              % [g["count"] for g in groups])
-    days = window(groups)
-
-    shot = os.path.join(args.shots, "report-store.png")
-    r = lt.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                   "store_browser_check.mjs"),
-                args.browser_dir, args.chromium, page_file, shot], check=False, timeout=300)
-    print("\n".join(x for x in r.stdout.splitlines() if not x.startswith("FACTS ")))
-    if r.returncode != 0:
-        lt.fail("store_browser_check.mjs exited %d: %s" % (r.returncode, r.stderr.strip()[-1500:]))
-    facts = next((json.loads(x[6:]) for x in r.stdout.splitlines() if x.startswith("FACTS ")),
-                 None)
-    if facts is None:
-        die("store_browser_check.mjs printed no FACTS")
-
-    lt.check(facts["totals"] == want["totals"], "totals on the page %s, in the store %s"
-             % (facts["totals"], want["totals"]))
-    order = [(g["id"], g["count"]) for g in groups]
-    lt.check([(x["id"], x["count"]) for x in facts["rows"]] == order,
-             "table rows (id, count) %s, the store by count %s"
-             % ([(x["id"], x["count"]) for x in facts["rows"]], order))
-    lt.check([(x["id"], x["count"]) for x in facts["sections"]] == order,
-             "group sections %s, the store by count %s"
-             % ([(x["id"], x["count"]) for x in facts["sections"]], order))
-    by_id = {g["id"]: g for g in groups}
-    for kind, rows in (("table", facts["rows"]), ("section", facts["sections"])):
-        for x in rows:
-            g = by_id.get(x["id"])
-            if not g:
-                continue
-            check_chart("%s %s per day" % (kind, x["id"]), x["days"],
-                        [[d, g["days"].get(d, 0)] for d in days])
-            check_chart("%s %s per version" % (kind, x["id"]), x["versions"], g["versions"])
-    for x in facts["sections"]:
-        g = by_id.get(x["id"])
-        if not g:
-            continue
-        fn = fn_of_dir.get(os.path.realpath(os.path.dirname(g["rep_source"] or "")))
-        lt.check(x["repClosed"] is True, "group %s: the representative crash is not closed "
-                 "at first" % x["id"])
-        lt.check(x["repOpened"] is True, "group %s: the representative crash did not open on "
-                 "a click" % x["id"])
-        lt.check(fn and any(fn in f for f in x["functions"]),
-                 "group %s: the representative's trigger thread does not show %s: %s"
-                 % (x["id"], fn, x["functions"][:8]))
-    dup = sorted({i for i in facts["ids"] if facts["ids"].count(i) > 1})
-    lt.check(not dup, "ids used more than once: %s" % dup[:10])
     versions = sorted({v for g in groups for v, _ in g["versions"]})
     lt.check(versions == ["", "1.0", "2.0"], "versions in the store: %s" % versions)
-
-    html, page = rt.read_page(page_file)
-    ext = rt.external_references(html, page)
-    lt.check(not ext, "the page refers to outside resources: %s" % ext)
+    history = os.path.join(scratch.path, "history.db")
+    make_history(db, history)
+    _, days = check_page(history, "store-history", fn_of_dir)
+    lt.check(len(days) == MAX_DAYS, "store-history: %d days charted, not %d"
+             % (len(days), MAX_DAYS))
 
     # --top 2: the two largest groups only.
     top_file = os.path.join(scratch.path, "top.html")
@@ -206,5 +235,5 @@ with lt.Scratch("report-store") as scratch:
                 if t == "tr" and a.get("class") == "group-row"]
         lt.check(rows == [g["id"] for g in groups[:2]],
                  "--top 2: rows %s, not the two largest %s" % (rows, [g["id"] for g in groups[:2]]))
-lt.finish("the store's page shows %d groups in count order with their charts and "
-          "representative crashes" % len(facts["rows"]))
+lt.finish("the store's pages show their groups in count order with their charts and "
+          "representative crashes")
