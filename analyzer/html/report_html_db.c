@@ -434,7 +434,8 @@ static int group_section(FILE *out, crash_store *st, const group_view *v, size_t
     fprintf(out, "<section class=\"group\" id=\"group-%s\" data-id=\"%s\" data-count=\"%"
             PRIu64 "\">\n<h2>#%zu <code>", g->id, g->id, g->count, rank);
     html_put(out, g->signature, "?");
-    fprintf(out, "</code></h2>\n<table class=\"kv\">\n<tr><th>id</th><td><code>%s</code></td>"
+    fprintf(out, "</code></h2> <a class=\"dim\" href=\"#top-groups\">top groups</a>\n"
+            "<table class=\"kv\">\n<tr><th>id</th><td><code>%s</code></td>"
             "</tr>\n<tr><th>kind</th><td>", g->id);
     html_put(out, g->kind, "?");
     fprintf(out, "</td></tr>\n<tr><th>count</th><td>%" PRIu64 " snapshots on %" PRIu64
