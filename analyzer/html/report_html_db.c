@@ -409,8 +409,12 @@ static int representative(FILE *out, crash_store *st, const store_group_detail *
         html_put(out, rerr, "");
         fputs("</p>\n", out);
     } else {
+        const char *source = NULL; /* where it was ingested from, when listed */
+        for (size_t i = 0; i < d->n_snapshots; i++)
+            if (!strcmp(d->snapshots[i].hash, d->g.representative))
+                source = d->snapshots[i].source;
         snprintf(idp, sizeof(idp), "g%s-", d->g.id);
-        html_snap_summary(out, s, NULL, idp);
+        html_snap_summary(out, s, source, idp);
         html_snap_trigger_thread(out, s, ss, src, idp);
         html_snap_threads(out, s, ss, 0, idp);
         html_snap_fds(out, s, ss, idp);
