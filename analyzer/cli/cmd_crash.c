@@ -65,14 +65,6 @@ const cli_command cli_cmd_crash = {
     .run = cmd_crash,
 };
 
-static void fmt_time(int64_t ms, char *out, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms <= 0 || !gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(out, len, "-");
-}
-
 static void short_build(const char *b, char *out, size_t len)
 {
     snprintf(out, len, "%.12s%s", b[0] ? b : "-", strlen(b) > 12 ? "..." : "");
@@ -82,8 +74,8 @@ static void detail_text(FILE *out, const store_group_detail *d)
 {
     const store_group *g = &d->g;
     char first[32], last[32], build[24];
-    fmt_time(g->first_seen_ms, first, sizeof(first));
-    fmt_time(g->last_seen_ms, last, sizeof(last));
+    cli_store_time(g->first_seen_ms, 1, first, sizeof(first));
+    cli_store_time(g->last_seen_ms, 1, last, sizeof(last));
     short_build(g->first_build_id, build, sizeof(build));
     fprintf(out, "group %s: %s\n", g->id, g->signature);
     fprintf(out, "kind %s; %llu crashes on %llu hosts\n", g->kind,
@@ -114,7 +106,7 @@ static void detail_text(FILE *out, const store_group_detail *d)
     for (size_t i = 0; i < d->n_snapshots; i++) {
         const store_snapshot *s = &d->snapshots[i];
         char when[32];
-        fmt_time(s->time_ms, when, sizeof(when));
+        cli_store_time(s->time_ms, 1, when, sizeof(when));
         fprintf(out, "  %s  %-16s %-16s %-10s %-8s %s%s %s\n", when, s->host[0] ? s->host : "-",
                 s->program[0] ? s->program : "-", s->version[0] ? s->version : "-",
                 s->signal ? snap_signal_name((uint64_t)s->signal) : s->trigger, s->hash,

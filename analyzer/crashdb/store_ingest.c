@@ -417,13 +417,13 @@ static store_outcome store_one(store_ingest *in, const char *path, const char *h
     }
     const char *kind = sig_kind_name(res.kind);
     {
-        size_t kl = strlen(kind), fl = strlen(ftext);
+        size_t kl = strlen(res.stack_kind), fl = strlen(ftext);
         char *key = malloc(kl + fl + 2);
         if (!key) {
             store_err(err, errlen, "out of memory");
             goto done;
         }
-        memcpy(key, kind, kl);
+        memcpy(key, res.stack_kind, kl);
         key[kl] = '\n';
         memcpy(key + kl + 1, ftext, fl + 1);
         store_hash_hex(key, kl + 1 + fl, stack_id);
@@ -477,7 +477,7 @@ static store_outcome store_one(store_ingest *in, const char *path, const char *h
     q = in->q[Q_STACK];
     bind_text(q, 1, stack_id);
     bind_text(q, 2, res.id);
-    bind_text(q, 3, kind);
+    bind_text(q, 3, res.stack_kind);
     bind_text(q, 4, ftext);
     if (step_done(in, Q_STACK, err, errlen) < 0)
         goto done;

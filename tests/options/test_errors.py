@@ -43,6 +43,10 @@ PUB = S.dir("pub")
 os.chmod(PUB, 0o1777)
 PUBOUT = os.path.join(PUB, "out")  # the same, where the unprivileged user may write
 NODIR = S.file("nodir/out")  # an output whose directory does not exist
+STORE = S.file("store.db")   # a crash store holding SNAP
+if run([A.bbx, "ingest", "--db", STORE, SNAP]).rc != 0:
+    sys.exit("fixture: bbx ingest --db %s %s failed" % (STORE, SNAP))
+MISSING_STORE = S.file("missing.db")
 PROG = A.prog
 
 # Reading as a user who may not: as root, through setpriv to nobody.
@@ -84,6 +88,9 @@ case(NEEDS, ["flame", "-o"], "bbx flame: -o needs a file name " + see("flame"))
 case(NEEDS, ["flame", "--what"],
      "bbx flame: --what needs stacks, fd-origins or thread-origins " + see("flame"))
 case(NEEDS, ["report", "--output="], "bbx report: --output needs a file name " + see("report"))
+case(NEEDS, ["report", "--db"], "bbx report: --db needs a file name " + see("report"))
+case(OPERAND, ["report", "--db", STORE], "bbx report: no output given: -o OUT.html (or -o - for "
+     "standard output)")
 case(NEEDS, ["leaks", "--json=yes", SNAP], "bbx leaks: --json takes no value " + see("leaks"))
 case(NEEDS, ["flame", "--no-demangle=1", SNAP],
      "bbx flame: --no-demangle takes no value " + see("flame"))
@@ -107,7 +114,13 @@ case(OPERAND, ["diff", SNAP], "bbx diff: BASE and CURRENT needed (usage: bbx dif
 case(OPERAND, ["flame"], "bbx flame: no FILE or DIR given (usage: bbx flame [options] "
      "FILE...|DIR)")
 case(OPERAND, ["report", "-o", OUT], "bbx report: no FILE or DIR given (usage: bbx report "
-     "-o OUT.html FILE...|DIR)")
+     "-o OUT.html FILE...|DIR, or bbx report --db PATH -o OUT.html)")
+case(OPERAND, ["report", "--db", STORE, "-o", OUT, SNAP], "bbx report: --db writes the page "
+     "of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
+case(OPERAND, ["report", "--db", STORE, "--pid", "3", "-o", OUT], "bbx report: --db writes the "
+     "page of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
+case(OPERAND, ["report", "--top", "3", "-o", OUT, SNAP], "bbx report: --top counts the groups "
+     "of a crash store: give --db PATH")
 case(OPERAND, ["report", SNAP], "bbx report: no output given: -o OUT.html (or -o - for "
      "standard output)")
 case(OPERAND, ["symbolize", "0x10"], "bbx symbolize: no binary given (usage: bbx symbolize "
@@ -124,6 +137,8 @@ case(NUMBER, ["leaks", "--pid", "x", SNAP], "bbx leaks: --pid: 'x' is not a proc
      + see("leaks"))
 case(NUMBER, ["leaks", "--pid=0", SNAP], "bbx leaks: --pid: '0' is not a process id "
      + see("leaks"))
+case(NUMBER, ["report", "--db", STORE, "--top", "0", "-o", OUT],
+     "bbx report: --top: '0' is not a number " + see("report"))
 case(NUMBER, ["report", "--pid", "-3", "-o", OUT, SNAP],
      "bbx report: --pid: '-3' is not a process id " + see("report"))
 for t in ("-1", "abc", "1000001"):
@@ -190,6 +205,12 @@ for c, argv in (("report", ["report", "-o", NODIR, SNAP]),
                 ("scrub", ["scrub", SNAP, "-o", NODIR])):
     case(OUTPUT, argv, "bbx %s: %s: cannot create a temporary file next to it: No such file or "
          "directory" % (c, NODIR))
+case(INPUT, ["report", "--db", MISSING_STORE, "-o", OUT],
+     "bbx report: %s: no crash store there (bbx ingest makes one)" % MISSING_STORE)
+case(INPUT, ["report", "--db", SNAP, "-o", OUT],
+     "bbx report: %s: not a crash store: file is not a database" % SNAP)
+case(OUTPUT, ["report", "--db", STORE, "-o", STORE],
+     "bbx report: %s: is the crash store; choose another -o" % STORE)
 case(OUTPUT, ["report", "-o", SNAP, SNAP],
      "bbx report: %s: is one of the input snapshots; choose another -o" % SNAP)
 case(OUTPUT, ["flame", "-o", SNAP, SNAP],
