@@ -11,7 +11,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       e2fsprogs protobuf-compiler libxml2-utils mount
       libgtk-3-dev xvfb xauth xdotool x11-utils imagemagick gtk-3-examples
       zenity mesa-utils libgl1-mesa-dri dbus-x11 x11-apps xterm
-      libxcb1-dev libxcb-res0 libxcb-res0-dev"
+      libxcb1-dev libxcb-res0 libxcb-res0-dev postgresql postgresql-client"
 # libgtk-3-dev: samples/gtk-app; xvfb, xdotool, x11-utils (xwininfo), imagemagick
 #   (import: screenshots): the GUI tests drive real windows headless;
 #   gtk-3-examples (gtk3-demo), zenity, mesa-utils (glxgears) and
@@ -21,6 +21,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 # libxcb1-dev, libxcb-res0-dev: the headers (types only) of the X resource
 #   query, which loads libxcb.so.1 and libxcb-res.so.0 (libxcb-res0) with
 #   dlopen at run time; tests/x11's x11_prog links libxcb.
+# postgresql, postgresql-client: tests/portable runs the crash store's core
+#   schema and ingest statements on a private PostgreSQL server.
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
 # util-linux: setpriv, which runs the directory tests' programs as nobody;
