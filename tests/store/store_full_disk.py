@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""End-to-end: a store that cannot be written (the disk is full) gives a
+clear error and stays intact (issue 14, "The schema is an interface").
+
+Usage: store_full_disk.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
+                          [--preload LIB] --source TREE
+
+  A store first receives a small set (real crasher snapshots and a few
+  generated ones).  Then `bbx ingest` of 3,000 more generated snapshots runs
+  with RLIMIT_FSIZE a little above the store's size (SIGXFSZ ignored, so a
+  write past it fails with EFBIG, as on a full disk): the store's file or
+  its journal cannot grow.
+    - exit 2, exactly one line on stderr, which says the store could not be
+      written (names the store or the cause), no summary on stdout;
+    - the store then passes integrity_check and the invariants (counts equal
+      rows, every row once with its copy); everything the first ingest
+      stored is still there unchanged; `bbx crashes --json` agrees;
+    - the same ingest without the limit completes: exit 0, and the store
+      equals a clean ingest of both sets.
+  The same with a limit so low that not even the first batch fits.
+"""
+
+import os
+import resource
+import signal
+
+import storetest as t
+
+args = t.arg_parser("bbx ingest on a full disk").parse_args()
+
+
+def limited(nbytes):
+    def set_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+    return set_limit
+
+
+def store_size(db):
+    return max(os.path.getsize(p) for p in t.store_files(db))
+
+
+def one_case(s, env, name, first_dirs, more_dirs, headroom, want_first, want_all, clean):
+    db = s.file(name + ".db")
+    r = t.ingest(args, env, db, first_dirs)
+    t.expect_ingest(r, len(want_first), len(want_first), 0, what=name + ": the first ingest")
+    t.consistent(db, name + ": after the first ingest", expect=want_first)
+    before = t.state(db)
+    limit = store_size(db) + headroom
+    r = t.ingest(args, env, db, more_dirs, preexec_fn=limited(limit))
+    lines = r.err.strip().splitlines()
+    t.check(r.rc == 2, "%s: a write past RLIMIT_FSIZE (%d bytes): want exit 2; %s"
+            % (name, limit, r.describe()))
+    t.check(len(lines) == 1, "%s: want one line on stderr, got %d: %r"
+            % (name, len(lines), lines[:4]))
+    t.check(r.summary is None, "%s: the failed ingest printed a summary: %r" % (name, r.out))
+    if lines:
+        low = lines[0].lower()
+        t.check(os.path.basename(db) in lines[0] or "full" in low or "too large" in low
+                or "write" in low or "space" in low,
+                "%s: the error does not say the store could not be written: %r"
+                % (name, lines[0]))
+    rows = t.consistent(db, name + ": after the failed ingest")
+    after = t.state(db)
+    for part in before:
+        lost = set(before[part]) - set(after[part])
+        if part == "snapshots":
+            t.check(not lost, "%s: %d snapshots of the first ingest are gone or changed: %r"
+                    % (name, len(lost), sorted(lost)[:2]))
+    t.check_crashes_json(t.crashes_json(args, env, db), db, name + ": after the failed ingest")
+    t.note("%s: limit %d bytes: %d rows (%d before), stderr: %s"
+           % (name, limit, rows, len(want_first), lines[0] if lines else "-"))
+
+    r = t.ingest(args, env, db, more_dirs)
+    new = len(want_all) - rows
+    t.expect_ingest(r, len(want_all) - len(want_first), new,
+                    len(want_all) - len(want_first) - new, what=name + ": the ingest without limit")
+    t.consistent(db, name + ": after the ingest without limit", expect=want_all)
+    t.compare_states(t.state(db), clean, name + ": vs. a clean ingest")
+
+
+with t.Scratch("full") as s:
+    env = t.bbx_env(s)
+    real_dir, first_gen, more_gen = s.sub("real"), s.sub("gen1"), s.sub("gen2")
+    first = t.real_set(args, real_dir) + t.gen_set(args, first_gen, 20)
+    more = t.gen_set(args, more_gen, 3000, first=1000)
+    want_first = t.contents(first)
+    want_all = t.contents(first + more)
+    t.check(len(want_first) == len(first) and len(want_all) == len(first) + len(more),
+            "the sets hold byte-identical files")
+
+    clean_db = s.file("clean.db")
+    r = t.ingest(args, env, clean_db, [real_dir, first_gen])
+    r = t.ingest(args, env, clean_db, [more_gen])
+    t.expect_ingest(r, len(more), len(more), 0, what="the clean ingest")
+    clean = t.state(clean_db)
+
+    # Room for a batch or two beyond the store, then none at all.
+    one_case(s, env, "headroom", [real_dir, first_gen], [more_gen], 512 * 1024,
+             want_first, want_all, clean)
+    one_case(s, env, "no-room", [real_dir, first_gen], [more_gen], 0,
+             want_first, want_all, clean)
+
+t.finish("a full disk: exit 2 with one line, the store intact, the re-run completes it")
