@@ -3,8 +3,9 @@
 # files crashes and `bbx show` prints what bbx captured; then a sample event
 # loop leaks sockets and threads and `bbx leaks` names the lines that leak;
 # then a GTK window deadlocks and freezes, and the hang watchdog's snapshot
-# says which threads hold which mutex; last, HTML reports and a flame graph
-# go to out/demo/.
+# says which threads hold which mutex; then two builds of the crasher crash
+# a few hundred times and `bbx ingest` groups them in a crash store that
+# `bbx crashes` lists; last, HTML reports and a flame graph go to out/demo/.
 # Usage: scripts/demo.sh [--no-deps]
 set -eu
 cd "$(dirname "$0")/.."
@@ -55,6 +56,37 @@ echo "== the same window frozen for 4 s by a slow handler, then answering again:
 BBX_DIR=$hang/recover BBX_HANG_MS=2000 xvfb-run -a build-release/samples/gtk-app \
     --mode=freeze-recover --seconds=4 --click-after=300 --quit-after=1 >/dev/null 2>&1
 build-release/analyzer/bbx leaks "$hang/recover" | grep -i "freeze"
+
+echo
+echo "== a pile of crash dumps: two builds of samples/crasher (1.0, and 1.1 with its code"
+echo "   moved), six crash kinds, 15 runs each (1.1 adds a crash in a worker thread)"
+store=$out/store
+mkdir -p "$store/dumps"
+for build in crasher:1.0 crasher-shifted:1.1; do
+    prog=${build%%:*}
+    version=${build#*:}
+    modes="null abort divzero overflow-main overflow-thread threads-fds"
+    [ "$version" = 1.1 ] && modes="$modes two-threads"
+    for mode in $modes; do
+        for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+            BBX_DIR=$store/dumps BBX_APP_VERSION=$version CRASHER_SCRATCH=$store \
+                build-release/samples/$prog "$mode" >/dev/null 2>&1 || true
+        done
+    done
+done
+db=$store/crashes.db
+echo "== bbx ingest --db $db $store/dumps"
+build-release/analyzer/bbx ingest --db "$db" "$store/dumps"
+echo "== bbx crashes --db $db"
+build-release/analyzer/bbx crashes --db "$db"
+top=$(build-release/analyzer/bbx crashes --db "$db" --top 1 --json |
+      sed -n 's/^ *"id": "\([0-9a-f]*\)",$/\1/p' | head -n 1)
+echo "== bbx crash --db $db --no-report $top (the most frequent group)"
+build-release/analyzer/bbx crash --db "$db" --no-report --snapshots 3 "$top"
+echo "== bbx crashes --db $db --new-in 1.1 (a release pipeline stops on exit 1)"
+status=0
+build-release/analyzer/bbx crashes --db "$db" --new-in 1.1 || status=$?
+echo "== exit $status (1 = a crash group that 1.0 never had)"
 
 echo
 build-release/analyzer/bbx report "$leaks" -o "$out/leaker-report.html"

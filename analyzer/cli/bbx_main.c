@@ -14,7 +14,8 @@
 
 static const cli_command *const commands[] = {
     &cli_cmd_show, &cli_cmd_symbolize, &cli_cmd_leaks, &cli_cmd_diff,
-    &cli_cmd_flame, &cli_cmd_report, &cli_cmd_scrub,
+    &cli_cmd_flame, &cli_cmd_report, &cli_cmd_scrub, &cli_cmd_ingest, &cli_cmd_crashes,
+    &cli_cmd_crash, &cli_cmd_prune, &cli_cmd_regroup,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

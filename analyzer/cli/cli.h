@@ -32,6 +32,11 @@ extern const cli_command cli_cmd_diff;
 extern const cli_command cli_cmd_flame;
 extern const cli_command cli_cmd_report;
 extern const cli_command cli_cmd_scrub;
+extern const cli_command cli_cmd_ingest;
+extern const cli_command cli_cmd_crashes;
+extern const cli_command cli_cmd_crash;
+extern const cli_command cli_cmd_prune;
+extern const cli_command cli_cmd_regroup;
 
 /*
  * Print "bbx CMD: MESSAGE" as one line on stderr (just "bbx: MESSAGE" when

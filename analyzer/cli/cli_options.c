@@ -211,6 +211,10 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, void *args)
             opts = 0;
             sink = (cli_list *)(base + cmd->operand_slot);
         } else if (!opts || !is_option(cmd, a)) {
+            if (!cmd->operands[0] && sink == (cli_list *)(base + cmd->operand_slot)) {
+                cli_usage_error(cmd, "unexpected operand '%s' (it takes options only)", a);
+                return CLI_BAD_USAGE;
+            }
             if (list_add(sink, argv[i], argc) < 0) {
                 cli_error(cmd->name, "out of memory");
                 return CLI_BAD_USAGE;
@@ -238,10 +242,12 @@ static int release_one(const cli_option *o, size_t slot, void *ctx)
 
 void cli_release(const cli_command *cmd, void *args)
 {
-    cli_list *ops = (cli_list *)((char *)args + cmd->operand_slot);
-    free(ops->v);
-    ops->v = NULL;
-    ops->n = 0;
+    if (cmd->operands[0]) { /* a command without operands has no list for them */
+        cli_list *ops = (cli_list *)((char *)args + cmd->operand_slot);
+        free(ops->v);
+        ops->v = NULL;
+        ops->n = 0;
+    }
     walk(cmd->options, 0, NULL, release_one, args);
 }
 

@@ -90,7 +90,9 @@ typedef struct cli_command {
     const char *about;    /* prose between the usage line and the options */
     const char *more;     /* prose after the options (ends with the exit status) */
     const cli_option *options;
-    size_t operand_slot;  /* offsetof the cli_list that receives the operands */
+    size_t operand_slot;  /* offsetof the cli_list that receives the operands;
+                             with operands "" the command takes none (an operand
+                             is a usage error) and the slot is not used */
     int dash_digit_operands; /* "-1", "-0x12" are operands, not options (symbolize) */
     int (*run)(int argc, char **argv);
 } cli_command;

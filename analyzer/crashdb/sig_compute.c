@@ -32,6 +32,14 @@ const char *sig_kind_name(sig_kind k)
     return (unsigned)k < sizeof(kind_names) / sizeof(*kind_names) ? kind_names[k] : "crash";
 }
 
+int sig_kind_from_name(const char *name)
+{
+    for (size_t k = 0; name && k < sizeof(kind_names) / sizeof(*kind_names); k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return (int)k;
+    return -1;
+}
+
 static int near_stack(const sig_facts *f)
 {
     if (!f->has_fault_addr || !f->has_sp)
@@ -43,6 +51,8 @@ static int near_stack(const sig_facts *f)
 
 sig_kind sig_kind_of(const sig_facts *f)
 {
+    if (f->has_kind)
+        return (sig_kind)f->kind;
     if (f->trigger == SNAP_TRIGGER_HANG || f->trigger == SNAP_TRIGGER_HANG_END)
         return SIG_KIND_HANG;
     if (f->oom)
@@ -123,6 +133,8 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
     for (; i < in->n_frames && counted < want; i++) {
         const sig_frame *f = &in->frames[i];
         frame_text(f, name);
+        if (f->function && sig_rules_match(r, SIG_RULE_ROOT, name))
+            break;
         if (out->used)
             append(out, &len, " | ");
         append(out, &len, name);
@@ -133,6 +145,30 @@ void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
     if (!out->used)
         append(out, &len, "(no frames)");
     sig_id(out->text, out->id);
+}
+
+void sig_variant_text(const sig_rules *r, const sig_input *in, size_t max, char *out,
+                      size_t len)
+{
+    char name[SIG_NAME_MAX];
+    size_t i = 0, used = 0, n = 0;
+    out[0] = 0;
+    for (; i < in->n_frames; i++) {
+        frame_text(&in->frames[i], name);
+        if (!skipped(r, &in->frames[i], name))
+            break;
+    }
+    for (; i < in->n_frames && used < max && n + 1 < len; i++, used++) {
+        frame_text(&in->frames[i], name);
+        if (in->frames[i].function && sig_rules_match(r, SIG_RULE_ROOT, name))
+            break;
+        int k = snprintf(out + n, len - n, "%s%s", used ? " | " : "", name);
+        if (k < 0 || (size_t)k >= len - n)
+            break;
+        n += (size_t)k;
+    }
+    if (!used)
+        snprintf(out, len, "(no frames)");
 }
 
 /* The stack pointer of thread t, when the arch's register order is known. */

@@ -66,6 +66,8 @@ typedef struct sig_facts {
     const char *abort_message; /* an abort's message (assertion text), NULL none */
     int oom;                   /* the process ran out of memory (an OOM kill, an
                                   allocation failure it reported) */
+    int has_kind;              /* the kind is known already (a stored stack's): */
+    int kind;                  /* a sig_kind, used as it is */
 } sig_facts;
 
 /* One frame of the deciding thread, innermost first. */
@@ -95,10 +97,18 @@ sig_kind sig_kind_of(const sig_facts *f);
 
 /* "crash", "abort", "hang", "oom", "stack-overflow", "request", "snapshot". */
 const char *sig_kind_name(sig_kind k);
+/* The kind of such a name; -1 for another. */
+int sig_kind_from_name(const char *name);
 
 /* The signature of `in` under rules r into *out (every field set).  r NULL:
  * no rules and N = SIG_RULES_DEFAULT_FRAMES. */
 void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out);
+
+/* The frames of `in` from the first of interest on (the skip rules as in
+ * sig_compute), at most max of them, normalized and joined with " | ",
+ * into out[len]: how a stack variant of a group reads. */
+void sig_variant_text(const sig_rules *r, const sig_input *in, size_t max, char *out,
+                      size_t len);
 
 /* The id of a signature text into id[SIG_ID_LEN + 1]. */
 void sig_id(const char *text, char id[SIG_ID_LEN + 1]);

@@ -46,6 +46,7 @@ static const struct {
     { "skip", SIG_RULE_SKIP },
     { "skip-module", SIG_RULE_SKIP_MODULE },
     { "prefix", SIG_RULE_PREFIX },
+    { "root", SIG_RULE_ROOT },
     { "frames", -1 },
 };
 
@@ -81,7 +82,7 @@ static int parse_line(sig_rules *r, const char *line, size_t n, unsigned *frames
         if (strlen(keywords[k].word) == kl && memcmp(kw, keywords[k].word, kl) == 0)
             kind = keywords[k].kind;
     if (kind == -2) {
-        err_text_set(why, whylen, "unknown rule '%.*s' (skip, skip-module, prefix, frames)",
+        err_text_set(why, whylen, "unknown rule '%.*s' (skip, skip-module, prefix, root, frames)",
                      (int)(kl > 40 ? 40 : kl), kw);
         return -1;
     }

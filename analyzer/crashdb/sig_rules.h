@@ -13,6 +13,10 @@
  *                     (bbx's own library)
  *   prefix GLOB       a frame whose function matches is kept but does not
  *                     count toward the frames taken (memcpy, strlen, ...)
+ *   root GLOB         a frame whose function matches ends the signature: it
+ *                     and the frames below it are left out (where processes
+ *                     and threads start: _start, __libc_start_main,
+ *                     start_thread, clone3; they differ between C libraries)
  *   frames N          how many frames are taken after the skipped ones,
  *                     prefix frames not counted (1..SIG_RULES_MAX_FRAMES;
  *                     default SIG_RULES_DEFAULT_FRAMES; the last one read
@@ -44,6 +48,7 @@ typedef enum sig_rule_kind {
     SIG_RULE_SKIP,
     SIG_RULE_SKIP_MODULE,
     SIG_RULE_PREFIX,
+    SIG_RULE_ROOT,
 } sig_rule_kind;
 
 typedef struct sig_rule {

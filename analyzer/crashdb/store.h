@@ -64,6 +64,9 @@ void store_hash_hex(const void *data, size_t len, char out[STORE_HASH_HEX + 1]);
 sig_rules *store_rules(crash_store *st, char *err, size_t errlen);
 /* The rules' text as stored (malloc'd), or NULL. */
 char *store_rules_text(crash_store *st);
+/* The text of the rules file at path (malloc'd) once it parses, else NULL
+ * with "PATH:LINE: what" or "PATH: why" in err. */
+char *store_rules_file(const char *path, char *err, size_t errlen);
 
 /* ---- ingest ---- */
 
@@ -96,6 +99,9 @@ int store_ingest_end(store_ingest *in, char *err, size_t errlen);
 uint64_t store_ingest_groups(store_ingest *in);
 
 /* ---- queries ---- */
+
+/* The real-time clock in ms (what "now" is for --since and the trend). */
+int64_t store_now_ms(void);
 
 typedef struct store_filter {
     int64_t since_ms;      /* only what was seen from then on (day granularity), 0 all */

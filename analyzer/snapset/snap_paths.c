@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err_text.h"
 #include "grow_array.h"
@@ -50,37 +51,71 @@ static int has_suffix(const char *s, const char *suffix)
     return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Add the *.bbx entries of the open directory d (named path), sorted.
- * 0 or -1 (err set). */
-static int add_dir(file_list *fl, DIR *d, const char *path, char *err, size_t errlen)
+/* Add the *.bbx entries of the open directory d (named path), sorted;
+ * with tree, those of its subdirectories too (after its own files, each
+ * subdirectory in name order; symbolic links are not followed into
+ * directories).  An entry that is not a regular file is refused
+ * (input_check_entry).  0 or -1. */
+static int add_dir(file_list *fl, DIR *d, const char *path, int tree, char *err,
+                   size_t errlen)
 {
     size_t before = fl->n;
+    file_list subdirs = { 0 };
     char why[128];
+    int rc = -1;
     for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".bbx"))
+        if (e->d_name[0] == '.')
+            continue;
+        if (tree) {
+            struct stat sb;
+            int is_dir = e->d_type == DT_DIR ||
+                         (e->d_type == DT_UNKNOWN &&
+                          fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                          S_ISDIR(sb.st_mode));
+            char *p = NULL;
+            if (is_dir && (asprintf(&p, "%s/%s", path, e->d_name) < 0 ||
+                           list_add(&subdirs, p) < 0)) {
+                err_text_set(err, errlen, "out of memory");
+                goto done;
+            }
+            if (is_dir)
+                continue;
+        }
+        if (!has_suffix(e->d_name, ".bbx"))
             continue;
         if (input_check_entry(dirfd(d), e->d_name, why, sizeof(why)) < 0) {
             err_text_set(err, errlen, "%s/%s: %s", path, e->d_name, why);
-            return -1;
+            goto done;
         }
         char *p = NULL;
         if (asprintf(&p, "%s/%s", path, e->d_name) < 0 || list_add(fl, p) < 0) {
             err_text_set(err, errlen, "out of memory");
-            return -1;
+            goto done;
         }
     }
-    if (fl->n == before) {
-        err_text_set(err, errlen, "%s: no snapshots (*.bbx) in this directory", path);
-        return -1;
-    }
     qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
-    return 0;
+    if (subdirs.n)
+        qsort(subdirs.paths, subdirs.n, sizeof(*subdirs.paths), path_cmp);
+    for (size_t i = 0; i < subdirs.n; i++) {
+        DIR *sub = opendir(subdirs.paths[i]);
+        if (!sub) {
+            err_text_set(err, errlen, "%s: cannot open: %s", subdirs.paths[i], strerror(errno));
+            goto done;
+        }
+        int bad = add_dir(fl, sub, subdirs.paths[i], 1, err, errlen);
+        closedir(sub);
+        if (bad < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    snapset_files_free(subdirs.paths, subdirs.n);
+    return rc;
 }
 
-/* Add path, or the *.bbx files of directory path.  0 or -1.  An entry that
- * is not a regular file is refused here; the opening of each file checks
- * again (input_file.h), so nothing ever blocks. */
-static int expand(file_list *fl, const char *path, char *err, size_t errlen)
+/* Add path, or the *.bbx files of directory path (below it too with
+ * tree).  0 or -1.  An entry that is not a regular file is refused. */
+static int expand(file_list *fl, const char *path, int tree, char *err, size_t errlen)
 {
     DIR *d = opendir(path);
     char why[128];
@@ -98,13 +133,19 @@ static int expand(file_list *fl, const char *path, char *err, size_t errlen)
         err_text_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    int rc = add_dir(fl, d, path, err, errlen);
+    size_t before = fl->n;
+    int rc = add_dir(fl, d, path, tree, err, errlen);
     closedir(d);
+    if (rc == 0 && fl->n == before) {
+        err_text_set(err, errlen, "%s: no snapshots (*.bbx) in this directory%s", path,
+                     tree ? " or below it" : "");
+        rc = -1;
+    }
     return rc;
 }
 
-int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
-                         size_t *n_files, char *err, size_t errlen)
+static int expand_all(char *const *paths, size_t n_paths, int tree, char ***files,
+                      size_t *n_files, char *err, size_t errlen)
 {
     file_list fl = { 0 };
     *files = NULL;
@@ -114,7 +155,7 @@ int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
         return -1;
     }
     for (size_t i = 0; i < n_paths; i++) {
-        if (expand(&fl, paths[i], err, errlen) < 0) {
+        if (expand(&fl, paths[i], tree, err, errlen) < 0) {
             snapset_files_free(fl.paths, fl.n);
             return -1;
         }
@@ -122,6 +163,18 @@ int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
     *files = fl.paths;
     *n_files = fl.n;
     return 0;
+}
+
+int snapset_expand_tree(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
+                        char *err, size_t errlen)
+{
+    return expand_all(paths, n_paths, 1, files, n_files, err, errlen);
+}
+
+int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
+                         size_t *n_files, char *err, size_t errlen)
+{
+    return expand_all(paths, n_paths, 0, files, n_files, err, errlen);
 }
 
 void snapset_files_free(char **files, size_t n_files)

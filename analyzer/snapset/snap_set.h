@@ -39,6 +39,12 @@
 int snapset_expand_paths(char *const *paths, size_t n_paths, char ***files,
                          size_t *n_files, char *err, size_t errlen);
 
+/* The same, but a directory stands for its *.bbx files and those of every
+ * directory below it (bbx ingest); a subdirectory without any is passed
+ * over, the directory given must hold some. */
+int snapset_expand_tree(char *const *paths, size_t n_paths, char ***files, size_t *n_files,
+                        char *err, size_t errlen);
+
 /* Free what snapset_expand_paths() gave; NULL is a no-op. */
 void snapset_files_free(char **files, size_t n_files);
 

@@ -274,6 +274,22 @@ static int env_names(const char *name, const char **field)
     return 0;
 }
 
+/* BBX_APP_VERSION: the program's version, as bbx_config.app_version (the
+ * annotation app.version): 1 to 128 printable bytes. */
+static int env_version(const char *name, const char **field)
+{
+    const char *v = env(name);
+    if (*field || !v)
+        return 0;
+    if (strlen(v) > 128)
+        return bad(name, v, "longer than 128 bytes");
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return bad(name, v, "expected printable text");
+    *field = v;
+    return 0;
+}
+
 /* BBX_CHILDREN: "inherit" or "none" (libbbx-preload.so acts on it,
  * preload_children.c; a linked libbbx only checks it). */
 static int env_children(const char *name)
@@ -308,7 +324,8 @@ int config_from_env(bbx_config *c)
         env_redact("BBX_REDACT", &c->redact) != 0 ||
         env_uint("BBX_HANG_MS", 100, 86400000u, &c->hang_ms) != 0 ||
         env_names("BBX_HANG_THREADS", &c->hang_threads) != 0 ||
-        env_children("BBX_CHILDREN") != 0)
+        env_children("BBX_CHILDREN") != 0 ||
+        env_version("BBX_APP_VERSION", &c->app_version) != 0)
         return BBX_EINVAL;
     return 0;
 }

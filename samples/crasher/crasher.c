@@ -53,6 +53,17 @@ static void manifest(const char *fmt, ...)
     fflush(stdout);
 }
 
+#ifdef CRASHER_SHIFTED
+/* crasher-shifted: the same program "rebuilt" with code added above the
+ * crashing functions, so their lines and addresses move (the crash store's
+ * demo and tests group both builds' crashes together). */
+NOINLINE static int shifted_extra(int x)
+{
+    volatile int y = x * 3;
+    return y + 1;
+}
+#endif
+
 NOINLINE static void crash_null_deref(void)
 {
     volatile int *p = NULL;
@@ -320,6 +331,10 @@ int main(int argc, char **argv)
     if (argc != 2)
         return usage();
     const char *mode = argv[1];
+#ifdef CRASHER_SHIFTED
+    if (shifted_extra(argc) < 0)
+        return 1;
+#endif
     const char *scratch = getenv("CRASHER_SCRATCH");
     if (!scratch)
         scratch = "/tmp";

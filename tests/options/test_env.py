@@ -343,7 +343,35 @@ def t_children():
               "expected %d: %r" % (value or "(unset)", len(pids), want, r))
 
 
+def t_app_version():
+    def version(env):
+        anns = one_snap("snap", env=env).get("annotations", {})
+        if isinstance(anns, list):
+            anns = {a.get("key"): a.get("value") for a in anns}
+        return anns.get("app.version")
+    check(version({"BBX_APP_VERSION": "2.4.1-rc1"}) == "2.4.1-rc1",
+          "BBX_APP_VERSION: not the snapshot's app.version annotation")
+    check(version({}) is None, "without BBX_APP_VERSION: an app.version annotation")
+
+
+def t_db():
+    """bbx ingest and crashes use BBX_DB when no --db is given; --db wins."""
+    r, d = prog("snap")
+    env_db, opt_db = os.path.join(fresh("db"), "env.db"), os.path.join(fresh("db"), "opt.db")
+    e = {"BBX_DB": env_db}
+    ri = run([BBX, "ingest", d], env=e)
+    check(ri.rc == 0 and os.path.exists(env_db), "BBX_DB: bbx ingest did not make it: %r" % ri)
+    rc = run([BBX, "crashes", "--json"], env=e)
+    check(rc.rc == 0 and json.loads(rc.out)["store"] == env_db and
+          json.loads(rc.out)["snapshots"] == 1, "BBX_DB: bbx crashes did not read it: %r" % rc)
+    ro = run([BBX, "ingest", "--db", opt_db, d], env=e)
+    check(ro.rc == 0 and os.path.exists(opt_db) and
+          json.loads(run([BBX, "crashes", "--json"], env=e).out)["snapshots"] == 1,
+          "--db with BBX_DB: %r" % ro)
+
+
 CASES = {
+    "BBX_APP_VERSION": t_app_version, "BBX_DB": t_db,
     "BBX_DIR": t_dir, "BBX_APP": t_app, "BBX_SIGNAL": t_signal,
     "BBX_INTERVAL_MS": t_interval, "BBX_AT_EXIT": t_at_exit, "BBX_MAX_FILES": t_max_files,
     "BBX_MAX_BYTES": t_max_bytes, "BBX_TRACK": t_track, "BBX_TRACK_FRAMES": t_track_frames,
@@ -379,12 +407,15 @@ INVALID = {
                          ("gmain,,render", "expected thread names of 1 to 15 bytes, "
                                            "comma-separated")],
     "BBX_CHILDREN": [("no", "expected inherit or none")],
+    "BBX_APP_VERSION": [("v" * 129, "longer than 128 bytes"),
+                        ("1.0\x1b[31m", "expected printable text")],
 }
 # Variables with no invalid value of their own: BBX_DIR is refused by what
 # the directory is (the snapshot directory's rules, tests/collector), BBX_APP
 # takes any name; the analyzer's are checked above (BBX_DEBUGINFOD_TIMEOUT)
-# or are a path list (BBX_DEBUG_PATH).
-NO_INVALID = {"BBX_DIR", "BBX_APP", "BBX_DEBUG_PATH", "BBX_DEBUGINFOD_TIMEOUT"}
+# or are a path list (BBX_DEBUG_PATH); BBX_DB is any file name (a bad store is
+# refused when opened: tests/options/test_errors.py).
+NO_INVALID = {"BBX_DIR", "BBX_APP", "BBX_DEBUG_PATH", "BBX_DEBUGINFOD_TIMEOUT", "BBX_DB"}
 
 
 def t_invalid(var):
@@ -397,7 +428,9 @@ def t_invalid(var):
         if pre:
             e["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
         rp = run([A.plain], env=e)
-        want = 'bbx-preload: %s="%s" is invalid: %s; collector not started\n' % (var, value, why)
+        # the line shows at most 64 bytes of the value, control bytes as '?'
+        shown = "".join("?" if ord(ch) < 0x20 or ord(ch) == 0x7f else ch for ch in value[:64])
+        want = 'bbx-preload: %s="%s" is invalid: %s; collector not started\n' % (var, shown, why)
         check(rp.rc == 0 and rp.err == want, "%s=%s under the preload: %r, expected %r"
               % (var, value, rp.err, want))
 

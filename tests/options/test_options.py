@@ -741,6 +741,368 @@ CASES["scrub -o/--output"] = scrub_output
 CASES["scrub -h/--help"] = lambda: help_case("scrub")
 
 
+# --- the crash store: ingest, crashes, crash, prune, regroup --------------------
+# The oracle is the store's own tables (docs/FORMAT.md, "The crash store"),
+# read with Python's sqlite3, never bbx's output about them.
+import sqlite3  # noqa: E402
+
+V1 = make("store-v1", "crash", env={"BBX_APP_VERSION": "1.0"})
+V2 = make("store-v2", "crash", env={"BBX_APP_VERSION": "2.0"})
+R2 = make("store-r2", "snap", env={"BBX_APP_VERSION": "2.0"})  # a request: its own group
+JUNK = S.file("junk.bbx")
+with open(JUNK, "w") as f:
+    f.write("not a snapshot\n")
+_stores = [0]
+
+
+def new_db():
+    _stores[0] += 1
+    return os.path.join(S.dir("stores"), "s%d.db" % _stores[0])
+
+
+def sql(db, q, *p):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(q, p).fetchall()
+    finally:
+        c.close()
+
+
+def ingest(*argv, want=0, db=None, env=None):
+    db = db or new_db()
+    r = bbx("ingest", "--db", db, *argv, env=env)
+    ok(r, want, "ingest %s" % (argv,))
+    return db
+
+
+def signatures(db):
+    return [r[0] for r in sql(db, "SELECT signature FROM crash_group")]
+
+
+def crash_id(db):
+    return sql(db, "SELECT id FROM crash_group WHERE kind = 'crash'")[0][0]
+
+
+_main = []
+
+
+def main_store():
+    """1.0 and 2.0 crashes of the same bug (5 snapshots), a 2.0 request."""
+    if not _main:
+        _main.append(ingest(CRASH, CRASH2, CRASH3, V1, V2, R2))
+    return _main[0]
+
+
+def ingest_db():
+    other = os.path.join(S.dir("envdb"), "env.db")
+    db = ingest(CRASH, env={"BBX_DB": other})
+    check(sql(db, "SELECT count(*) FROM snapshot") == [(1,)], "ingest --db: not stored there")
+    check(not os.path.exists(other), "ingest --db: BBX_DB was written too")
+
+
+def ingest_rules():
+    rules = rules_file("one.rules", "frames 1\n")
+    with_r, without = ingest("--rules", rules, CRASH), ingest(CRASH)
+    check(all(" | " not in x for x in signatures(with_r)), "ingest --rules frames 1: %r"
+          % signatures(with_r))
+    check(any(" | " in x for x in signatures(without)), "ingest: one-frame signatures %r"
+          % signatures(without))
+
+
+def ingest_quiet():
+    r1 = bbx("ingest", "--db", new_db(), "--quiet", CRASH, JUNK)
+    r0 = bbx("ingest", "--db", new_db(), CRASH, JUNK)
+    ok(r1, 1, "ingest --quiet (a junk file)")
+    ok(r0, 1, "ingest (a junk file)")
+    contrast("ingest --quiet", r1.err, r0.err, "rejected", False)
+    has(r1.out, "1 rejected", "ingest --quiet's summary")
+
+
+def ingest_symbols():
+    with_o, without = ingest("--no-symbols", CRASH), ingest(CRASH)
+    contrast("ingest --no-symbols", " ".join(signatures(with_o)), " ".join(signatures(without)),
+             "bbxopt::Widget::explode", False)
+    has(" ".join(signatures(with_o)), PROG_NAME + "+0x", "ingest --no-symbols: module+offset")
+
+
+def frames_text(db):
+    return " ".join(r[0] for r in sql(db, "SELECT frames FROM stack"))
+
+
+def ingest_demangle():
+    with_o, without = ingest("--no-demangle", CRASH), ingest(CRASH)
+    contrast("ingest --no-demangle (stored frames)", frames_text(with_o), frames_text(without),
+             EXPLODE_M, True)
+    check(signatures(with_o) == signatures(without), "ingest --no-demangle: other signatures")
+
+
+def ingest_debug_dir():
+    with_o, without = ingest("--debug-dir", DEBUG_DIR, SCRASH), ingest(SCRASH)
+    contrast("ingest --debug-dir", " ".join(signatures(with_o)), " ".join(signatures(without)),
+             "bbxopt::Widget::explode", True)
+
+
+def ingest_debuginfod():
+    asked = []
+    for secs in ("0", "1"):
+        LISTENER.reset()
+        env = {"DEBUGINFOD_URLS": LISTENER.url,
+               "DEBUGINFOD_CACHE_PATH": S.dir("dcache-ingest-" + secs)}
+        r = bbx("ingest", "--db", new_db(), "--debuginfod-timeout", secs, SCRASH, env=env)
+        ok(r, 0, "ingest --debuginfod-timeout " + secs)
+        asked.append(LISTENER.connections())
+    check(asked[0] == 0 and asked[1] > 0, "ingest --debuginfod-timeout 0/1: asked %r" % asked)
+
+
+def crashes_db():
+    db = main_store()
+    r = bbx("crashes", "--db", db, "--json")
+    ok(r, 0, "crashes --db")
+    doc = json.loads(r.out)
+    check(doc["store"] == db and doc["snapshots"] == sql(db, "SELECT count(*) FROM snapshot")[0][0],
+          "crashes --db: %r" % r.out[:200])
+    home = S.dir("nohome")
+    r0 = bbx("crashes", env={"HOME": home, "BBX_DB": "", "XDG_DATA_HOME": ""})
+    ok(r0, 2, "crashes without a store")
+    has(r0.err, "no crash store there", "crashes without a store")
+
+
+def group_counts(doc):
+    return {g["id"]: g["count"] for g in doc["groups"]}
+
+
+def crashes_doc(db, *opts, want=0):
+    r = bbx("crashes", "--db", db, "--json", *opts)
+    ok(r, want, "crashes %s" % (opts,))
+    return json.loads(r.out)
+
+
+def crashes_since():
+    db = ingest(CRASH, CRASH2, R2)
+    old = sql(db, "SELECT id FROM crash_group WHERE kind = 'request'")[0][0]
+    c = sqlite3.connect(db)
+    c.execute("UPDATE group_day SET day = '2001-01-01' WHERE group_id = ?", (old,))
+    c.commit()
+    c.close()
+    recent, every = crashes_doc(db, "--since", "7d"), crashes_doc(db)
+    check(old not in group_counts(recent) and old in group_counts(every),
+          "crashes --since 7d: %r / %r" % (group_counts(recent), group_counts(every)))
+
+
+def crashes_version():
+    db = main_store()
+    for v in ("1.0", "2.0"):
+        want = dict(sql(db, "SELECT group_id, count(*) FROM snapshot WHERE version = ?"
+                            " GROUP BY group_id", v))
+        got = group_counts(crashes_doc(db, "--version", v))
+        check(got == want, "crashes --version %s: %r, the store says %r" % (v, got, want))
+
+
+def crashes_build_id():
+    db = main_store()
+    b = sql(db, "SELECT build_id FROM snapshot LIMIT 1")[0][0]
+    check(len(b) >= 16, "fixture: opt_prog has no build-id in the store: %r" % b)
+    every = crashes_doc(db, "--build-id", b[:8])
+    none = crashes_doc(db, "--build-id", "%08x" % (int(b[:8], 16) ^ 0xffffffff))
+    check(sum(group_counts(every).values()) == sql(db, "SELECT count(*) FROM snapshot")[0][0]
+          and not none["groups"], "crashes --build-id: %r / %r" % (every["groups"], none["groups"]))
+
+
+def crashes_by(what):
+    db = main_store()
+    doc = crashes_doc(db, "--by", what)
+    if what == "none":
+        check("by" not in doc, "crashes --by none: a 'by' key")
+        return
+    col = {"version": "version", "build": "build_id", "host": "host",
+           "day": "date(time_ms / 1000, 'unixepoch')"}[what]
+    want = dict(sql(db, "SELECT %s, count(*) FROM snapshot GROUP BY 1" % col))
+    got = {b["key"]: b["count"] for b in doc.get("by", [])}
+    check(got == want, "crashes --by %s: %r, the store says %r" % (what, got, want))
+    text = bbx("crashes", "--db", db, "--by", what).out
+    for k in want:
+        has(text, "%s %s:" % (what, k or "(none)"), "crashes --by %s (text)" % what)
+
+
+def crashes_new_in():
+    db = main_store()
+    request = sql(db, "SELECT id FROM crash_group WHERE kind = 'request'")[0][0]
+    check(list(group_counts(crashes_doc(db, "--new-in", "2.0", want=1))) == [request],
+          "crashes --new-in 2.0: not just the request group")
+    check(list(group_counts(crashes_doc(db, "--new-in", "1.0", want=1))) == [crash_id(db)],
+          "crashes --new-in 1.0: not just the crash group")
+    check(not crashes_doc(db, "--new-in", "9.9")["groups"], "crashes --new-in 9.9: groups")
+
+
+def crashes_top():
+    db = main_store()
+    check(len(crashes_doc(db, "--top", "1")["groups"]) == 1 and
+          len(crashes_doc(db)["groups"]) == 2, "crashes --top 1")
+
+
+def crash_doc(db, *opts):
+    r = bbx("crash", "--db", db, "--json", *opts, crash_id(db))
+    ok(r, 0, "crash %s" % (opts,))
+    return json.loads(r.out)
+
+
+def crash_db():
+    db = main_store()
+    doc = crash_doc(db)
+    check(doc["id"] == crash_id(db) and doc["count"] == 5, "crash --db: %r" % doc["count"])
+
+
+def crash_snapshots():
+    db = main_store()
+    check(len(crash_doc(db, "--snapshots", "2")["snapshots"]) == 2 and
+          len(crash_doc(db)["snapshots"]) == 5, "crash --snapshots 2")
+
+
+def crash_no_report():
+    db = main_store()
+    r1 = bbx("crash", "--db", db, "--no-report", crash_id(db))
+    r0 = bbx("crash", "--db", db, crash_id(db))
+    ok(r1, 0, "crash --no-report")
+    contrast("crash --no-report", r1.out, r0.out, "*** bbx snapshot ***", False)
+
+
+def crash_extract():
+    db = main_store()
+    out = os.path.join(S.dir("extract"), "rep.bbx")
+    r = bbx("crash", "--db", db, "--extract", out, "--no-report", crash_id(db))
+    ok(r, 0, "crash --extract")
+    rep = crash_doc(db)["representative"]
+    src = sql(db, "SELECT source FROM snapshot WHERE hash = ?", rep)[0][0]
+    check(open(out, "rb").read() == open(src, "rb").read(), "crash --extract: not the bytes of "
+          "the representative's file")
+    ok(bbx("crash", "--db", db, "--extract", out, crash_id(db)), 2, "crash --extract onto a file")
+
+
+def crash_symbols():
+    db = main_store()
+    r1 = bbx("crash", "--db", db, "--no-symbols", crash_id(db))
+    r0 = bbx("crash", "--db", db, crash_id(db))
+    contrast("crash --no-symbols", r1.out, r0.out, EXPLODE, False)
+
+
+def crash_demangle():
+    db = main_store()
+    r1 = bbx("crash", "--db", db, "--no-demangle", crash_id(db))
+    r0 = bbx("crash", "--db", db, crash_id(db))
+    contrast("crash --no-demangle", r1.out, r0.out, EXPLODE_M, True)
+
+
+_stripped = []
+
+
+def stripped_store():
+    if not _stripped:
+        _stripped.append(ingest("--debug-dir", DEBUG_DIR, SCRASH))
+    return _stripped[0]
+
+
+def crash_debug_dir():
+    db = stripped_store()
+    r1 = bbx("crash", "--db", db, "--debug-dir", DEBUG_DIR, crash_id(db))
+    r0 = bbx("crash", "--db", db, crash_id(db))
+    contrast("crash --debug-dir", r1.out, r0.out, EXPLODE, True)
+
+
+def prune_db():
+    db = ingest(CRASH, CRASH2, CRASH3)
+    other = os.path.join(S.dir("envdb-prune"), "env.db")
+    r = bbx("prune", "--db", db, "--keep", "1", env={"BBX_DB": other})
+    ok(r, 0, "prune --db")
+    check(sql(db, "SELECT count(*) FROM snapshot") == [(1,)] and not os.path.exists(other),
+          "prune --db")
+
+
+def prune_keep():
+    db = ingest(CRASH, CRASH2, CRASH3, V1, V2)
+    ok(bbx("prune", "--db", db, "--keep", "2"), 0, "prune --keep 2")
+    g = crash_id(db)
+    check(sql(db, "SELECT count(*) FROM snapshot WHERE group_id = ?", g) == [(2,)] and
+          sql(db, "SELECT count FROM crash_group WHERE id = ?", g) == [(5,)] and
+          sql(db, "SELECT count(*) FROM snapshot s JOIN crash_group g ON g.representative = s.hash")
+          == [(1,)], "prune --keep 2: rows, count or representative wrong")
+    before = sql(db, "SELECT count(*) FROM snapshot")
+    ok(bbx("ingest", "--db", db, CRASH, CRASH2, CRASH3, V1, V2), 0, "ingest after prune")
+    check(sql(db, "SELECT count(*) FROM snapshot") == before and
+          sql(db, "SELECT count FROM crash_group WHERE id = ?", g) == [(5,)],
+          "ingest after prune: a pruned snapshot was stored or counted again")
+
+
+def prune_older_than():
+    db = ingest(CRASH, CRASH2, CRASH3)
+    rep = sql(db, "SELECT representative FROM crash_group")[0][0]
+    c = sqlite3.connect(db)
+    c.execute("UPDATE snapshot SET time_ms = 1000 WHERE hash <> ?", (rep,))
+    c.commit()
+    c.close()
+    ok(bbx("prune", "--db", db, "--older-than", "30d"), 0, "prune --older-than")
+    check(sql(db, "SELECT hash FROM snapshot") == [(rep,)] and
+          sql(db, "SELECT count FROM crash_group") == [(3,)], "prune --older-than 30d")
+
+
+def regroup_db():
+    db = ingest(CRASH)
+    rules = rules_file("one-r.rules", "frames 1\n")
+    other = os.path.join(S.dir("envdb-regroup"), "env.db")
+    ok(bbx("regroup", "--db", db, "--rules", rules, env={"BBX_DB": other}), 0, "regroup --db")
+    check(all(" | " not in x for x in signatures(db)) and not os.path.exists(other),
+          "regroup --db: %r" % signatures(db))
+
+
+def regroup_rules():
+    db = ingest(CRASH, V1, R2)
+    before = sorted(sql(db, "SELECT id, signature, count FROM crash_group"))
+    rules = rules_file("one-g.rules", "frames 1\n")
+    ok(bbx("regroup", "--db", db, "--rules", rules), 0, "regroup --rules")
+    one = signatures(db)
+    ok(bbx("regroup", "--db", db), 0, "regroup (shipped rules)")
+    after = sorted(sql(db, "SELECT id, signature, count FROM crash_group"))
+    check(all(" | " not in x for x in one) and after == before,
+          "regroup --rules: %r; back with the shipped rules: %r != %r" % (one, after, before))
+
+
+CASES["ingest --db"] = ingest_db
+CASES["ingest --rules"] = ingest_rules
+CASES["ingest --quiet"] = ingest_quiet
+CASES["ingest --no-symbols"] = ingest_symbols
+CASES["ingest --no-demangle"] = ingest_demangle
+CASES["ingest --debug-dir"] = ingest_debug_dir
+CASES["ingest --debuginfod-timeout"] = ingest_debuginfod
+CASES["ingest -h/--help"] = lambda: help_case("ingest")
+CASES["crashes --db"] = crashes_db
+CASES["crashes --since"] = crashes_since
+CASES["crashes --version"] = crashes_version
+CASES["crashes --build-id"] = crashes_build_id
+for _w in ("none", "version", "build", "host", "day"):
+    CASES["crashes --by " + _w] = (lambda w: lambda: crashes_by(w))(_w)
+CASES["crashes --new-in"] = crashes_new_in
+CASES["crashes --top"] = crashes_top
+CASES["crashes --json"] = lambda: json_case("crashes", ["--db", main_store()])
+CASES["crashes -h/--help"] = lambda: help_case("crashes")
+CASES["crash --db"] = crash_db
+CASES["crash --snapshots"] = crash_snapshots
+CASES["crash --no-report"] = crash_no_report
+CASES["crash --extract"] = crash_extract
+CASES["crash --json"] = lambda: json_case("crash", ["--db", main_store(), crash_id(main_store())])
+CASES["crash --no-symbols"] = crash_symbols
+CASES["crash --no-demangle"] = crash_demangle
+CASES["crash --debug-dir"] = crash_debug_dir
+CASES["crash --debuginfod-timeout"] = lambda: debuginfod_case(
+    "crash", [crash_id(stripped_store())], pre=("--db", stripped_store()))
+CASES["crash -h/--help"] = lambda: help_case("crash")
+CASES["prune --db"] = prune_db
+CASES["prune --keep"] = prune_keep
+CASES["prune --older-than"] = prune_older_than
+CASES["prune -h/--help"] = lambda: help_case("prune")
+CASES["regroup --db"] = regroup_db
+CASES["regroup --rules"] = regroup_rules
+CASES["regroup -h/--help"] = lambda: help_case("regroup")
+
+
 # --- the top level: bbx help / --help / --version ------------------------------
 def top_version():
     cm = open(os.path.join(os.path.dirname(A.readme), "CMakeLists.txt")).read()
@@ -775,7 +1137,8 @@ CASES["help --help"] = top_help
 CASES["help --markdown"] = top_markdown
 CASES["help --version"] = top_version
 
-COMMANDS = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub"]
+COMMANDS = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub", "ingest", "crashes",
+            "crash", "prune", "regroup"]
 
 
 def documented():

@@ -180,7 +180,7 @@ END_TEST
 static const struct {
     const char *text, *err;
 } bad_rules[] = {
-    { "skip a\nfrob x\n", "t.rules:2: unknown rule 'frob' (skip, skip-module, prefix, frames)" },
+    { "skip a\nfrob x\n", "t.rules:2: unknown rule 'frob' (skip, skip-module, prefix, root, frames)" },
     { "skip\n", "t.rules:1: 'skip' needs a pattern" },
     { "\n\nframes\n", "t.rules:3: 'frames' needs a number" },
     { "prefix a b\n", "t.rules:1: 'prefix' takes one argument" },
@@ -282,6 +282,20 @@ START_TEST(test_sig_skip_and_prefix)
     sig_of(NULL, f, sizeof(f) / sizeof(*f), crash_segv, &res);
     ck_assert_str_eq(res.text, "bbx_crash_handler | libbbx.so.1+0x40 | __restore_rt"
                                " | __pthread_kill_implementation | __GI_raise");
+    /* a root frame ends the signature: the thread's start and what the
+     * C library names below main are left out */
+    const sig_frame t[] = { { .function = "crash_fn" }, { .function = "worker_main" },
+                            { .function = "start_thread" }, { .function = "__GI___clone3" } };
+    sig_rules *fresh = shipped();
+    sig_of(fresh, t, 4, crash_segv, &res);
+    ck_assert_str_eq(res.text, "crash_fn | worker_main");
+    sig_of(NULL, t, 4, crash_segv, &res);
+    ck_assert_str_eq(res.text, "crash_fn | worker_main | start_thread | __GI___clone3");
+    const sig_frame m[] = { { .function = "boom" }, { .function = "main" },
+                            { .function = "__libc_start_main" }, { .function = "_start" } };
+    sig_of(fresh, m, 4, crash_segv, &res);
+    ck_assert_str_eq(res.text, "boom | main");
+    sig_rules_free(fresh);
     /* nothing left */
     sig_of(r, f, 3, crash_segv, &res);
     ck_assert_str_eq(res.text, "(no frames)");
