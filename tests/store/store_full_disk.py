@@ -10,19 +10,25 @@ Usage: store_full_disk.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
   with RLIMIT_FSIZE a little above the store's size (SIGXFSZ ignored, so a
   write past it fails with EFBIG, as on a full disk): the store's file or
   its journal cannot grow.
-    - exit 2, exactly one line on stderr, which says the store could not be
-      written (names the store or the cause), no summary on stdout;
+    - exit 2, exactly one line on stderr, which names the store and the
+      cause ("File too large"; on the tmpfs, that the disk is full), no
+      summary on stdout;
     - the store then passes integrity_check and the invariants (counts equal
       rows, every row once with its copy); everything the first ingest
       stored is still there unchanged; `bbx crashes --json` agrees;
     - the same ingest without the limit completes: exit 0, and the store
       equals a clean ingest of both sets.
-  The same with a limit so low that not even the first batch fits.
+  The same with a limit so low that not even the first batch fits.  As root
+  (where tmpfs can be mounted), the same once more on a real full file
+  system: the store on a small tmpfs, its free space taken by a filler file
+  but for a little; the error then says the disk is full.  Without root
+  that case is left out, with a note.
 """
 
 import os
 import resource
 import signal
+import subprocess
 
 import storetest as t
 
@@ -40,16 +46,26 @@ def store_size(db):
     return max(os.path.getsize(p) for p in t.store_files(db))
 
 
-def one_case(s, env, name, first_dirs, more_dirs, headroom, want_first, want_all, clean):
-    db = s.file(name + ".db")
+def one_case(s, env, name, first_dirs, more_dirs, headroom, want_first, want_all, clean,
+             db=None, fill=None, full_words=()):
+    """headroom: bytes RLIMIT_FSIZE allows beyond the store's size; or, with
+    fill (a function of the store's path that takes the free space and
+    returns a function that gives it back), none."""
+    db = db or s.file(name + ".db")
     r = t.ingest(args, env, db, first_dirs)
     t.expect_ingest(r, len(want_first), len(want_first), 0, what=name + ": the first ingest")
     t.consistent(db, name + ": after the first ingest", expect=want_first)
     before = t.state(db)
-    limit = store_size(db) + headroom
-    r = t.ingest(args, env, db, more_dirs, preexec_fn=limited(limit))
+    if fill:
+        limit = None
+        unfill = fill(db)
+        r = t.ingest(args, env, db, more_dirs)
+        unfill()
+    else:
+        limit = store_size(db) + headroom
+        r = t.ingest(args, env, db, more_dirs, preexec_fn=limited(limit))
     lines = r.err.strip().splitlines()
-    t.check(r.rc == 2, "%s: a write past RLIMIT_FSIZE (%d bytes): want exit 2; %s"
+    t.check(r.rc == 2, "%s: a write that fails (RLIMIT_FSIZE %s): want exit 2; %s"
             % (name, limit, r.describe()))
     t.check(len(lines) == 1, "%s: want one line on stderr, got %d: %r"
             % (name, len(lines), lines[:4]))
@@ -60,6 +76,8 @@ def one_case(s, env, name, first_dirs, more_dirs, headroom, want_first, want_all
                 or "write" in low or "space" in low,
                 "%s: the error does not say the store could not be written: %r"
                 % (name, lines[0]))
+        for w in full_words:
+            t.check(w in low, "%s: the error does not say %r: %r" % (name, w, lines[0]))
     rows = t.consistent(db, name + ": after the failed ingest")
     after = t.state(db)
     for part in before:
@@ -68,7 +86,7 @@ def one_case(s, env, name, first_dirs, more_dirs, headroom, want_first, want_all
             t.check(not lost, "%s: %d snapshots of the first ingest are gone or changed: %r"
                     % (name, len(lost), sorted(lost)[:2]))
     t.check_crashes_json(t.crashes_json(args, env, db), db, name + ": after the failed ingest")
-    t.note("%s: limit %d bytes: %d rows (%d before), stderr: %s"
+    t.note("%s: limit %s: %d rows (%d before), stderr: %s"
            % (name, limit, rows, len(want_first), lines[0] if lines else "-"))
 
     r = t.ingest(args, env, db, more_dirs)
@@ -96,9 +114,35 @@ with t.Scratch("full") as s:
     clean = t.state(clean_db)
 
     # Room for a batch or two beyond the store, then none at all.
+    # The error names the cause (EFBIG: "File too large"), not only SQLite's
+    # "disk I/O error".
     one_case(s, env, "headroom", [real_dir, first_gen], [more_gen], 512 * 1024,
-             want_first, want_all, clean)
+             want_first, want_all, clean, full_words=("too large",))
     one_case(s, env, "no-room", [real_dir, first_gen], [more_gen], 0,
-             want_first, want_all, clean)
+             want_first, want_all, clean, full_words=("too large",))
+
+    # A real full file system (root only: mount a small tmpfs).
+    mnt = s.sub("tmpfs")
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", mnt],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    if not mounted:
+        t.note("the case of a full tmpfs is left out: mounting one needs root")
+    else:
+        try:
+            def fill(db, room=96 * 1024):
+                filler = os.path.join(mnt, "filler")
+                st = os.statvfs(mnt)
+                with open(filler, "wb") as f:
+                    left = st.f_bavail * st.f_frsize - room
+                    chunk = b"\0" * (1 << 20)
+                    while left > 0:
+                        left -= f.write(chunk[:min(left, len(chunk))])
+                return lambda: os.unlink(filler)
+            one_case(s, env, "tmpfs", [real_dir, first_gen], [more_gen], 0, want_first,
+                     want_all, clean, db=os.path.join(mnt, "store.db"), fill=fill,
+                     full_words=("full",))
+        finally:
+            subprocess.run(["umount", mnt])
 
 t.finish("a full disk: exit 2 with one line, the store intact, the re-run completes it")

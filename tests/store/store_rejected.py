@@ -16,12 +16,15 @@ Usage: store_rejected.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
       invariants hold (integrity_check, counts equal rows, ...);
     - each input is either stored or has a row in `rejected` (source: its
       path, its size, a reason), never both and never neither; the empty,
-      text, random, header-only and non-snapshot inputs are rejected; a cut
-      snapshot that is stored is marked incomplete;
+      text, random, magic-only and non-snapshot inputs are rejected; a cut
+      snapshot (in half, or to its header) that is stored is marked
+      incomplete;
     - each rejected file is named on a line of stderr; every stderr line
       names an input;
     - `bbx crashes --json` counts the rejected;
-    - the same directory again: exit 1, nothing new, no row added anywhere.
+    - the same directory again: exit 1, the stored ones already stored, the
+      rejected ones rejected again (each named on stderr), no row added
+      anywhere.
   A directory that does not exist: exit 2, one line on stderr naming it.
 """
 
@@ -43,7 +46,8 @@ def put(path, data):
 with t.Scratch("rej") as s:
     env = t.bbx_env(s)
     mixed = s.sub("mixed")
-    good = t.real_set(args, mixed) + t.gen_set(args, mixed, 60)
+    t.real_set(args, mixed)
+    good = t.gen_set(args, mixed, 60)  # every *.bbx of mixed: the real ones too
     good_contents = t.contents(good)
 
     seen = set(good_contents)
@@ -73,10 +77,10 @@ with t.Scratch("rej") as s:
     add("text.bbx", b"this is a text file, not a snapshot\n" * 20, True)
     rng = random.Random(14)
     add("random.bbx", bytes(rng.randrange(256) for _ in range(3000)), True)
-    add("header-only.bbx", sample[:16], True)
+    add("header-only.bbx", sample[:16], False)
     add("magic-cut.bbx", sample[:5], True)
     add("cut-half.bbx", sample[:len(sample) // 2], False)
-    cut_half = os.path.join(mixed, "cut-half.bbx")
+    cut = [os.path.join(mixed, n) for n in ("cut-half.bbx", "header-only.bbx")]
     inputs = t.bbx_files(mixed)
     t.note("%d good snapshots, %d corpus snapshots, %d sure rejects"
            % (len(good), len(maybe), len(bad)))
@@ -119,9 +123,9 @@ with t.Scratch("rej") as s:
                     % (name, rej[1], os.path.getsize(f)))
             t.check(any(f in line or name in line for line in err_lines),
                     "%s was rejected but no stderr line names it" % name)
-        if f == cut_half and is_stored:
-            t.check(complete.get(f) == 0, "the snapshot cut in half was stored as complete (%r)"
-                    % complete.get(f))
+        if f in cut and is_stored:
+            t.check(complete.get(f) == 0, "%s, a cut snapshot, was stored as complete (%r)"
+                    % (name, complete.get(f)))
     t.check(n_rejected_rows == len(rejected) == n_rej,
             "%d rejected rows, %d distinct sources, %d inputs rejected"
             % (n_rejected_rows, len(rejected), n_rej))
@@ -141,9 +145,14 @@ with t.Scratch("rej") as s:
     r = t.ingest(args, env, db, [mixed])
     t.check(r.rc == 1, "the mixed directory again: want exit 1; " + r.describe())
     if t.check(r.summary is not None, "again: no summary line: %r" % r.out[-300:]):
-        t.check((r.summary["new"], r.summary["known"]) == (0, n_stored),
-                "again: summary %r; want 0 new, %d already stored"
-                % (r.out.strip().splitlines()[-1], n_stored))
+        t.check((r.summary["new"], r.summary["known"], r.summary["rejected"]) ==
+                (0, n_stored, n_rej),
+                "again: summary %r; want 0 new, %d already stored, %d rejected"
+                % (r.out.strip().splitlines()[-1], n_stored, n_rej))
+    again_lines = r.err.splitlines()
+    unnamed = [os.path.basename(f) for f in rejected
+               if not any(f in line for line in again_lines)]
+    t.check(not unnamed, "again: rejected files not named on stderr: %r" % unnamed[:3])
     c = t.connect(db)
     again = t.one(c, "SELECT COUNT(*) FROM rejected")
     c.close()
