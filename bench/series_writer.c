@@ -16,10 +16,9 @@
 
 #include "series_writer.h"
 
-#define MAX_MODULES 64
 #define WRITER_LEVEL 1
 
-static series_module modules[MAX_MODULES];
+static series_module modules[SERIES_MAX_MODULES];
 static size_t n_modules;
 static const char *prog_name = "series";
 static void *workspace;
@@ -47,7 +46,7 @@ static int collect_module(struct dl_phdr_info *info, size_t size, void *ctx)
     uint64_t lo = UINT64_MAX, hi = 0;
     (void)size;
     (void)ctx;
-    if (n_modules >= MAX_MODULES)
+    if (n_modules >= SERIES_MAX_MODULES)
         return 1;
     m = &modules[n_modules];
     memset(m, 0, sizeof(*m));
@@ -100,6 +99,13 @@ size_t series_module_count(void)
     return n_modules;
 }
 
+void series_modules_set(const char *prog, const series_module *m, size_t n)
+{
+    prog_name = prog;
+    n_modules = n < SERIES_MAX_MODULES ? n : SERIES_MAX_MODULES;
+    memcpy(modules, m, n_modules * sizeof(*m));
+}
+
 int series_snap_open(series_snap *s, const char *dir, unsigned i)
 {
     memset(s, 0, sizeof(*s));
@@ -123,19 +129,27 @@ int series_snap_open(series_snap *s, const char *dir, unsigned i)
     return 0;
 }
 
-void series_put_head(series_snap *s, uint64_t pid, const char *app, uint64_t time_ms,
-                     uint64_t period_ms)
+void series_put_process(series_snap *s, uint64_t pid, const char *app, uint64_t start_ms,
+                        uint64_t time_ms, const char *host)
 {
-    char reason[64];
     snap_writer *w = &s->w;
     snap_rec_begin(w, SNAP_REC_PROCESS);
     snap_put_u64(w, SNAP_PROC_PID, pid);
     snap_put_str(w, SNAP_PROC_EXE, n_modules ? modules[0].path : NULL);
     snap_put_str(w, SNAP_PROC_APP, app);
     snap_put_u64(w, SNAP_PROC_TIME_MS, time_ms);
-    snap_put_u64(w, SNAP_PROC_START_MS, SERIES_START_MS - 5000);
+    snap_put_u64(w, SNAP_PROC_START_MS, start_ms);
+    snap_put_str(w, SNAP_PROC_HOSTNAME, host);
     snap_put_str(w, SNAP_PROC_ARCH, "x86_64");
     snap_rec_end(w);
+}
+
+void series_put_head(series_snap *s, uint64_t pid, const char *app, uint64_t time_ms,
+                     uint64_t period_ms)
+{
+    char reason[64];
+    snap_writer *w = &s->w;
+    series_put_process(s, pid, app, SERIES_START_MS - 5000, time_ms, NULL);
     snprintf(reason, sizeof(reason), "every %llu ms", (unsigned long long)period_ms);
     snap_rec_begin(w, SNAP_REC_TRIGGER);
     snap_put_u64(w, SNAP_TRIG_KIND, SNAP_TRIGGER_PERIODIC);

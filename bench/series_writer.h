@@ -9,6 +9,9 @@
  * load bias, build-id), so the analyzer symbolizes them against a real
  * binary with debug information.
  *
+ * A generator that writes snapshots of another program (gen_crashes.c) sets
+ * that program's module table instead (series_modules_set).
+ *
  * Errors are printed on stderr with the generator's name; nothing exits.
  * Not thread-safe (one module table per process).
  */
@@ -38,6 +41,12 @@ size_t series_modules_load(const char *prog);
 const series_module *series_module_at(size_t i);
 size_t series_module_count(void);
 
+/* Replaces the module table with n modules of another program (the
+ * executable first), as read from a real snapshot of it: at most
+ * SERIES_MAX_MODULES are kept.  `prog` names the generator in messages. */
+#define SERIES_MAX_MODULES 64
+void series_modules_set(const char *prog, const series_module *m, size_t n);
+
 typedef struct series_snap {
     snap_writer w;
     int fd;
@@ -54,7 +63,12 @@ int series_snap_open(series_snap *s, const char *dir, unsigned i);
 void series_put_head(series_snap *s, uint64_t pid, const char *app, uint64_t time_ms,
                      uint64_t period_ms);
 
-/* A MODULE record for each module of this process. */
+/* A PROCESS record alone: pid, exe (the first module's path), app name,
+ * process start and snapshot time, host name (NULL: none). */
+void series_put_process(series_snap *s, uint64_t pid, const char *app, uint64_t start_ms,
+                        uint64_t time_ms, const char *host);
+
+/* A MODULE record for each module of the table. */
 void series_put_modules(series_snap *s);
 
 #define SERIES_MAX_FRAMES 64

@@ -114,6 +114,12 @@ extern const int crash_fatal_signals[CRASH_N_FATAL];
 extern struct sigaction crash_old_actions[CRASH_N_FATAL];
 extern int crash_capture_first[CRASH_N_FATAL];
 extern int crash_installed;
+/* glibc's __abort_msg (a GLIBC_PRIVATE variable: a pointer to { unsigned
+ * size; char msg[]; }, the message of an abort glibc raises itself: a failed
+ * assert(), malloc's heap checks, __libc_fatal), found with dlsym at
+ * install; NULL in another C library.  The handler only reads through it,
+ * with safe_mem_read: the message goes into a crash's TRIGGER REASON. */
+extern void *crash_abort_msg;
 void crash_fatal_handler(int sig, siginfo_t *si, void *ctx);
 /* runtime/crash_install.c (init and shutdown only) */
 int crash_handlers_install(void);

@@ -59,7 +59,7 @@ build-release/analyzer/bbx leaks "$hang/recover" | grep -i "freeze"
 
 echo
 echo "== a pile of crash dumps: two builds of samples/crasher (1.0, and 1.1 with its code"
-echo "   moved), six crash kinds, 15 runs each (1.1 adds a crash in a worker thread)"
+echo "   moved), six crash kinds, 25 runs each (1.1 adds a crash in a worker thread)"
 store=$out/store
 mkdir -p "$store/dumps"
 for build in crasher:1.0 crasher-shifted:1.1; do
@@ -68,7 +68,7 @@ for build in crasher:1.0 crasher-shifted:1.1; do
     modes="null abort divzero overflow-main overflow-thread threads-fds"
     [ "$version" = 1.1 ] && modes="$modes two-threads"
     for mode in $modes; do
-        for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+        for n in $(seq 25); do
             BBX_DIR=$store/dumps BBX_APP_VERSION=$version CRASHER_SCRATCH=$store \
                 build-release/samples/$prog "$mode" >/dev/null 2>&1 || true
         done
@@ -93,7 +93,9 @@ build-release/analyzer/bbx report "$leaks" -o "$out/leaker-report.html"
 build-release/analyzer/bbx flame "$leaks" --what fd-origins --leaks-only --format svg \
     -o "$out/leaked-fds.svg"
 build-release/analyzer/bbx report "$snap" -o "$out/crash-report.html"
+build-release/analyzer/bbx report --db "$db" -o "$out/crash-store.html"
 echo "== pictures: open these in a browser (no network needed)"
 echo "   $out/crash-report.html   the crash: stack with source lines, threads, fds"
 echo "   $out/leaker-report.html  the leaks: fd and thread counts over time, suspects, flame graphs"
 echo "   $out/leaked-fds.svg      where the leaked sockets were created (click to zoom, search)"
+echo "   $out/crash-store.html    the crash store: groups by count, charts per day and version"

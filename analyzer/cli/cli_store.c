@@ -3,6 +3,9 @@
  */
 #include "cli_store.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #include "cli.h"
 
 const cli_option cli_group_db[] = {
@@ -47,4 +50,13 @@ int cli_parse_age(const char *value, void *slot)
             return 0;
         }
     return -1;
+}
+
+void cli_store_time(int64_t ms, int seconds, char *out, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !gmtime_r(&t, &tm) ||
+        !strftime(out, len, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm))
+        snprintf(out, len, "-");
 }

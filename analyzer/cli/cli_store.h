@@ -21,6 +21,10 @@ extern const cli_option cli_group_db[];
  * int64_t at slot as milliseconds.  0, or -1 (CLI_CHECKED). */
 int cli_parse_age(const char *value, void *slot);
 
+/* A capture time as "YYYY-MM-DD HH:MM[:SS]" (UTC) into out[len]; "-" for
+ * none. */
+void cli_store_time(int64_t ms, int seconds, char *out, size_t len);
+
 /* Open the store db names (NULL: the default) with flags (store.h); NULL
  * after printing "bbx CMD: why" on stderr. */
 crash_store *cli_store_open(const char *cmd, const char *db, int flags);

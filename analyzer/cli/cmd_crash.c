@@ -65,14 +65,6 @@ const cli_command cli_cmd_crash = {
     .run = cmd_crash,
 };
 
-static void fmt_time(int64_t ms, char *out, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms <= 0 || !gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(out, len, "-");
-}
-
 static void short_build(const char *b, char *out, size_t len)
 {
     snprintf(out, len, "%.12s%s", b[0] ? b : "-", strlen(b) > 12 ? "..." : "");
@@ -82,8 +74,8 @@ static void detail_text(FILE *out, const store_group_detail *d)
 {
     const store_group *g = &d->g;
     char first[32], last[32], build[24];
-    fmt_time(g->first_seen_ms, first, sizeof(first));
-    fmt_time(g->last_seen_ms, last, sizeof(last));
+    cli_store_time(g->first_seen_ms, 1, first, sizeof(first));
+    cli_store_time(g->last_seen_ms, 1, last, sizeof(last));
     short_build(g->first_build_id, build, sizeof(build));
     fprintf(out, "group %s: %s\n", g->id, g->signature);
     fprintf(out, "kind %s; %llu crashes on %llu hosts\n", g->kind,
@@ -114,7 +106,7 @@ static void detail_text(FILE *out, const store_group_detail *d)
     for (size_t i = 0; i < d->n_snapshots; i++) {
         const store_snapshot *s = &d->snapshots[i];
         char when[32];
-        fmt_time(s->time_ms, when, sizeof(when));
+        cli_store_time(s->time_ms, 1, when, sizeof(when));
         fprintf(out, "  %s  %-16s %-16s %-10s %-8s %s%s %s\n", when, s->host[0] ? s->host : "-",
                 s->program[0] ? s->program : "-", s->version[0] ? s->version : "-",
                 s->signal ? snap_signal_name((uint64_t)s->signal) : s->trigger, s->hash,
@@ -190,18 +182,18 @@ static int detail_json(FILE *out, const store_group_detail *d)
     return json_finish(&w);
 }
 
-/* The representative's copy: printed as bbx show does, and/or written to
- * a new file.  0, or -1 after an error line. */
+/* The representative's copy: written to a new file (extract), or printed
+ * as bbx show does.  0, or -1 after an error line. */
 static int representative(crash_store *st, const store_group_detail *d, const crash_args *a,
-                          int dbgd_ms)
+                          int extract, int dbgd_ms)
 {
     uint8_t *data;
     size_t len;
     char err[1024];
     if (!d->g.representative) {
-        if (!a->no_report && !a->json)
+        if (!extract && !a->no_report && !a->json)
             printf("\n(no snapshot of this group is kept: bbx prune dropped them)\n");
-        if (a->extract) {
+        if (extract) {
             cli_error("crash", "--extract: no snapshot of group %s is kept", d->g.id);
             return -1;
         }
@@ -213,7 +205,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
         return -1;
     }
     if (got > 0) {
-        if (a->extract) {
+        if (extract) {
             cli_error("crash", "--extract: the copy of %s is not kept", d->g.representative);
             return -1;
         }
@@ -222,7 +214,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
         return 0;
     }
     int rc = 0;
-    if (a->extract) {
+    if (extract) {
         FILE *f = fopen(a->extract, "wbx");
         if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
             cli_error("crash", "%s: cannot write: %s", a->extract, strerror(errno));
@@ -232,7 +224,7 @@ static int representative(crash_store *st, const store_group_detail *d, const cr
             return -1;
         }
     }
-    if (!a->no_report && !a->json) {
+    if (!extract && !a->no_report && !a->json) {
         snap *s = snap_read_buffer(data, len, err, sizeof(err));
         if (!s) {
             cli_error("crash", "the stored copy of %s: %s", d->g.representative, err);
@@ -283,9 +275,11 @@ static int cmd_crash(int argc, char **argv)
     if (found != 0)
         goto out;
     have = 1;
+    if (a.extract && representative(st, &d, &a, 1, dbgd_ms) < 0)
+        goto out; /* before anything is printed */
     if (a.json ? detail_json(stdout, &d) < 0 : (detail_text(stdout, &d), 0))
         goto write_fail;
-    if (representative(st, &d, &a, dbgd_ms) < 0)
+    if (representative(st, &d, &a, 0, dbgd_ms) < 0)
         goto out;
     if (fflush(stdout) != 0 || ferror(stdout))
         goto write_fail;

@@ -78,14 +78,6 @@ const cli_command cli_cmd_crashes = {
     .run = cmd_crashes,
 };
 
-static void fmt_time(int64_t ms, char *out, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms <= 0 || !gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
-        snprintf(out, len, "-");
-}
-
 /* 14 columns: '.' for none, else one of 8 heights scaled to the largest. */
 static void sparkline(const uint64_t *v, size_t n, FILE *out)
 {
@@ -106,8 +98,8 @@ static void list_text(FILE *out, const store_group *g, size_t n)
     for (size_t i = 0; i < n; i++) {
         char first[32], last[32], versions[17];
         size_t len = 0;
-        fmt_time(g[i].first_seen_ms, first, sizeof(first));
-        fmt_time(g[i].last_seen_ms, last, sizeof(last));
+        cli_store_time(g[i].first_seen_ms, 0, first, sizeof(first));
+        cli_store_time(g[i].last_seen_ms, 0, last, sizeof(last));
         versions[0] = 0;
         for (size_t k = 0; k < g[i].n_versions && len + 1 < sizeof(versions); k++) {
             int w = snprintf(versions + len, sizeof(versions) - len, "%s%s", k ? "," : "",

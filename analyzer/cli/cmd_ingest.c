@@ -59,7 +59,7 @@ const cli_command cli_cmd_ingest = {
         "On a terminal a progress line shows files, files per second, groups so far\n"
         "and the time left; it is not printed when stderr is not a terminal.\n"
         "Several bbx ingest may run at once on one store: nothing is stored twice.\n"
-        "Writes are committed every 256 snapshots or every second: an ingest that is\n"
+        "Writes are committed every 4096 snapshots or every second: an ingest that is\n"
         "killed keeps what was committed, and running it again finishes the job.\n"
         "The last line on stdout sums up: \"ingested N files: A new, D already\n"
         "stored, R rejected; G groups in PATH\".\n" CLI_STORE_WHERE,

@@ -49,6 +49,23 @@ static int near_stack(const sig_facts *f)
     return f->fault_addr - f->sp <= SIG_STACK_ABOVE;
 }
 
+int sig_oom_evidence(const char *reason, const sig_frame *frames, size_t n)
+{
+    static const char *const said[] = { "out of memory", "Out of memory", "OUT OF MEMORY",
+                                        "failed to allocate", "Cannot allocate memory",
+                                        "bad_alloc", "memory allocation of" };
+    static const char *const raised[] = { "__throw_bad_alloc", "__throw_bad_array_new_length",
+                                          "handle_alloc_error", "rust_oom", "__rg_oom" };
+    for (size_t i = 0; reason && i < sizeof(said) / sizeof(*said); i++)
+        if (strstr(reason, said[i]))
+            return 1;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; frames[k].function && i < sizeof(raised) / sizeof(*raised); i++)
+            if (strstr(frames[k].function, raised[i]))
+                return 1;
+    return 0;
+}
+
 sig_kind sig_kind_of(const sig_facts *f)
 {
     if (f->has_kind)
@@ -74,6 +91,50 @@ void sig_id(const char *text, char id[SIG_ID_LEN + 1])
     snprintf(hex, sizeof(hex), "%016" PRIx64, fnv1a_str(FNV1A_OFFSET, text));
     memcpy(id, hex, SIG_ID_LEN);
     id[SIG_ID_LEN] = 0;
+}
+
+/* The prefix of a plain crash by a signal other than SIGSEGV (and SIGABRT,
+ * which without a message stays plain): the signal's name, so that a
+ * division by zero and a NULL write in the same function under the same
+ * callers are two groups.  NULL: no prefix. */
+static const struct {
+    int sig;
+    const char *name;
+} signal_names[] = {
+    { SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGBUS, "SIGBUS" },
+    { SIGFPE, "SIGFPE" },   { SIGSYS, "SIGSYS" },   { SIGXCPU, "SIGXCPU" },
+    { SIGXFSZ, "SIGXFSZ" }, { SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" },
+};
+
+static const char *crash_signal_prefix(const sig_facts *f, char *buf, size_t len)
+{
+    if (f->trigger != SNAP_TRIGGER_CRASH || !f->signal || f->signal == SIGSEGV ||
+        f->signal == SIGABRT)
+        return NULL;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+        if (f->signal == (uint64_t)signal_names[i].sig)
+            return signal_names[i].name;
+    snprintf(buf, len, "signal %" PRIu64, f->signal);
+    return buf;
+}
+
+void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f)
+{
+    uint64_t n;
+    char end;
+    int k = sig_kind_from_name(stack_kind);
+    memset(f, 0, sizeof(*f));
+    f->has_kind = 1;
+    f->kind = k < 0 ? SIG_KIND_CRASH : k;
+    if (k >= 0 || !stack_kind)
+        return;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+        if (strcmp(stack_kind, signal_names[i].name) == 0)
+            f->signal = (uint64_t)signal_names[i].sig;
+    if (!f->signal && sscanf(stack_kind, "signal %" SCNu64 "%c", &n, &end) == 1)
+        f->signal = n;
+    if (f->signal)
+        f->trigger = SNAP_TRIGGER_CRASH;
 }
 
 /* What frame f contributes, into buf[SIG_NAME_MAX]; "" when nothing. */
@@ -103,6 +164,49 @@ static int skipped(const sig_rules *r, const sig_frame *f, const char *name)
     return f->function && sig_rules_match(r, SIG_RULE_SKIP, name);
 }
 
+/* When frame i has no name and only frames without a name of its module
+ * lie between it and a named frame of that module that is skipped (a
+ * library's internal frames whose symbols are not installed: libstdc++'s
+ * terminate handler between abort and std::terminate), the index of that
+ * named frame; 0 otherwise. */
+static size_t unnamed_run_skipped(const sig_rules *r, const sig_input *in, size_t i)
+{
+    const char *module = in->frames[i].module;
+    if (in->frames[i].function || !module)
+        return 0;
+    for (size_t j = i + 1; j < in->n_frames; j++) {
+        const sig_frame *g = &in->frames[j];
+        if (!g->module || strcmp(g->module, module) != 0)
+            return 0;
+        if (g->function) {
+            char name[SIG_NAME_MAX];
+            frame_text(g, name);
+            return skipped(r, g, name) ? j : 0;
+        }
+    }
+    return 0;
+}
+
+/* The index of the first frame of interest: the frames above it are
+ * skipped (a skip or skip-module rule, or unnamed_run_skipped). */
+static size_t first_of_interest(const sig_rules *r, const sig_input *in)
+{
+    char name[SIG_NAME_MAX];
+    size_t i = 0;
+    while (i < in->n_frames) {
+        frame_text(&in->frames[i], name);
+        if (skipped(r, &in->frames[i], name)) {
+            i++;
+            continue;
+        }
+        size_t to = unnamed_run_skipped(r, in, i); /* frame `to` is skipped next */
+        if (!to)
+            break;
+        i = to;
+    }
+    return i;
+}
+
 static void append(sig_result *out, size_t *len, const char *s)
 {
     size_t room = sizeof(out->text) - 1 - *len, n = strlen(s);
@@ -116,20 +220,24 @@ static void append(sig_result *out, size_t *len, const char *s)
 void sig_compute(const sig_rules *r, const sig_input *in, sig_result *out)
 {
     unsigned want = r ? r->frames : SIG_RULES_DEFAULT_FRAMES;
-    char name[SIG_NAME_MAX];
-    size_t len = 0, i = 0, counted = 0;
+    char name[SIG_NAME_MAX], sigbuf[sizeof(out->stack_kind)];
+    size_t len = 0, i, counted = 0;
     memset(out, 0, sizeof(*out));
     out->kind = sig_kind_of(&in->facts);
-    if (out->kind != SIG_KIND_CRASH) {
-        append(out, &len, sig_kind_name(out->kind));
+    const char *prefix = out->kind != SIG_KIND_CRASH
+                             ? sig_kind_name(out->kind)
+                             : crash_signal_prefix(&in->facts, sigbuf, sizeof(sigbuf));
+    if (prefix) {
+        append(out, &len, prefix);
         append(out, &len, ": ");
     }
-    for (; i < in->n_frames; i++) {
-        frame_text(&in->frames[i], name);
-        if (!skipped(r, &in->frames[i], name))
-            break;
-        out->skipped++;
-    }
+    const char *sk = prefix ? prefix : sig_kind_name(out->kind);
+    size_t skl = strlen(sk);
+    if (skl >= sizeof(out->stack_kind))
+        skl = sizeof(out->stack_kind) - 1; /* never: "signal " and 20 digits fit */
+    memcpy(out->stack_kind, sk, skl);
+    out->stack_kind[skl] = 0;
+    i = out->skipped = first_of_interest(r, in);
     for (; i < in->n_frames && counted < want; i++) {
         const sig_frame *f = &in->frames[i];
         frame_text(f, name);
@@ -151,13 +259,9 @@ void sig_variant_text(const sig_rules *r, const sig_input *in, size_t max, char 
                       size_t len)
 {
     char name[SIG_NAME_MAX];
-    size_t i = 0, used = 0, n = 0;
+    size_t i, used = 0, n = 0;
     out[0] = 0;
-    for (; i < in->n_frames; i++) {
-        frame_text(&in->frames[i], name);
-        if (!skipped(r, &in->frames[i], name))
-            break;
-    }
+    i = first_of_interest(r, in);
     for (; i < in->n_frames && used < max && n + 1 < len; i++, used++) {
         frame_text(&in->frames[i], name);
         if (in->frames[i].function && sig_rules_match(r, SIG_RULE_ROOT, name))
@@ -219,6 +323,8 @@ int sig_input_from_snap(sym_session *ss, const snap *s, sig_input *in, sig_frame
     }
     in->frames = *frames;
     in->n_frames = n;
+    in->facts.oom = s->trigger.kind == SNAP_TRIGGER_CRASH &&
+                    sig_oom_evidence(s->trigger.reason, *frames, n);
     return 0;
 oom:
     free(*frames);

@@ -7,7 +7,10 @@
  * The signature (docs/FORMAT.md, "Crash signatures"):
  *  1. frames innermost first, each inlined call its own frame;
  *  2. from the top, frames matching a skip or skip-module rule are dropped
- *     until the first frame of interest (sig_rules.h);
+ *     until the first frame of interest (sig_rules.h); so are frames
+ *     without a name followed, through more of them of the same module, by
+ *     a dropped frame of that module (libstdc++'s terminate handler when
+ *     its symbols are not installed, under std::terminate);
  *  3. from there frames are taken until `frames` (N, default 5) of them
  *     count; a frame matching a prefix rule is taken but does not count;
  *  4. each frame is its normalized function (sig_normalize.h), or without
@@ -15,7 +18,9 @@
  *     ("libfoo.so+0x1a2b"), or "?" when the module is unknown too;
  *  5. frames are joined with " | "; no frame left gives "(no frames)";
  *  6. the kind's prefix goes first: "abort: ", "hang: ", "oom: ",
- *     "stack-overflow: ", "request: ", "snapshot: "; a plain crash has none.
+ *     "stack-overflow: ", "request: ", "snapshot: "; a plain crash by
+ *     SIGSEGV (or SIGABRT without a message) has none, one by another
+ *     signal has the signal's name ("SIGFPE: ", "SIGBUS: ", "signal 40: ").
  * The id is the first SIG_ID_LEN hex digits of the 64-bit FNV-1a hash of
  * the signature text (hash_fnv.h), as "%016" PRIx64 prints it: the same
  * text gives the same id on every machine and in every version of bbx.
@@ -90,7 +95,19 @@ typedef struct sig_result {
     char id[SIG_ID_LEN + 1];
     size_t skipped;            /* frames dropped at the top */
     size_t used;               /* frames in the signature (prefix ones included) */
+    /* What a stored stack keeps to be signed again as now (sig_facts_of_
+     * stack_kind): the kind's name, or for a plain crash by a signal other
+     * than SIGSEGV the signal's ("SIGFPE", "signal 40"). */
+    char stack_kind[32];
 } sig_result;
+
+/* 1 when a crash says the process ran out of memory: its reason (an
+ * abort's message, NULL none) says so ("out of memory", "failed to
+ * allocate", "Cannot allocate memory", "bad_alloc", "memory allocation of
+ * N bytes failed"), or a frame is where a C++ or Rust allocation failure
+ * is raised (std::__throw_bad_alloc, std::__throw_bad_array_new_length,
+ * handle_alloc_error, rust_oom). */
+int sig_oom_evidence(const char *reason, const sig_frame *frames, size_t n);
 
 /* The kind the facts tell (rules above). */
 sig_kind sig_kind_of(const sig_facts *f);
@@ -99,6 +116,10 @@ sig_kind sig_kind_of(const sig_facts *f);
 const char *sig_kind_name(sig_kind k);
 /* The kind of such a name; -1 for another. */
 int sig_kind_from_name(const char *name);
+/* The facts that sign a stored stack of stack_kind (sig_result.stack_kind)
+ * as it was signed: has_kind and the kind, and for a signal's name a crash
+ * by that signal.  Another word (or NULL) is a plain crash. */
+void sig_facts_of_stack_kind(const char *stack_kind, sig_facts *f);
 
 /* The signature of `in` under rules r into *out (every field set).  r NULL:
  * no rules and N = SIG_RULES_DEFAULT_FRAMES. */
@@ -118,7 +139,8 @@ void sig_id(const char *text, char id[SIG_ID_LEN + 1]);
  * one; for a hang the stuck one; for a request the requesting one:
  * snap_trigger_thread), symbolized through ss (NULL: none), each inlined
  * call its own frame, and the facts of its trigger (an abort's message is
- * the trigger's REASON; the stack pointer is read on x86_64).  The frames
+ * the trigger's REASON; the stack pointer is read on x86_64; out of memory
+ * when sig_oom_evidence() says so).  The frames
  * are malloc'd into *frames (free() them; names belong to ss and s, which
  * must outlive in).  0, or -1 when out of memory.
  */

@@ -87,7 +87,7 @@ typedef struct store_ingest store_ingest;
  * through ss (NULL: not symbolized).  Writes are committed in batches (every
  * STORE_BATCH snapshots or STORE_BATCH_MS of time) and at store_ingest_end.
  */
-#define STORE_BATCH 256
+#define STORE_BATCH 4096
 #define STORE_BATCH_MS 1000
 store_ingest *store_ingest_begin(crash_store *st, const char *rules_text, sym_session *ss,
                                  char *err, size_t errlen);

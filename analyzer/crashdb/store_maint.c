@@ -117,15 +117,14 @@ static int resign_stacks(crash_store *st, const sig_rules *r, new_group **g, siz
         const char *old = (const char *)sqlite3_column_text(s, 1);
         const char *kind = (const char *)sqlite3_column_text(s, 2);
         const char *text = (const char *)sqlite3_column_text(s, 3);
-        int k = sig_kind_from_name(kind);
         sig_frame *frames;
         size_t nf;
         char *buf;
         sig_result res;
         if (store_frames_parse(text ? text : "", &frames, &nf, &buf) < 0)
             break;
-        sig_input in = { .frames = frames, .n_frames = nf,
-                         .facts = { .has_kind = 1, .kind = k < 0 ? SIG_KIND_CRASH : k } };
+        sig_input in = { .frames = frames, .n_frames = nf };
+        sig_facts_of_stack_kind(kind, &in.facts);
         sig_compute(r, &in, &res);
         free(frames);
         free(buf);

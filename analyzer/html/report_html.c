@@ -21,7 +21,7 @@
 
 #define CHART_TOP_GROUPS 6 /* groups drawn one by one; the rest as "other" */
 
-static const char page_style[] =
+const char html_page_style[] =
     "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 16px 40px;"
     "color:#1d1d1f;background:#fff}\n"
     "h1{font-size:22px;margin:18px 0 6px}h2{font-size:17px;margin:22px 0 8px;display:inline-block}"
@@ -70,7 +70,7 @@ static void page_head(FILE *out, const report_html_input *in)
           "<title>bbx report: ", out);
     html_put(out, s->process.app, "?");
     fprintf(out, " (pid %" PRIu64 ")</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-            s->process.pid, page_style);
+            s->process.pid, html_page_style);
     fputs("<h1>bbx report: ", out);
     html_put(out, s->process.app, "?");
     fprintf(out, " <span class=\"dim\">pid %" PRIu64 "</span></h1>\n<nav>"
@@ -353,26 +353,26 @@ int report_html(FILE *out, const report_html_input *in)
     if (!src)
         return -1;
     page_head(out, in);
-    html_snap_summary(out, s, in->last_name);
+    html_snap_summary(out, s, in->last_name, "");
     if (in->leaks && in->leaks->n_freezes)
         freezes_section(out, in->leaks);
     if (in->n_processes > 1)
         processes_section(out, in);
-    html_snap_trigger_thread(out, s, in->symbols, src);
+    html_snap_trigger_thread(out, s, in->symbols, src, "");
     if (in->n > 1 && series_section(out, in) < 0)
         rc = -1;
     if (in->leaks && (in->n > 1 || in->leaks->n_leaks))
         leaks_section(out, in->leaks);
     if (html_flame_section(out, in->stacks, in->n, s, in->symbols) < 0)
         rc = -1;
-    html_snap_threads(out, s, in->symbols, in->all_threads);
-    html_snap_fds(out, s, in->symbols);
-    html_snap_breadcrumbs(out, s);
-    html_snap_annotations(out, s);
-    html_snap_children(out, s);
-    html_snap_modules(out, s);
-    html_snap_capture(out, s);
-    html_snap_symbol_notes(out, in->symbols);
+    html_snap_threads(out, s, in->symbols, in->all_threads, "");
+    html_snap_fds(out, s, in->symbols, "");
+    html_snap_breadcrumbs(out, s, "");
+    html_snap_annotations(out, s, "");
+    html_snap_children(out, s, "");
+    html_snap_modules(out, s, "");
+    html_snap_capture(out, s, "");
+    html_snap_symbol_notes(out, in->symbols, "");
     fputs("<footer class=\"dim\"><p>Written by bbx report.</p></footer>\n</body>\n</html>\n",
           out);
     source_cache_free(src);

@@ -26,6 +26,7 @@
 typedef struct html_sink {
     FILE *out;
     const char *next;
+    const char *idp; /* prefix of the ids written (NULL: none) */
 } html_sink;
 
 static void html_fact_put(void *ctx, facts_piece kind, const char *s, size_t n)
@@ -39,7 +40,7 @@ static void html_fact_put(void *ctx, facts_piece kind, const char *s, size_t n)
         return;
     }
     if (kind == FACTS_TID) {
-        fputs("<span class=\"tid\" id=\"thread-", h->out);
+        fprintf(h->out, "<span class=\"tid\" id=\"%sthread-", h->idp ? h->idp : "");
         html_put_n(h->out, s, n, 0);
         fputs("\">", h->out);
     } else if (open[kind]) {
@@ -55,7 +56,7 @@ static void html_fact_put(void *ctx, facts_piece kind, const char *s, size_t n)
 /* Write one fact: fn(&sink, arg...) through a sink over out. */
 #define FACT(out, fn, ...)                                                                 \
     do {                                                                                   \
-        html_sink hs_ = { (out), "; " };                                                   \
+        html_sink hs_ = { (out), "; ", NULL };                                             \
         facts_sink k_ = { html_fact_put, &hs_ };                                           \
         fn(&k_, __VA_ARGS__);                                                              \
     } while (0)
@@ -85,11 +86,11 @@ static void row(FILE *out, const char *key)
     fprintf(out, "<tr><th>%s</th><td>", key);
 }
 
-void html_snap_summary(FILE *out, const snap *s, const char *name)
+void html_snap_summary(FILE *out, const snap *s, const char *name, const char *idp)
 {
     const snap_process *p = &s->process;
     const snap_capture *c = &s->capture;
-    fputs("<section id=\"summary\">\n", out);
+    fprintf(out, "<section id=\"%ssummary\">\n", idp);
     if (!s->complete) {
         fputs("<p class=\"warn\">Incomplete snapshot: ", out);
         html_put(out, s->incomplete_why, "unknown reason");
@@ -265,10 +266,11 @@ static void thread_facts(FILE *out, const snap *s, const snap_thread *t, sym_ses
     }
 }
 
-void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src)
+void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src,
+                              const char *idp)
 {
     const snap_thread *t = snap_trigger_thread(s);
-    fputs("<section id=\"trigger-thread\">\n<h2>", out);
+    fprintf(out, "<section id=\"%strigger-thread\">\n<h2>", idp);
     if (!t) {
         fputs("Trigger thread</h2>\n<p class=\"dim\">The snapshot names no thread that "
               "triggered it.</p>\n</section>\n", out);
@@ -292,18 +294,22 @@ void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_
 
 /* One entry of the thread list: a thread (its <details> anchored as
  * thread-TID), or a folded entry (each of its thread ids anchored). */
-static void thread_details(FILE *out, const snap *s, const facts_group *g, sym_session *ss)
+static void thread_details(FILE *out, const snap *s, const facts_group *g, sym_session *ss,
+                           const char *idp)
 {
     const snap_thread *t = &s->threads[g->members[0]];
     if (g->n == 1)
-        fprintf(out, "<details class=\"thread\" id=\"thread-%" PRIu64 "\"><summary>", t->tid);
+        fprintf(out, "<details class=\"thread\" id=\"%sthread-%" PRIu64 "\"><summary>", idp,
+                t->tid);
     else
         fputs("<details class=\"thread\"><summary>", out);
     thread_title(out, s, g);
     fputs("</summary>\n", out);
     if (g->n > 1) {
+        html_sink hs = { out, "; ", idp };
+        facts_sink k = { html_fact_put, &hs };
         fputs("<p class=\"facts\">", out);
-        FACT(out, facts_group_members, s, g);
+        facts_group_members(&k, s, g);
         fputs("</p>\n", out);
     }
     thread_facts(out, s, t, ss);
@@ -313,24 +319,24 @@ static void thread_details(FILE *out, const snap *s, const facts_group *g, sym_s
 
 /* The program's threads; bbx's own (its collector thread) and fds are
  * counted in one line. */
-void html_snap_threads(FILE *out, const snap *s, sym_session *ss, int all_threads)
+void html_snap_threads(FILE *out, const snap *s, sym_session *ss, int all_threads, const char *idp)
 {
     facts_groups g;
     size_t n_bbx = 0;
     for (size_t i = 0; i < s->n_threads; i++)
         n_bbx += s->threads[i].bbx_internal != 0;
     int ok = facts_thread_groups(&g, s, all_threads) == 0;
-    fprintf(out, "<section id=\"threads\">\n<h2>All threads (%zu", s->n_threads - n_bbx);
+    fprintf(out, "<section id=\"%sthreads\">\n<h2>All threads (%zu", idp, s->n_threads - n_bbx);
     if (ok && g.n - n_bbx < s->n_threads - n_bbx)
         fprintf(out, "; identical stacks folded into %zu entries", g.n - n_bbx);
     fputs(")</h2>\n", out);
     for (size_t i = 0; ok && i < g.n; i++)
         if (!s->threads[g.groups[i].members[0]].bbx_internal)
-            thread_details(out, s, &g.groups[i], ss);
+            thread_details(out, s, &g.groups[i], ss, idp);
     for (size_t i = 0; !ok && i < s->n_threads; i++) {
         facts_group one = { &i, 1 }; /* out of memory: every thread on its own */
         if (!s->threads[i].bbx_internal)
-            thread_details(out, s, &one, ss);
+            thread_details(out, s, &one, ss, idp);
     }
     facts_groups_release(&g);
     if (s->n_threads == n_bbx)
@@ -344,9 +350,9 @@ void html_snap_threads(FILE *out, const snap *s, sym_session *ss, int all_thread
 
 /* ---- fds and the rest ------------------------------------------------------------- */
 
-void html_snap_fds(FILE *out, const snap *s, sym_session *ss)
+void html_snap_fds(FILE *out, const snap *s, sym_session *ss, const char *idp)
 {
-    fprintf(out, "<section id=\"fds\">\n<h2>Open files (%zu", s->n_fds);
+    fprintf(out, "<section id=\"%sfds\">\n<h2>Open files (%zu", idp, s->n_fds);
     if (s->process.fd_limit)
         fprintf(out, ", limit %" PRIu64, s->process.fd_limit);
     fputs(")</h2>\n", out);
@@ -362,9 +368,9 @@ void html_snap_fds(FILE *out, const snap *s, sym_session *ss)
         if (d->has_flags)
             snap_open_flags_format(s->process.arch, d->flags, d->cloexec, flags,
                                    sizeof(flags));
-        fprintf(out, "<tr id=\"fd-%" PRIu64 "\"><td class=\"num\">%" PRIu64 "</td>"
+        fprintf(out, "<tr id=\"%sfd-%" PRIu64 "\"><td class=\"num\">%" PRIu64 "</td>"
                 "<td><span class=\"kind\">%s</span></td><td><code>%s</code></td><td>",
-                d->fd, d->fd, snap_fd_kind_name(d->kind), flags);
+                idp, d->fd, d->fd, snap_fd_kind_name(d->kind), flags);
         if (d->has_offset)
             fprintf(out, "%" PRIu64, d->offset);
         else
@@ -396,9 +402,9 @@ void html_snap_fds(FILE *out, const snap *s, sym_session *ss)
     fputs("</tbody></table>\n</section>\n", out);
 }
 
-void html_snap_breadcrumbs(FILE *out, const snap *s)
+void html_snap_breadcrumbs(FILE *out, const snap *s, const char *idp)
 {
-    fprintf(out, "<section id=\"breadcrumbs\">\n<h2>Breadcrumbs (%zu)</h2>\n",
+    fprintf(out, "<section id=\"%sbreadcrumbs\">\n<h2>Breadcrumbs (%zu)</h2>\n", idp,
             s->n_breadcrumbs);
     if (s->n_breadcrumbs) {
         fputs("<table class=\"crumbs\"><thead><tr><th>time</th><th>thread</th><th>text</th>"
@@ -416,9 +422,9 @@ void html_snap_breadcrumbs(FILE *out, const snap *s)
     fputs("</section>\n", out);
 }
 
-void html_snap_annotations(FILE *out, const snap *s)
+void html_snap_annotations(FILE *out, const snap *s, const char *idp)
 {
-    fprintf(out, "<section id=\"annotations\">\n<h2>Annotations (%zu)</h2>\n",
+    fprintf(out, "<section id=\"%sannotations\">\n<h2>Annotations (%zu)</h2>\n", idp,
             s->n_annotations);
     if (s->n_annotations) {
         fputs("<table class=\"kv\">\n", out);
@@ -434,11 +440,11 @@ void html_snap_annotations(FILE *out, const snap *s)
     fputs("</section>\n", out);
 }
 
-void html_snap_children(FILE *out, const snap *s)
+void html_snap_children(FILE *out, const snap *s, const char *idp)
 {
     if (!facts_children(NULL, s))
         return;
-    fputs("<section id=\"children\">\n<h2>Child processes: ", out);
+    fprintf(out, "<section id=\"%schildren\">\n<h2>Child processes: ", idp);
     FACT(out, facts_children, s);
     fputs("</h2>\n<table><thead><tr><th>pid</th><th>state</th><th>zombie</th><th>command</th>"
           "</tr></thead><tbody>\n", out);
@@ -456,11 +462,11 @@ void html_snap_children(FILE *out, const snap *s)
     fputs("</tbody></table>\n</section>\n", out);
 }
 
-void html_snap_modules(FILE *out, const snap *s)
+void html_snap_modules(FILE *out, const snap *s, const char *idp)
 {
-    fprintf(out, "<section id=\"modules\">\n<details><summary><h2>Modules (%zu)</h2>"
+    fprintf(out, "<section id=\"%smodules\">\n<details><summary><h2>Modules (%zu)</h2>"
             "</summary>\n<table><thead><tr><th>start</th><th>end</th><th>bias</th>"
-            "<th>build-id</th><th>path</th></tr></thead><tbody>\n", s->n_modules);
+            "<th>build-id</th><th>path</th></tr></thead><tbody>\n", idp, s->n_modules);
     for (size_t i = 0; i < s->n_modules; i++) {
         const snap_module *m = &s->modules[i];
         fprintf(out, "<tr><td><code>0x%" PRIx64 "</code></td><td><code>0x%" PRIx64
@@ -474,10 +480,10 @@ void html_snap_modules(FILE *out, const snap *s)
     fputs("</tbody></table>\n</details>\n</section>\n", out);
 }
 
-void html_snap_capture(FILE *out, const snap *s)
+void html_snap_capture(FILE *out, const snap *s, const char *idp)
 {
     const snap_capture *c = &s->capture;
-    fputs("<section id=\"capture\">\n<h2>Capture</h2>\n<table class=\"kv\">\n", out);
+    fprintf(out, "<section id=\"%scapture\">\n<h2>Capture</h2>\n<table class=\"kv\">\n", idp);
     row(out, "duration");
     FACT(out, facts_capture, s);
     fputs(" (", out);
@@ -503,13 +509,13 @@ void html_snap_capture(FILE *out, const snap *s)
     fputs("</table>\n</section>\n", out);
 }
 
-void html_snap_symbol_notes(FILE *out, sym_session *ss)
+void html_snap_symbol_notes(FILE *out, sym_session *ss, const char *idp)
 {
     if (!facts_symbol_notes(NULL, ss))
         return;
-    html_sink hs = { out, "</li>\n<li>" };
+    html_sink hs = { out, "</li>\n<li>", idp };
     facts_sink k = { html_fact_put, &hs };
-    fputs("<section id=\"symbols\">\n<h2>Symbols</h2>\n<ul>\n<li>", out);
+    fprintf(out, "<section id=\"%ssymbols\">\n<h2>Symbols</h2>\n<ul>\n<li>", idp);
     facts_symbol_notes(&k, ss);
     fputs("</li>\n</ul>\n</section>\n", out);
 }

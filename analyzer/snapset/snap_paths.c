@@ -93,7 +93,8 @@ static int add_dir(file_list *fl, DIR *d, const char *path, int tree, char *err,
             goto done;
         }
     }
-    qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
+    if (fl->n > before)
+        qsort(fl->paths + before, fl->n - before, sizeof(*fl->paths), path_cmp);
     if (subdirs.n)
         qsort(subdirs.paths, subdirs.n, sizeof(*subdirs.paths), path_cmp);
     for (size_t i = 0; i < subdirs.n; i++) {

@@ -32,6 +32,7 @@
 
 #include "blocking_calls.h"
 #include "collector.h"
+#include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -39,6 +40,7 @@ const int crash_fatal_signals[CRASH_N_FATAL] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE
                                                 SIGABRT, SIGTRAP, SIGSYS };
 struct sigaction crash_old_actions[CRASH_N_FATAL];
 int crash_capture_first[CRASH_N_FATAL];
+void *crash_abort_msg;
 int crash_installed;
 
 const char *crash_signal_name(int sig)
@@ -105,9 +107,34 @@ static void register_pending(pid_t self, int sig, const ucontext_t *uc)
     }
 }
 
+/* The message of an abort glibc raised itself ("prog: f.c:12: main:
+ * Assertion `n > 0' failed."), into buf[len] without the final newline, or
+ * NULL.  Memory is read with safe_mem_read only: a damaged heap or a stale
+ * pointer gives NULL, never a fault. */
+static const char *abort_message(char *buf, size_t len)
+{
+    uintptr_t p = 0;
+    unsigned size = 0;
+    if (!crash_abort_msg || safe_mem_read(&p, (uintptr_t)crash_abort_msg, sizeof(p)) != 0 ||
+        !p || safe_mem_read(&size, p, sizeof(size)) != 0 || size <= sizeof(size))
+        return NULL;
+    size_t n = size - sizeof(size);
+    if (n > len - 1)
+        n = len - 1;
+    while (n && safe_mem_read(buf, p + sizeof(size), n) != 0)
+        n /= 2; /* the end of a short mapping */
+    buf[n] = 0;
+    n = strnlen(buf, n);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = 0;
+    return n ? buf : NULL;
+}
+
 static void crash_capture(int sig, siginfo_t *si, void *ctx, uint64_t t0)
 {
-    struct capture_trigger trig = { SNAP_TRIGGER_CRASH, sig, si, ctx, NULL, t0, NULL };
+    char msg[256];
+    const char *reason = sig == SIGABRT ? abort_message(msg, sizeof(msg)) : NULL;
+    struct capture_trigger trig = { SNAP_TRIGGER_CRASH, sig, si, ctx, reason, t0, NULL };
     capture_run(&trig);
     /* the capture lock stays held: nothing is captured after a crash */
     atomic_store(&bbx_g.crash_done, 1);

@@ -1,7 +1,7 @@
 /*
  * crash_install.c - installing and removing the fatal-signal handler
  * (crash/crash_handler.c), and what a fork() child must reset.  Init and
- * shutdown only: not async-signal-safe (dladdr).
+ * shutdown only: not async-signal-safe (dladdr, dlsym).
  */
 #include <dlfcn.h>
 #include <string.h>
@@ -48,6 +48,7 @@ int crash_handlers_install(void)
                             strstr(di.dli_fname, "libclang_rt") ||
                             (di.dli_sname && strstr(di.dli_sname, "sanitizer")));
     }
+    crash_abort_msg = dlsym(RTLD_DEFAULT, "__abort_msg");
     crash_installed = 1;
     return 0;
 }

@@ -3,7 +3,7 @@
  *
  *   crasher MODE
  *
- * Modes: null, abort, divzero, overflow-main, overflow-thread, threads-fds,
+ * Modes: null, abort, assert (a failed assert(): glibc's message), divzero, overflow-main, overflow-thread, threads-fds,
  * many-threads, parked-300 (300 threads parked in the same place, each named
  * in the manifest as "parked-tid TID", then "crash-tid TID" for the main
  * thread that crashes), blocked-thread, two-threads, emfile, malloc-lock, snapshot,
@@ -14,6 +14,8 @@
  * stacks it knows: the crasher's own functions on them, outermost first) so
  * tests can compare the snapshot with what was made.
  */
+#undef NDEBUG /* the assert mode's assert() stays in every build type */
+#include <assert.h>
 #include <bbx.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -75,6 +77,12 @@ NOINLINE static void crash_abort(void)
 {
     manifest("function crash_abort");
     abort();
+}
+
+NOINLINE static void crash_assert(int n)
+{
+    manifest("function crash_assert");
+    assert(n > 100 && "value too small");
 }
 
 NOINLINE static int crash_div_zero(int d)
@@ -320,7 +328,7 @@ static void app_segv_handler(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: crasher null|abort|divzero|overflow-main|overflow-thread|"
+    fprintf(stderr, "usage: crasher null|abort|assert|divzero|overflow-main|overflow-thread|"
                     "threads-fds|many-threads|parked-300|blocked-thread|two-threads|emfile|"
                     "malloc-lock|snapshot|chain\n");
     return 2;
@@ -356,6 +364,8 @@ int main(int argc, char **argv)
         crash_null_deref();
     } else if (strcmp(mode, "abort") == 0) {
         crash_abort();
+    } else if (strcmp(mode, "assert") == 0) {
+        crash_assert(argc);
     } else if (strcmp(mode, "divzero") == 0) {
         crash_div_zero(argc - 2);
     } else if (strcmp(mode, "overflow-main") == 0) {

@@ -539,6 +539,18 @@ static int walk(snap_builder *b, void *obj, const uint8_t *p, size_t n, field_fn
     return 0;
 }
 
+/* An FD record's BBX field is set (the fd is bbx's own), read without
+ * decoding the rest. */
+static int fd_is_bbx(const uint8_t *p, size_t n)
+{
+    const uint8_t *end = p + n;
+    snap_field f;
+    while (snap_field_next(&p, end, &f) == SNAP_FIELD_OK)
+        if (f.number == SNAP_FD_BBX && IS_VARINT(&f) && f.value)
+            return 1;
+    return 0;
+}
+
 int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
 {
     snap *s = b->s;
@@ -546,6 +558,13 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
     field_fn fn = NULL;
     int oom = 0, rc;
     b->bad = 0;
+    if ((b->flags & SNAP_READ_SUMMARY) &&
+        (type == SNAP_REC_FD || type == SNAP_REC_ORIGIN || type == SNAP_REC_CHILD ||
+         type == SNAP_REC_BREADCRUMB)) {
+        if (type == SNAP_REC_FD && !fd_is_bbx(p, n))
+            s->fds_passed++;
+        return 0;
+    }
     switch (type) {
     case SNAP_REC_PROCESS: obj = &s->process; fn = process_field; break;
     case SNAP_REC_TRIGGER:

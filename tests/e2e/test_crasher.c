@@ -266,6 +266,26 @@ START_TEST(abort_signal)
 }
 END_TEST
 
+/* A failed assert(): glibc's message is the trigger's reason; a plain
+ * abort() has none. */
+START_TEST(assert_message)
+{
+    struct run r;
+    run_mode(&r, "assert");
+    expect_crash(&r, SIGABRT);
+    ck_assert_ptr_nonnull(r.s->trigger.reason);
+    ck_assert_msg(strstr(r.s->trigger.reason, "crash_assert: Assertion `n > 100 && \"value too "
+                                              "small\"' failed.") != NULL,
+                  "reason: %s", r.s->trigger.reason);
+    ck_assert_msg(strchr(r.s->trigger.reason, '\n') == NULL, "reason has a line end");
+    cleanup(&r);
+    run_mode(&r, "abort");
+    expect_crash(&r, SIGABRT);
+    ck_assert_msg(r.s->trigger.reason == NULL, "abort(): reason %s", r.s->trigger.reason);
+    cleanup(&r);
+}
+END_TEST
+
 START_TEST(divide_by_zero)
 {
     struct run r;
@@ -468,6 +488,7 @@ static Suite *crasher_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, null_deref);
     tcase_add_test(tc, abort_signal);
+    tcase_add_test(tc, assert_message);
     tcase_add_test(tc, divide_by_zero);
     tcase_add_test(tc, overflow_main);
     tcase_add_test(tc, overflow_thread);

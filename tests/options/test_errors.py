@@ -43,6 +43,10 @@ PUB = S.dir("pub")
 os.chmod(PUB, 0o1777)
 PUBOUT = os.path.join(PUB, "out")  # the same, where the unprivileged user may write
 NODIR = S.file("nodir/out")  # an output whose directory does not exist
+STORE = S.file("store.db")   # a crash store holding SNAP
+if run([A.bbx, "ingest", "--db", STORE, SNAP]).rc != 0:
+    sys.exit("fixture: bbx ingest --db %s %s failed" % (STORE, SNAP))
+MISSING_STORE = S.file("missing.db")
 PROG = A.prog
 
 # Reading as a user who may not: as root, through setpriv to nobody.
@@ -84,6 +88,9 @@ case(NEEDS, ["flame", "-o"], "bbx flame: -o needs a file name " + see("flame"))
 case(NEEDS, ["flame", "--what"],
      "bbx flame: --what needs stacks, fd-origins or thread-origins " + see("flame"))
 case(NEEDS, ["report", "--output="], "bbx report: --output needs a file name " + see("report"))
+case(NEEDS, ["report", "--db"], "bbx report: --db needs a file name " + see("report"))
+case(OPERAND, ["report", "--db", STORE], "bbx report: no output given: -o OUT.html (or -o - for "
+     "standard output)")
 case(NEEDS, ["leaks", "--json=yes", SNAP], "bbx leaks: --json takes no value " + see("leaks"))
 case(NEEDS, ["flame", "--no-demangle=1", SNAP],
      "bbx flame: --no-demangle takes no value " + see("flame"))
@@ -107,7 +114,13 @@ case(OPERAND, ["diff", SNAP], "bbx diff: BASE and CURRENT needed (usage: bbx dif
 case(OPERAND, ["flame"], "bbx flame: no FILE or DIR given (usage: bbx flame [options] "
      "FILE...|DIR)")
 case(OPERAND, ["report", "-o", OUT], "bbx report: no FILE or DIR given (usage: bbx report "
-     "-o OUT.html FILE...|DIR)")
+     "-o OUT.html FILE...|DIR, or bbx report --db PATH -o OUT.html)")
+case(OPERAND, ["report", "--db", STORE, "-o", OUT, SNAP], "bbx report: --db writes the page "
+     "of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
+case(OPERAND, ["report", "--db", STORE, "--pid", "3", "-o", OUT], "bbx report: --db writes the "
+     "page of a crash store: it takes no FILE or DIR, --pid, --all-threads or leak rules")
+case(OPERAND, ["report", "--top", "3", "-o", OUT, SNAP], "bbx report: --top counts the groups "
+     "of a crash store: give --db PATH")
 case(OPERAND, ["report", SNAP], "bbx report: no output given: -o OUT.html (or -o - for "
      "standard output)")
 case(OPERAND, ["symbolize", "0x10"], "bbx symbolize: no binary given (usage: bbx symbolize "
@@ -124,6 +137,8 @@ case(NUMBER, ["leaks", "--pid", "x", SNAP], "bbx leaks: --pid: 'x' is not a proc
      + see("leaks"))
 case(NUMBER, ["leaks", "--pid=0", SNAP], "bbx leaks: --pid: '0' is not a process id "
      + see("leaks"))
+case(NUMBER, ["report", "--db", STORE, "--top", "0", "-o", OUT],
+     "bbx report: --top: '0' is not a number " + see("report"))
 case(NUMBER, ["report", "--pid", "-3", "-o", OUT, SNAP],
      "bbx report: --pid: '-3' is not a process id " + see("report"))
 for t in ("-1", "abc", "1000001"):
@@ -190,6 +205,12 @@ for c, argv in (("report", ["report", "-o", NODIR, SNAP]),
                 ("scrub", ["scrub", SNAP, "-o", NODIR])):
     case(OUTPUT, argv, "bbx %s: %s: cannot create a temporary file next to it: No such file or "
          "directory" % (c, NODIR))
+case(INPUT, ["report", "--db", MISSING_STORE, "-o", OUT],
+     "bbx report: %s: no crash store there (bbx ingest makes one)" % MISSING_STORE)
+case(INPUT, ["report", "--db", SNAP, "-o", OUT],
+     "bbx report: %s: not a crash store: file is not a database" % SNAP)
+case(OUTPUT, ["report", "--db", STORE, "-o", STORE],
+     "bbx report: %s: is the crash store; choose another -o" % STORE)
 case(OUTPUT, ["report", "-o", SNAP, SNAP],
      "bbx report: %s: is one of the input snapshots; choose another -o" % SNAP)
 case(OUTPUT, ["flame", "-o", SNAP, SNAP],
@@ -197,23 +218,104 @@ case(OUTPUT, ["flame", "-o", SNAP, SNAP],
 case(OUTPUT, ["scrub", SNAP, "-o", SNAP],
      "bbx scrub: %s: OUT is the input file; write the copy elsewhere" % SNAP)
 
+# the crash store's commands: a store must not appear where none was
+MISSINGDB = S.file("missing.db")
+STORE = S.file("store.db")
+r = run([A.bbx, "ingest", "--db", STORE, SNAP])
+assert r.rc == 0, "fixture: bbx ingest: %r" % (r,)
+NEWER = S.file("newer.db")
+shutil.copy2(STORE, NEWER)
+subprocess.run(["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                "c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); "
+                "c.execute('PRAGMA user_version = 99'); c.commit()", NEWER], check=True)
+BADRULES = S.file("bad.rules")
+with open(BADRULES, "w") as f:
+    f.write("frames 5\nfrob x\n")
+STORE_CMDS = ("ingest", "crashes", "crash", "prune", "regroup")
+for c in STORE_CMDS:
+    case(UNKNOWN, [c, "--bogus"], "bbx %s: unknown option '--bogus' %s" % (c, see(c)))
+    case(NEEDS, [c, "--db"], "bbx %s: --db needs a file name %s" % (c, see(c)))
+case(NEEDS, ["ingest", "--rules"], "bbx ingest: --rules needs a file name " + see("ingest"))
+case(NEEDS, ["regroup", "--rules"], "bbx regroup: --rules needs a file name " + see("regroup"))
+case(NEEDS, ["crashes", "--since"], "bbx crashes: --since needs an age " + see("crashes"))
+case(NEEDS, ["crashes", "--new-in"],
+     "bbx crashes: --new-in needs a version or build-id " + see("crashes"))
+case(NEEDS, ["crash", "--snapshots"], "bbx crash: --snapshots needs a number " + see("crash"))
+case(NEEDS, ["prune", "--older-than"], "bbx prune: --older-than needs an age " + see("prune"))
+case(OPERAND, ["ingest", "--db", MISSINGDB],
+     "bbx ingest: no FILE or DIR given (usage: bbx ingest [--db PATH] FILE...|DIR...)")
+case(OPERAND, ["crashes", "--db", STORE, "x"],
+     "bbx crashes: unexpected operand 'x' (it takes options only) " + see("crashes"))
+case(OPERAND, ["regroup", "--db", STORE, "x"],
+     "bbx regroup: unexpected operand 'x' (it takes options only) " + see("regroup"))
+case(OPERAND, ["crash", "--db", STORE],
+     "bbx crash: no ID given (usage: bbx crash [--db PATH] ID; bbx crashes lists them)")
+case(OPERAND, ["crash", "--db", STORE, "a", "b"], "bbx crash: one ID only " + see("crash"))
+case(OPERAND, ["prune", "--db", STORE],
+     "bbx prune: give --keep K, --older-than AGE or both " + see("prune"))
+case(NUMBER, ["crashes", "--db", STORE, "--since", "7x"],
+     "bbx crashes: --since: '7x' is not an age such as 7d, 36h, 2w " + see("crashes"))
+case(NUMBER, ["crashes", "--db", STORE, "--since", "0d"],
+     "bbx crashes: --since: '0d' is not an age such as 7d, 36h, 2w " + see("crashes"))
+case(NUMBER, ["crashes", "--db", STORE, "--build-id", "xyz"],
+     "bbx crashes: --build-id: 'xyz' is not a build-id (hex digits) " + see("crashes"))
+case(NUMBER, ["crashes", "--db", STORE, "--version", "1", "--build-id", "ab"],
+     "bbx crashes: --version and --build-id do not go together " + see("crashes"))
+case(NUMBER, ["crashes", "--db", STORE, "--by", "host", "--since", "7d"],
+     "bbx crashes: --by host counts over all time: not with --since, --version or "
+     "--build-id " + see("crashes"))
+case(NUMBER, ["crash", "--db", STORE, "--snapshots", "0", "a"],
+     "bbx crash: --snapshots: '0' is not a number " + see("crash"))
+case(NUMBER, ["prune", "--db", STORE, "--keep", "0"],
+     "bbx prune: --keep: '0' is not a number " + see("prune"))
+case(INPUT, ["ingest", "--db", MISSINGDB, MISSING],
+     "bbx ingest: %s: cannot open: No such file or directory" % MISSING)
+case(INPUT, ["ingest", "--db", MISSINGDB, EMPTY],
+     "bbx ingest: %s: no snapshots (*.bbx) in this directory or below it" % EMPTY)
+case(INPUT, ["ingest", "--db", MISSINGDB, "--rules", BADRULES, SNAP],
+     "bbx ingest: %s:2: unknown rule 'frob' (skip, skip-module, prefix, root, frames)"
+     % BADRULES)
+case(INPUT, ["ingest", "--db", NOTSNAP, SNAP],
+     "bbx ingest: %s: not a crash store: file is not a database" % NOTSNAP)
+case(INPUT, ["ingest", "--db", NEWER, SNAP],
+     "bbx ingest: %s: the store's schema is version 99, this bbx knows up to 1 (a newer bbx "
+     "made it)" % NEWER)
+for c, more in (("crashes", []), ("crash", ["abc"]), ("prune", ["--keep", "1"]),
+                ("regroup", [])):
+    case(INPUT, [c, "--db", MISSINGDB] + more,
+         "bbx %s: %s: no crash store there (bbx ingest makes one)" % (c, MISSINGDB))
+    case(INPUT, [c, "--db", NOTSNAP] + more,
+         "bbx %s: %s: not a crash store: file is not a database" % (c, NOTSNAP))
+case(INPUT, ["crash", "--db", STORE, "ffff"],
+     "bbx crash: no group 'ffff' in %s (bbx crashes lists them)" % STORE)
+case(INPUT, ["regroup", "--db", STORE, "--rules", BADRULES],
+     "bbx regroup: %s:2: unknown rule 'frob' (skip, skip-module, prefix, root, frames)"
+     % BADRULES)
+case(OUTPUT, ["crash", "--db", STORE, "--extract", SNAP, "--no-report",
+              run([A.bbx, "crashes", "--db", STORE, "--json"]).out.split('"id": "')[1][:12]],
+     "bbx crash: %s: cannot write: File exists" % SNAP)
+
 STDIN = {("symbolize", "-e", PROG): "0x12zz\r\n"}
 
 before = open(SNAP, "rb").read()
+stores = {p: open(p, "rb").read() for p in (NEWER, NOTSNAP)}
 for kind, argv, err, user in CASES:
     cmd = ([] if not user else AS_USER) + [A.bbx] + argv
     res = run(cmd, stdin=STDIN.get(tuple(argv), ""))
     name = "%s: bbx %s" % (kind, " ".join(argv))
     good = check(res.rc == 2 and res.err == err + "\n" and res.out == "",
                  "%s\n  expected exit 2 and stderr %r\n  got %r" % (name, err, res))
-    check(not os.path.exists(OUT) and not os.path.exists(PUBOUT) and not os.path.exists(os.path.dirname(NODIR)),
+    check(not os.path.exists(OUT) and not os.path.exists(PUBOUT) and not os.path.exists(os.path.dirname(NODIR))
+          and not os.path.exists(MISSINGDB),
           name + ": left an output file")
     checked.append(name)
     print(("ok   " if good else "FAIL ") + name, flush=True)
 check(open(SNAP, "rb").read() == before, "an input snapshot was changed")
+for p, b in stores.items():
+    check(open(p, "rb").read() == b, "%s was changed by a refused command" % p)
 
 # every command has an unknown-option case, and each kind a case
-commands = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub"]
+commands = ["show", "leaks", "diff", "flame", "report", "symbolize", "scrub"] + list(STORE_CMDS)
 for c in commands:
     kinds = {k for k, argv, _, _ in CASES if argv[0] == c}
     for k in (UNKNOWN, NEEDS, OPERAND, INPUT):

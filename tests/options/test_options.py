@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import xml.etree.ElementTree as ET
 
@@ -604,7 +605,47 @@ def report_debuginfod():
     debuginfod_case("report", ["-o", out, SCRASH])
 
 
+def report_store():
+    """A store of crashes and series snapshots (ingested here), its groups
+    read with sqlite3."""
+    db = S.file("report.db")
+    if not os.path.exists(db):
+        r = bbx("ingest", "--db", db, CRASH, CRASH2, SERIES3)
+        ok(r, 0, "ingest for report --db")
+    con = sqlite3.connect(db)
+    ids = [i for (i,) in con.execute("SELECT id FROM crash_group ORDER BY count DESC, "
+                                     "last_seen_ms DESC, id")]
+    con.close()
+    return db, ids
+
+
+def group_rows(page):
+    return re.findall(r'<tr class="group-row" data-id="([0-9a-f]+)"', page)
+
+
+def report_db():
+    db, ids = report_store()
+    r1, p1 = report_out("--db", db, inputs=())
+    ok(r1, 0, "report --db")
+    check(group_rows(p1) == ids, "report --db: group rows %s, the store's %s"
+          % (group_rows(p1), ids))
+    has(p1, EXPLODE, "report --db (the representative crash)")
+    r0, _ = report_out(inputs=())
+    check(r0.rc == 2, "report without --db or FILE: exit %s" % r0.rc)
+
+
+def report_top():
+    db, ids = report_store()
+    check(len(ids) >= 2, "report --top: the store has %d groups, 2 needed" % len(ids))
+    r1, p1 = report_out("--db", db, "--top", "1", inputs=())
+    ok(r1, 0, "report --top 1")
+    check(group_rows(p1) == ids[:1], "report --top 1: rows %s, not %s"
+          % (group_rows(p1), ids[:1]))
+
+
 CASES["report -o/--output"] = report_output
+CASES["report --db"] = report_db
+CASES["report --top"] = report_top
 CASES["report --pid"] = report_pid
 CASES["report --no-symbols"] = lambda: report_case("--no-symbols", "explode", False)
 CASES["report --no-demangle"] = lambda: report_case("--no-demangle", EXPLODE_M, True)
@@ -925,7 +966,7 @@ def crashes_by(what):
 
 
 def crashes_new_in():
-    db = main_store()
+    db = ingest(V1, V2, R2)  # 1.0 crashes first, then 2.0 ones and a 2.0 request
     request = sql(db, "SELECT id FROM crash_group WHERE kind = 'request'")[0][0]
     check(list(group_counts(crashes_doc(db, "--new-in", "2.0", want=1))) == [request],
           "crashes --new-in 2.0: not just the request group")

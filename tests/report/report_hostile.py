@@ -8,7 +8,8 @@ Usage: report_hostile.py --bbx BBX --prog HOSTILE_PROG --corpus DIR
            snapshot reason; the page has no element those strings would make
            (no <img>, <b>, <i>; a <script> only inside the flame graph's
            <svg>), no attribute they would add (onclick, onerror), and shows
-           each as text;
+           each as text; the same for the page of a crash store holding the
+           snapshot (bbx report --db, the strings in its representative);
   corpus:  every file of the reader's fuzz corpus gives exit 0 with a page or
            exit 2 with one line, never a crash.
 """
@@ -36,22 +37,35 @@ def check_strings(scratch):
     if r.returncode != 0:
         lt.fail("bbx report exited %d: %s" % (r.returncode, r.stderr.strip()))
         return
+    check_page(page_path, "the page")
+    db = os.path.join(scratch.path, "hostile.db")
+    r = lt.run([args.bbx, "ingest", "--db", db, *snaps])
+    store_page = os.path.join(scratch.path, "hostile-store.html")
+    r = rt.bbx_report(args.bbx, [], store_page, ("--db", db))
+    if r.returncode != 0:
+        lt.fail("bbx report --db exited %d: %s" % (r.returncode, r.stderr.strip()))
+        return
+    check_page(store_page, "the store's page")
+
+
+def check_page(page_path, what):
     html, page = rt.read_page(page_path)
     for tag in ("img", "b", "i"):
         if page.count(tag):
-            lt.fail("the page has a <%s> element" % tag)
+            lt.fail("%s has a <%s> element" % (what, tag))
     flames = page.count("svg", **{"class": "bbx-flame"})
     if page.count("script") > flames:
-        lt.fail("%d <script> elements for %d flame graphs" % (page.count("script"), flames))
+        lt.fail("%s: %d <script> elements for %d flame graphs"
+                % (what, page.count("script"), flames))
     for tag, a in page.tags:
         for k in a:
             if k in ("onclick", "onerror", "onload"):
-                lt.fail("an %s attribute on <%s>" % (k, tag))
+                lt.fail("%s: an %s attribute on <%s>" % (what, k, tag))
     for text in ("<script>alert(1)</script><img src=x onerror=alert(2)>",
                  "<key onclick=x>", "<b>bold&amp;\"q'\\xff.txt", "<i>x</i>",
                  "\\x01\\x1b[31m\\xfe\\xff end", "\\xc3("):
         if text not in page.text:
-            lt.fail("the page does not show %r as text" % text)
+            lt.fail("%s does not show %r as text" % (what, text))
 
 
 def check_corpus(scratch):

@@ -272,6 +272,49 @@ START_TEST(test_sig_skip_and_prefix)
     ck_assert_int_eq(sig_rules_parse(r, "frames 2\n", 9, "u", err, sizeof(err)), 0);
     sig_of(r, f, sizeof(f) / sizeof(*f), crash_segv, &res);
     ck_assert_str_eq(res.text, "__strlen_avx2 | (anonymous namespace)::parse | Loader::load");
+    /* under the ASan runtime the libc call comes through its interceptor,
+     * which counts no more than the call itself (N is 2 here) */
+    const sig_frame a[] = {
+        { .function = "__strlen_evex", .module = "/lib/libc.so.6" },
+        { .function = "__interceptor_strlen", .module = "/usr/lib/libasan.so.8" },
+        { .function = "___interceptor_memcpy", .module = "/usr/lib/libasan.so.8" },
+        { .function = "measure" }, { .function = "run" }, { .function = "main" },
+    };
+    sig_of(r, a, sizeof(a) / sizeof(*a), crash_segv, &res);
+    ck_assert_str_eq(res.text, "__strlen_evex | __interceptor_strlen | ___interceptor_memcpy"
+                               " | measure | run");
+    /* an uncaught exception where libstdc++'s symbols are not installed:
+     * its terminate handler's frames have no name, but lie under
+     * std::terminate, skipped, of the same module: skipped too */
+    const char *cxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+    const sig_frame x[] = {
+        { .function = "__pthread_kill_implementation", .module = "/lib/libc.so.6" },
+        { .function = "abort", .module = "/lib/libc.so.6" },
+        { .module = cxx, .offset = 0x9d919, .has_offset = 1 },
+        { .module = cxx, .offset = 0xa8e1a, .has_offset = 1 },
+        { .function = "_ZSt9terminatev", .module = cxx },
+        { .function = "__cxa_throw", .module = cxx },
+        { .function = "grp::Parser::fail(int) const", .module = "/app" },
+        { .function = "main", .module = "/app" },
+    };
+    sig_of(r, x, sizeof(x) / sizeof(*x), crash_segv, &res);
+    ck_assert_str_eq(res.text, "grp::Parser::fail | main");
+    ck_assert_uint_eq(res.skipped, 6);
+    /* not when the named frame after them is kept, or of another module */
+    const sig_frame u[] = {
+        { .module = cxx, .offset = 0x10, .has_offset = 1 },
+        { .function = "std::_Rb_tree_increment(std::_Rb_tree_node_base*)", .module = cxx },
+        { .function = "walk", .module = "/app" },
+    };
+    sig_of(r, u, 3, crash_segv, &res);
+    ck_assert_str_eq(res.text, "libstdc++.so.6+0x10 | std::_Rb_tree_increment"); /* N = 2 */
+    const sig_frame v[] = {
+        { .module = "/app", .offset = 0x10, .has_offset = 1 },
+        { .function = "abort", .module = "/lib/libc.so.6" },
+        { .function = "main", .module = "/app" },
+    };
+    sig_of(r, v, 3, crash_segv, &res);
+    ck_assert_str_eq(res.text, "app+0x10 | abort");
     /* skip applies only at the top: a main loop's abort frame further
      * down stays */
     const sig_frame g[] = { { .function = "work" }, { .function = "abort" },
@@ -342,6 +385,51 @@ START_TEST(test_sig_kinds)
     k.fault_addr = k.sp;
     sig_of(r, f, 2, k, &res);
     ck_assert_int_eq(res.kind, SIG_KIND_CRASH);
+    /* a plain crash by another signal than SIGSEGV is named by it: a
+     * division by zero and a NULL write in one function are two groups */
+    ck_assert_str_eq(res.text, "SIGFPE: recurse | main");
+    k = (sig_facts){ .trigger = SNAP_TRIGGER_CRASH, .signal = SIGBUS };
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "SIGBUS: recurse | main");
+    k.signal = SIGILL;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "SIGILL: recurse | main");
+    k.signal = 40;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "signal 40: recurse | main");
+    ck_assert_int_eq(res.kind, SIG_KIND_CRASH);
+    k.signal = SIGSEGV;
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
+    /* a stored stack keeps what signs it again the same (bbx regroup) */
+    const sig_facts again[] = {
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGSEGV },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGFPE },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGBUS },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = 40 },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGABRT },
+        { .trigger = SNAP_TRIGGER_CRASH, .signal = SIGABRT, .abort_message = "m" },
+        { .trigger = SNAP_TRIGGER_HANG },
+        { .trigger = SNAP_TRIGGER_REQUEST },
+    };
+    const char *kinds[] = { "crash", "SIGFPE", "SIGBUS", "signal 40", "crash",
+                            "abort", "hang", "request" };
+    for (size_t i = 0; i < sizeof(again) / sizeof(*again); i++) {
+        sig_result stored;
+        sig_facts back;
+        sig_of(r, f, 2, again[i], &res);
+        ck_assert_str_eq(res.stack_kind, kinds[i]);
+        sig_facts_of_stack_kind(res.stack_kind, &back);
+        sig_of(r, f, 2, back, &stored);
+        ck_assert_str_eq(stored.text, res.text);
+        ck_assert_int_eq(stored.kind, res.kind);
+    }
+    sig_facts_of_stack_kind("what", &k);
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
+    sig_facts_of_stack_kind("signal 4x", &k);
+    sig_of(r, f, 2, k, &res);
+    ck_assert_str_eq(res.text, "recurse | main");
     k = (sig_facts){ .trigger = SNAP_TRIGGER_REQUEST };
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "request: recurse | main");
@@ -349,6 +437,19 @@ START_TEST(test_sig_kinds)
     sig_of(r, f, 2, k, &res);
     ck_assert_str_eq(res.text, "snapshot: recurse | main");
     ck_assert_str_eq(sig_kind_name(SIG_KIND_STACK_OVERFLOW), "stack-overflow");
+    /* what tells an out-of-memory crash */
+    const sig_frame cpp[] = { { .function = "__GI_abort" }, { .function = "std::terminate()" },
+                              { .function = "__cxa_throw" },
+                              { .function = "std::__throw_bad_alloc()" },
+                              { .function = "operator new(unsigned long)" },
+                              { .function = "load" } };
+    ck_assert_int_eq(sig_oom_evidence(NULL, cpp, 6), 1);
+    ck_assert_int_eq(sig_oom_evidence(NULL, cpp, 3), 0);
+    const sig_frame rust[] = { { .function = "alloc::alloc::handle_alloc_error::h0011" } };
+    ck_assert_int_eq(sig_oom_evidence(NULL, rust, 1), 1);
+    ck_assert_int_eq(sig_oom_evidence("GLib: gmem.c:136: failed to allocate 99 bytes", NULL, 0), 1);
+    ck_assert_int_eq(sig_oom_evidence("x.c:3: f: Assertion `n > 0' failed.", f, 2), 0);
+    ck_assert_int_eq(sig_oom_evidence(NULL, NULL, 0), 0);
     sig_rules_free(r);
 }
 END_TEST

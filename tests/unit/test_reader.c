@@ -397,6 +397,66 @@ START_TEST(lookups)
 }
 END_TEST
 
+/* SNAP_READ_SUMMARY: the same snapshot without its fd table, origins,
+ * children and breadcrumbs; the program's FD records counted. */
+START_TEST(summary_read)
+{
+    fixture_file f;
+    char err[256];
+    ck_assert_int_eq(fixture_reference(&f, 0, 1), 0);
+    snap *whole = read_ok(&f, f.len);
+    snap *s = snap_read_buffer_flags(f.data, f.len, SNAP_READ_SUMMARY | SNAP_READ_RAW_FRAMES,
+                                     err, sizeof(err));
+    ck_assert_msg(s != NULL, "%s", err);
+    ck_assert(s->complete);
+    ck_assert_uint_eq(s->records, whole->records);
+    ck_assert_uint_gt(whole->n_fds, 0);
+    ck_assert_uint_eq(s->n_fds, 0);
+    ck_assert_uint_eq(s->n_bbx_fds, 0);
+    ck_assert_uint_eq(s->fds_passed, whole->n_fds); /* bbx's own are not counted */
+    ck_assert_uint_eq(whole->fds_passed, 0);
+    ck_assert_uint_eq(s->n_origins, 0);
+    ck_assert_uint_eq(s->n_children, 0);
+    ck_assert_uint_eq(s->n_breadcrumbs, 0);
+    ck_assert_uint_eq(s->n_threads, whole->n_threads);
+    ck_assert_uint_eq(s->n_modules, whole->n_modules);
+    ck_assert_uint_eq(s->n_annotations, whole->n_annotations);
+    ck_assert_uint_eq(s->trigger.signal, whole->trigger.signal);
+    const snap_thread *t = snap_trigger_thread(s), *w = snap_trigger_thread(whole);
+    ck_assert_uint_eq(t->tid, w->tid);
+    uint64_t pcs[64];
+    long n = snap_frames_decode(t->frames_raw, t->frames_raw_len, pcs, 64, NULL);
+    ck_assert_int_eq(n, (long)w->n_frames);
+    ck_assert(memcmp(pcs, w->frames, (size_t)n * sizeof(*pcs)) == 0);
+    snap_free(s);
+    snap_free(whole);
+    fixture_file_release(&f);
+
+    /* an fd of the program and one of bbx's own: only the first counts */
+    uint8_t raw[64], pl[16];
+    size_t pos = 0, k = 0;
+    fix_put_varint(pl, &k, (uint64_t)SNAP_FD_NUM << 3);
+    fix_put_varint(pl, &k, 3);
+    fix_put_record(raw, &pos, SNAP_REC_FD, pl, k);
+    k = 0;
+    fix_put_varint(pl, &k, (uint64_t)SNAP_FD_NUM << 3);
+    fix_put_varint(pl, &k, 7);
+    fix_put_varint(pl, &k, (uint64_t)SNAP_FD_BBX << 3);
+    fix_put_varint(pl, &k, 1);
+    fix_put_record(raw, &pos, SNAP_REC_FD, pl, k);
+    ck_assert_int_eq(fixture_wrap(&f, raw, pos, SNAP_VERSION_MAJOR), 0);
+    whole = snap_read_buffer(f.data, f.len, err, sizeof(err));
+    s = snap_read_buffer_flags(f.data, f.len, SNAP_READ_SUMMARY, err, sizeof(err));
+    ck_assert(whole && s);
+    ck_assert_uint_eq(whole->n_fds, 1);
+    ck_assert_uint_eq(whole->n_bbx_fds, 1);
+    ck_assert_uint_eq(s->fds_passed, 1);
+    snap_free(s);
+    snap_free(whole);
+    fixture_file_release(&f);
+}
+END_TEST
+
 /* Cut the flushed reference file at every byte. */
 START_TEST(truncation_every_byte)
 {
@@ -855,6 +915,7 @@ static Suite *reader_suite(void)
     TCase *tc = tcase_create("model");
     tcase_add_loop_test(tc, round_trip_every_field, 0, 2); /* unflushed, flushed */
     tcase_add_test(tc, lookups);
+    tcase_add_test(tc, summary_read);
     tcase_add_test(tc, module_image);
     suite_add_tcase(s, tc);
 

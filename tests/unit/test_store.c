@@ -306,6 +306,10 @@ START_TEST(test_prune_regroup)
     ck_assert_int_eq(ingest_one(st, rules, request), STORE_ADDED);
     long long before = sql_int(db, "SELECT sum(count) FROM crash_group");
     uint64_t moved, groups, dropped;
+    store_totals t;
+    ck_assert_int_eq(store_totals_get(st, &t, err, sizeof(err)), 0);
+    ck_assert_uint_eq(t.snapshots, 2);
+    ck_assert_uint_eq(t.kept, 2);
     /* regroup with the same rules changes nothing */
     ck_assert_int_eq(store_regroup(st, rules, &moved, &groups, err, sizeof(err)), 0);
     ck_assert_uint_eq(moved, 0);
@@ -330,11 +334,16 @@ START_TEST(test_prune_regroup)
     ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM snapshot_copy"), 0);
     ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM pruned"), 2);
     ck_assert_int_eq(sql_int(db, "SELECT sum(count) FROM crash_group"), before);
+    ck_assert_int_eq(store_totals_get(st, &t, err, sizeof(err)), 0);
+    ck_assert_uint_eq(t.snapshots, 2);
+    ck_assert_uint_eq(t.kept, 0);
     ck_assert_int_eq(ingest_one(st, "frames 1\n", crash), STORE_KNOWN);
     /* regroup counts the pruned ones */
     ck_assert_int_eq(store_regroup(st, rules, &moved, &groups, err, sizeof(err)), 0);
     ck_assert_int_eq(sql_int(db, "SELECT sum(count) FROM crash_group"), before);
     ck_assert_int_eq(sql_int(db, "SELECT sum(count) FROM group_host"), before);
+    ck_assert_int_eq(store_totals_get(st, &t, err, sizeof(err)), 0);
+    ck_assert_uint_eq(t.kept, (uint64_t)sql_int(db, "SELECT count(*) FROM snapshot"));
     store_close(st);
 }
 END_TEST

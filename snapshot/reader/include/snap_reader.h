@@ -196,6 +196,8 @@ typedef struct snap {
     snap_x11 x11;         /* X resources; x11.present 0 when none */
     /* What the reader passed over (counts over the whole file). */
     uint64_t unknown_records;   /* records of a type this reader does not know */
+    uint64_t fds_passed;        /* the program's FD records not decoded
+                                   (SNAP_READ_SUMMARY; bbx's own not counted) */
     uint64_t malformed_records; /* records with a field that could not be
                                    decoded: kept up to that field */
     uint64_t dropped_items;     /* items over SNAP_READ_MAX_ITEMS, dropped */
@@ -215,6 +217,10 @@ snap *snap_read_file(const char *path, char *err, size_t errlen);
 
 /* Flags for snap_read_file_flags(). */
 #define SNAP_READ_RAW_FRAMES 1u /* keep thread frames encoded (frames_raw) */
+/* Only what sums a crash up (bbx ingest): FD, ORIGIN, CHILD and BREADCRUMB
+ * records are passed over, not decoded (fds_passed counts the program's
+ * FD records; n_fds stays 0). */
+#define SNAP_READ_SUMMARY 2u
 
 /* snap_read_file() with flags: for tools that fold many snapshots and meet
  * the same stacks again and again (bbx flame), decoding only new ones. */
