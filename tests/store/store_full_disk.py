@@ -6,10 +6,11 @@ Usage: store_full_disk.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
                           [--preload LIB] --source TREE
 
   A store first receives a small set (real crasher snapshots and a few
-  generated ones).  Then `bbx ingest` of 3,000 more generated snapshots runs
-  with RLIMIT_FSIZE a little above the store's size (SIGXFSZ ignored, so a
-  write past it fails with EFBIG, as on a full disk): the store's file or
-  its journal cannot grow.
+  generated ones).  Then `bbx ingest` of 10,000 more generated snapshots (more
+  than two batches, so that a commit fails inside the run, not only the last
+  one) runs with RLIMIT_FSIZE above the store's size (SIGXFSZ ignored, so a
+  write past it fails with EFBIG, as on a full disk): first with room for
+  two batches, then with none; the store's file or its WAL cannot grow.
     - exit 2, exactly one line on stderr, which names the store and the
       cause ("File too large"; on the tmpfs, that the disk is full), no
       summary on stdout;
@@ -101,7 +102,7 @@ with t.Scratch("full") as s:
     env = t.bbx_env(s)
     real_dir, first_gen, more_gen = s.sub("real"), s.sub("gen1"), s.sub("gen2")
     first = t.real_set(args, real_dir) + t.gen_set(args, first_gen, 20)
-    more = t.gen_set(args, more_gen, 3000, first=1000)
+    more = t.gen_set(args, more_gen, 10000, first=1000)
     want_first = t.contents(first)
     want_all = t.contents(first + more)
     t.check(len(want_first) == len(first) and len(want_all) == len(first) + len(more),
@@ -113,10 +114,10 @@ with t.Scratch("full") as s:
     t.expect_ingest(r, len(more), len(more), 0, what="the clean ingest")
     clean = t.state(clean_db)
 
-    # Room for a batch or two beyond the store, then none at all.
+    # Room for two batches beyond the store, then none at all.
     # The error names the cause (EFBIG: "File too large"), not only SQLite's
     # "disk I/O error".
-    one_case(s, env, "headroom", [real_dir, first_gen], [more_gen], 512 * 1024,
+    one_case(s, env, "headroom", [real_dir, first_gen], [more_gen], 6 << 20,
              want_first, want_all, clean, full_words=("too large",))
     one_case(s, env, "no-room", [real_dir, first_gen], [more_gen], 0,
              want_first, want_all, clean, full_words=("too large",))
@@ -124,7 +125,7 @@ with t.Scratch("full") as s:
     # A real full file system (root only: mount a small tmpfs).
     mnt = s.sub("tmpfs")
     mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", mnt],
+        ["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", mnt],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     if not mounted:
         t.note("the case of a full tmpfs is left out: mounting one needs root")

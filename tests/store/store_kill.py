@@ -6,7 +6,8 @@ Usage: store_kill.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
                      [--preload LIB] --source TREE
 
   The set: real snapshots (crasher modes, python3 under the preload) and
-  generated crash snapshots, enough that ingest commits several batches.
+  12,000 generated crash snapshots, enough that ingest commits several
+  batches (of 4,096).
   `bbx ingest` starts into a fresh store; the test reads the store (sqlite3,
   read-only) until the first committed snapshot rows show, then kills the
   process with SIGKILL.  When the process ends before any commit was seen
@@ -68,7 +69,7 @@ with t.Scratch("kill") as s:
     env = t.bbx_env(s)
     real_dir, gen_dir = s.sub("real"), s.sub("gen")
     real = t.real_set(args, real_dir)
-    n_gen = 5000
+    n_gen = 12000
     gen = t.gen_set(args, gen_dir, n_gen)
     inputs = [real_dir, gen_dir]
     for attempt in range(5):
