@@ -73,7 +73,8 @@ char *store_rules_file(const char *path, char *err, size_t errlen);
 typedef enum store_outcome {
     STORE_ADDED = 0,    /* stored now */
     STORE_KNOWN = 1,    /* the same bytes were stored already */
-    STORE_REJECTED = 2, /* not a readable snapshot: recorded in rejected */
+    STORE_REJECTED = 2, /* not a readable snapshot: recorded in rejected (now or
+                           by an earlier ingest; err: the reason) */
     STORE_FAILED = -1,  /* the store could not be written: stop */
 } store_outcome;
 

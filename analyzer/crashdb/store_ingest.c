@@ -35,9 +35,9 @@ enum {
 };
 
 static const char *const sql[Q_COUNT] = {
-    [Q_KNOWN] = "SELECT 1 FROM snapshot WHERE hash = ?1 UNION ALL "
-                "SELECT 1 FROM pruned WHERE hash = ?1 UNION ALL "
-                "SELECT 1 FROM rejected WHERE hash = ?1",
+    [Q_KNOWN] = "SELECT NULL FROM snapshot WHERE hash = ?1 UNION ALL "
+                "SELECT NULL FROM pruned WHERE hash = ?1 UNION ALL "
+                "SELECT reason FROM rejected WHERE hash = ?1",
     [Q_SNAPSHOT] =
         "INSERT INTO snapshot (hash, group_id, stack_id, time_ms, host, kernel, arch, program,"
         " exe, pid, version, build_id, trigger_kind, signal, si_code, fault_addr, reason,"
@@ -337,16 +337,22 @@ static int read_whole(const char *path, uint8_t **data, size_t *len, int64_t *mt
     return -1;
 }
 
+/* 1 stored or pruned, 2 rejected before (err: the reason recorded then),
+ * 0 unknown, -1 store error. */
 static int known(store_ingest *in, const char *hash, char *err, size_t errlen)
 {
     sqlite3_stmt *s = in->q[Q_KNOWN];
     sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
+    int rc = sqlite3_step(s), k = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        store_err(err, errlen, "%s", (const char *)sqlite3_column_text(s, 0));
+        k = 2;
+    } else if (rc == SQLITE_ROW) {
+        k = 1;
+    }
     sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE)
-        return 0;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return k;
     return store_sql_err(in->st, err, errlen, "cannot look up a snapshot");
 }
 
@@ -563,10 +569,12 @@ store_outcome store_ingest_file(store_ingest *in, const char *path, char *err, s
         return STORE_REJECTED;
     }
     store_hash_hex(data, len, hash);
+    /* Known files are not read again; one rejected before is rejected
+     * again, with the reason recorded then (the exit status says so). */
     int k = known(in, hash, err, errlen);
     if (k != 0) {
         free(data);
-        return k > 0 ? STORE_KNOWN : STORE_FAILED;
+        return k == 1 ? STORE_KNOWN : k == 2 ? STORE_REJECTED : STORE_FAILED;
     }
     /* Only the deciding thread's frames are decoded, and the fd table,
      * origins, children and breadcrumbs are passed over: ingest keeps none

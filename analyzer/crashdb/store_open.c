@@ -64,13 +64,34 @@ void store_err(char *err, size_t errlen, const char *fmt, ...)
             *p = ' ';
 }
 
+/* The system's reason for SQLite's last I/O error: sqlite3_system_errno,
+ * else errno when it is one a write to storage fails with (SQLite's unix
+ * VFS keeps the failed write's errno to itself, and a rollback after it
+ * only makes calls that succeed and leave errno alone).  0 unknown. */
+static int io_errno(crash_store *st, int saved)
+{
+    int sys = sqlite3_system_errno(st->db);
+    if (sys)
+        return sys;
+    return saved == ENOSPC || saved == EDQUOT || saved == EFBIG || saved == EIO ||
+                   saved == EROFS
+               ? saved
+               : 0;
+}
+
 int store_sql_err(crash_store *st, char *err, size_t errlen, const char *what)
 {
+    int saved = errno;
     int rc = sqlite3_extended_errcode(st->db);
+    int sys = (rc & 0xff) == SQLITE_IOERR ? io_errno(st, saved) : 0;
     const char *msg = sqlite3_errmsg(st->db);
-    if ((rc & 0xff) == SQLITE_FULL)
+    if ((rc & 0xff) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
         store_err(err, errlen, "%s: %s: the disk is full (nothing of this batch was stored)",
                   st->path, what);
+    else if (sys)
+        /* "disk I/O error" alone does not say what to do: the system's
+         * reason does (a file size limit, a read-only file system, ...). */
+        store_err(err, errlen, "%s: %s: %s (%s)", st->path, what, msg, strerror(sys));
     else
         store_err(err, errlen, "%s: %s: %s", st->path, what, msg);
     return -1;

@@ -258,7 +258,7 @@ START_TEST(test_ingest)
     ck_assert_int_eq(ingest_one(st, rules, crash), STORE_KNOWN);
     ck_assert_int_eq(ingest_one(st, rules, request), STORE_ADDED);
     ck_assert_int_eq(ingest_one(st, rules, junk), STORE_REJECTED);
-    ck_assert_int_eq(ingest_one(st, rules, junk), STORE_KNOWN); /* rejected once */
+    ck_assert_int_eq(ingest_one(st, rules, junk), STORE_REJECTED); /* recorded once */
     /* other rules on a store grouped with these: refused */
     ck_assert_ptr_null(store_ingest_begin(st, "frames 2\n", NULL, err, sizeof(err)));
     ck_assert_ptr_nonnull(strstr(err, "bbx regroup"));
