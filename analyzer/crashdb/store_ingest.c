@@ -244,6 +244,13 @@ static int commit(store_ingest *in, char *err, size_t errlen)
 {
     if (!in->in_txn)
         return 0;
+    if (sqlite3_get_autocommit(in->st->db)) {
+        in->in_txn = 0;
+        in->pending = 0;
+        store_err(err, errlen, "%s: the batch was rolled back after an error; run bbx ingest "
+                  "again to store its files", in->st->path);
+        return -1;
+    }
     in->in_txn = 0;
     in->pending = 0;
     if (sqlite3_exec(in->st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
@@ -253,8 +260,20 @@ static int commit(store_ingest *in, char *err, size_t errlen)
     return -1;
 }
 
+/* The batch's transaction, opened when none is.  SQLite may end a
+ * transaction by itself after an error (SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_NOMEM roll it back): a batch found gone is a failure, never a
+ * reason to write outside a transaction, so a snapshot row is never
+ * stored without its counts. */
 static int begin(store_ingest *in, char *err, size_t errlen)
 {
+    if (in->in_txn && sqlite3_get_autocommit(in->st->db)) {
+        in->in_txn = 0;
+        in->pending = 0;
+        store_err(err, errlen, "%s: the batch was rolled back after an error; run bbx ingest "
+                  "again to store its files", in->st->path);
+        return -1;
+    }
     if (in->in_txn)
         return 0;
     if (store_exec(in->st, "BEGIN IMMEDIATE", err, errlen) < 0)
@@ -574,7 +593,13 @@ store_outcome store_ingest_file(store_ingest *in, const char *path, char *err, s
     int k = known(in, hash, err, errlen);
     if (k != 0) {
         free(data);
-        return k == 1 ? STORE_KNOWN : k == 2 ? STORE_REJECTED : STORE_FAILED;
+        if (k > 0)
+            return k == 1 ? STORE_KNOWN : STORE_REJECTED;
+        if (in->in_txn) {
+            sqlite3_exec(in->st->db, "ROLLBACK", NULL, NULL, NULL);
+            in->in_txn = 0;
+        }
+        return STORE_FAILED;
     }
     /* Only the deciding thread's frames are decoded, and the fd table,
      * origins, children and breadcrumbs are passed over: ingest keeps none

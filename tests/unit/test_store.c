@@ -348,6 +348,28 @@ START_TEST(test_prune_regroup)
 }
 END_TEST
 
+/* SQLite may end a transaction by itself after an error (SQLITE_FULL,
+ * SQLITE_IOERR): the next file must fail, not be written outside a
+ * transaction. */
+START_TEST(test_batch_gone)
+{
+    const char *crash, *request, *db = path_in("s.db");
+    char err[512], *rules = read_rules();
+    fixtures(&crash, &request);
+    crash_store *st = store_open(db, STORE_CREATE, err, sizeof(err));
+    store_ingest *in = store_ingest_begin(st, rules, NULL, err, sizeof(err));
+    ck_assert_msg(in != NULL, "%s", err);
+    ck_assert_int_eq(store_ingest_file(in, crash, err, sizeof(err)), STORE_ADDED);
+    ck_assert_int_eq(sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(store_ingest_file(in, request, err, sizeof(err)), STORE_FAILED);
+    ck_assert_ptr_nonnull(strstr(err, "rolled back"));
+    store_ingest_end(in, err, sizeof(err));
+    store_close(st);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM snapshot"), 0);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM crash_group"), 0);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -359,6 +381,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_open);
     tcase_add_test(tc, test_ingest);
     tcase_add_test(tc, test_prune_regroup);
+    tcase_add_test(tc, test_batch_gone);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
