@@ -59,13 +59,13 @@ build-release/analyzer/bbx leaks "$hang/recover" | grep -i "freeze"
 
 echo
 echo "== a pile of crash dumps: two builds of samples/crasher (1.0, and 1.1 with its code"
-echo "   moved), six crash kinds, 25 runs each (1.1 adds a crash in a worker thread)"
+echo "   moved), seven crash kinds, 25 runs each (1.1 adds a crash in a worker thread)"
 store=$out/store
 mkdir -p "$store/dumps"
 for build in crasher:1.0 crasher-shifted:1.1; do
     prog=${build%%:*}
     version=${build#*:}
-    modes="null abort divzero overflow-main overflow-thread threads-fds"
+    modes="null abort assert divzero overflow-main overflow-thread threads-fds"
     [ "$version" = 1.1 ] && modes="$modes two-threads"
     for mode in $modes; do
         for n in $(seq 25); do
