@@ -78,8 +78,9 @@ static void detail_text(FILE *out, const store_group_detail *d)
     cli_store_time(g->last_seen_ms, 1, last, sizeof(last));
     short_build(g->first_build_id, build, sizeof(build));
     fprintf(out, "group %s: %s\n", g->id, g->signature);
-    fprintf(out, "kind %s; %llu crashes on %llu hosts\n", g->kind,
-            (unsigned long long)g->total, (unsigned long long)g->hosts);
+    fprintf(out, "kind %s; %llu crash%s on %llu host%s\n", g->kind,
+            (unsigned long long)g->total, g->total == 1 ? "" : "es",
+            (unsigned long long)g->hosts, g->hosts == 1 ? "" : "s");
     fprintf(out, "first seen %s UTC in version %s (build %s); last seen %s UTC\n", first,
             g->first_version[0] ? g->first_version : "-", build, last);
     fprintf(out, "\nper version:\n");

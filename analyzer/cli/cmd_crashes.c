@@ -173,8 +173,9 @@ static void by_text(FILE *out, const char *what, const store_count *c, size_t nc
         uint64_t sum = 0;
         for (; j < nc && strcmp(c[j].key, c[i].key) == 0; j++)
             sum += c[j].count;
-        fprintf(out, "%s %s: %llu crashes in %zu groups\n", what, c[i].key[0] ? c[i].key : "(none)",
-                (unsigned long long)sum, j - i);
+        fprintf(out, "%s %s: %llu crash%s in %zu group%s\n", what,
+                c[i].key[0] ? c[i].key : "(none)", (unsigned long long)sum, sum == 1 ? "" : "es",
+                j - i, j - i == 1 ? "" : "s");
         for (; i < j; i++)
             fprintf(out, "  %-12s %8llu  %s\n", c[i].key2, (unsigned long long)c[i].count,
                     signature_of(g, n, c[i].key2));
@@ -280,8 +281,9 @@ static int cmd_crashes(int argc, char **argv)
         if (json_finish(&w) < 0)
             goto write_fail;
     } else {
-        printf("%llu crashes in %zu groups%s (store %s: %llu snapshots, %llu groups, %llu rejected files)\n",
-               (unsigned long long)matching, n,
+        printf("%llu crash%s in %zu group%s%s (store %s: %llu snapshots, %llu groups, %llu "
+               "rejected files)\n",
+               (unsigned long long)matching, matching == 1 ? "" : "es", n, n == 1 ? "" : "s",
                a.new_in ? " first seen in that version" : (f.since_ms || a.version || a.build_id) ? " matching" : "",
                store_path(st), (unsigned long long)t.snapshots, (unsigned long long)t.groups,
                (unsigned long long)t.rejected);
