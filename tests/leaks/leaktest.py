@@ -49,6 +49,9 @@ class Scratch:
         os.makedirs(d, exist_ok=True)
         return d
 
+    def file(self, name):
+        return os.path.join(self.path, name)
+
     def __enter__(self):
         return self
 

@@ -12,7 +12,6 @@ Usage: report_browser.py --bbx BBX --crasher CRASHER --leaker LEAKER
 """
 
 import os
-import shutil
 
 import reporttest as rt
 from reporttest import lt
@@ -20,21 +19,9 @@ from reporttest import lt
 p = lt.arg_parser("bbx report in headless Chromium")
 p.add_argument("--crasher", required=True)
 p.add_argument("--leaker", required=True)
-p.add_argument("--node", default="node")
-p.add_argument("--chromium", default="/usr/bin/chromium")
-p.add_argument("--browser-dir", required=True)
-p.add_argument("--shots", required=True)
+rt.browser_args(p)
 args = p.parse_args()
-
-node = shutil.which(args.node) if not os.path.isabs(args.node) else args.node
-if not node or not os.access(node, os.X_OK):
-    lt.skip("node (%s)" % args.node, "Debian package nodejs")
-if not os.access(args.chromium, os.X_OK):
-    lt.skip("Chromium at %s" % args.chromium, "Debian package chromium")
-if not os.path.isdir(os.path.join(args.browser_dir, "node_modules", "playwright-core")):
-    lt.skip("playwright-core in %s/node_modules" % args.browser_dir,
-            "npm ci --prefix tests/browser, which scripts/install-deps.sh runs")
-os.makedirs(args.shots, exist_ok=True)
+node = rt.require_browser(args)
 
 with lt.Scratch("report-browser") as scratch:
     crash_dir, series_dir = scratch.sub("crash"), scratch.sub("series")

@@ -27,7 +27,6 @@ Usage: report_store_browser.py --bbx BBX --prog STORE_PROG --crasher CRASHER
 import datetime
 import json
 import os
-import shutil
 import sqlite3
 
 import reporttest as rt
@@ -37,21 +36,9 @@ from check import die  # tests/testlib, on the path through leaktest
 p = lt.arg_parser("bbx report --db in headless Chromium")
 p.add_argument("--prog", required=True)
 p.add_argument("--crasher", required=True)
-p.add_argument("--node", default="node")
-p.add_argument("--chromium", default="/usr/bin/chromium")
-p.add_argument("--browser-dir", required=True)
-p.add_argument("--shots", required=True)
+rt.browser_args(p)
 args = p.parse_args()
-
-node = shutil.which(args.node) if not os.path.isabs(args.node) else args.node
-if not node or not os.access(node, os.X_OK):
-    lt.skip("node (%s)" % args.node, "Debian package nodejs")
-if not os.access(args.chromium, os.X_OK):
-    lt.skip("Chromium at %s" % args.chromium, "Debian package chromium")
-if not os.path.isdir(os.path.join(args.browser_dir, "node_modules", "playwright-core")):
-    lt.skip("playwright-core in %s/node_modules" % args.browser_dir,
-            "npm ci --prefix tests/browser, which scripts/install-deps.sh runs")
-os.makedirs(args.shots, exist_ok=True)
+node = rt.require_browser(args)
 
 # (program, version, mode, runs) -> the function its crash happens in.
 RUNS = [

@@ -76,3 +76,27 @@ def read_page(path):
     with open(path, encoding="utf-8") as f:
         html = f.read()
     return html, Page(html)
+
+
+def browser_args(p):
+    """The options of a test that loads pages in headless Chromium."""
+    p.add_argument("--node", default="node")
+    p.add_argument("--chromium", default="/usr/bin/chromium")
+    p.add_argument("--browser-dir", required=True)
+    p.add_argument("--shots", required=True)
+
+
+def require_browser(args):
+    """node, Chromium and playwright-core, or skip (77; a failure under
+    CI=true); makes the screenshot directory.  Returns node's path."""
+    import shutil
+    node = shutil.which(args.node) if not os.path.isabs(args.node) else args.node
+    if not node or not os.access(node, os.X_OK):
+        lt.skip("node (%s)" % args.node, "Debian package nodejs")
+    if not os.access(args.chromium, os.X_OK):
+        lt.skip("Chromium at %s" % args.chromium, "Debian package chromium")
+    if not os.path.isdir(os.path.join(args.browser_dir, "node_modules", "playwright-core")):
+        lt.skip("playwright-core in %s/node_modules" % args.browser_dir,
+                "npm ci --prefix tests/browser, which scripts/install-deps.sh runs")
+    os.makedirs(args.shots, exist_ok=True)
+    return node

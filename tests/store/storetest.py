@@ -16,12 +16,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import json
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 import skip as skiplib  # noqa: E402
 from check import check, die, fail, failures, finish  # noqa: E402,F401
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "leaks"))
+import leaktest  # noqa: E402
 
 SUMMARY = re.compile(r"^ingested (\d+) files?: (\d+) new, (\d+) already stored, "
                      r"(\d+) rejected; (\d+) groups? in (.+)$")
@@ -53,28 +54,10 @@ def arg_parser(description):
     return p
 
 
-class Scratch:
-    """A temporary directory, removed at exit unless BBX_KEEP_TEMP is set."""
-
-    def __init__(self, name):
-        self.path = tempfile.mkdtemp(prefix="bbx-store-" + name + "-")
-
-    def sub(self, name):
-        d = os.path.join(self.path, name)
-        os.makedirs(d, exist_ok=True)
-        return d
-
-    def file(self, name):
-        return os.path.join(self.path, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if os.environ.get("BBX_KEEP_TEMP"):
-            print("kept " + self.path)
-        else:
-            shutil.rmtree(self.path, ignore_errors=True)
+def Scratch(name):
+    """tests/leaks' scratch directory (removed at exit unless BBX_KEEP_TEMP),
+    named bbx-store-NAME-*."""
+    return leaktest.Scratch("store-" + name)
 
 
 # ---- the environment ---------------------------------------------------------
