@@ -17,10 +17,11 @@
 #define SNAP_MAGIC_LEN 8
 #define SNAP_HEADER_LEN 16
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
-#define SNAP_VERSION_MINOR 3 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
+#define SNAP_VERSION_MINOR 4 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
                                 3 added FD BBX, CAPTURE BBX_MAPPED, MODULE IMAGE (the
-                                  vDSO's bytes), X11_RESOURCES */
+                                  vDSO's bytes), X11_RESOURCES;
+                                4 added MEMORY, HEAP, HEAP_STACK, trigger kind 8 */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -39,6 +40,10 @@ enum snap_record_type {
     SNAP_REC_CHILD = 10,       /* a child process */
     SNAP_REC_X11_RESOURCES = 11, /* what this process's X clients hold in the
                                   X server (X-Resource extension) */
+    SNAP_REC_MEMORY = 12,      /* memory by kind, cgroup, malloc totals (prepared
+                                  off the crash path) */
+    SNAP_REC_HEAP = 13,        /* sampled heap tracking: totals */
+    SNAP_REC_HEAP_STACK = 14,  /* sampled heap tracking: one allocating stack */
     SNAP_REC_END = 15,
 };
 
@@ -73,6 +78,8 @@ enum snap_trigger_kind {
                                   back to its event-loop wait within its limit */
     SNAP_TRIGGER_HANG_END = 7, /* the watchdog: that thread came back (HUNG_MS is
                                   then the whole freeze) */
+    SNAP_TRIGGER_MEMORY = 8,   /* memory crossed BBX_MEM_WATERMARK of a limit (REASON
+                                  says which); once per crossing */
 };
 
 /* HUNG_STATE: what the hung thread did while it was stuck. */
@@ -315,6 +322,87 @@ enum snap_x11_field {
 enum snap_x11_stale {
     SNAP_X11_STALE_TIMEOUT = 1, /* the X server did not answer in time */
     SNAP_X11_STALE_LOST = 2,    /* the connection failed or was closed */
+};
+
+/* MEMORY: at most one.  Prepared outside the crash path (the collector
+ * thread, a snapshot's own thread when not in a crash); a crash writes the
+ * last values prepared, with their age.  Sizes in KiB are the kernel's
+ * (/proc/self/smaps); cgroup and malloc figures are bytes. */
+enum snap_mem_kind {
+    SNAP_MEM_HEAP = 1,         /* [heap]: the brk heap */
+    SNAP_MEM_ANON = 2,         /* private anonymous mappings (malloc arenas, large
+                                  allocations, the program's own mmaps) */
+    SNAP_MEM_STACK = 3,        /* [stack] and thread stacks (anonymous mappings
+                                  right above a guard page) */
+    SNAP_MEM_CODE = 4,         /* executable file mappings (programs, libraries) */
+    SNAP_MEM_FILE = 5,         /* other file mappings (data, read-only, fonts...) */
+    SNAP_MEM_SHM = 6,          /* shared memory (MAP_SHARED anonymous, /dev/shm,
+                                  memfd, SysV) */
+    SNAP_MEM_GPU = 7,          /* GPU/DRM buffers (/dev/dri, /dev/nvidia*, dmabuf,
+                                  kgsl, mali) */
+    SNAP_MEM_OTHER = 8,        /* [vdso], [vvar] and anything else */
+    SNAP_MEM_KIND_COUNT
+};
+
+enum snap_memory_field {
+    SNAP_MEM_AGE_MS = 1,       /* varint: how old the values were at the capture */
+    SNAP_MEM_KINDF = 2,        /* bytes, repeated: varints kind, size_kb, rss_kb,
+                                  pss_kb, swap_kb, mappings */
+    SNAP_MEM_RSS_KB = 3,       /* varint: totals over every mapping */
+    SNAP_MEM_PSS_KB = 4,       /* varint */
+    SNAP_MEM_SWAP_KB = 5,      /* varint */
+    SNAP_MEM_CGROUP = 6,       /* bytes: the process's cgroup (v2 path, or the v1
+                                  memory controller's) */
+    SNAP_MEM_CG_CURRENT = 7,   /* varint: memory.current (v1 usage_in_bytes) */
+    SNAP_MEM_CG_MAX = 8,       /* varint: memory.max (v1 limit_in_bytes); absent
+                                  when unlimited */
+    SNAP_MEM_CG_OOM_KILLS = 9, /* varint: memory.events oom_kill */
+    SNAP_MEM_CG_OOM = 10,      /* varint: memory.events oom (limit hit) */
+    SNAP_MEM_CG_SWAP = 11,     /* varint: memory.swap.current */
+    SNAP_MEM_CG_HIGH = 12,     /* varint: memory.high; absent when unlimited */
+    SNAP_MEM_PHYS_KB = 13,     /* varint: MemTotal (physical memory) */
+    SNAP_MEM_AVAIL_KB = 14,    /* varint: MemAvailable */
+    SNAP_MEM_MALLOC_ARENA = 15, /* varint: malloc's heap bytes from the system
+                                  (mallinfo2 arena) */
+    SNAP_MEM_MALLOC_MMAP = 16, /* varint: malloc's mmapped chunks (hblkhd) */
+    SNAP_MEM_MALLOC_INUSE = 17, /* varint: bytes allocated and not freed
+                                  (uordblks + hblkhd) */
+    SNAP_MEM_MALLOC_FREE = 18, /* varint: free bytes held by malloc (fordblks) */
+    SNAP_MEM_WATERMARK = 19,   /* varint: BBX_MEM_WATERMARK in permille */
+    SNAP_MEM_READ_US = 20,     /* varint: how long reading the kernel's figures took */
+    SNAP_MEM_VM_SIZE_KB = 21,  /* varint: address space (for RLIMIT_AS) */
+};
+
+/* HEAP: at most one, in heap tracking mode (BBX_TRACK=heap).  Estimates
+ * are unbiased: a sampled allocation of n bytes counts 1/p times, p =
+ * 1 - exp(-n / INTERVAL). */
+enum snap_heap_field {
+    SNAP_HEAP_INTERVAL = 1,    /* varint: mean bytes between samples */
+    SNAP_HEAP_SAMPLES = 2,     /* varint: allocations sampled since tracking started */
+    SNAP_HEAP_LIVE_SAMPLES = 3, /* varint: of those, not freed */
+    SNAP_HEAP_ALLOC_BYTES = 4, /* varint: estimated bytes allocated since start */
+    SNAP_HEAP_ALLOC_OBJECTS = 5, /* varint: estimated allocations since start */
+    SNAP_HEAP_LIVE_BYTES = 6,  /* varint: estimated live bytes */
+    SNAP_HEAP_LIVE_OBJECTS = 7, /* varint: estimated live allocations */
+    SNAP_HEAP_LOST = 8,        /* varint: samples not recorded (tables full) */
+    SNAP_HEAP_START_MS = 9,    /* varint: when heap tracking started, Unix ms */
+    SNAP_HEAP_STACKS = 10,     /* varint: HEAP_STACK records written */
+};
+
+/* HEAP_STACK: one per allocating stack with sampled allocations, after HEAP. */
+enum snap_heap_stack_field {
+    SNAP_HSTK_FRAMES = 1,      /* bytes: as SNAP_ORIG_FRAMES (return addresses,
+                                  innermost first: the caller of malloc) */
+    SNAP_HSTK_LIVE_BYTES = 2,  /* varint: estimated live bytes */
+    SNAP_HSTK_LIVE_OBJECTS = 3, /* varint: estimated live allocations */
+    SNAP_HSTK_ALLOC_BYTES = 4, /* varint: estimated bytes allocated since start */
+    SNAP_HSTK_ALLOC_OBJECTS = 5, /* varint: estimated allocations since start */
+    SNAP_HSTK_LIVE_SAMPLES = 6, /* varint: sampled allocations not freed */
+    SNAP_HSTK_SAMPLES = 7,     /* varint: sampled allocations since start */
+    SNAP_HSTK_TRUNCATED = 8,   /* varint: 1 when the stack was cut at the limit */
+    SNAP_HSTK_MMAP = 9,        /* varint: 1 for anonymous mmap, not malloc */
+    SNAP_HSTK_ID = 10,         /* varint: the stack's number in this process
+                                  (stable across its snapshots) */
 };
 
 enum snap_end_field { SNAP_END_RECORDS = 1 /* varint: records before END */ };

@@ -2,9 +2,9 @@
  * snap_model.c - decodes record payloads into the in-memory snapshot, and
  * the snapshot's lookups and destructor.
  *
- * Singleton records (PROCESS, TRIGGER, CAPTURE, X11_RESOURCES) merge: a later record sets
+ * Singleton records (PROCESS, TRIGGER, CAPTURE, X11_RESOURCES, MEMORY, HEAP) merge: a later record sets
  * the fields it carries.  Repeated records (THREAD, FD, MODULE, BREADCRUMB,
- * ANNOTATION, ORIGIN, CHILD) each add an item.  A known field with an unexpected wire type
+ * ANNOTATION, ORIGIN, CHILD, HEAP_STACK) each add an item.  A known field with an unexpected wire type
  * is skipped; a string field that appears twice keeps the last value.
  */
 #include "snap_model.h"
@@ -522,6 +522,108 @@ static int x11_field(snap_builder *b, void *obj, const snap_field *f)
     return 0;
 }
 
+static int memory_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_memory *m = obj;
+    if (IS_BYTES(f)) {
+        if (f->number == SNAP_MEM_CGROUP)
+            return set_str(&m->cgroup, f);
+        if (f->number != SNAP_MEM_KINDF)
+            return 0;
+        const uint8_t *p = f->data, *end = f->data + f->len;
+        uint64_t v[6] = { 0 };
+        for (int i = 0; i < 6 && p < end; i++)
+            if (snap_varint_get(&p, end, &v[i]) != SNAP_VARINT_OK) {
+                b->bad = 1;
+                return 0;
+            }
+        if (v[0] == 0 || v[0] >= SNAP_MEM_KINDS)
+            return 0; /* a kind this reader does not know */
+        snap_mem_kind_use *k = &m->kinds[v[0]];
+        k->present = 1;
+        k->size_kb = v[1];
+        k->rss_kb = v[2];
+        k->pss_kb = v[3];
+        k->swap_kb = v[4];
+        k->mappings = v[5];
+        return 0;
+    }
+    switch (f->number) {
+    case SNAP_MEM_AGE_MS: m->age_ms = f->value; break;
+    case SNAP_MEM_RSS_KB: m->rss_kb = f->value; break;
+    case SNAP_MEM_PSS_KB: m->pss_kb = f->value; break;
+    case SNAP_MEM_SWAP_KB: m->swap_kb = f->value; break;
+    case SNAP_MEM_VM_SIZE_KB: m->vm_size_kb = f->value; break;
+    case SNAP_MEM_CG_CURRENT: m->cg_current = f->value; m->has_cg_current = 1; break;
+    case SNAP_MEM_CG_MAX: m->cg_max = f->value; m->has_cg_max = 1; break;
+    case SNAP_MEM_CG_HIGH: m->cg_high = f->value; m->has_cg_high = 1; break;
+    case SNAP_MEM_CG_OOM_KILLS: m->cg_oom_kills = f->value; m->has_cg_oom = 1; break;
+    case SNAP_MEM_CG_OOM: m->cg_oom = f->value; m->has_cg_oom = 1; break;
+    case SNAP_MEM_CG_SWAP: m->cg_swap = f->value; m->has_cg_swap = 1; break;
+    case SNAP_MEM_PHYS_KB: m->phys_kb = f->value; break;
+    case SNAP_MEM_AVAIL_KB: m->avail_kb = f->value; break;
+    case SNAP_MEM_MALLOC_ARENA: m->malloc_arena = f->value; m->has_malloc = 1; break;
+    case SNAP_MEM_MALLOC_MMAP: m->malloc_mmap = f->value; m->has_malloc = 1; break;
+    case SNAP_MEM_MALLOC_INUSE: m->malloc_inuse = f->value; m->has_malloc = 1; break;
+    case SNAP_MEM_MALLOC_FREE: m->malloc_free = f->value; m->has_malloc = 1; break;
+    case SNAP_MEM_WATERMARK: m->watermark_permille = f->value; break;
+    case SNAP_MEM_READ_US: m->read_us = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int heap_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_heap *h = obj;
+    (void)b;
+    if (!IS_VARINT(f))
+        return 0;
+    switch (f->number) {
+    case SNAP_HEAP_INTERVAL: h->interval = f->value; break;
+    case SNAP_HEAP_SAMPLES: h->samples = f->value; break;
+    case SNAP_HEAP_LIVE_SAMPLES: h->live_samples = f->value; break;
+    case SNAP_HEAP_ALLOC_BYTES: h->alloc_bytes = f->value; break;
+    case SNAP_HEAP_ALLOC_OBJECTS: h->alloc_objects = f->value; break;
+    case SNAP_HEAP_LIVE_BYTES: h->live_bytes = f->value; break;
+    case SNAP_HEAP_LIVE_OBJECTS: h->live_objects = f->value; break;
+    case SNAP_HEAP_LOST: h->lost = f->value; break;
+    case SNAP_HEAP_START_MS: h->start_ms = f->value; break;
+    case SNAP_HEAP_STACKS: h->stacks_written = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int heap_stack_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_heap_stack *k = obj;
+    if (IS_BYTES(f)) {
+        int cut = 0, rc;
+        if (f->number != SNAP_HSTK_FRAMES)
+            return 0;
+        rc = unpack(b, f, SNAP_READ_MAX_FRAMES, 1, &k->frames, &k->n_frames, &cut);
+        if (cut)
+            k->truncated = 1;
+        return rc;
+    }
+    switch (f->number) {
+    case SNAP_HSTK_LIVE_BYTES: k->live_bytes = f->value; break;
+    case SNAP_HSTK_LIVE_OBJECTS: k->live_objects = f->value; break;
+    case SNAP_HSTK_ALLOC_BYTES: k->alloc_bytes = f->value; break;
+    case SNAP_HSTK_ALLOC_OBJECTS: k->alloc_objects = f->value; break;
+    case SNAP_HSTK_LIVE_SAMPLES: k->live_samples = f->value; break;
+    case SNAP_HSTK_SAMPLES: k->samples = f->value; break;
+    case SNAP_HSTK_TRUNCATED: k->truncated = k->truncated || f->value != 0; break;
+    case SNAP_HSTK_MMAP: k->mmap = f->value != 0; break;
+    case SNAP_HSTK_ID: k->id = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+_Static_assert(SNAP_MEM_KINDS == SNAP_MEM_KIND_COUNT, "memory kinds of the reader and the format");
+
 typedef int (*field_fn)(snap_builder *b, void *obj, const snap_field *f);
 
 /* Hand every field of p[n] to fn; stops at a malformed field. */
@@ -605,6 +707,20 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
         s->x11.present = 1;
         obj = &s->x11;
         fn = x11_field;
+        break;
+    case SNAP_REC_MEMORY:
+        s->memory.present = 1;
+        obj = &s->memory;
+        fn = memory_field;
+        break;
+    case SNAP_REC_HEAP:
+        s->heap.present = 1;
+        obj = &s->heap;
+        fn = heap_field;
+        break;
+    case SNAP_REC_HEAP_STACK:
+        obj = APPEND(b, s->heap.stacks, s->heap.n_stacks, b->cap_heap_stacks, &oom);
+        fn = heap_stack_field;
         break;
     default:
         s->unknown_records++;
@@ -848,6 +964,10 @@ void snap_free(snap *s)
         free(s->x11.types[i].name);
     free(s->x11.types);
     free(s->x11.display);
+    free(s->memory.cgroup);
+    for (size_t i = 0; i < s->heap.n_stacks; i++)
+        free(s->heap.stacks[i].frames);
+    free(s->heap.stacks);
     free(s->incomplete_why);
     free(s);
 }

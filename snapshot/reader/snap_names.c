@@ -122,7 +122,19 @@ const char *snap_trigger_kind_name(uint64_t kind)
         return "hang";
     if (kind == SNAP_TRIGGER_HANG_END)
         return "hang-end";
+    if (kind == SNAP_TRIGGER_MEMORY)
+        return "memory";
     return "unknown";
+}
+
+const char *snap_mem_kind_name(uint64_t kind)
+{
+    static const char *const names[SNAP_MEM_KIND_COUNT] = {
+        [SNAP_MEM_HEAP] = "heap", [SNAP_MEM_ANON] = "anon", [SNAP_MEM_STACK] = "stack",
+        [SNAP_MEM_CODE] = "code", [SNAP_MEM_FILE] = "file", [SNAP_MEM_SHM] = "shm",
+        [SNAP_MEM_GPU] = "gpu", [SNAP_MEM_OTHER] = "other",
+    };
+    return kind < SNAP_MEM_KIND_COUNT && names[kind] ? names[kind] : "unknown";
 }
 
 const char *snap_signal_name(uint64_t sig)

@@ -26,6 +26,9 @@
 /* Largest zstd window the reader accepts (log2 bytes): bounds its memory. */
 #define SNAP_READ_WINDOW_LOG_MAX 24
 
+/* Entries of snap_memory.kinds: SNAP_MEM_HEAP .. SNAP_MEM_OTHER. */
+#define SNAP_MEM_KINDS 9
+
 typedef struct snap_rlimit {
     uint64_t resource, cur, max;
 } snap_rlimit;
@@ -156,6 +159,48 @@ typedef struct snap_x11 {
     size_t n_types;
 } snap_x11;
 
+/* Memory by kind of mapping (MEMORY), indexed by SNAP_MEM_* (0 unused). */
+typedef struct snap_mem_kind_use {
+    int present;
+    uint64_t size_kb, rss_kb, pss_kb, swap_kb, mappings;
+} snap_mem_kind_use;
+
+typedef struct snap_memory {
+    int present;          /* the record was there */
+    uint64_t age_ms;      /* how old the values were at the capture */
+    uint64_t rss_kb, pss_kb, swap_kb, vm_size_kb; /* totals */
+    snap_mem_kind_use kinds[SNAP_MEM_KINDS];
+    char *cgroup;         /* the process's cgroup, or NULL */
+    /* cgroup figures in bytes; has_* 0 when the file was not there */
+    int has_cg_current, has_cg_max, has_cg_high, has_cg_oom, has_cg_swap;
+    uint64_t cg_current, cg_max, cg_high, cg_oom_kills, cg_oom, cg_swap;
+    uint64_t phys_kb, avail_kb; /* physical memory, available memory */
+    int has_malloc;       /* mallinfo2 figures were taken */
+    uint64_t malloc_arena, malloc_mmap, malloc_inuse, malloc_free;
+    uint64_t watermark_permille; /* BBX_MEM_WATERMARK, 0 off */
+    uint64_t read_us;
+} snap_memory;
+
+/* One allocating stack of sampled heap tracking (HEAP_STACK).  `frames`
+ * are return addresses, innermost first (the caller of malloc). */
+typedef struct snap_heap_stack {
+    uint64_t id;
+    uint64_t *frames;
+    size_t n_frames;
+    uint64_t live_bytes, live_objects, alloc_bytes, alloc_objects; /* estimates */
+    uint64_t live_samples, samples;
+    int truncated, mmap;
+} snap_heap_stack;
+
+typedef struct snap_heap {
+    int present;          /* the HEAP record was there */
+    uint64_t interval, samples, live_samples, lost, start_ms;
+    uint64_t alloc_bytes, alloc_objects, live_bytes, live_objects; /* estimates */
+    uint64_t stacks_written; /* HEAP STACKS: what the writer says it wrote */
+    snap_heap_stack *stacks; /* in file order */
+    size_t n_stacks;
+} snap_heap;
+
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
     uint64_t threads_omitted; /* threads not written: over BBX_MAX_THREADS */
@@ -194,6 +239,8 @@ typedef struct snap {
     snap_child *children; /* in file order */
     size_t n_children;
     snap_x11 x11;         /* X resources; x11.present 0 when none */
+    snap_memory memory;   /* memory.present 0 when none */
+    snap_heap heap;       /* heap.present 0 when heap tracking was off */
     /* What the reader passed over (counts over the whole file). */
     uint64_t unknown_records;   /* records of a type this reader does not know */
     uint64_t fds_passed;        /* the program's FD records not decoded
@@ -291,6 +338,8 @@ int snap_args_next(const char *args, size_t args_len, size_t *pos, const char **
 uint64_t snap_x11_count(const snap *s, const char *name);
 
 /* Names for numbers: "eventfd", "SIGSEGV", ... (static strings, never NULL). */
+/* "heap", "anon", "stack", "code", "file", "shm", "gpu", "other", or "unknown". */
+const char *snap_mem_kind_name(uint64_t kind);
 const char *snap_fd_kind_name(uint64_t kind);
 const char *snap_signal_name(uint64_t sig);
 const char *snap_thread_status_name(uint64_t status);
