@@ -5,11 +5,9 @@
  * runtime/x11_resources.c asks the X server (X-Resource extension, through
  * bbx's own connection, on the collector thread) and publishes the values
  * here; crash/x11_write.c copies the last published values and writes
- * them with their age.  Two slots under sequence counters: the publisher
- * fills the slot not being read and then flips `current`, a reader copies
- * a slot and retries when its counter moved.  Only one publisher at a time
- * (the collector thread, or the exiting thread once the collector has
- * stopped).
+ * them with their age.  Two slots under sequence counters (prepared.h).
+ * Only one publisher at a time (the collector thread, or the exiting
+ * thread once the collector has stopped).
  */
 #ifndef BBX_X11_PREPARED_H
 #define BBX_X11_PREPARED_H
@@ -17,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "prepared.h"
 #include "snap_writer.h"
 
 #define X11_MAX_TYPES 48
@@ -39,8 +38,7 @@ struct x11_values {
 };
 
 struct x11_prepared {
-    _Atomic int current;      /* the slot to read; -1: nothing published */
-    _Atomic unsigned seq[2];  /* odd while that slot is being written */
+    struct prep_seq seq;
     struct x11_values slot[2];
 };
 

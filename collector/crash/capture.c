@@ -21,6 +21,7 @@
 #include "safe_mem.h"
 #include "sigsafe.h"
 #include "snap_format.h"
+#include "mem_prepared.h"
 #include "x11_prepared.h"
 
 int capture_lock(pid_t self, unsigned wait_ms)
@@ -213,6 +214,7 @@ static int capture_file(const struct capture_trigger *trig)
     n_origins = origins_write(w, &track_lost);
     n_children = children_write(w);
     x11_write(w); /* prepared by the collector thread, never asked here */
+    mem_write(w); /* prepared off the crash path (mem_refresh.c) */
     snap_writer_flush(w);
 
     write_modules(w);

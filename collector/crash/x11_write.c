@@ -11,24 +11,14 @@
 #include "snap_format.h"
 #include "x11_prepared.h"
 
-struct x11_prepared x11_prep = { .current = -1 };
+struct x11_prepared x11_prep = { .seq = PREP_SEQ_INIT };
 
 /* A consistent copy of the published slot into *out; 0, or -1 when none. */
 static int x11_read(struct x11_values *out)
 {
-    for (int tries = 0; tries < 4; tries++) {
-        int cur = atomic_load(&x11_prep.current);
-        if (cur < 0)
-            return -1;
-        unsigned s1 = atomic_load(&x11_prep.seq[cur]);
-        if (s1 & 1)
-            continue;
-        memcpy(out, &x11_prep.slot[cur], sizeof(*out));
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load(&x11_prep.seq[cur]) == s1 && out->taken_us)
-            return 0;
-    }
-    return -1;
+    if (prep_read(&x11_prep.seq, x11_prep.slot, sizeof(*out), out) != 0)
+        return -1;
+    return out->taken_us ? 0 : -1;
 }
 
 void x11_write(snap_writer *w)
@@ -59,13 +49,7 @@ void x11_write(snap_writer *w)
 
 void x11_publish(const struct x11_values *v)
 {
-    int cur = atomic_load(&x11_prep.current);
-    int next = cur == 0 ? 1 : 0;
-    atomic_fetch_add(&x11_prep.seq[next], 1); /* odd: being written */
-    atomic_thread_fence(memory_order_release);
-    memcpy(&x11_prep.slot[next], v, sizeof(*v));
-    atomic_fetch_add(&x11_prep.seq[next], 1);
-    atomic_store(&x11_prep.current, next);
+    prep_publish(&x11_prep.seq, x11_prep.slot, sizeof(*v), v);
 }
 
 void x11_mark_stale(uint32_t why)
@@ -79,5 +63,5 @@ void x11_mark_stale(uint32_t why)
 
 void x11_unpublish(void)
 {
-    atomic_store(&x11_prep.current, -1);
+    prep_unpublish(&x11_prep.seq);
 }

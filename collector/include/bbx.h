@@ -146,6 +146,14 @@ typedef struct bbx_config {
      * bytes) watched too, with the limit hang_ms, from when a thread of
      * that name appears (looked for once a second).  $BBX_HANG_THREADS. */
     const char *hang_threads;
+    /* The memory watermark (README.md, "Memory"): a fraction above 0 and
+     * at most 1 (e.g. 0.9); 0: off.  When set, the collector thread looks
+     * every 250 ms at the resident set against physical memory, the
+     * address space against RLIMIT_AS and the cgroup's usage against its
+     * limit, and takes one snapshot (trigger "memory") when any of them
+     * reaches this fraction; again only after it fell 0.05 below.  Starts
+     * the collector thread.  $BBX_MEM_WATERMARK. */
+    double mem_watermark;
 } bbx_config;
 
 /* Flags for bbx_config.track. */
@@ -189,7 +197,8 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * table): BBX_DIR, BBX_APP, BBX_SIGNAL, BBX_INTERVAL_MS, BBX_AT_EXIT,
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
- * BBX_NO_CRASH_HANDLERS, BBX_REDACT, BBX_HANG_MS, BBX_HANG_THREADS.  An
+ * BBX_NO_CRASH_HANDLERS, BBX_REDACT, BBX_HANG_MS, BBX_HANG_THREADS,
+ * BBX_MEM_WATERMARK.  An
  * empty variable counts as unset; one that
  * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
  * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)

@@ -23,6 +23,7 @@
 #include "sigsafe.h"
 #include "snap_dir.h"
 #include "snap_format.h"
+#include "mem_watch.h"
 #include "x11_resources.h"
 
 struct bbx_state bbx_g;
@@ -171,6 +172,8 @@ int bbx_init(const bbx_config *cfg)
     c.capture_timeout_ms = clamp(c.capture_timeout_ms, 3000, 10, 60000);
     if (c.hang_ms && c.hang_ms < 100)
         return BBX_EINVAL;
+    if (!(c.mem_watermark >= 0 && c.mem_watermark <= 1)) /* NaN too */
+        return BBX_EINVAL;
     /* 0: thread_capture_install() picks a free real-time signal */
     if (c.thread_signal != 0 && (c.thread_signal < SIGRTMIN || c.thread_signal > SIGRTMAX))
         return BBX_EINVAL;
@@ -249,6 +252,7 @@ int bbx_spare_fds(void)
 int bbx_snapshot(const char *reason)
 {
     x11_res_before_request(); /* fresh X resources, if they come quickly */
+    mem_refresh(MEM_KERNEL);  /* signal-safe: the kernel's figures, not malloc's */
     return triggers_snapshot(SNAP_TRIGGER_REQUEST, reason ? reason : "bbx_snapshot");
 }
 

@@ -290,6 +290,26 @@ static int env_version(const char *name, const char **field)
     return 0;
 }
 
+/* A fraction above 0 and at most 1 ("0.9", "1", ".85"), read by hand
+ * (strtod follows the program's locale): at most 3 decimals count. */
+static int env_fraction(const char *name, double *field)
+{
+    const char *v = env(name), *p;
+    unsigned permille = 0, scale = 100;
+    if (*field != 0 || !v)
+        return 0;
+    for (p = v; *p >= '0' && *p <= '9'; p++)
+        permille = permille > 1000 ? permille : permille * 10 + (unsigned)(*p - '0') * 1000;
+    int digits = p > v;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10, digits = 1)
+            permille += (unsigned)(*p - '0') * scale;
+    if (!digits || *p || permille == 0 || permille > 1000)
+        return bad(name, v, "expected a fraction above 0, at most 1, such as 0.9");
+    *field = permille / 1000.0;
+    return 0;
+}
+
 /* BBX_CHILDREN: "inherit" or "none" (libbbx-preload.so acts on it,
  * preload_children.c; a linked libbbx only checks it). */
 static int env_children(const char *name)
@@ -324,6 +344,7 @@ int config_from_env(bbx_config *c)
         env_redact("BBX_REDACT", &c->redact) != 0 ||
         env_uint("BBX_HANG_MS", 100, 86400000u, &c->hang_ms) != 0 ||
         env_names("BBX_HANG_THREADS", &c->hang_threads) != 0 ||
+        env_fraction("BBX_MEM_WATERMARK", &c->mem_watermark) != 0 ||
         env_children("BBX_CHILDREN") != 0 ||
         env_version("BBX_APP_VERSION", &c->app_version) != 0)
         return BBX_EINVAL;

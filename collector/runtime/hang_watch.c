@@ -34,6 +34,7 @@
 #include "blocking_calls.h"
 #include "collector.h"
 #include "hang_watch.h"
+#include "mem_watch.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -320,6 +321,7 @@ static void take(const struct hang_event *ev)
                  (int)r->tid, r->name, (double)r->stuck_ms / 1000, (double)r->limit_ms / 1000);
         bbx_log("bbx: hang over: %s", reason);
     }
+    mem_refresh(MEM_KERNEL); /* not malloc's: the hung thread may hold its locks */
     triggers_snapshot_hang(ev->kind, reason, r);
 }
 

@@ -2,7 +2,8 @@
  * triggers.c - snapshots beyond crashes: on request (bbx_snapshot), on a
  * signal, periodically, and at exit.
  *
- * When an on-demand signal, an interval or the hang watchdog is configured
+ * When an on-demand signal, an interval, the memory watermark
+ * (mem_watermark.c) or the hang watchdog is configured
  * (or bbx_watch_thread() is called), a collector thread ("bbx-collector")
  * waits on a semaphore until the next periodic snapshot is due or the hang
  * watchdog's next look (hang_watch.c).  The signal handler only posts the
@@ -35,6 +36,7 @@
 
 #include "collector.h"
 #include "hang_watch.h"
+#include "mem_watch.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 #include "x11_resources.h"
@@ -104,7 +106,8 @@ static void *collector_main(void *arg)
     uint64_t next_us = interval_us ? ss_mono_us() + interval_us : 0;
     uint64_t hang_us = ss_mono_us(); /* the watchdog's next look */
     while (!atomic_load(&trg.stop)) {
-        int woken = wait_wake(earliest(earliest(next_us, hang_us), x11_res_due_us()));
+        uint64_t due = earliest(earliest(next_us, hang_us), x11_res_due_us());
+        int woken = wait_wake(earliest(due, mem_wm_due_us()));
         if (atomic_load(&trg.stop))
             break;
         /* X resources: asked for by bbx_snapshot(), or due on the cadence */
@@ -113,11 +116,13 @@ static void *collector_main(void *arg)
             x11_res_refresh();
         if (woken && atomic_exchange(&trg.signalled, 0)) {
             x11_res_refresh();
+            mem_refresh(MEM_WITH_MALLOC);
             triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
             hang_watch_resync(ss_mono_us());
         }
         if (next_us && ss_mono_us() >= next_us) {
             x11_res_refresh(); /* the X counts of this periodic snapshot */
+            mem_refresh(MEM_WITH_MALLOC);
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
             uint64_t now = ss_mono_us();
@@ -126,6 +131,8 @@ static void *collector_main(void *arg)
                 next_us = now + interval_us;
         }
         uint64_t now = ss_mono_us();
+        mem_wm_tick(now); /* nothing when off or not due */
+        now = ss_mono_us();
         if (woken || (hang_us && now >= hang_us)) /* a new watch may want a shorter tick */
             hang_us = hang_watch_tick(now);
     }
@@ -181,6 +188,7 @@ static void after_fork_in_child(void)
     trg.start_lock = fresh;
     hang_watch_after_fork();
     x11_res_after_fork();
+    mem_after_fork();
     trg.running = 0;
     atomic_store(&bbx_g.collector_tid, 0);
     pid_t owner = atomic_load(&bbx_g.capture_owner);
@@ -198,6 +206,7 @@ static void at_process_exit(void)
     if (atomic_load(&bbx_g.initialized) && bbx_g.cfg.at_exit &&
         !atomic_exchange(&trg.exit_done, 1)) {
         x11_res_refresh(); /* the collector has stopped: this thread asks */
+        mem_refresh(MEM_WITH_MALLOC);
         triggers_snapshot(SNAP_TRIGGER_EXIT, "exit");
     }
     x11_res_stop();
@@ -233,14 +242,16 @@ int triggers_start(void)
         c->interval_ms = MIN_INTERVAL_MS;
     trg.owner = getpid();
     x11_res_init();
+    unsigned wm = c->mem_watermark > 0 ? (unsigned)(c->mem_watermark * 1000 + 0.5) : 0;
+    mem_init(c->mem_watermark > 0 && !wm ? 1 : wm);
     atomic_store(&trg.exit_done, 0);
     atomic_store(&trg.stop, 0);
     atomic_store(&trg.signalled, 0);
     int hang = hang_watch_start();
-    if (!sig && !c->interval_ms && !c->at_exit && !hang)
+    if (!sig && !c->interval_ms && !c->at_exit && !hang && !mem_watermark_permille())
         return 0;
     pthread_once(&process_hooks_once, register_process_hooks);
-    if (!sig && !c->interval_ms && !hang)
+    if (!sig && !c->interval_ms && !hang && !mem_watermark_permille())
         return 0;
 
     int rc = triggers_need_collector();
@@ -280,6 +291,7 @@ void triggers_stop(void)
 {
     stop_triggers();
     x11_res_stop();
+    mem_stop();
 }
 
 /* Everything but bbx's X connection, which the exit snapshot may still use. */
