@@ -113,6 +113,7 @@ static const char *trigger_word(const struct capture_trigger *trig)
     case SNAP_TRIGGER_EXIT: return "exit";
     case SNAP_TRIGGER_HANG: return "hang";
     case SNAP_TRIGGER_HANG_END: return "recovered";
+    case SNAP_TRIGGER_MEMORY: return "memory";
     default: return "request";
     }
 }

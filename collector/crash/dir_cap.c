@@ -108,7 +108,7 @@ static int take_char(const char **s, char c)
 static enum cap_class class_of(const char *word, size_t n)
 {
     static const char *const on_demand[] = { "request", "signal", "exit", "hang",
-                                              "recovered" };
+                                              "recovered", "memory" };
     if (n == 8 && memcmp(word, "periodic", 8) == 0)
         return CAP_PERIODIC;
     for (unsigned i = 0; i < sizeof(on_demand) / sizeof(on_demand[0]); i++)
