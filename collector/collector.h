@@ -208,6 +208,14 @@ int track_start(unsigned flags, unsigned frames);
 void track_stop(void);
 unsigned track_flags(void);
 unsigned origins_write(snap_writer *w, uint64_t *lost);
+/* track/heap_hooks.c: sampled heap tracking (BBX_TRACK=heap): map its
+ * tables and send the allocator hooks through the sampler; heap_stop()
+ * sends them straight to the real functions again.  crash/heap_write.c:
+ * the HEAP record and a HEAP_STACK per sampled stack (async-signal-safe);
+ * returns the stacks written. */
+int heap_start(uint64_t interval, unsigned frames);
+void heap_stop(void);
+unsigned heap_write(snap_writer *w);
 
 /* crash/children.c: a CHILD record per child process; returns how many.
  * Async-signal-safe. */

@@ -26,7 +26,7 @@ static const char *const vars[] = {
     "BBX_THREAD_SIGNAL", "BBX_SIGNAL",      "BBX_INTERVAL_MS", "BBX_AT_EXIT",
     "BBX_MAX_FILES",     "BBX_MAX_BYTES",   "BBX_TRACK",       "BBX_TRACK_FRAMES",
     "BBX_MAX_FRAMES",    "BBX_MAX_THREADS", "BBX_BREADCRUMBS", "BBX_NO_CRASH_HANDLERS",
-    "BBX_REDACT",
+    "BBX_REDACT",        "BBX_HEAP_SAMPLE",
 };
 #define N_VARS (sizeof(vars) / sizeof(vars[0]))
 
@@ -65,7 +65,8 @@ static void check_ranges(const bbx_config *c)
     FUZZ_PROMISE(c->at_exit == 0 || c->at_exit == 1);
     FUZZ_PROMISE(c->no_crash_handlers == 0 || c->no_crash_handlers == 1);
     FUZZ_PROMISE(c->max_files <= 1000000u);
-    FUZZ_PROMISE((c->track & ~(BBX_TRACK_FD | BBX_TRACK_THREAD)) == 0);
+    FUZZ_PROMISE((c->track & ~(BBX_TRACK_FD | BBX_TRACK_THREAD | BBX_TRACK_HEAP)) == 0);
+    FUZZ_PROMISE(c->heap_sample <= (64ull << 30));
     FUZZ_PROMISE(c->track_frames <= 64);
     FUZZ_PROMISE(c->max_frames == 0 || (c->max_frames >= 8 && c->max_frames <= 1024));
     FUZZ_PROMISE(c->max_threads <= 8192 && c->breadcrumbs <= 4096);

@@ -2,7 +2,8 @@
  * capture.c - one snapshot, from trigger to a whole file on disk.
  *
  * Order: process, trigger, the triggering thread, fds, the other threads
- * (which unwind themselves meanwhile), origins (tracking mode), children,
+ * (which unwind themselves meanwhile), origins and heap samples (tracking
+ * mode), children,
  * modules, breadcrumbs, annotations, capture statistics, END.  The writer flushes
  * after each section so a cut file keeps every section before the cut.  The
  * file is written under a temporary name and renamed when complete.
@@ -213,6 +214,7 @@ static int capture_file(const struct capture_trigger *trig)
     uint64_t t_end_threads = ss_mono_us();
 
     n_origins = origins_write(w, &track_lost);
+    heap_write(w);
     n_children = children_write(w);
     x11_write(w); /* prepared by the collector thread, never asked here */
     mem_write(w); /* prepared off the crash path (mem_refresh.c) */

@@ -119,9 +119,11 @@ typedef struct bbx_config {
      * $BBX_MAX_FILES, $BBX_MAX_BYTES (with K, M or G: powers of 1024). */
     unsigned max_files;
     unsigned long long max_bytes;
-    /* Tracking mode: BBX_TRACK_FD and/or BBX_TRACK_THREAD.  Records the
-     * creating stack, thread and time of every fd and thread, written into
-     * every snapshot.  $BBX_TRACK: "fd", "thread", "fd,thread", "all" or
+    /* Tracking mode: BBX_TRACK_FD, BBX_TRACK_THREAD and/or BBX_TRACK_HEAP.
+     * Records the creating stack, thread and time of every fd and thread,
+     * and (heap) the allocating stacks of sampled allocations, written into
+     * every snapshot.  $BBX_TRACK: "fd", "thread", "heap" or a comma list
+     * of them, "all" (fd and thread: heap is asked for by name), or
      * "none". */
     unsigned track;
     /* Frames kept per creation stack (default 32, at most 64).
@@ -154,11 +156,17 @@ typedef struct bbx_config {
      * reaches this fraction; again only after it fell 0.05 below.  Starts
      * the collector thread.  $BBX_MEM_WATERMARK. */
     double mem_watermark;
+    /* Heap tracking (BBX_TRACK_HEAP): the mean number of bytes allocated
+     * between two samples (each allocation is sampled with probability
+     * 1 - exp(-size / heap_sample)); 0: 524288 (512 KiB).
+     * $BBX_HEAP_SAMPLE (with K, M or G: powers of 1024). */
+    unsigned long long heap_sample;
 } bbx_config;
 
 /* Flags for bbx_config.track. */
 #define BBX_TRACK_FD 1u
 #define BBX_TRACK_THREAD 2u
+#define BBX_TRACK_HEAP 4u
 
 /* Flags for bbx_config.redact (the SNAP_REDACT_* bits of the format). */
 #define BBX_REDACT_SECRETS 0x01u     /* secret-looking argument values (default) */
@@ -198,7 +206,7 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
  * BBX_NO_CRASH_HANDLERS, BBX_REDACT, BBX_HANG_MS, BBX_HANG_THREADS,
- * BBX_MEM_WATERMARK.  An
+ * BBX_MEM_WATERMARK, BBX_HEAP_SAMPLE.  An
  * empty variable counts as unset; one that
  * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
  * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)

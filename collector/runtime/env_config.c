@@ -132,6 +132,20 @@ static int env_bytes(const char *name, unsigned long long *field)
     return 0;
 }
 
+/* BBX_HEAP_SAMPLE: a size (env_bytes) from 1 byte to 64G. */
+static int env_heap_sample(const char *name, unsigned long long *field)
+{
+    if (*field)
+        return 0;
+    if (env_bytes(name, field) != 0)
+        return -1;
+    if (*field == 0 && env(name))
+        return bad(name, env(name), "expected a size from 1 to 64G");
+    if (*field > (64ull << 30))
+        return bad(name, env(name), "expected a size from 1 to 64G");
+    return 0;
+}
+
 static const struct {
     const char *name;
     int sig;
@@ -213,7 +227,9 @@ static int env_thread_signal(const char *name, int *field)
     return 0;
 }
 
-/* "fd", "thread", "fd,thread", "all", "1"; "none" or "0" turn it off. */
+/* "fd", "thread", "heap" or a comma list of them; "all" or "1" (fd and
+ * thread: heap tracking changes the allocator's path, so it is asked for
+ * by name); "none" or "0" turn it off. */
 static int env_track(const char *name, unsigned *field)
 {
     const char *v = env(name);
@@ -232,8 +248,10 @@ static int env_track(const char *name, unsigned *field)
             flags |= BBX_TRACK_FD;
         else if (n == 6 && strncasecmp(p, "thread", 6) == 0)
             flags |= BBX_TRACK_THREAD;
+        else if (n == 4 && strncasecmp(p, "heap", 4) == 0)
+            flags |= BBX_TRACK_HEAP;
         else
-            return bad(name, v, "expected fd, thread, fd,thread, all or none");
+            return bad(name, v, "expected fd, thread, heap (comma-separated), all or none");
         p += n;
         if (*p == ',')
             p++;
@@ -346,7 +364,8 @@ int config_from_env(bbx_config *c)
         env_names("BBX_HANG_THREADS", &c->hang_threads) != 0 ||
         env_fraction("BBX_MEM_WATERMARK", &c->mem_watermark) != 0 ||
         env_children("BBX_CHILDREN") != 0 ||
-        env_version("BBX_APP_VERSION", &c->app_version) != 0)
+        env_version("BBX_APP_VERSION", &c->app_version) != 0 ||
+        env_heap_sample("BBX_HEAP_SAMPLE", &c->heap_sample) != 0)
         return BBX_EINVAL;
     return 0;
 }

@@ -276,13 +276,13 @@ static int map_table(unsigned char **table, size_t *bytes, size_t want)
     return *table ? 0 : BBX_ENOMEM;
 }
 
-int track_start(unsigned flags, unsigned frames)
+#define HEAP_SAMPLE_DEFAULT (512u << 10)
+
+/* fds and threads: map the tables, mark the fds open now. */
+static int track_tables_start(unsigned flags, unsigned frames)
 {
     struct rlimit rl;
     char dirbuf[4096] __attribute__((aligned(8))); /* struct dirent64 */
-    flags &= BBX_TRACK_FD | BBX_TRACK_THREAD;
-    if (!flags)
-        return 0;
     atomic_store(&track_active, 0);
     track_tab.frames = frames == 0 ? 32 : frames > TRACK_MAX_FRAMES ? TRACK_MAX_FRAMES : frames;
     track_tab.slot_size = sizeof(struct track_slot) + track_tab.frames * sizeof(uintptr_t);
@@ -309,8 +309,21 @@ int track_start(unsigned flags, unsigned frames)
     return 0;
 }
 
+int track_start(unsigned flags, unsigned frames)
+{
+    int rc;
+    uint64_t interval = bbx_g.cfg.heap_sample ? bbx_g.cfg.heap_sample : HEAP_SAMPLE_DEFAULT;
+    if ((flags & (BBX_TRACK_FD | BBX_TRACK_THREAD)) &&
+        (rc = track_tables_start(flags & (BBX_TRACK_FD | BBX_TRACK_THREAD), frames)) != 0)
+        return rc;
+    if (flags & BBX_TRACK_HEAP)
+        return heap_start(interval, frames);
+    return 0;
+}
+
 void track_stop(void)
 {
+    heap_stop();
     atomic_store(&track_active, 0);
 }
 

@@ -33,6 +33,7 @@ def args():
     p.add_argument("--preload", required=True)
     p.add_argument("--readme", required=True)
     p.add_argument("--sanitizer-runtimes", default="")
+    p.add_argument("--heapcheck", default="", help="tests/heap's heap_check")
     p.add_argument("--only", help="run only the cases whose key contains this")
     return p.parse_args()
 

@@ -155,12 +155,40 @@ def origins(snap):
 
 
 def t_track():
+    t_track_heap()
     s1 = one_snap("trackdepth", env={"BBX_TRACK": "fd"})
     s0 = one_snap("trackdepth")
     check(s1.get("capture", {}).get("tracking") and origins(s1),
           "BBX_TRACK=fd: no fd with a creation stack")
     check(not s0.get("capture", {}).get("tracking") and not origins(s0),
           "without BBX_TRACK: fds with creation stacks")
+
+
+def heap_record(snap_dir):
+    """heap_check --print of the one snapshot in snap_dir: its HEAP figures."""
+    s = snaps(snap_dir)
+    if len(s) != 1 or not A.heapcheck:
+        return {}
+    r = run([A.heapcheck, "--print", s[0]])
+    words = r.out.split()
+    return dict(zip(words[0::2], (int(w) for w in words[1::2]))) if r.rc == 0 else {}
+
+
+def t_track_heap():
+    _, d1 = prog("trackdepth", env={"BBX_TRACK": "fd,heap"})
+    _, d0 = prog("trackdepth", env={"BBX_TRACK": "fd"})
+    h1, h0 = heap_record(d1), heap_record(d0)
+    check(h1.get("interval") == 524288 and h1.get("samples", 0) >= 0 and "stacks" in h1,
+          "BBX_TRACK=fd,heap: no HEAP record at the default interval: %r" % h1)
+    check(not h0, "BBX_TRACK=fd: a HEAP record: %r" % h0)
+
+
+def t_heap_sample():
+    _, d1 = prog("trackdepth", env={"BBX_TRACK": "heap", "BBX_HEAP_SAMPLE": "1K"})
+    h1 = heap_record(d1)
+    # under ASan the sanitizer's malloc comes first: bbx's hooks see nothing
+    check(h1.get("interval") == 1024 and (h1.get("samples", 0) > 0 or A.sanitizer_runtimes),
+          "BBX_HEAP_SAMPLE=1K: HEAP %r, expected interval 1024 and samples" % h1)
 
 
 def origin_frames(snap):
@@ -380,7 +408,7 @@ CASES = {
     "BBX_REDACT": t_redact, "BBX_NO_CRASH_HANDLERS": t_no_crash_handlers,
     "BBX_DEBUG_PATH": t_debug_path, "BBX_DEBUGINFOD_TIMEOUT": t_debuginfod_timeout,
     "BBX_HANG_MS": t_hang_ms, "BBX_HANG_THREADS": t_hang_threads,
-    "BBX_CHILDREN": t_children,
+    "BBX_CHILDREN": t_children, "BBX_HEAP_SAMPLE": t_heap_sample,
 }
 
 # Invalid values: bbx_init fails (BBX_EINVAL, nothing installed) and the
@@ -393,7 +421,11 @@ INVALID = {
     "BBX_AT_EXIT": [("maybe", "expected 0 or 1")],
     "BBX_MAX_FILES": [("-1", "expected a whole number")],
     "BBX_MAX_BYTES": [("12X", "expected a size such as 500M")],
-    "BBX_TRACK": [("sockets", "expected fd, thread, fd,thread, all or none")],
+    "BBX_TRACK": [("sockets", "expected fd, thread, heap (comma-separated), all or none"),
+                  ("fd,heaps", "expected fd, thread, heap (comma-separated), all or none")],
+    "BBX_HEAP_SAMPLE": [("0", "expected a size from 1 to 64G"),
+                        ("65G", "expected a size from 1 to 64G"),
+                        ("1X", "expected a size such as 500M")],
     "BBX_TRACK_FRAMES": [("0", "expected 1 to 64"), ("65", "expected 1 to 64")],
     "BBX_MAX_FRAMES": [("7", "expected 8 to 1024"), ("1025", "expected 8 to 1024")],
     "BBX_MAX_THREADS": [("0", "expected 1 to 8192"), ("8193", "expected 1 to 8192")],
