@@ -76,6 +76,43 @@ static void group(json_writer *w, const leak_group *g, const leak_report *proc, 
     json_kv_string(w, "confidence", g->confidence);
     json_kv_string(w, "why", g->why);
     json_kv_string(w, "signature", g->signature);
+    json_kv_string(w, "unit", g->unit);
+    json_key(w, "limit");
+    if (g->limit) {
+        json_object_begin(w);
+        json_kv_string(w, "name", g->limit);
+        json_kv_u64(w, "bytes", g->limit_bytes);
+        json_key(w, "minutes");
+        if (g->limit_minutes >= 0)
+            json_double(w, round(g->limit_minutes * 10) / 10);
+        else
+            json_null(w);
+        json_object_end(w);
+    } else {
+        json_null(w);
+    }
+    json_object_end(w);
+}
+
+/* "vanished": the verdict on a process gone without an exit or crash
+ * snapshot (leak_vanished.h), or null. */
+static void vanished(json_writer *w, const leak_vanished *v)
+{
+    json_key(w, "vanished");
+    if (!v) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "verdict", v->verdict);
+    json_kv_string(w, "cause", v->cause);
+    json_kv_u64(w, "last_ms", v->last_ms);
+    json_kv_string(w, "text", v->text);
+    json_key(w, "evidence");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_evidence; i++)
+        json_string(w, v->evidence[i]);
+    json_array_end(w);
     json_object_end(w);
 }
 
@@ -132,6 +169,7 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     json_kv_u64(&w, "first_ms", r->first_ms);
     json_kv_u64(&w, "last_ms", r->last_ms);
     not_counted(&w, &r, 1);
+    vanished(&w, r->vanished);
     json_key(&w, "leaks");
     json_array_begin(&w);
     for (size_t i = 0; i < r->n_leaks; i++)
@@ -163,6 +201,7 @@ static void process(json_writer *w, const leak_report *r)
     json_kv_u64(w, "last_ms", r->last_ms);
     json_kv_u64(w, "suspects", leak_report_suspects(r));
     not_counted(w, &r, 1);
+    vanished(w, r->vanished);
     json_object_end(w);
 }
 
