@@ -39,6 +39,10 @@ static const cli_choice whats[] = {
     { "fd-origins", "creation stacks of the live fds (tracking mode), under a leaf naming "
                     "the fd kind: [socket], [file], ..." },
     { "thread-origins", "creation stacks of the live threads, under a leaf [thread NAME]" },
+    { "heap", "the live heap by allocating stack (sampled heap tracking, BBX_TRACK=heap), "
+              "weighted by estimated live bytes, under a leaf [malloc] or [mmap]; pprof "
+              "has inuse_space, inuse_objects, alloc_space, alloc_objects" },
+    { "heap-alloc", "the same weighted by the bytes allocated since tracking started" },
     { 0 },
 };
 
