@@ -16,7 +16,9 @@
  * memory_at [0: none] a snapshot (1-based) taken by the memory watermark,
  * heap_grow_per_min [2048] KiB the growing stack's live heap grows by a
  * minute, heap_steady [524288] bytes the steady stack keeps live, rlimit_as
- * [0] bytes.
+ * [0] bytes, steady_creep [0] bytes the steady stack's live heap creeps up
+ * by each snapshot, code_creep [0] KiB the code RSS creeps up by each
+ * snapshot (noise below what bbx counts as growth).
  *
  * The frames are return addresses inside this program's grow_cache() and
  * steady_buffers() (called from main()), and its own mapping is the
@@ -136,6 +138,8 @@ int main(int argc, char **argv)
     uint64_t heap_g = arg(argc, argv, "heap_grow_per_min", 2048);
     uint64_t heap_steady = arg(argc, argv, "heap_steady", 524288);
     uint64_t rlimit_as = arg(argc, argv, "rlimit_as", 0);
+    uint64_t steady_creep = arg(argc, argv, "steady_creep", 0);
+    uint64_t code_creep = arg(argc, argv, "code_creep", 0);
     const char *last = arg_str(argc, argv, "last", "periodic");
     const char *hostname = arg_str(argc, argv, "host", host);
     struct timespec now;
@@ -147,9 +151,9 @@ int main(int argc, char **argv)
         fix_memory m = { 0 };
         m.rss_kb[SNAP_MEM_ANON] = anon + (uint64_t)(anon_g * min);
         m.rss_kb[SNAP_MEM_HEAP] = 2048;
-        m.rss_kb[SNAP_MEM_CODE] = 5120;
+        m.rss_kb[SNAP_MEM_CODE] = 5120 + code_creep * i;
         m.rss_kb[SNAP_MEM_STACK] = 136;
-        uint64_t rss = m.rss_kb[SNAP_MEM_ANON] + 2048 + 5120 + 136;
+        uint64_t rss = m.rss_kb[SNAP_MEM_ANON] + 2048 + m.rss_kb[SNAP_MEM_CODE] + 136;
         m.pss_kb = rss;
         m.phys_kb = 24ull << 20;
         m.avail_kb = 20ull << 20;
@@ -174,7 +178,7 @@ int main(int argc, char **argv)
               .alloc_bytes = (uint64_t)((256 + heap_g * min) * 1024),
               .alloc_objects = 10 + i * 20, .samples = 1 + i },
             { .id = 2, .frames = steady_pc, .n_frames = 2,
-              .live_bytes = heap_steady + (i % 2 ? 16384 : 0), .live_objects = 8,
+              .live_bytes = heap_steady + steady_creep * i, .live_objects = 8,
               .live_samples = 1, .alloc_bytes = heap_steady * (i + 1) * 4,
               .alloc_objects = 32 * (i + 1), .samples = 4 * (i + 1) },
         };
