@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_symbols.h"
 #include "report.h"
+#include "show_series.h"
 #include "snap_reader.h"
 
 typedef struct show_args {
@@ -100,10 +101,17 @@ static int cmd_show(int argc, char **argv)
         cli_release(&cli_cmd_show, &a);
         return CLI_ERROR;
     }
+    leak_vanished *lv = show_series_vanished(path, s);
+    report_vanished rv = { 0 };
+    if (lv)
+        rv = (report_vanished){ lv->verdict, lv->cause, lv->text,
+                                (const char *const *)lv->evidence, lv->n_evidence, lv->last_ms };
     report_options ro = { .symbols = cli_symbols_open(&a.sym, dbgd_ms),
                           .all_threads = a.all_threads,
-                          .bbx_internals = a.bbx_internals };
+                          .bbx_internals = a.bbx_internals,
+                          .vanished = lv ? &rv : NULL };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
+    leak_vanished_free(lv);
     sym_session_free(ro.symbols);
     snap_free(s);
     cli_release(&cli_cmd_show, &a);

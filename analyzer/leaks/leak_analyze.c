@@ -677,7 +677,13 @@ static void vanished_of(builder *b, const timeline *t, leak_report *r)
 {
     const leak_series *ls = t->ls;
     const series_snap *last = &ls->snaps[t->order[t->n - 1]];
-    if (last->trigger_kind == SNAP_TRIGGER_EXIT || last->trigger_kind == SNAP_TRIGGER_CRASH)
+    size_t with_memory = 0;
+    for (size_t k = 0; k < t->n; k++)
+        with_memory += ls->snaps[t->order[k]].mem.present != 0;
+    /* only series from a collector that records memory (format 1.4 MEMORY):
+     * older ones carry no evidence, and their users no exit snapshot */
+    if (last->trigger_kind == SNAP_TRIGGER_EXIT || last->trigger_kind == SNAP_TRIGGER_CRASH ||
+        !with_memory)
         return;
     const series_snap **v = malloc(t->n * sizeof(*v));
     if (!v) {

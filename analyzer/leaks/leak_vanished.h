@@ -6,7 +6,9 @@
  * vanish_probe() looks at this host (/proc); vanish_judge() is a pure
  * function of the series and the probe's answer (the unit tests give it
  * made series).  The rules, in the words of docs/FORMAT.md ("bbx leaks"):
- *  - only a series whose last snapshot is neither EXIT nor CRASH is judged;
+ *  - only a series whose last snapshot is neither EXIT nor CRASH is judged,
+ *    and only when some of its snapshots have a MEMORY record (a collector
+ *    of format 1.4 or later: the evidence is there; report_of() checks);
  *    a process still running (same pid, same start time) has not vanished;
  *  - evidence, each a clause: the cgroup's oom_kill count rising between
  *    the first and the last snapshot that have it; the last snapshot's

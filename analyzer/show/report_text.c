@@ -137,11 +137,16 @@ static void header(FILE *out, const snap *s)
     FACT_LINE(out, "threads:  ", facts_threads_omitted, s);
 }
 
-static void why(FILE *out, const snap *s)
+static void why(FILE *out, const snap *s, const report_options *opt)
 {
     fputs(s->trigger.present ? "\n" : "\ntrigger:  ", out);
     FACT(out, "  ", facts_trigger, s);
     fputc('\n', out);
+    if (opt && opt->vanished && opt->vanished->text) {
+        fputs("vanished: ", out);
+        put_str(out, opt->vanished->text, "");
+        fputc('\n', out);
+    }
     if (facts_deadlocks(NULL, s)) {
         fputc('\n', out);
         FACT(out, "", facts_deadlocks, s);
@@ -535,7 +540,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
 {
     sym_session *ss = opt ? opt->symbols : NULL;
     header(out, s);
-    why(out, s);
+    why(out, s, opt);
     threads(out, s, opt);
     fd_table(out, s, ss);
     bbx_internals(out, s, opt);

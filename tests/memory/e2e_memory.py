@@ -126,10 +126,14 @@ with lt.Scratch("memory") as scratch:
     check(kinds.get("anon") == anon0 + rate * (n - 1), "show --json: anon RSS %s" % kinds)
     check(len(js["heap"]["stacks"]) == 2 and js["heap"]["interval"] == 524288,
           "show --json: heap stacks")
+    check("vanished: process %d vanished after its last snapshot" % pid in s.stdout,
+          "show of the last snapshot: vanished (the series found beside it)")
+    check((js.get("vanished") or {}).get("cause") == "oom-kill", "show --json: vanished")
     mid = sorted(os.listdir(d))[n - 2]
     sm = bbx("show", os.path.join(d, mid))
     check("memory watermark crossed: cgroup memory over 90%" in sm.stdout,
           "show: a memory trigger with its reason")
+    check("vanished" not in sm.stdout, "show of a snapshot before the last: no verdict")
 
     # ---- the same series ending with an exit snapshot, or from another host ----
     e = scratch.sub("exit")
