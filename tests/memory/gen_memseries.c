@@ -190,7 +190,8 @@ int main(int argc, char **argv)
                        .live_bytes = hs[0].live_bytes + hs[1].live_bytes,
                        .live_objects = hs[0].live_objects + hs[1].live_objects,
                        .stacks = hs, .n_stacks = 2 };
-        fix_thread th = { .tid = pid, .name = "memgrow" };
+        fix_thread th = { .tid = pid, .name = "memgrow", .stack = steady_pc, .n_stack = 2,
+                          .state = 'S' };
         fix_snapshot d = { .pid = pid, .time_ms = t0 + i * step,
                            .trigger_kind = i + 1 == n ? trigger_of(last)
                                            : i + 1 == memory_at ? SNAP_TRIGGER_MEMORY
