@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_symbols.h"
 #include "report.h"
+#include "leak_vanished.h"
 #include "show_series.h"
 #include "snap_reader.h"
 
@@ -112,8 +113,7 @@ static int cmd_show(int argc, char **argv)
     leak_vanished *lv = show_series_vanished(path, s);
     report_vanished rv = { 0 };
     if (lv)
-        rv = (report_vanished){ lv->verdict, lv->cause, lv->text,
-                                (const char *const *)lv->evidence, lv->n_evidence, lv->last_ms };
+        leak_vanished_view(lv, &rv);
     report_options ro = { .symbols = cli_symbols_open(&a.sym, dbgd_ms),
                           .all_threads = a.all_threads,
                           .bbx_internals = a.bbx_internals,

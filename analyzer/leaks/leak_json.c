@@ -11,6 +11,8 @@
 #include "json_writer.h"
 #include "leak_analyze.h"
 #include "path_name.h"
+#include "leak_vanished.h"
+#include "report.h"
 
 /* What people call the process: its app name, else its executable's. */
 static const char *program_of(const leak_report *r)
@@ -95,25 +97,13 @@ static void group(json_writer *w, const leak_group *g, const leak_report *proc, 
 }
 
 /* "vanished": the verdict on a process gone without an exit or crash
- * snapshot (leak_vanished.h), or null. */
+ * snapshot (leak_vanished.h), or null; written as bbx show writes it. */
 static void vanished(json_writer *w, const leak_vanished *v)
 {
-    json_key(w, "vanished");
-    if (!v) {
-        json_null(w);
-        return;
-    }
-    json_object_begin(w);
-    json_kv_string(w, "verdict", v->verdict);
-    json_kv_string(w, "cause", v->cause);
-    json_kv_u64(w, "last_ms", v->last_ms);
-    json_kv_string(w, "text", v->text);
-    json_key(w, "evidence");
-    json_array_begin(w);
-    for (size_t i = 0; i < v->n_evidence; i++)
-        json_string(w, v->evidence[i]);
-    json_array_end(w);
-    json_object_end(w);
+    report_vanished rv;
+    if (v)
+        leak_vanished_view(v, &rv);
+    report_vanished_json(w, v ? &rv : NULL);
 }
 
 /* One freeze; `proc` and `index` as for group(). */

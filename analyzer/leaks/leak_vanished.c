@@ -202,3 +202,9 @@ leak_vanished *vanish_judge(const series_snap *const *snaps, size_t n, uint64_t 
     }
     return v;
 }
+
+void leak_vanished_view(const leak_vanished *v, report_vanished *out)
+{
+    *out = (report_vanished){ v->verdict, v->cause, v->text, (const char *const *)v->evidence,
+                              v->n_evidence, v->last_ms };
+}

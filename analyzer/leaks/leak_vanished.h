@@ -50,4 +50,8 @@ int vanish_probe(uint64_t pid, uint64_t start_ms, const char *host);
 leak_vanished *vanish_judge(const series_snap *const *snaps, size_t n, uint64_t pid,
                             int liveness, const char *host, const char *trend, int *oom);
 
+/* v as the renderers of bbx show take it (report.h); *out points into v. */
+struct report_vanished;
+void leak_vanished_view(const leak_vanished *v, struct report_vanished *out);
+
 #endif

@@ -44,6 +44,11 @@ typedef struct report_options {
 
 int report_text(FILE *out, const snap *s, const report_options *opt);
 
+/* The "vanished" key and its object (or null) inside an object being
+ * written: bbx show's and bbx leaks's JSON. */
+struct json_writer;
+void report_vanished_json(struct json_writer *w, const report_vanished *v);
+
 /* `pretty`: indented, one member a line (what `bbx show --json` writes). */
 int report_json(FILE *out, const snap *s, int pretty, const report_options *opt);
 

@@ -636,6 +636,26 @@ static void heap(json_writer *w, const snap *s, sym_session *ss)
     json_object_end(w);
 }
 
+void report_vanished_json(json_writer *w, const report_vanished *v)
+{
+    json_key(w, "vanished");
+    if (!v) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "verdict", v->verdict);
+    json_kv_string(w, "cause", v->cause);
+    json_kv_u64(w, "last_ms", v->last_ms);
+    json_kv_string(w, "text", v->text);
+    json_key(w, "evidence");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_evidence; i++)
+        json_string(w, v->evidence[i]);
+    json_array_end(w);
+    json_object_end(w);
+}
+
 static void put_note(void *ctx, const char *note)
 {
     json_string(ctx, note);
@@ -665,23 +685,7 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     annotations(&w, s);
     memory(&w, s);
     heap(&w, s, ss);
-    json_key(&w, "vanished");
-    if (!opt || !opt->vanished) {
-        json_null(&w);
-    } else {
-        const report_vanished *v = opt->vanished;
-        json_object_begin(&w);
-        json_kv_string(&w, "verdict", v->verdict);
-        json_kv_string(&w, "cause", v->cause);
-        json_kv_u64(&w, "last_ms", v->last_ms);
-        json_kv_string(&w, "text", v->text);
-        json_key(&w, "evidence");
-        json_array_begin(&w);
-        for (size_t i = 0; i < v->n_evidence; i++)
-            json_string(&w, v->evidence[i]);
-        json_array_end(&w);
-        json_object_end(&w);
-    }
+    report_vanished_json(&w, opt ? opt->vanished : NULL);
     capture(&w, s);
     json_key(&w, "symbol_notes");
     json_array_begin(&w);
