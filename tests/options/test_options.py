@@ -543,7 +543,7 @@ for w in ("stacks", "fd-origins", "thread-origins"):
 
 
 def flame_heap(what):
-    """A generated series with heap tracking (tests/memory/gen_memseries):
+    """A generated series with heap tracking (tests/memgrowth/gen_memseries):
     the last snapshot's two stacks, weighted by live or allocated bytes."""
     check(bool(A.gen_memseries), "flame --what %s: needs --gen-memseries" % what)
     if not A.gen_memseries:

@@ -5,7 +5,7 @@ and JSON), bbx show, bbx flame --what heap (folded, --diff, pprof decoded
 by the npm pprof-format package).  The expected figures (growth per minute,
 minutes to the cgroup limit) are computed here from the generated numbers.
 
-usage: e2e_memory.py --bbx BBX --gen GEN_MEMSERIES --source gen_memseries.c
+usage: e2e_memgrowth.py --bbx BBX --gen GEN_MEMSERIES --source gen_memseries.c
                      [--node NODE --node-modules DIR]
 """
 

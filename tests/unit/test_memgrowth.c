@@ -1,5 +1,5 @@
 /*
- * test_memory.c - the arithmetic of memory growth in bbx leaks (which
+ * test_memgrowth.c - the arithmetic of memory growth in bbx leaks (which
  * limit, minutes to it, sizes for people: leak_memory.h) and the verdict on
  * a vanished process (leak_vanished.h), on made numbers; the expected
  * figures are worked out here by hand.
@@ -178,7 +178,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("memory");
+    Suite *s = suite_create("memgrowth");
     TCase *tc = tcase_create("growth");
     tcase_add_test(tc, limit_choice);
     tcase_add_test(tc, minutes_to_limit);

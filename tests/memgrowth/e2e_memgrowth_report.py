@@ -7,7 +7,7 @@ line) and not the steady one, says the process vanished, and loads in
 headless Chromium without errors (tests/report/browser_check.mjs; a
 screenshot is kept in --shots).
 
-usage: e2e_memory_report.py --bbx BBX --gen GEN --source gen_memseries.c
+usage: e2e_memgrowth_report.py --bbx BBX --gen GEN --source gen_memseries.c
                             --node NODE --chromium CHROMIUM
                             --browser-dir tests/browser --shots DIR
 """
