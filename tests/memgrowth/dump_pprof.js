@@ -15,7 +15,7 @@ const { skip } = require('../testlib/skip.js');
 const [nodeModules, pprofPath] = process.argv.slice(2);
 let pf;
 try {
-  pf = require(path.join(nodeModules, 'pprof-format'));
+  pf = require(path.join(path.resolve(nodeModules), 'pprof-format'));
 } catch (e) {
   skip('pprof-format under ' + nodeModules, 'npm ci --prefix tests/browser, which scripts/install-deps.sh runs');
 }
