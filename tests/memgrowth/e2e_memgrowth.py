@@ -110,6 +110,17 @@ with lt.Scratch("memory") as scratch:
     check("grow_cache (gen_memseries.c:%d)" % GROW_LINE in t.stdout and
           "steady_buffers" not in t.stdout, "text names the growing stack only")
 
+    # --suppress takes a heap stack out like an fd group
+    supp = scratch.file("heap.supp")
+    with open(supp, "w") as f:
+        f.write("resource:heap function:grow_cache\n")
+    r = bbx("leaks", "--json", "--suppress", supp, d)
+    sd = json.loads(r.stdout)
+    check(not [g for g in sd["leaks"] if g["resource"] == "heap"] and
+          sd["not_counted"]["suppressed"] == 1,
+          "--suppress resource:heap function:grow_cache takes the stack out: %s"
+          % sd["not_counted"])
+
     # ---- bbx show of the last snapshot ----
     last = sorted(os.listdir(d))[-1]
     s = bbx("show", os.path.join(d, last))
