@@ -58,6 +58,9 @@ with lt.Scratch("memory-report") as scratch:
     lt.check("steady_buffers" not in leaks, "the steady heap stack is not a suspect")
     lt.check("vanished after its last snapshot" in leaks and "OOM killer" in leaks,
              "the page says the process vanished, killed by the OOM killer")
+    for key in ("memory", "cgroup", "malloc", "heap"):
+        lt.check("<th>%s</th>" % key in html, "the summary has a %s row" % key)
+    lt.check("1 OOM kill" in html, "the summary's cgroup row counts the OOM kill")
     shot = os.path.join(args.shots, "report-memory.png")
     r = lt.run([node, os.path.join(HERE, "..", "report", "browser_check.mjs"), args.browser_dir,
                 args.chromium, "%s=%s" % (page, shot)], check=False, timeout=300)
