@@ -179,6 +179,15 @@ with lt.Scratch("memory") as scratch:
             os.path.join(d, last))
     check("heap;main;grow_cache;[malloc] 262144 %d" % grow_live in f.stdout,
           "flame --diff: what grew between two snapshots:\n" + f.stdout)
+    svg = bbx("flame", "--what", "heap", "--format", "svg", os.path.join(d, last))
+    check(svg.returncode == 0 and "grow_cache" in svg.stdout and "<svg" in svg.stdout,
+          "flame --what heap --format svg draws the growing stack")
+    ss = bbx("flame", "--what", "heap", "--format", "speedscope", os.path.join(d, last))
+    sdoc = json.loads(ss.stdout) if ss.returncode == 0 else {"profiles": []}
+    weights = sum(sum(p_["weights"]) for p_ in sdoc["profiles"])
+    steady_live = 524288 + 3072 * (n - 1)
+    check(weights == grow_live + steady_live,
+          "speedscope weights are live bytes: %d, expected %d" % (weights, grow_live + steady_live))
     pb = scratch.file("heap.pb.gz")
     check(bbx("flame", "--what", "heap", "--format", "pprof", "-o", pb,
               os.path.join(d, last)).returncode == 0, "pprof written")
