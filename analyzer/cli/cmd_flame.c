@@ -39,6 +39,10 @@ static const cli_choice whats[] = {
     { "fd-origins", "creation stacks of the live fds (tracking mode), under a leaf naming "
                     "the fd kind: [socket], [file], ..." },
     { "thread-origins", "creation stacks of the live threads, under a leaf [thread NAME]" },
+    { "heap", "the live heap by allocating stack (sampled heap tracking, BBX_TRACK=heap), "
+              "weighted by estimated live bytes, under a leaf [malloc] or [mmap]; pprof "
+              "has inuse_space, inuse_objects, alloc_space, alloc_objects" },
+    { "heap-alloc", "the same weighted by the bytes allocated since tracking started" },
     { 0 },
 };
 
@@ -93,7 +97,7 @@ static int cmd_flame(int argc, char **argv);
 
 const cli_command cli_cmd_flame = {
     .name = "flame",
-    .summary = "flame graphs of thread stacks or fd/thread creation stacks",
+    .summary = "flame graphs of thread stacks, fd/thread creation stacks or the heap",
     .operands = "FILE...|DIR...",
     .about =
         "Fold the stacks found in snapshots into a flame graph: each thread of each\n"
@@ -102,7 +106,10 @@ const cli_command cli_cmd_flame = {
         "first; a thread that was not unwound shows what the kernel knew of it\n"
         "([kernel: WCHAN], [blocked in syscall N], [no stack]).  Snapshots of several\n"
         "processes make one graph with each process a root frame 'pid N PROGRAM'\n"
-        "(after the group in folded lines); with --diff processes are merged.\n",
+        "(after the group in folded lines); with --diff processes are merged.\n"
+        "--what heap draws sampled heap tracking's allocating stacks (BBX_TRACK=heap)\n"
+        "weighted by their estimated live bytes, in the group \"heap\"; with --diff BASE\n"
+        "the folded lines give each stack's bytes in BASE and now: what grew.\n",
     .more =
         "Exit status: 0 written, 2 bad usage, a file that is not a readable snapshot\n"
         "(a FIFO, device, socket or directory, named or among a DIR's *.bbx, is\n"

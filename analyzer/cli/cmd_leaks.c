@@ -37,7 +37,7 @@ static int cmd_leaks(int argc, char **argv);
 
 const cli_command cli_cmd_leaks = {
     .name = "leaks",
-    .summary = "fd, thread and child-process leak suspects in a snapshot series",
+    .summary = "fd, thread, child-process and memory leak suspects in a snapshot series",
     .operands = "FILE...|DIR...",
     .about =
         "Find leaked fds, threads and child processes in a series of snapshots of a\n"
@@ -80,12 +80,32 @@ const cli_command cli_cmd_leaks = {
         "the suspects, one line per freeze of a watched thread: when it left its event\n"
         "loop, for how long, busy or blocked, and whether it came back (its \"recovered\"\n"
         "snapshot gives the whole length) or was still frozen at its last snapshot (at\n"
-        "least as long as its hang snapshot said).\n",
+        "least as long as its hang snapshot said).\n"
+        "\n"
+        "Memory (snapshots with a MEMORY record): the RSS of each kind of mapping (heap,\n"
+        "anon, stack, code, file, shm, gpu, other), the cgroup's usage and malloc's bytes\n"
+        "in use are groups counted in KiB, judged by the same rules over the snapshots\n"
+        "that have them, with a net growth of at least 1 MiB and 5% of where it started\n"
+        "(RSS moves by pages all the time).  A growing one says when it reaches the\n"
+        "limit at that rate: the cgroup's memory.max, else the RLIMIT_AS soft limit\n"
+        "against the address space, else physical memory (\"reaches the cgroup limit of\n"
+        "1.00 GiB in about 12 min at this rate\").  Sampled heap tracking (BBX_TRACK=heap):\n"
+        "each allocating stack is a group of its estimated live KiB, a suspect when it\n"
+        "grows by at least 64 KiB, named by the program's own frame like fds; stacks\n"
+        "whose memory is allocated and freed stay steady and are not named.\n"
+        "\n"
+        "Vanished: a series with MEMORY records that ends with neither an exit nor a\n"
+        "crash snapshot, of a process that no longer runs on this host (its pid gone,\n"
+        "or running another process), is said to have vanished, with the evidence: the\n"
+        "cgroup's oom_kill count rising, memory at 90% or more of its limit in the last\n"
+        "snapshot, a memory watermark snapshot, the memory trend.  Snapshots from\n"
+        "another host: whether it still runs cannot be told, and the evidence follows.\n",
     .more =
         "With --json and several processes, the document has processes[] and each\n"
         "leak and freeze the pid of its process (docs/JSON.md).\n"
         "\n"
-        "Exit status: 0 no leak suspects, 1 leak suspects found (in any process), 2 bad\n"
+        "Exit status: 0 no leak suspects, 1 leak suspects found (in any process: growing\n"
+        "memory and heap stacks too), 2 bad\n"
         "usage, a file that is not a readable snapshot (or not a regular file), an\n"
         "empty directory, or no snapshot of --pid N.  Freezes alone do not make it 1:\n"
         "the status answers \"does it leak\" for CI gates.\n",

@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "cli_symbols.h"
 #include "report.h"
+#include "leak_vanished.h"
+#include "show_series.h"
 #include "snap_reader.h"
 
 typedef struct show_args {
@@ -57,7 +59,15 @@ const cli_command cli_cmd_show = {
         "each other in a cycle are named after the trigger as a \"deadlock:\".\n"
         "bbx's own fds and threads are not the program's: they are left out of\n"
         "the tables (one line counts them; --bbx-internals lists them).  --json\n"
-        "has them apart: \"bbx_fds\", and threads with \"bbx_internal\": true.\n",
+        "has them apart: \"bbx_fds\", and threads with \"bbx_internal\": true.\n"
+        "\n"
+        "Memory (MEMORY record) and sampled heap (HEAP): RSS, PSS and swap by kind of\n"
+        "mapping, the cgroup's usage, limit and OOM kills, malloc's totals, and the ten\n"
+        "stacks holding the most live heap, the program's own frame first.  When FILE\n"
+        "is a periodic (not exit, not crash) snapshot and the newest of its pid among\n"
+        "the *.bbx files beside it named <app>-<pid>-..., those files (the newest 200)\n"
+        "are read as bbx leaks reads a series, and a process that vanished is said so\n"
+        "after the trigger, with the evidence (bbx leaks --help, \"Vanished\").\n",
     .more =
         "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
         "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"
@@ -100,10 +110,16 @@ static int cmd_show(int argc, char **argv)
         cli_release(&cli_cmd_show, &a);
         return CLI_ERROR;
     }
+    leak_vanished *lv = show_series_vanished(path, s);
+    report_vanished rv = { 0 };
+    if (lv)
+        leak_vanished_view(lv, &rv);
     report_options ro = { .symbols = cli_symbols_open(&a.sym, dbgd_ms),
                           .all_threads = a.all_threads,
-                          .bbx_internals = a.bbx_internals };
+                          .bbx_internals = a.bbx_internals,
+                          .vanished = lv ? &rv : NULL };
     rc = json ? report_json(stdout, s, 1, &ro) : report_text(stdout, s, &ro);
+    leak_vanished_free(lv);
     sym_session_free(ro.symbols);
     snap_free(s);
     cli_release(&cli_cmd_show, &a);

@@ -79,6 +79,7 @@ typedef struct stack_entry {
     uint64_t hash;
     uint32_t group, proc, off, depth;
     uint64_t count;
+    uint64_t more[FLAME_MORE_VALUES];
 } stack_entry;
 
 /* A thread's stack as bytes (its pcs, or the FRAMES field as stored: both
@@ -452,7 +453,17 @@ static uint64_t stack_rehash(const collector *c, uint32_t i)
 
 /* Count the scratch stack (leaf first) once in `group`, then clear it.
  * Returns the stack's index (UINT32_MAX when memory ran out). */
+static uint32_t stack_add_values(collector *c, uint32_t group, uint64_t count,
+                                 const uint64_t *more);
+
 static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
+{
+    return stack_add_values(c, group, count, NULL);
+}
+
+/* stack_add() with the set's other values (FLAME_MORE_VALUES, or NULL). */
+static uint32_t stack_add_values(collector *c, uint32_t group, uint64_t count,
+                                 const uint64_t *more)
 {
     const uint32_t *ids = c->scratch;
     size_t n = c->n_scratch;
@@ -468,6 +479,8 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
         if (e->hash == h && e->group == group && e->proc == c->proc && e->depth == n &&
             memcmp(c->pool + e->off, ids, n * sizeof(*ids)) == 0) {
             e->count += count;
+            for (size_t v = 0; more && v < FLAME_MORE_VALUES; v++)
+                e->more[v] += more[v];
             return k - 1;
         }
     }
@@ -484,6 +497,8 @@ static uint32_t stack_add(collector *c, uint32_t group, uint64_t count)
     e->off = (uint32_t)c->n_pool;
     e->depth = (uint32_t)n;
     e->count = count;
+    for (size_t v = 0; v < FLAME_MORE_VALUES; v++)
+        e->more[v] = more ? more[v] : 0;
     memcpy(c->pool + c->n_pool, ids, n * sizeof(*ids));
     c->n_pool += n;
     c->stack_tab.slots[j] = (uint32_t)++c->n_stacks;
@@ -683,6 +698,25 @@ static void add_thread_origins(collector *c, const snap *s, const uint8_t *suspe
     }
 }
 
+/* The allocating stacks of sampled heap tracking, under [malloc] or
+ * [mmap], in one group ("heap"): values live bytes, live allocations,
+ * bytes and allocations since start, the weight first (by_alloc: the
+ * allocated bytes). */
+static void add_heap_stacks(collector *c, const snap *s, const char *label, int by_alloc)
+{
+    for (size_t i = 0; i < s->heap.n_stacks && !c->oom; i++) {
+        const snap_heap_stack *h = &s->heap.stacks[i];
+        snap_origin o = { .frames = h->frames, .n_frames = h->n_frames };
+        uint64_t live[4] = { h->live_bytes, h->live_objects, h->alloc_bytes, h->alloc_objects };
+        uint64_t alloc[4] = { h->alloc_bytes, h->alloc_objects, h->live_bytes, h->live_objects };
+        const uint64_t *v = by_alloc ? alloc : live;
+        push_id(c, frame_named(c, h->mmap ? "[mmap]" : "[malloc]"));
+        for (size_t k = frame_origin_first(s, &o); k < o.n_frames; k++)
+            push_pc(c, s, o.frames[k], 1);
+        stack_add_values(c, group_of(c, "heap", label), v[0], v + 1);
+    }
+}
+
 static void add_snapshot(collector *c, const snap *s, const char *label,
                          const uint8_t *fd_suspect, const uint8_t *thread_suspect)
 {
@@ -700,6 +734,8 @@ static void add_snapshot(collector *c, const snap *s, const char *label,
         add_thread_stacks(c, s, label);
     else if (c->o->what == FLAME_FD_ORIGINS)
         add_fd_origins(c, s, fd_suspect, label);
+    else if (c->o->what == FLAME_HEAP || c->o->what == FLAME_HEAP_ALLOC)
+        add_heap_stacks(c, s, label, c->o->what == FLAME_HEAP_ALLOC);
     else
         add_thread_origins(c, s, thread_suspect, label);
 }
@@ -797,10 +833,23 @@ static char *make_title(collector *c, const char *what)
 static flame_set *collector_finish(collector *c, char *err, size_t errlen)
 {
     static const char *const what_names[] = { "stacks", "fd creation stacks",
-                                              "thread creation stacks" };
-    static const char *const units[] = { "threads", "fds", "threads" };
+                                              "thread creation stacks",
+                                              "live heap by allocating stack",
+                                              "heap allocated since start by stack" };
+    static const char *const units[] = { "threads", "fds", "threads", "bytes live",
+                                         "bytes allocated" };
+    static const char *const live_types[] = { "inuse_space", "inuse_objects", "alloc_space",
+                                              "alloc_objects" };
+    static const char *const alloc_types[] = { "alloc_space", "alloc_objects", "inuse_space",
+                                               "inuse_objects" };
+    static const char *const heap_units[] = { "bytes", "count", "bytes", "count" };
     flame_set *fs = c->fs;
-    int w = c->o->what <= FLAME_THREAD_ORIGINS ? (int)c->o->what : 0;
+    int w = c->o->what <= FLAME_HEAP_ALLOC ? (int)c->o->what : 0;
+    if (w == FLAME_HEAP || w == FLAME_HEAP_ALLOC) {
+        fs->n_values = 4;
+        fs->value_types = w == FLAME_HEAP ? live_types : alloc_types;
+        fs->value_units = heap_units;
+    }
     uint32_t *proc_ids = NULL;
     if (!c->oom && !fs->n_groups)
         group_intern(c, "all");
@@ -822,6 +871,7 @@ static flame_set *collector_finish(collector *c, char *err, size_t errlen)
             st->frames[root + k] = c->pool[e->off + e->depth - 1 - k];
         st->depth = e->depth + root;
         st->count = e->count;
+        memcpy(st->more, e->more, sizeof(st->more));
         st->group = e->group;
         fs->n_stacks++;
     }

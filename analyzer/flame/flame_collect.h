@@ -18,7 +18,13 @@
 #include "snap_reader.h"
 #include "symbolizer.h"
 
-enum flame_what { FLAME_STACKS, FLAME_FD_ORIGINS, FLAME_THREAD_ORIGINS };
+/* FLAME_HEAP: the allocating stacks of sampled heap tracking (HEAP_STACK)
+ * under a leaf [malloc] or [mmap], weighted by estimated live bytes;
+ * FLAME_HEAP_ALLOC the same weighted by bytes allocated since start.  Both
+ * carry four values per stack (flame_set.n_values): pprof's inuse_space,
+ * inuse_objects, alloc_space, alloc_objects, the weight first. */
+enum flame_what { FLAME_STACKS, FLAME_FD_ORIGINS, FLAME_THREAD_ORIGINS, FLAME_HEAP,
+                  FLAME_HEAP_ALLOC };
 
 typedef struct flame_options {
     enum flame_what what;

@@ -92,7 +92,11 @@ flame_set *flame_set_grouped(const flame_set *fs)
         memcpy(c->frames + 1, st->frames, st->depth * sizeof(*c->frames));
         c->depth = st->depth + 1;
         c->count = st->count;
+        memcpy(c->more, st->more, sizeof(c->more));
     }
+    g->n_values = fs->n_values;
+    g->value_types = fs->value_types;
+    g->value_units = fs->value_units;
     if ((fs->title && !(g->title = strdup(fs->title))) ||
         (fs->unit && !(g->unit = strdup(fs->unit))))
         goto oom;

@@ -26,10 +26,15 @@ typedef struct flame_frame {
     int inlined;      /* 1: inlined into its caller, the next frame toward the root */
 } flame_frame;
 
+#define FLAME_MORE_VALUES 3
+
 typedef struct flame_stack {
     uint32_t *frames; /* indexes into flame_set.frames, root first */
     size_t depth;
-    uint64_t count;   /* how many threads / fds / ... had exactly this stack */
+    uint64_t count;   /* how many threads / fds / ... had exactly this stack
+                         (heap: its bytes, the set's first value type) */
+    uint64_t more[FLAME_MORE_VALUES]; /* the set's other value types, summed
+                                         like count */
     uint32_t group;   /* index into flame_set.groups */
 } flame_stack;
 
@@ -42,6 +47,13 @@ typedef struct flame_set {
     size_t n_groups;
     char *title;      /* "bbx flame: stacks of app (pid 42), 12 snapshots" */
     char *unit;       /* what a count counts: "threads", "fds", "threads created" */
+    /* Several values per stack (the heap: bytes and allocations, live and
+     * since start): n_values types (count first, then more[]) named as
+     * pprof's sample types, e.g. "inuse_space" in "bytes".  0: count
+     * alone (type `unit`, unit "count").  Static strings. */
+    size_t n_values;
+    const char *const *value_types;
+    const char *const *value_units;
 } flame_set;
 
 void flame_set_free(flame_set *fs);

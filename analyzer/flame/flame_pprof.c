@@ -315,6 +315,8 @@ static void encode_samples(writer *w, pbuf *out, uint64_t label_key)
         pb_tag(sm, 2, WIRE_LEN);
         pbuf val = { 0 };
         pb_varint(&val, st->count);
+        for (size_t v = 1; v < fs->n_values && v <= FLAME_MORE_VALUES; v++)
+            pb_varint(&val, st->more[v - 1]);
         pb_varint(sm, val.n);
         pb_put(sm, val.p, val.n);
         free(val.p);
@@ -366,14 +368,23 @@ int flame_write_pprof(const flame_set *fs, const char *label_key, FILE *out)
             w.oom = 1;
     }
     string_index(&w, "");
-    uint64_t type = string_index(&w, fs->unit ? fs->unit : "count");
-    uint64_t unit = string_index(&w, "count");
+    size_t n_types = fs->n_values > 1 ? fs->n_values : 1;
+    uint64_t types[1 + FLAME_MORE_VALUES], units[1 + FLAME_MORE_VALUES];
+    if (n_types > 1 + FLAME_MORE_VALUES)
+        n_types = 1 + FLAME_MORE_VALUES;
+    for (size_t v = 0; v < n_types; v++) {
+        types[v] = string_index(&w, fs->n_values > 1 ? fs->value_types[v]
+                                    : fs->unit ? fs->unit : "count");
+        units[v] = string_index(&w, fs->n_values > 1 ? fs->value_units[v] : "count");
+    }
+    uint64_t type = types[0];
     uint64_t key = string_index(&w, label_key ? label_key : "group");
     encode_samples(&w, &samples, key);
-    /* sample_type */
-    pb_uint(&w.sub, 1, type);
-    pb_uint(&w.sub, 2, unit);
-    pb_message(&prof, 1, &w.sub);
+    for (size_t v = 0; v < n_types; v++) { /* sample_type */
+        pb_uint(&w.sub, 1, types[v]);
+        pb_uint(&w.sub, 2, units[v]);
+        pb_message(&prof, 1, &w.sub);
+    }
     pb_put(&prof, samples.p, samples.n);
     pb_put(&prof, w.locations.p, w.locations.n);
     for (size_t i = 0; i < w.func_tab.n; i++) {

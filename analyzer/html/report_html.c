@@ -116,8 +116,19 @@ static void release4(void *a, void *b, void *c, void *d)
 }
 
 /* The chart of one resource: the total, the top groups, the rest summed. */
+static int resource_chart_of(FILE *out, const leak_timeline *t, int resource,
+                             const char *title, const char *unit, int with_total);
+
 static int resource_chart(FILE *out, const leak_timeline *t, int resource, const char *title,
                           const char *unit)
+{
+    return resource_chart_of(out, t, resource, title, unit, 1);
+}
+
+/* with_total 0: no "all" line (memory: the kinds, the cgroup and malloc
+ * overlap). */
+static int resource_chart_of(FILE *out, const leak_timeline *t, int resource,
+                             const char *title, const char *unit, int with_total)
 {
     size_t n = t->n_snaps, n_idx = 0, n_lines = 0;
     size_t *idx = malloc((t->n_groups + 1) * sizeof(*idx));
@@ -136,7 +147,8 @@ static int resource_chart(FILE *out, const leak_timeline *t, int resource, const
     for (size_t k = 0; k < n_idx; k++)
         for (size_t i = 0; i < n; i++)
             total[i] += t->groups[idx[k]].counts[i];
-    lines[n_lines++] = (html_chart_line){ "all", total, 1 };
+    if (with_total)
+        lines[n_lines++] = (html_chart_line){ "all", total, 1 };
     for (size_t k = 0; k < n_idx && k < CHART_TOP_GROUPS; k++)
         lines[n_lines++] = (html_chart_line){ t->groups[idx[k]].label,
                                               t->groups[idx[k]].counts, 0 };
@@ -191,6 +203,16 @@ static int series_section(FILE *out, const report_html_input *in)
          resource_chart(out, in->timeline, SERIES_X11_PIXMAP,
                         "X pixmap memory over time", "KiB") < 0))
         return -1;
+    if (in->timeline && has_resource(in->timeline, SERIES_MEM) &&
+        resource_chart_of(out, in->timeline, SERIES_MEM,
+                          "Memory over time, by kind (RSS of each kind of mapping, the "
+                          "cgroup's usage, malloc's bytes in use)", "KiB", 0) < 0)
+        return -1;
+    if (in->timeline && has_resource(in->timeline, SERIES_HEAP) &&
+        resource_chart(out, in->timeline, SERIES_HEAP,
+                       "Live heap over time, by allocating stack (sampled estimates)",
+                       "KiB") < 0)
+        return -1;
     fputs("</section>\n", out);
     return 0;
 }
@@ -203,8 +225,9 @@ static void suspect_row(FILE *out, const leak_group *g)
     html_put(out, g->resource, "?");
     fputs("</td><td><span class=\"kind\">", out);
     html_put(out, g->kind, "?");
-    fprintf(out, "</span></td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>"
-            "<td class=\"conf-", g->count, g->growth_per_min);
+    fprintf(out, "</span></td><td class=\"num\">%" PRIu64 "%s%s</td><td class=\"num\">%.1f%s%s"
+            "</td><td class=\"conf-", g->count, g->unit ? " " : "", g->unit ? g->unit : "",
+            g->growth_per_min, g->unit ? " " : "", g->unit ? g->unit : "");
     html_put(out, g->confidence, "none");
     fputs("\">", out);
     html_put(out, g->confidence, "?");
@@ -248,7 +271,7 @@ static void suspect_row(FILE *out, const leak_group *g)
             fputs("</li>", out);
         }
         fputs("</ol>", out);
-    } else {
+    } else if (!g->resource || strcmp(g->resource, "memory") != 0) {
         fputs("<span class=\"dim\">no creation stack (tracking off)</span>", out);
     }
     fputs("</td></tr>\n", out);
@@ -257,8 +280,13 @@ static void suspect_row(FILE *out, const leak_group *g)
 static void leaks_section(FILE *out, const leak_report *r)
 {
     fprintf(out, "<section id=\"leaks\">\n<h2>Leak suspects (%zu)</h2>\n", r->n_leaks);
+    if (r->vanished) {
+        fputs("<p class=\"bad vanished\">", out);
+        html_put(out, r->vanished->text, "");
+        fputs("</p>\n", out);
+    }
     if (!r->n_leaks) {
-        fputs("<p>None: no group of fds, threads or children grows over the series "
+        fputs("<p>None: no group of fds, threads, children, memory or heap stacks grows over the series "
               "(rules: bbx leaks --help).</p>\n</section>\n", out);
         return;
     }

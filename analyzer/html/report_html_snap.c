@@ -129,6 +129,19 @@ void html_snap_summary(FILE *out, const snap *s, const char *name, const char *i
     fputs(", ", out);
     FACT(out, facts_memory, p);
     fputs("</td></tr>\n", out);
+    /* MEMORY and HEAP (format 1.4): the facts bbx show prints */
+    static const struct {
+        const char *key;
+        int (*fn)(const facts_sink *, const snap *);
+    } mem_rows[] = { { "memory", facts_mem_totals }, { "cgroup", facts_mem_cgroup },
+                     { "malloc", facts_mem_malloc }, { "heap", facts_heap } };
+    for (size_t i = 0; i < sizeof(mem_rows) / sizeof(mem_rows[0]); i++) {
+        if (!mem_rows[i].fn(NULL, s))
+            continue;
+        row(out, mem_rows[i].key);
+        FACT(out, mem_rows[i].fn, s);
+        fputs("</td></tr>\n", out);
+    }
     row(out, "capture");
     FACT(out, facts_capture, s);
     fputs("; format ", out);

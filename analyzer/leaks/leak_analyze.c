@@ -39,8 +39,10 @@
 #include "err_text.h"
 #include "frame_symbols.h"
 #include "grow_array.h"
+#include "leak_memory.h"
 #include "leak_series.h"
 #include "leak_suppress.h"
+#include "leak_vanished.h"
 #include "path_name.h"
 #include "snap_format.h"
 #include "snap_prefetch.h"
@@ -50,6 +52,9 @@
 #define HIGH_MIN_SNAPSHOTS 5
 #define MEDIUM_MIN_SNAPSHOTS 3
 #define X11_MIN_RISES 3
+#define MEM_MIN_NET_KIB 1024
+#define MEM_MIN_NET_PERCENT 5
+#define HEAP_MIN_NET_KIB 64
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -104,9 +109,28 @@ static int snap_time_cmp(const void *a, const void *b)
     return series_snap_order(x, y);
 }
 
-/* The series in time order; with x11_only, only the snapshots that counted
- * X resources (the others have rank SIZE_MAX).  0, or -1 (no memory). */
-static int timeline_init_of(timeline *t, const leak_series *ls, int x11_only)
+/* Which snapshots a timeline holds: all, or only those that counted X
+ * resources, had memory figures, or had heap tracking on. */
+enum timeline_of { TL_ALL, TL_X11, TL_MEM, TL_HEAP };
+
+static int timeline_has(const series_snap *s, int of)
+{
+    return of == TL_ALL || (of == TL_X11 && s->x11) || (of == TL_MEM && s->mem.present) ||
+           (of == TL_HEAP && s->heap);
+}
+
+/* The timeline of a group's resource. */
+static int timeline_for(const series_group *g)
+{
+    return g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP ? TL_X11
+           : g->resource == SERIES_MEM                                   ? TL_MEM
+           : g->resource == SERIES_HEAP                                  ? TL_HEAP
+                                                                         : TL_ALL;
+}
+
+/* The series in time order; only the snapshots `of` has (the others have
+ * rank SIZE_MAX).  0, or -1 (no memory). */
+static int timeline_init_of(timeline *t, const leak_series *ls, int of)
 {
     size_t n = 0, all = ls->n_snaps, cap = all ? all : 1;
     memset(t, 0, sizeof(*t));
@@ -120,7 +144,7 @@ static int timeline_init_of(timeline *t, const leak_series *ls, int x11_only)
         return -1;
     for (size_t i = 0; i < all; i++) {
         t->rank[i] = SIZE_MAX;
-        if (!x11_only || ls->snaps[i].x11)
+        if (timeline_has(&ls->snaps[i], of))
             t->order[n++] = i;
     }
     t->n = n;
@@ -139,7 +163,7 @@ static int timeline_init_of(timeline *t, const leak_series *ls, int x11_only)
 
 static int timeline_init(timeline *t, const leak_series *ls)
 {
-    return timeline_init_of(t, ls, 0);
+    return timeline_init_of(t, ls, TL_ALL);
 }
 
 static void timeline_release(timeline *t)
@@ -161,6 +185,7 @@ typedef struct group_stats {
     size_t shrinks;                 /* times the count went down */
     size_t rises;                   /* times it went up */
     int x11;                        /* an X resource group */
+    int resource;                   /* enum series_resource */
     size_t first_seen, last_seen;   /* ranks; first_seen == n when never */
     size_t present;                 /* snapshots where count > 0 */
     double slope;                   /* counts per minute */
@@ -186,6 +211,7 @@ static void stats_of(timeline *t, const series_group *g, group_stats *st)
     }
     memset(st, 0, sizeof(*st));
     st->x11 = x11;
+    st->resource = g->resource;
     st->first = t->c[0];
     st->last = t->c[n - 1];
     st->lo = UINT64_MAX;
@@ -249,13 +275,36 @@ static void span_text(const timeline *t, char *buf, size_t len)
         snprintf(buf, len, "%.1f min", min);
 }
 
+/* The least net growth that counts, in the group's unit: 2 fds or threads;
+ * for memory (KiB) MEM_MIN_NET_KIB and MEM_MIN_NET_PERCENT of where it
+ * started (RSS moves by pages all the time); for a heap stack
+ * HEAP_MIN_NET_KIB of estimated live bytes. */
+static uint64_t min_net(const group_stats *st)
+{
+    if (st->resource == SERIES_MEM) {
+        uint64_t rel = st->first * MEM_MIN_NET_PERCENT / 100;
+        return rel > MEM_MIN_NET_KIB ? rel : MEM_MIN_NET_KIB;
+    }
+    return st->resource == SERIES_HEAP ? HEAP_MIN_NET_KIB : GROWTH_MIN_NET;
+}
+
 static int grows(const timeline *t, const group_stats *st)
 {
     size_t q = t->n / 4 ? t->n / 4 : 1;
     /* X resources also rise in X11_MIN_RISES steps: a window that draws
      * more once (a dialog's first render, a button pressed) is no leak */
     return t->n >= 2 && st->slope > 0 && st->rose_at <= t->n - q && !st->fell_back &&
-           st->last >= st->first + GROWTH_MIN_NET && (!st->x11 || st->rises >= X11_MIN_RISES);
+           st->last >= st->first + min_net(st) && (!st->x11 || st->rises >= X11_MIN_RISES);
+}
+
+/* A group's count for people: a number, or a size for memory and heap
+ * groups (counted in KiB). */
+static void amount_text(const series_group *g, uint64_t v, char *buf, size_t len)
+{
+    if (g->resource == SERIES_MEM || g->resource == SERIES_HEAP)
+        mem_fmt_kib(buf, len, (double)v);
+    else
+        snprintf(buf, len, "%" PRIu64, v);
 }
 
 /* What the why-sentence adds about a missing creation stack. */
@@ -263,7 +312,8 @@ static const char *no_stack_why(const series_group *g)
 {
     if (g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP)
         return "; no creation stack (the X server does not record one)";
-    return g->tracked || g->resource == SERIES_CHILD ? "" : "; no creation stack (tracking off)";
+    return g->tracked || g->resource == SERIES_CHILD || g->resource == SERIES_MEM
+               ? "" : "; no creation stack (tracking off)";
 }
 
 static void judge(builder *b, timeline *t, const series_group *g, const group_stats *st,
@@ -275,9 +325,12 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     v->why = NULL;
     v->at_exit = 0;
     if (grows(t, st)) {
-        char span[32];
+        char span[32], from[32], to[32];
         span_text(t, span, sizeof(span));
-        int tracked = g->tracked || g->resource == SERIES_CHILD;
+        amount_text(g, st->first, from, sizeof(from));
+        amount_text(g, st->last, to, sizeof(to));
+        /* memory is measured, not grouped by a stack: as sure as a tracked group */
+        int tracked = g->tracked || g->resource == SERIES_CHILD || g->resource == SERIES_MEM;
         if (tracked && !st->shrinks && n >= HIGH_MIN_SNAPSHOTS)
             v->conf = CONF_HIGH;
         else if ((tracked && n >= MEDIUM_MIN_SNAPSHOTS) ||
@@ -286,14 +339,14 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
         else
             v->conf = CONF_LOW;
         if (st->shrinks)
-            v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
+            v->why = b_printf(b, "grew from %s to %s over %zu snapshots "
                               "(%s), shrank %zu time%s but never back to the start%s",
-                              st->first, st->last, n, span, st->shrinks,
+                              from, to, n, span, st->shrinks,
                               st->shrinks == 1 ? "" : "s", no_stack_why(g));
         else
-            v->why = b_printf(b, "grew from %" PRIu64 " to %" PRIu64 " over %zu snapshots "
+            v->why = b_printf(b, "grew from %s to %s over %zu snapshots "
                               "(%s), never shrank%s",
-                              st->first, st->last, n, span, no_stack_why(g));
+                              from, to, n, span, no_stack_why(g));
         return;
     }
     if (t->at_exit && st->last > 0) {
@@ -385,7 +438,8 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
     const leak_series *ls = t->ls;
     size_t cap = 0;
     memset(g, 0, sizeof(*g));
-    static const char *const resources[] = { "fd", "thread", "child", "x11", "x11" };
+    static const char *const resources[] = { "fd", "thread", "child", "x11", "x11", "memory",
+                                              "heap" };
     g->resource = b_strdup(b, resources[sg->resource]);
     if (sg->resource == SERIES_FD)
         g->kind = b_strdup(b, snap_fd_kind_name(sg->kind));
@@ -393,10 +447,17 @@ static void fill_group(builder *b, const timeline *t, sym_session *ss, const ser
         g->kind = b_strdup(b, "thread");
     else if (sg->resource == SERIES_X11 || sg->resource == SERIES_X11_PIXMAP)
         g->kind = b_strdup(b, sg->name); /* "PIXMAP", ..., "pixmap KiB" */
+    else if (sg->resource == SERIES_MEM)
+        g->kind = b_strdup(b, mem_group_kind_name(sg->kind));
+    else if (sg->resource == SERIES_HEAP)
+        g->kind = b_strdup(b, sg->kind ? "mmap" : "malloc");
     else
         g->kind = b_strdup(b, sg->kind ? "zombie" : "running");
     g->count = v->count;
     g->growth_per_min = st->slope;
+    g->limit_minutes = -1;
+    if (sg->resource == SERIES_MEM || sg->resource == SERIES_HEAP)
+        g->unit = b_strdup(b, "KiB");
     if (st->first_seen < t->n) {
         g->first_seen_ms = ls->snaps[t->order[st->first_seen]].time_ms;
         g->last_seen_ms = ls->snaps[t->order[st->last_seen]].time_ms;
@@ -582,17 +643,91 @@ static int not_counted(builder *b, const leak_options *o, const verdict *v, leak
     return 0;
 }
 
+/* ---- memory: time to a limit, a process that vanished ----------------- */
+
+/* A growing memory group g: the limit the process runs into at its rate,
+ * from the last snapshot of t with memory figures, said in g->why too
+ * ("; reaches the cgroup limit of 1.00 GiB in about 12 min at this rate"). */
+static void limit_of_group(builder *b, const timeline *t, leak_group *g)
+{
+    const series_snap *last = &t->ls->snaps[t->order[t->n - 1]];
+    mem_limit l;
+    if (!mem_limit_of(&last->mem, &l))
+        return;
+    double minutes = mem_minutes_to_limit(&l, g->growth_per_min);
+    char lim[32], when[32];
+    mem_fmt_kib(lim, sizeof(lim), (double)l.limit / 1024.0);
+    g->limit = b_strdup(b, l.name);
+    g->limit_bytes = l.limit;
+    g->limit_minutes = minutes;
+    if (minutes < 0)
+        return;
+    mem_fmt_minutes(when, sizeof(when), minutes);
+    char *why = minutes == 0
+                    ? b_printf(b, "%s; at the %s of %s already", g->why ? g->why : "", l.name, lim)
+                    : b_printf(b, "%s; reaches the %s of %s in about %s at this rate",
+                               g->why ? g->why : "", l.name, lim, when);
+    free(g->why);
+    g->why = why;
+}
+
+/* The verdict on a series that ends without an exit or crash snapshot
+ * (leak_vanished.h); the trend is the fastest growing memory suspect. */
+static void vanished_of(builder *b, const timeline *t, leak_report *r)
+{
+    const leak_series *ls = t->ls;
+    const series_snap *last = &ls->snaps[t->order[t->n - 1]];
+    size_t with_memory = 0;
+    for (size_t k = 0; k < t->n; k++)
+        with_memory += ls->snaps[t->order[k]].mem.present != 0;
+    /* only series from a collector that records memory (format 1.4 MEMORY):
+     * older ones carry no evidence, and their users no exit snapshot */
+    if (last->trigger_kind == SNAP_TRIGGER_EXIT || last->trigger_kind == SNAP_TRIGGER_CRASH ||
+        !with_memory)
+        return;
+    const series_snap **v = malloc(t->n * sizeof(*v));
+    if (!v) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t k = 0; k < t->n; k++)
+        v[k] = &ls->snaps[t->order[k]];
+    const leak_group *fast = NULL;
+    for (size_t i = 0; i < r->n_leaks; i++) {
+        const leak_group *g = &r->leaks[i];
+        if (g->resource && strcmp(g->resource, "memory") == 0 && leak_group_is_suspect(g) &&
+            (!fast || g->growth_per_min > fast->growth_per_min))
+            fast = g;
+    }
+    char *trend = NULL;
+    if (fast) {
+        char rate[32];
+        mem_fmt_kib(rate, sizeof(rate), fast->growth_per_min);
+        trend = b_printf(b, "its %s memory grew by %s/min (%s confidence)", fast->kind, rate,
+                         fast->confidence);
+    }
+    int live = vanish_probe(r->pid, ls->start_ms, ls->host);
+    r->vanished = vanish_judge(v, t->n, r->pid, live, ls->host, trend, &b->oom);
+    free(trend);
+    free(v);
+}
+
 static leak_report *report_of(const leak_series *ls, const leak_options *o, char *err,
                               size_t errlen)
 {
     builder b = { 0 };
-    timeline t = { 0 }, tx = { 0 };
+    timeline tl[TL_HEAP + 1] = { 0 };
+    timeline t;
     leak_report *r = calloc(1, sizeof(*r));
     sym_session *ss = o ? o->symbols : NULL;
-    if (!r || timeline_init(&t, ls) < 0 || timeline_init_of(&tx, ls, 1) < 0) {
+    int ok = r != NULL;
+    for (int of = TL_ALL; of <= TL_HEAP; of++)
+        ok = ok && timeline_init_of(&tl[of], ls, of) == 0;
+    t = tl[TL_ALL]; /* a copy: released with tl */
+    if (!ok) {
         free(r);
-        timeline_release(&t);
-        timeline_release(&tx);
+        for (int of = TL_ALL; of <= TL_HEAP; of++)
+            timeline_release(&tl[of]);
         err_text_set(err, errlen, "out of memory");
         return NULL;
     }
@@ -607,9 +742,8 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     for (size_t i = 0; i < ls->n_groups && !b.oom; i++) {
         group_stats st;
         verdict v;
-        int x11 = ls->groups[i].resource == SERIES_X11 ||
-                  ls->groups[i].resource == SERIES_X11_PIXMAP;
-        timeline *tg = x11 ? &tx : &t; /* X: only snapshots that counted them */
+        /* X, memory, heap: only the snapshots that counted them */
+        timeline *tg = &tl[timeline_for(&ls->groups[i])];
         if (!tg->n)
             continue;
         stats_of(tg, &ls->groups[i], &st);
@@ -620,14 +754,18 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
         }
         leak_group *g = &r->leaks[r->n_leaks++];
         fill_group(&b, tg, ss, &ls->groups[i], &st, &v, g);
+        if (!b.oom && v.conf != CONF_NONE && ls->groups[i].resource == SERIES_MEM)
+            limit_of_group(&b, tg, g);
         if (!b.oom && v.conf != CONF_NONE && !not_counted(&b, o, &v, g, r) &&
             !(o && o->all_groups))
             leak_group_release(&r->leaks[--r->n_leaks]);
     }
     if (!b.oom)
         freezes_of(&b, &t, r);
-    timeline_release(&t);
-    timeline_release(&tx);
+    if (!b.oom)
+        vanished_of(&b, &t, r);
+    for (int of = TL_ALL; of <= TL_HEAP; of++)
+        timeline_release(&tl[of]);
     if (b.oom) {
         leak_report_free(r);
         err_text_set(err, errlen, "out of memory");

@@ -11,6 +11,8 @@
 #include "json_writer.h"
 #include "leak_analyze.h"
 #include "path_name.h"
+#include "leak_vanished.h"
+#include "report.h"
 
 /* What people call the process: its app name, else its executable's. */
 static const char *program_of(const leak_report *r)
@@ -76,7 +78,32 @@ static void group(json_writer *w, const leak_group *g, const leak_report *proc, 
     json_kv_string(w, "confidence", g->confidence);
     json_kv_string(w, "why", g->why);
     json_kv_string(w, "signature", g->signature);
+    json_kv_string(w, "unit", g->unit);
+    json_key(w, "limit");
+    if (g->limit) {
+        json_object_begin(w);
+        json_kv_string(w, "name", g->limit);
+        json_kv_u64(w, "bytes", g->limit_bytes);
+        json_key(w, "minutes");
+        if (g->limit_minutes >= 0)
+            json_double(w, round(g->limit_minutes * 10) / 10);
+        else
+            json_null(w);
+        json_object_end(w);
+    } else {
+        json_null(w);
+    }
     json_object_end(w);
+}
+
+/* "vanished": the verdict on a process gone without an exit or crash
+ * snapshot (leak_vanished.h), or null; written as bbx show writes it. */
+static void vanished(json_writer *w, const leak_vanished *v)
+{
+    report_vanished rv;
+    if (v)
+        leak_vanished_view(v, &rv);
+    report_vanished_json(w, v ? &rv : NULL);
 }
 
 /* One freeze; `proc` and `index` as for group(). */
@@ -132,6 +159,7 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     json_kv_u64(&w, "first_ms", r->first_ms);
     json_kv_u64(&w, "last_ms", r->last_ms);
     not_counted(&w, &r, 1);
+    vanished(&w, r->vanished);
     json_key(&w, "leaks");
     json_array_begin(&w);
     for (size_t i = 0; i < r->n_leaks; i++)
@@ -163,6 +191,7 @@ static void process(json_writer *w, const leak_report *r)
     json_kv_u64(w, "last_ms", r->last_ms);
     json_kv_u64(w, "suspects", leak_report_suspects(r));
     not_counted(w, &r, 1);
+    vanished(w, r->vanished);
     json_object_end(w);
 }
 

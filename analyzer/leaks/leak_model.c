@@ -27,7 +27,21 @@ void leak_report_free(leak_report *r)
     free(r->freezes);
     free(r->app);
     free(r->exe);
+    leak_vanished_free(r->vanished);
     free(r);
+}
+
+void leak_vanished_free(leak_vanished *v)
+{
+    if (!v)
+        return;
+    free(v->verdict);
+    free(v->cause);
+    free(v->text);
+    for (size_t i = 0; i < v->n_evidence; i++)
+        free(v->evidence[i]);
+    free(v->evidence);
+    free(v);
 }
 
 void leak_group_release(leak_group *g)
@@ -48,6 +62,8 @@ void leak_group_release(leak_group *g)
         free(g->confidence);
         free(g->why);
         free(g->signature);
+        free(g->unit);
+        free(g->limit);
     }
 }
 

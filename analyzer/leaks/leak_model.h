@@ -45,7 +45,29 @@ typedef struct leak_group {
     char *confidence;       /* "high", "medium" or "low" */
     char *why;              /* one sentence: why it is a suspect */
     char *signature;        /* stable across rebuilds: leak_signature() */
+    /* memory and heap groups (resource "memory", "heap"): */
+    char *unit;             /* "KiB" (count and growth are in it), else NULL */
+    char *limit;            /* the limit it runs into ("cgroup limit"), or NULL */
+    uint64_t limit_bytes;   /* that limit */
+    double limit_minutes;   /* minutes to reach it at this rate; < 0: unknown */
 } leak_group;
+
+/*
+ * A process that vanished: its series ends with neither an exit nor a
+ * crash snapshot and it is not running any more (on this host: its pid is
+ * gone, or taken by another process), or that cannot be told (the
+ * snapshots come from another host).  Evidence: the cgroup's oom_kill
+ * count rising, memory near a limit in the last snapshot, a "memory"
+ * (watermark) snapshot, the memory trend.
+ */
+typedef struct leak_vanished {
+    char *verdict;          /* "gone", or "unknown" (another host) */
+    char *cause;            /* "oom-kill", "memory-limit", or NULL (no evidence) */
+    uint64_t last_ms;       /* the last snapshot's time */
+    char *text;             /* the verdict in one sentence */
+    char **evidence;        /* each piece of evidence, a clause */
+    size_t n_evidence;
+} leak_vanished;
 
 /*
  * A freeze: a watched thread away from its event loop for longer than its
@@ -83,7 +105,11 @@ typedef struct leak_report {
     size_t n_toolkit;       /* still open at exit but not counted: created
                                by a toolkit (--toolkit-rules) */
     size_t n_suppressed;    /* suspects taken out by --suppress rules */
+    leak_vanished *vanished; /* NULL: ended with exit or crash, still running,
+                               or not judged (not read back from JSON) */
 } leak_report;
+
+void leak_vanished_free(leak_vanished *v);
 
 void leak_report_free(leak_report *r);
 

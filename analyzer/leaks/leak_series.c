@@ -57,6 +57,7 @@ void leak_series_release(leak_series *ls)
     free(ls->hangs);
     free(ls->app);
     free(ls->exe);
+    free(ls->host);
     free(ls->keybuf);
     memset(ls, 0, sizeof(*ls));
 }
@@ -493,6 +494,77 @@ static int add_x11(leak_series *ls, const snap *s, size_t si)
     return 0;
 }
 
+/* One memory group's count (KiB) in snapshot si. */
+static int mem_count(leak_series *ls, const snap *s, size_t si, uint64_t kind, uint64_t kib)
+{
+    key k = { ls, 0, 0 };
+    uint8_t tag = SERIES_MEM;
+    key_put(&k, &tag, 1);
+    key_u64(&k, kind);
+    group_seed seed = { SERIES_MEM, kind, NULL, NULL };
+    series_group *g = group_get(ls, &k, s, &seed);
+    return g && group_bump_by(g, si, kib) >= 0 ? 0 : -1;
+}
+
+/* The soft RLIMIT_AS of s in bytes, 0 when absent or unlimited. */
+static uint64_t as_limit(const snap *s)
+{
+    for (size_t i = 0; i < s->process.n_rlimits; i++) {
+        const snap_rlimit *rl = &s->process.rlimits[i];
+        if (rl->resource == 9 /* RLIMIT_AS */ && rl->cur != UINT64_MAX)
+            return rl->cur;
+    }
+    return 0;
+}
+
+/* Memory by kind (RSS), the cgroup's usage and malloc's bytes in use, each
+ * a group counted in KiB; and what the series needs of limits. */
+static int add_memory(leak_series *ls, const snap *s, size_t si)
+{
+    const snap_memory *m = &s->memory;
+    series_mem *sm = &ls->snaps[si].mem;
+    if (!m->present)
+        return 0;
+    *sm = (series_mem){ 1, m->rss_kb, m->vm_size_kb ? m->vm_size_kb : s->process.vm_size_kb,
+                        m->phys_kb, m->has_cg_current, m->has_cg_max, m->has_cg_oom,
+                        m->cg_current, m->cg_max, m->cg_oom_kills, as_limit(s) };
+    for (uint64_t kind = 1; kind < SNAP_MEM_KINDS; kind++)
+        if (m->kinds[kind].present && mem_count(ls, s, si, kind, m->kinds[kind].rss_kb) < 0)
+            return -1;
+    if (m->has_cg_current && mem_count(ls, s, si, SERIES_MEM_CGROUP, m->cg_current / 1024) < 0)
+        return -1;
+    if (m->has_malloc && mem_count(ls, s, si, SERIES_MEM_MALLOC, m->malloc_inuse / 1024) < 0)
+        return -1;
+    return 0;
+}
+
+/* The allocating stacks of sampled heap tracking: a group per stack, its
+ * estimated live bytes counted in KiB (rounded up). */
+static int add_heap(leak_series *ls, const snap *s, size_t si)
+{
+    if (!s->heap.present)
+        return 0;
+    ls->snaps[si].heap = 1;
+    ls->snaps[si].heap_interval = s->heap.interval;
+    for (size_t i = 0; i < s->heap.n_stacks; i++) {
+        const snap_heap_stack *h = &s->heap.stacks[i];
+        /* an origin in all but name: the creation stack machinery applies */
+        snap_origin o = { .frames = h->frames, .n_frames = h->n_frames,
+                          .call = (char *)(h->mmap ? "mmap" : "malloc") };
+        size_t first = frame_origin_first(s, &o);
+        key k = { ls, 0, 0 };
+        uint8_t tag = SERIES_HEAP;
+        key_put(&k, &tag, 1);
+        key_u64(&k, (uint64_t)h->mmap);
+        key_put(&k, h->frames + first, (h->n_frames - first) * sizeof(*h->frames));
+        group_seed seed = { SERIES_HEAP, (uint64_t)h->mmap, &o, NULL };
+        series_group *g = group_get(ls, &k, s, &seed);
+        if (!g || group_bump_by(g, si, (h->live_bytes + 1023) / 1024) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Keep what a HANG or HANG_END trigger of snapshot si says of the hung
  * thread.  0 or -1. */
 static int add_hang(leak_series *ls, const snap_trigger *t, size_t si)
@@ -530,13 +602,20 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
     ss->file = file;
     ss->complete = s->complete;
     ss->x11 = s->x11.present && s->x11.clients > 0;
+    ss->heap = 0;
+    ss->heap_interval = 0;
+    memset(&ss->mem, 0, sizeof(ss->mem));
+    if (!ls->start_ms)
+        ls->start_ms = s->process.start_ms;
+    if (!ls->host && s->process.hostname && !(ls->host = strdup(s->process.hostname)))
+        return -1;
     if (!ls->app && s->process.app && !(ls->app = strdup(s->process.app)))
         return -1;
     if (!ls->exe && s->process.exe && !(ls->exe = strdup(s->process.exe)))
         return -1;
     if (add_hang(ls, &s->trigger, si) < 0 || add_fds(ls, s, si, fd_group) < 0 ||
         add_threads(ls, s, si, thread_group) < 0 || add_children(ls, s, si) < 0 ||
-        add_x11(ls, s, si) < 0)
+        add_x11(ls, s, si) < 0 || add_memory(ls, s, si) < 0 || add_heap(ls, s, si) < 0)
         return -1;
     return 0;
 }

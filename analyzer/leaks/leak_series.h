@@ -17,6 +17,10 @@
  *   thread:          creation stack + start routine + name without digits
  *   child:           command (cmdline, else comm) + zombie or not
  *   x11:             the resource type's atom name; pixmap memory is one group
+ *   memory:          the kind of memory (RSS of a kind of mapping, the
+ *                    cgroup's usage, malloc's bytes in use), counted in KiB
+ *   heap:            the allocating stack of sampled heap tracking (its
+ *                    addresses, and malloc or mmap), its live bytes in KiB
  * An fd whose origin is UNKNOWN (open before tracking) groups as untracked.
  *
  * Not thread-safe; not async-signal-safe.
@@ -37,7 +41,23 @@
  * snapshots whose X11_RESOURCES record found an X client of the process
  * (series_snap.x11); the others say nothing of them. */
 enum series_resource { SERIES_FD = 0, SERIES_THREAD = 1, SERIES_CHILD = 2, SERIES_X11 = 3,
-                       SERIES_X11_PIXMAP = 4 };
+                       SERIES_X11_PIXMAP = 4, SERIES_MEM = 5, SERIES_HEAP = 6 };
+
+/* SERIES_MEM kinds beyond SNAP_MEM_* (RSS of that kind of mapping). Memory
+ * groups count only in snapshots with a MEMORY record (series_snap.mem),
+ * heap groups only in those with a HEAP record (series_snap.heap). */
+#define SERIES_MEM_CGROUP 100 /* the cgroup's memory.current */
+#define SERIES_MEM_MALLOC 101 /* malloc's bytes in use */
+
+/* What a snapshot's MEMORY record said of limits and the OOM killer, for
+ * the time to a limit and the vanished verdict (leak_vanished.h). */
+typedef struct series_mem {
+    int present;               /* the snapshot had a MEMORY record */
+    uint64_t rss_kb, vm_size_kb, phys_kb;
+    int has_cg_current, has_cg_max, has_cg_oom;
+    uint64_t cg_current, cg_max, cg_oom_kills; /* bytes, bytes, count */
+    uint64_t as_limit;         /* RLIMIT_AS soft limit in bytes, 0 none */
+} series_mem;
 
 /* A group's count in one snapshot (snapshots where it is absent have none). */
 typedef struct series_count {
@@ -79,6 +99,9 @@ typedef struct series_snap {
     int complete;
     int x11;                   /* it counted the process's X resources (an
                                   X11_RESOURCES record with a client) */
+    int heap;                  /* heap tracking was on (a HEAP record) */
+    uint64_t heap_interval;    /* its sampling interval in bytes */
+    series_mem mem;
 } series_snap;
 
 /* A HANG or HANG_END trigger of the hang watchdog (snap_format.h). */
@@ -101,6 +124,8 @@ typedef struct leak_series {
     series_hang *hangs;        /* in the order added */
     size_t n_hangs, cap_hangs;
     char *app, *exe;           /* of the first snapshot added */
+    char *host;                /* hostname of the first snapshot, or NULL */
+    uint64_t start_ms;         /* the process's start, Unix ms; 0 unknown */
     const app_modules *apps;   /* the program's own modules (may be NULL:
                                   the default rules); the caller's */
     uint8_t *keybuf;           /* scratch for building keys */

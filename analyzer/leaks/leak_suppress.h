@@ -7,7 +7,8 @@
  * starts a comment; blank lines are skipped.  A rule is one or more terms
  * FIELD:PATTERN separated by white space, and suppresses a group when every
  * term matches it.  FIELD is one of
- *   resource  the group's resource ("fd", "thread", "child")
+ *   resource  the group's resource ("fd", "thread", "child", "x11", "memory",
+ *             "heap")
  *   kind      its kind ("socket", "pipe", "zombie", ...)
  *   name      its name (thread start routine and name, child command);
  *             a group without one never matches

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "leak_analyze.h"
+#include "leak_memory.h"
 #include "path_name.h"
 #include "report.h"
 
@@ -47,7 +48,15 @@ static void group(FILE *out, const leak_group *g, size_t number)
         fputs(" ", out);
         put(out, g->name, "");
     }
-    fprintf(out, ": %" PRIu64 " at the end, %+.3g/min\n", g->count, g->growth_per_min);
+    if (g->unit && strcmp(g->unit, "KiB") == 0) {
+        char end[32], rate[32];
+        mem_fmt_kib(end, sizeof(end), (double)g->count);
+        mem_fmt_kib(rate, sizeof(rate), g->growth_per_min);
+        fprintf(out, ": %s at the end, %s%s/min\n", end, g->growth_per_min >= 0 ? "+" : "",
+                rate);
+    } else {
+        fprintf(out, ": %" PRIu64 " at the end, %+.3g/min\n", g->count, g->growth_per_min);
+    }
     report_fmt_time(first, sizeof(first), g->first_seen_ms);
     report_fmt_time(last, sizeof(last), g->last_seen_ms);
     fprintf(out, "   seen %s to %s\n   ", first, last);
@@ -75,6 +84,8 @@ static void group(FILE *out, const leak_group *g, size_t number)
             put(out, f->module, "?");
             fputs("]\n", out);
         }
+    } else if (g->resource && strcmp(g->resource, "memory") == 0) {
+        /* memory of a kind: no stack (bbx flame --what heap has the heap's) */
     } else if (g->resource && strcmp(g->resource, "x11") == 0) {
         fputs("   created at: unknown (the X server counts a client's resources, it does not "
               "record who made them)\n", out);
@@ -147,6 +158,11 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     put(out, r->app ? r->app : path_base_name(r->exe), "?");
     fprintf(out, " (pid %" PRIu64 "), %zu snapshot%s over %s from %s\n", r->pid,
             r->n_snapshots, r->n_snapshots == 1 ? "" : "s", span, first);
+    if (r->vanished) {
+        fputs("vanished: ", out);
+        put(out, r->vanished->text, "?");
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < r->n_freezes; i++)
         freeze(out, &r->freezes[i]);
     for (size_t i = 0; i < r->n_leaks; i++) {

@@ -14,6 +14,7 @@
 #include "err_text.h"
 #include "frame_symbols.h"
 #include "leak_model.h"
+#include "leak_memory.h"
 #include "leak_series.h"
 #include "path_name.h"
 #include "snap_format.h"
@@ -77,10 +78,16 @@ static char *label_of(const leak_series *ls, const series_group *g, sym_session 
         add(buf, len, &pos, "thread%s%s", g->name ? " " : "", g->name ? g->name : "");
     else if (g->resource == SERIES_X11 || g->resource == SERIES_X11_PIXMAP)
         add(buf, len, &pos, "X %s", g->name ? g->name : "?");
+    else if (g->resource == SERIES_MEM)
+        add(buf, len, &pos, "%s%s", mem_group_kind_name(g->kind),
+            g->kind == SERIES_MEM_CGROUP || g->kind == SERIES_MEM_MALLOC ? "" : " RSS");
+    else if (g->resource == SERIES_HEAP)
+        add(buf, len, &pos, "%s", g->kind ? "mmap" : "malloc");
     else
         add(buf, len, &pos, "%s child %s", g->kind ? "zombie" : "running",
             g->name ? g->name : "?");
-    if ((g->resource == SERIES_FD || g->resource == SERIES_THREAD) && g->n_frames) {
+    if ((g->resource == SERIES_FD || g->resource == SERIES_THREAD ||
+         g->resource == SERIES_HEAP) && g->n_frames) {
         /* the program's own frame first, then the library call it made */
         size_t own = g->app_frame < g->n_frames ? g->app_frame : 0;
         add(buf, len, &pos, ": ");

@@ -25,7 +25,8 @@
 
 typedef struct leak_timeline_group {
     int resource;       /* enum series_resource: SERIES_FD, _THREAD, _CHILD, _X11,
-                           _X11_PIXMAP */
+                           _X11_PIXMAP, _MEM (KiB: "anon RSS", "cgroup",
+                           "malloc"), _HEAP (live KiB: "malloc: f (a.c:3)") */
     char *label;        /* "socket: client_connect (leaker.c:88)", "socket: on_tick
                            (app.c:43) via g_socket_new" (the program's own
                            frame first), "file: /tmp/x", "X PIXMAP" */

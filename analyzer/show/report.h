@@ -10,10 +10,21 @@
 #ifndef BBX_REPORT_H
 #define BBX_REPORT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "snap_reader.h"
 #include "symbolizer.h"
+
+/* What bbx show found of the snapshot's series (the vanished verdict of
+ * bbx leaks, leak_vanished.h), said after the trigger. */
+typedef struct report_vanished {
+    const char *verdict, *cause, *text; /* cause may be NULL */
+    const char *const *evidence;
+    size_t n_evidence;
+    uint64_t last_ms;
+} report_vanished;
 
 /* How to render.  NULL means the defaults (no symbols). */
 typedef struct report_options {
@@ -27,9 +38,16 @@ typedef struct report_options {
     /* 1: bbx's own fds and threads listed too (--bbx-internals); 0: left
      * out of the tables, counted in one line. */
     int bbx_internals;
+    /* The process vanished after this snapshot (NULL: not known). */
+    const report_vanished *vanished;
 } report_options;
 
 int report_text(FILE *out, const snap *s, const report_options *opt);
+
+/* The "vanished" key and its object (or null) inside an object being
+ * written: bbx show's and bbx leaks's JSON. */
+struct json_writer;
+void report_vanished_json(struct json_writer *w, const report_vanished *v);
 
 /* `pretty`: indented, one member a line (what `bbx show --json` writes). */
 int report_json(FILE *out, const snap *s, int pretty, const report_options *opt);

@@ -14,6 +14,7 @@
 #include "path_name.h"
 #include "report.h"
 #include "report_facts.h"
+#include "size_text.h"
 #include "snap_format.h"
 #include "snap_redact.h"
 
@@ -272,10 +273,12 @@ void facts_trigger(const facts_sink *k, const snap *s)
                t->hung_tid) {
         trigger_hang(k, t);
     } else if (t->kind == SNAP_TRIGGER_REQUEST || t->kind == SNAP_TRIGGER_PERIODIC ||
-               t->kind == SNAP_TRIGGER_EXIT) {
-        put(k, FACTS_WORDS, t->kind == SNAP_TRIGGER_REQUEST    ? "requested: "
-                            : t->kind == SNAP_TRIGGER_PERIODIC ? "periodic: "
-                                                               : "at exit: ");
+               t->kind == SNAP_TRIGGER_EXIT || t->kind == SNAP_TRIGGER_MEMORY) {
+        put(k, t->kind == SNAP_TRIGGER_MEMORY ? FACTS_ALARM : FACTS_WORDS,
+            t->kind == SNAP_TRIGGER_REQUEST    ? "requested: "
+            : t->kind == SNAP_TRIGGER_PERIODIC ? "periodic: "
+            : t->kind == SNAP_TRIGGER_MEMORY   ? "memory watermark crossed: "
+                                               : "at exit: ");
         put_data(k, FACTS_DATA, t->reason, "(no reason given)");
         putf(k, FACTS_WORDS, " (thread %" PRIu64 ")", t->tid);
     } else if (t->kind == SNAP_TRIGGER_SIGNAL) {
@@ -559,6 +562,22 @@ void facts_site(const facts_sink *k, const snap *s, uint64_t pc, int is_return,
     facts_module_offset(k, snap_module_for_pc(s, pc), pc);
 }
 
+void facts_origin_site(const facts_sink *k, const snap *s, const snap_origin *o,
+                       sym_session *ss)
+{
+    /* The program's own frame first, then the library call it made. */
+    size_t first = frame_origin_first(s, o), own = app_origin_frame(NULL, s, o, first);
+    if (!o->n_frames) {
+        put(k, FACTS_WORDS, "?");
+        return;
+    }
+    facts_site(k, s, o->frames[own == SIZE_MAX ? first : own], 1, ss);
+    if (own != SIZE_MAX && own > first) {
+        put(k, FACTS_WORDS, " via ");
+        facts_site(k, s, o->frames[own - 1], 1, ss);
+    }
+}
+
 void facts_origin(const facts_sink *k, const snap *s, const snap_origin *o, sym_session *ss)
 {
     if (o->unknown) {
@@ -569,14 +588,8 @@ void facts_origin(const facts_sink *k, const snap *s, const snap_origin *o, sym_
     put_data(k, FACTS_CODE, o->call, "?");
     put(k, FACTS_CODE, "()");
     if (o->n_frames) {
-        /* The program's own frame first, then the library call it made. */
-        size_t first = frame_origin_first(s, o), own = app_origin_frame(NULL, s, o, first);
         put(k, FACTS_WORDS, " in ");
-        facts_site(k, s, o->frames[own == SIZE_MAX ? first : own], 1, ss);
-        if (own != SIZE_MAX && own > first) {
-            put(k, FACTS_WORDS, " via ");
-            facts_site(k, s, o->frames[own - 1], 1, ss);
-        }
+        facts_origin_site(k, s, o, ss);
     }
     putf(k, FACTS_WORDS, ", thread %" PRIu64, o->tid);
     if (o->start) {
@@ -885,4 +898,123 @@ void facts_group_members(const facts_sink *k, const snap *s, const facts_group *
         put(k, FACTS_DATA, name);
         put(k, FACTS_WORDS, "\")");
     }
+}
+
+/* ---- memory and sampled heap ------------------------------------------- */
+
+static void put_kib(const facts_sink *k, double kib)
+{
+    char b[32];
+    size_text_kib(b, sizeof(b), kib);
+    put(k, FACTS_WORDS, b);
+}
+
+int facts_mem_totals(const facts_sink *k, const snap *s)
+{
+    const snap_memory *m = &s->memory;
+    if (!m->present)
+        return 0;
+    put(k, FACTS_WORDS, "rss ");
+    put_kib(k, (double)m->rss_kb);
+    put(k, FACTS_WORDS, ", pss ");
+    put_kib(k, (double)m->pss_kb);
+    put(k, FACTS_WORDS, ", swap ");
+    put_kib(k, (double)m->swap_kb);
+    if (m->vm_size_kb) {
+        put(k, FACTS_WORDS, ", address space ");
+        put_kib(k, (double)m->vm_size_kb);
+    }
+    if (m->phys_kb) {
+        put(k, FACTS_WORDS, "; host ");
+        put_kib(k, (double)m->phys_kb);
+        put(k, FACTS_WORDS, " physical, ");
+        put_kib(k, (double)m->avail_kb);
+        put(k, FACTS_WORDS, " available");
+    }
+    putf(k, FACTS_WORDS, " (figures %" PRIu64 " ms old at the capture)", m->age_ms);
+    return 1;
+}
+
+int facts_mem_cgroup(const facts_sink *k, const snap *s)
+{
+    const snap_memory *m = &s->memory;
+    if (!m->present || (!m->cgroup && !m->has_cg_current))
+        return 0;
+    put(k, FACTS_WORDS, "cgroup ");
+    put_data(k, FACTS_DATA, m->cgroup, "?");
+    if (m->has_cg_current) {
+        put(k, FACTS_WORDS, ": ");
+        put_kib(k, (double)m->cg_current / 1024.0);
+        put(k, FACTS_WORDS, " used");
+    }
+    if (m->has_cg_max && m->cg_max) {
+        put(k, FACTS_WORDS, " of ");
+        put_kib(k, (double)m->cg_max / 1024.0);
+        if (m->has_cg_current)
+            putf(k, m->cg_current * 10 >= m->cg_max * 9 ? FACTS_ALARM : FACTS_WORDS,
+                 " (%.0f%%)", 100.0 * (double)m->cg_current / (double)m->cg_max);
+    } else {
+        put(k, FACTS_WORDS, ", no limit");
+    }
+    if (m->has_cg_high && m->cg_high) {
+        put(k, FACTS_WORDS, ", high ");
+        put_kib(k, (double)m->cg_high / 1024.0);
+    }
+    if (m->has_cg_oom)
+        putf(k, m->cg_oom_kills ? FACTS_ALARM : FACTS_WORDS,
+             ", %" PRIu64 " OOM kill%s, limit hit %" PRIu64 " time%s", m->cg_oom_kills,
+             m->cg_oom_kills == 1 ? "" : "s", m->cg_oom, m->cg_oom == 1 ? "" : "s");
+    if (m->has_cg_swap) {
+        put(k, FACTS_WORDS, ", swap ");
+        put_kib(k, (double)m->cg_swap / 1024.0);
+    }
+    return 1;
+}
+
+int facts_mem_malloc(const facts_sink *k, const snap *s)
+{
+    const snap_memory *m = &s->memory;
+    if (!m->present || !m->has_malloc)
+        return 0;
+    put_kib(k, (double)m->malloc_inuse / 1024.0);
+    put(k, FACTS_WORDS, " in use, ");
+    put_kib(k, (double)m->malloc_free / 1024.0);
+    put(k, FACTS_WORDS, " free; arena ");
+    put_kib(k, (double)m->malloc_arena / 1024.0);
+    put(k, FACTS_WORDS, ", mmapped ");
+    put_kib(k, (double)m->malloc_mmap / 1024.0);
+    return 1;
+}
+
+int facts_heap(const facts_sink *k, const snap *s)
+{
+    const snap_heap *h = &s->heap;
+    if (!h->present)
+        return 0;
+    put(k, FACTS_WORDS, "sampled every ");
+    put_kib(k, (double)h->interval / 1024.0);
+    put(k, FACTS_WORDS, " allocated: about ");
+    put_kib(k, (double)h->live_bytes / 1024.0);
+    putf(k, FACTS_WORDS, " live in %" PRIu64 " allocations, ", h->live_objects);
+    put_kib(k, (double)h->alloc_bytes / 1024.0);
+    putf(k, FACTS_WORDS, " allocated in %" PRIu64 " since tracking started", h->alloc_objects);
+    if (h->start_ms) {
+        char when[64];
+        report_fmt_time(when, sizeof(when), h->start_ms);
+        putf(k, FACTS_WORDS, " (%s)", when);
+    }
+    putf(k, FACTS_WORDS, "; %" PRIu64 " of %" PRIu64 " samples live, %zu stacks", h->live_samples,
+         h->samples, h->n_stacks);
+    if (h->lost)
+        putf(k, FACTS_ALARM, ", %" PRIu64 " samples lost (tables full)", h->lost);
+    return 1;
+}
+
+void facts_heap_site(const facts_sink *k, const snap *s, const snap_heap_stack *h,
+                     sym_session *ss)
+{
+    snap_origin o = { .frames = h->frames, .n_frames = h->n_frames };
+    facts_origin_site(k, s, &o, ss);
+    if (h->mmap)
+        put(k, FACTS_WORDS, " (anonymous mmap)");
 }

@@ -154,6 +154,10 @@ void facts_site(const facts_sink *k, const snap *s, uint64_t pc, int is_return,
  * by the library call it went through: "in on_tick (app.c:43) via
  * g_socket_new"; the innermost frame when no frame is the program's. */
 void facts_origin(const facts_sink *k, const snap *s, const snap_origin *o, sym_session *ss);
+/* The site part of facts_origin(): "f (file.c:12) via g", or "?" without
+ * frames. */
+void facts_origin_site(const facts_sink *k, const snap *s, const snap_origin *o,
+                       sym_session *ss);
 
 /* One row of a backtrace: frame `index`, inline level `level` of `n_levels`
  * (0 the innermost; n_levels is 1 and sym NULL without symbols). */
@@ -229,5 +233,22 @@ void facts_groups_release(facts_groups *g);
 void facts_group_title(const facts_sink *k, const facts_group *g);
 /* "tids 101, 102, ... (all named "x")" or "tids 101 "a", 102 "b", ..." */
 void facts_group_members(const facts_sink *k, const snap *s, const facts_group *g);
+
+/* ---- memory and sampled heap (MEMORY, HEAP, HEAP_STACK) ----------------- */
+
+/* "rss 130 MiB, pss 130 MiB, swap 0 KiB, address space 520 MiB; host
+ * 24.0 GiB physical, 20.0 GiB available (figures 12 ms old at the capture)" */
+int facts_mem_totals(const facts_sink *k, const snap *s);
+/* "cgroup /app.scope: 138 MiB used of 200 MiB (69%), 1 OOM kill, limit hit
+ * 1 time" */
+int facts_mem_cgroup(const facts_sink *k, const snap *s);
+/* "131 MiB in use, 0 KiB free; arena 131 MiB, mmapped 0 KiB" */
+int facts_mem_malloc(const facts_sink *k, const snap *s);
+/* "sampled every 512 KiB allocated: about 18.7 MiB live in 198 allocations,
+ * ... since tracking started; 12 of 34 samples live, 2 stacks" */
+int facts_heap(const facts_sink *k, const snap *s);
+/* Where a heap stack allocated: facts_origin_site() of its frames. */
+void facts_heap_site(const facts_sink *k, const snap *s, const snap_heap_stack *h,
+                     sym_session *ss);
 
 #endif

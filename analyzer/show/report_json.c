@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "json_writer.h"
+#include "app_frames.h"
 #include "frame_symbols.h"
 #include "report.h"
 #include "report_facts.h"
@@ -519,6 +520,142 @@ static void capture(json_writer *w, const snap *s)
     json_array_end(w);
 }
 
+/* "memory": the MEMORY record, or null; sizes in KiB as the kernel gives
+ * them, cgroup and malloc figures in bytes, a figure not taken null. */
+static void kv_u64_or_null(json_writer *w, const char *key, uint64_t v, int known)
+{
+    json_key(w, key);
+    if (known)
+        json_u64(w, v);
+    else
+        json_null(w);
+}
+
+static void memory(json_writer *w, const snap *s)
+{
+    const snap_memory *m = &s->memory;
+    json_key(w, "memory");
+    if (!m->present) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_u64(w, "age_ms", m->age_ms);
+    json_kv_u64(w, "rss_kb", m->rss_kb);
+    json_kv_u64(w, "pss_kb", m->pss_kb);
+    json_kv_u64(w, "swap_kb", m->swap_kb);
+    kv_u64_or_null(w, "vm_size_kb", m->vm_size_kb, m->vm_size_kb != 0);
+    json_key(w, "kinds");
+    json_array_begin(w);
+    for (uint64_t kind = 1; kind < SNAP_MEM_KINDS; kind++) {
+        const snap_mem_kind_use *u = &m->kinds[kind];
+        if (!u->present)
+            continue;
+        json_object_begin(w);
+        json_kv_string(w, "kind", snap_mem_kind_name(kind));
+        json_kv_u64(w, "rss_kb", u->rss_kb);
+        json_kv_u64(w, "pss_kb", u->pss_kb);
+        json_kv_u64(w, "swap_kb", u->swap_kb);
+        json_kv_u64(w, "size_kb", u->size_kb);
+        json_kv_u64(w, "mappings", u->mappings);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_key(w, "cgroup");
+    if (!m->cgroup && !m->has_cg_current) {
+        json_null(w);
+    } else {
+        json_object_begin(w);
+        json_kv_string(w, "path", m->cgroup);
+        kv_u64_or_null(w, "current", m->cg_current, m->has_cg_current);
+        kv_u64_or_null(w, "max", m->cg_max, m->has_cg_max);
+        kv_u64_or_null(w, "high", m->cg_high, m->has_cg_high);
+        kv_u64_or_null(w, "oom_kills", m->cg_oom_kills, m->has_cg_oom);
+        kv_u64_or_null(w, "oom", m->cg_oom, m->has_cg_oom);
+        kv_u64_or_null(w, "swap", m->cg_swap, m->has_cg_swap);
+        json_object_end(w);
+    }
+    kv_u64_or_null(w, "phys_kb", m->phys_kb, m->phys_kb != 0);
+    kv_u64_or_null(w, "avail_kb", m->avail_kb, m->phys_kb != 0);
+    json_key(w, "malloc");
+    if (!m->has_malloc) {
+        json_null(w);
+    } else {
+        json_object_begin(w);
+        json_kv_u64(w, "in_use", m->malloc_inuse);
+        json_kv_u64(w, "free", m->malloc_free);
+        json_kv_u64(w, "arena", m->malloc_arena);
+        json_kv_u64(w, "mmap", m->malloc_mmap);
+        json_object_end(w);
+    }
+    kv_u64_or_null(w, "watermark_permille", m->watermark_permille, m->watermark_permille != 0);
+    json_kv_u64(w, "read_us", m->read_us);
+    json_object_end(w);
+}
+
+/* "heap": sampled heap tracking (HEAP and its HEAP_STACKs), or null. */
+static void heap(json_writer *w, const snap *s, sym_session *ss)
+{
+    const snap_heap *h = &s->heap;
+    json_key(w, "heap");
+    if (!h->present) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_u64(w, "interval", h->interval);
+    kv_u64_or_null(w, "start_ms", h->start_ms, h->start_ms != 0);
+    json_kv_u64(w, "live_bytes", h->live_bytes);
+    json_kv_u64(w, "live_objects", h->live_objects);
+    json_kv_u64(w, "alloc_bytes", h->alloc_bytes);
+    json_kv_u64(w, "alloc_objects", h->alloc_objects);
+    json_kv_u64(w, "samples", h->samples);
+    json_kv_u64(w, "live_samples", h->live_samples);
+    json_kv_u64(w, "lost", h->lost);
+    json_key(w, "stacks");
+    json_array_begin(w);
+    for (size_t i = 0; i < h->n_stacks; i++) {
+        const snap_heap_stack *k = &h->stacks[i];
+        snap_origin o = { .frames = k->frames, .n_frames = k->n_frames };
+        size_t first = frame_origin_first(s, &o), own = app_origin_frame(NULL, s, &o, first);
+        json_object_begin(w);
+        json_kv_u64(w, "id", k->id);
+        json_kv_string(w, "call", k->mmap ? "mmap" : "malloc");
+        json_kv_u64(w, "live_bytes", k->live_bytes);
+        json_kv_u64(w, "live_objects", k->live_objects);
+        json_kv_u64(w, "alloc_bytes", k->alloc_bytes);
+        json_kv_u64(w, "alloc_objects", k->alloc_objects);
+        json_kv_u64(w, "live_samples", k->live_samples);
+        json_kv_u64(w, "samples", k->samples);
+        json_kv_bool(w, "truncated", k->truncated);
+        kv_u64_or_null(w, "app_frame", own, own != SIZE_MAX);
+        frames(w, s, k->frames, k->n_frames, 1, ss);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+void report_vanished_json(json_writer *w, const report_vanished *v)
+{
+    json_key(w, "vanished");
+    if (!v) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "verdict", v->verdict);
+    json_kv_string(w, "cause", v->cause);
+    json_kv_u64(w, "last_ms", v->last_ms);
+    json_kv_string(w, "text", v->text);
+    json_key(w, "evidence");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_evidence; i++)
+        json_string(w, v->evidence[i]);
+    json_array_end(w);
+    json_object_end(w);
+}
+
 static void put_note(void *ctx, const char *note)
 {
     json_string(ctx, note);
@@ -546,6 +683,9 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     modules(&w, s);
     breadcrumbs(&w, s);
     annotations(&w, s);
+    memory(&w, s);
+    heap(&w, s, ss);
+    report_vanished_json(&w, opt ? opt->vanished : NULL);
     capture(&w, s);
     json_key(&w, "symbol_notes");
     json_array_begin(&w);

@@ -10,12 +10,14 @@
  * terminal.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "frame_symbols.h"
 #include "report.h"
 #include "report_facts.h"
+#include "size_text.h"
 #include "snap_format.h"
 #include "utf8.h"
 
@@ -135,11 +137,16 @@ static void header(FILE *out, const snap *s)
     FACT_LINE(out, "threads:  ", facts_threads_omitted, s);
 }
 
-static void why(FILE *out, const snap *s)
+static void why(FILE *out, const snap *s, const report_options *opt)
 {
     fputs(s->trigger.present ? "\n" : "\ntrigger:  ", out);
     FACT(out, "  ", facts_trigger, s);
     fputc('\n', out);
+    if (opt && opt->vanished && opt->vanished->text) {
+        fputs("vanished: ", out);
+        put_str(out, opt->vanished->text, "");
+        fputc('\n', out);
+    }
     if (facts_deadlocks(NULL, s)) {
         fputc('\n', out);
         FACT(out, "", facts_deadlocks, s);
@@ -441,6 +448,69 @@ static void process_state(FILE *out, const snap *s)
     }
 }
 
+#define HEAP_TOP_STACKS 10
+
+/* The heap stacks of s by estimated live bytes, largest first (indexes
+ * into s->heap.stacks, malloc'd; NULL when there are none or no memory). */
+static const snap *heap_sort_snap;
+static int heap_live_cmp(const void *a, const void *b)
+{
+    const snap_heap_stack *x = &heap_sort_snap->heap.stacks[*(const size_t *)a];
+    const snap_heap_stack *y = &heap_sort_snap->heap.stacks[*(const size_t *)b];
+    if (x->live_bytes != y->live_bytes)
+        return x->live_bytes > y->live_bytes ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* MEMORY: totals, by kind, the cgroup, malloc; HEAP: totals and the
+ * stacks holding the most live memory, the program's own frame first. */
+static void memory_section(FILE *out, const snap *s, sym_session *ss)
+{
+    const snap_memory *m = &s->memory;
+    if (m->present) {
+        fputs("\nmemory: ", out);
+        FACT(out, "", facts_mem_totals, s);
+        fprintf(out, "\n  %-6s %10s %10s %10s %10s %8s\n", "kind", "rss KiB", "pss KiB",
+                "swap KiB", "size KiB", "mappings");
+        for (uint64_t kind = 1; kind < SNAP_MEM_KINDS; kind++) {
+            const snap_mem_kind_use *u = &m->kinds[kind];
+            if (u->present)
+                fprintf(out, "  %-6s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+                        " %8" PRIu64 "\n", snap_mem_kind_name(kind), u->rss_kb, u->pss_kb,
+                        u->swap_kb, u->size_kb, u->mappings);
+        }
+        FACT_LINE(out, "  ", facts_mem_cgroup, s);
+        FACT_LINE(out, "  malloc: ", facts_mem_malloc, s);
+        if (m->watermark_permille)
+            fprintf(out, "  watermark: %" PRIu64 ".%" PRIu64 " of the limit (BBX_MEM_WATERMARK)\n",
+                    m->watermark_permille / 1000, m->watermark_permille % 1000);
+    }
+    if (!s->heap.present)
+        return;
+    fputs("\nheap: ", out);
+    FACT(out, "", facts_heap, s);
+    fputc('\n', out);
+    size_t n = s->heap.n_stacks, *order = n ? malloc(n * sizeof(*order)) : NULL;
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    heap_sort_snap = s;
+    qsort(order, n, sizeof(*order), heap_live_cmp);
+    for (size_t i = 0; i < n && i < HEAP_TOP_STACKS; i++) {
+        const snap_heap_stack *h = &s->heap.stacks[order[i]];
+        char live[32];
+        size_text_kib(live, sizeof(live), (double)h->live_bytes / 1024.0);
+        fprintf(out, "  %10s live in %6" PRIu64 "  ", live, h->live_objects);
+        FACT(out, "", facts_heap_site, s, h, ss);
+        fputc('\n', out);
+    }
+    if (n > HEAP_TOP_STACKS)
+        fprintf(out, "  (%zu more stacks; bbx flame --what heap shows them all)\n",
+                n - HEAP_TOP_STACKS);
+    free(order);
+}
+
 static void capture_stats(FILE *out, const snap *s)
 {
     const snap_capture *c = &s->capture;
@@ -470,7 +540,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
 {
     sym_session *ss = opt ? opt->symbols : NULL;
     header(out, s);
-    why(out, s);
+    why(out, s, opt);
     threads(out, s, opt);
     fd_table(out, s, ss);
     bbx_internals(out, s, opt);
@@ -480,6 +550,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     breadcrumb_list(out, s);
     annotation_list(out, s);
     process_state(out, s);
+    memory_section(out, s, ss);
     capture_stats(out, s);
     symbol_notes(out, ss);
     return ferror(out) ? -1 : 0;

@@ -32,6 +32,7 @@ def args():
     p.add_argument("--plain", required=True)
     p.add_argument("--preload", required=True)
     p.add_argument("--readme", required=True)
+    p.add_argument("--gen-memseries", help="tests/memgrowth's series generator (heap cases)")
     p.add_argument("--sanitizer-runtimes", default="")
     p.add_argument("--heapcheck", default="", help="tests/heap's heap_check")
     p.add_argument("--only", help="run only the cases whose key contains this")

@@ -86,7 +86,8 @@ case(NEEDS, ["report", "--pid"], "bbx report: --pid needs a process id " + see("
 case(NEEDS, ["diff", "--suppress"], "bbx diff: --suppress needs a file name " + see("diff"))
 case(NEEDS, ["flame", "-o"], "bbx flame: -o needs a file name " + see("flame"))
 case(NEEDS, ["flame", "--what"],
-     "bbx flame: --what needs stacks, fd-origins or thread-origins " + see("flame"))
+     "bbx flame: --what needs stacks, fd-origins, thread-origins, heap or heap-alloc " +
+     see("flame"))
 case(NEEDS, ["report", "--output="], "bbx report: --output needs a file name " + see("report"))
 case(NEEDS, ["report", "--db"], "bbx report: --db needs a file name " + see("report"))
 case(OPERAND, ["report", "--db", STORE], "bbx report: no output given: -o OUT.html (or -o - for "
@@ -150,7 +151,8 @@ for c in ("show", "leaks", "diff", "flame", "report", "symbolize"):
              "bbx %s: --debuginfod-timeout: '%s' is not whole seconds from 0 to 86400 %s"
              % (c, v, see(c)))
 case(NUMBER, ["flame", "--what", "bogus", SNAP],
-     "bbx flame: --what: 'bogus' is not stacks, fd-origins or thread-origins " + see("flame"))
+     "bbx flame: --what: 'bogus' is not stacks, fd-origins, thread-origins, heap or "
+     "heap-alloc " + see("flame"))
 case(NUMBER, ["flame", "--format=bogus", SNAP],
      "bbx flame: --format: 'bogus' is not folded, svg, speedscope or pprof " + see("flame"))
 case(NUMBER, ["flame", "--group", "bogus", SNAP],

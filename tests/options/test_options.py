@@ -540,6 +540,30 @@ def flame_width():
 
 for w in ("stacks", "fd-origins", "thread-origins"):
     CASES["flame --what " + w] = (lambda w: lambda: flame_what(w))(w)
+
+
+def flame_heap(what):
+    """A generated series with heap tracking (tests/memgrowth/gen_memseries):
+    the last snapshot's two stacks, weighted by live or allocated bytes."""
+    check(bool(A.gen_memseries), "flame --what %s: needs --gen-memseries" % what)
+    if not A.gen_memseries:
+        return
+    d = S.dir("heap-" + what)
+    run([A.gen_memseries, d, "n=3", "heap_grow_per_min=1024", "heap_steady=65536"])
+    last = snaps(d)[-1]
+    r = bbx("flame", "--what", what, last)
+    ok(r, 0, "flame --what " + what)
+    got = {s.split(";")[-2]: c for s, c in folded(r.out).items()}
+    check(set(leaves(r.out)) == {"[malloc]"}, "flame --what %s: leaves %r" % (what, leaves(r.out)))
+    # live: the growing stack 256 + 1024 * 2 KiB, the steady one 64 KiB;
+    # allocated: the steady one 64 KiB * 3 snapshots * 4
+    want = ({"grow_cache": (256 + 2048) * 1024, "steady_buffers": 65536} if what == "heap"
+            else {"grow_cache": (256 + 2048) * 1024, "steady_buffers": 65536 * 3 * 4})
+    check(got == want, "flame --what %s: %r, expected %r" % (what, got, want))
+
+
+for w in ("heap", "heap-alloc"):
+    CASES["flame --what " + w] = (lambda w: lambda: flame_heap(w))(w)
 for fm in ("folded", "svg", "speedscope", "pprof"):
     CASES["flame --format " + fm] = (lambda fm: lambda: flame_format(fm))(fm)
 CASES["flame -o/--output"] = flame_output

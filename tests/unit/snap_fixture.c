@@ -672,6 +672,8 @@ static void put_process(snap_writer *w, const fix_snapshot *d)
     snap_put_str(w, SNAP_PROC_KERNEL, d->kernel);
     snap_put_str(w, SNAP_PROC_ARCH, d->arch);
     put_opt(w, SNAP_PROC_FD_LIMIT, d->fd_limit);
+    if (d->rlimit_as)
+        put_rlimit(w, 9 /* RLIMIT_AS */, d->rlimit_as, UINT64_MAX);
     snap_rec_end(w);
     snap_rec_begin(w, SNAP_REC_TRIGGER);
     snap_put_u64(w, SNAP_TRIG_KIND, d->trigger_kind);
@@ -793,6 +795,81 @@ static void put_capture(snap_writer *w, const fix_snapshot *d, uint64_t origins)
     snap_rec_end(w);
 }
 
+static void put_memory(snap_writer *w, const fix_memory *m)
+{
+    uint64_t rss = 0;
+    snap_rec_begin(w, SNAP_REC_MEMORY);
+    snap_put_u64(w, SNAP_MEM_AGE_MS, m->age_ms);
+    for (uint64_t k = 1; k < SNAP_MEM_KIND_COUNT; k++) {
+        uint8_t buf[64];
+        size_t pos = 0;
+        if (!m->rss_kb[k])
+            continue;
+        pos += snap_varint_put(buf + pos, k);
+        pos += snap_varint_put(buf + pos, m->rss_kb[k] + 64); /* size */
+        pos += snap_varint_put(buf + pos, m->rss_kb[k]);
+        pos += snap_varint_put(buf + pos, m->rss_kb[k]);      /* pss */
+        pos += snap_varint_put(buf + pos, 0);                  /* swap */
+        pos += snap_varint_put(buf + pos, 1);                  /* mappings */
+        snap_put_bytes(w, SNAP_MEM_KINDF, buf, pos);
+        rss += m->rss_kb[k];
+    }
+    snap_put_u64(w, SNAP_MEM_RSS_KB, rss);
+    put_opt(w, SNAP_MEM_PSS_KB, m->pss_kb);
+    put_opt(w, SNAP_MEM_SWAP_KB, m->swap_kb);
+    if (m->cgroup)
+        snap_put_str(w, SNAP_MEM_CGROUP, m->cgroup);
+    if (m->has_cg_current)
+        snap_put_u64(w, SNAP_MEM_CG_CURRENT, m->cg_current);
+    if (m->has_cg_max)
+        snap_put_u64(w, SNAP_MEM_CG_MAX, m->cg_max);
+    if (m->has_cg_oom) {
+        snap_put_u64(w, SNAP_MEM_CG_OOM_KILLS, m->cg_oom_kills);
+        snap_put_u64(w, SNAP_MEM_CG_OOM, m->cg_oom);
+    }
+    put_opt(w, SNAP_MEM_PHYS_KB, m->phys_kb);
+    put_opt(w, SNAP_MEM_AVAIL_KB, m->avail_kb);
+    if (m->has_malloc) {
+        snap_put_u64(w, SNAP_MEM_MALLOC_ARENA, m->malloc_arena);
+        snap_put_u64(w, SNAP_MEM_MALLOC_MMAP, m->malloc_mmap);
+        snap_put_u64(w, SNAP_MEM_MALLOC_INUSE, m->malloc_inuse);
+        snap_put_u64(w, SNAP_MEM_MALLOC_FREE, m->malloc_free);
+    }
+    put_opt(w, SNAP_MEM_WATERMARK, m->watermark_permille);
+    put_opt(w, SNAP_MEM_VM_SIZE_KB, m->vm_size_kb);
+    snap_rec_end(w);
+}
+
+static void put_heap(snap_writer *w, const fix_heap *h)
+{
+    snap_rec_begin(w, SNAP_REC_HEAP);
+    snap_put_u64(w, SNAP_HEAP_INTERVAL, h->interval);
+    snap_put_u64(w, SNAP_HEAP_SAMPLES, h->samples);
+    snap_put_u64(w, SNAP_HEAP_LIVE_SAMPLES, h->live_samples);
+    snap_put_u64(w, SNAP_HEAP_ALLOC_BYTES, h->alloc_bytes);
+    snap_put_u64(w, SNAP_HEAP_ALLOC_OBJECTS, h->alloc_objects);
+    snap_put_u64(w, SNAP_HEAP_LIVE_BYTES, h->live_bytes);
+    snap_put_u64(w, SNAP_HEAP_LIVE_OBJECTS, h->live_objects);
+    put_opt(w, SNAP_HEAP_LOST, h->lost);
+    put_opt(w, SNAP_HEAP_START_MS, h->start_ms);
+    snap_put_u64(w, SNAP_HEAP_STACKS, h->n_stacks);
+    snap_rec_end(w);
+    for (size_t i = 0; i < h->n_stacks; i++) {
+        const fix_heap_stack *k = &h->stacks[i];
+        snap_rec_begin(w, SNAP_REC_HEAP_STACK);
+        put_packed(w, SNAP_HSTK_FRAMES, k->frames, k->n_frames, 1);
+        snap_put_u64(w, SNAP_HSTK_LIVE_BYTES, k->live_bytes);
+        snap_put_u64(w, SNAP_HSTK_LIVE_OBJECTS, k->live_objects);
+        snap_put_u64(w, SNAP_HSTK_ALLOC_BYTES, k->alloc_bytes);
+        snap_put_u64(w, SNAP_HSTK_ALLOC_OBJECTS, k->alloc_objects);
+        snap_put_u64(w, SNAP_HSTK_LIVE_SAMPLES, k->live_samples);
+        snap_put_u64(w, SNAP_HSTK_SAMPLES, k->samples);
+        put_opt(w, SNAP_HSTK_MMAP, (uint64_t)k->mmap);
+        snap_put_u64(w, SNAP_HSTK_ID, k->id);
+        snap_rec_end(w);
+    }
+}
+
 int fixture_snapshot(fixture_file *f, const fix_snapshot *d)
 {
     session ss;
@@ -837,6 +914,10 @@ int fixture_snapshot(fixture_file *f, const fix_snapshot *d)
         put_opt(w, SNAP_CHILD_START_MS, c->start_ms);
         snap_rec_end(w);
     }
+    if (d->memory)
+        put_memory(w, d->memory);
+    if (d->heap)
+        put_heap(w, d->heap);
     put_capture(w, d, origins);
     if (d->incomplete) {
         snap_writer_flush(w);

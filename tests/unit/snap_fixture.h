@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snap_format.h"
+
 /* Records of the reference snapshot, in file order. */
 enum fixture_record {
     FIX_REC_PROCESS,
@@ -229,6 +231,37 @@ typedef struct fix_crumb {
     const char *text;
 } fix_crumb;
 
+/* MEMORY (sizes in KiB, cgroup and malloc figures in bytes); a has_*
+ * flag 0 writes nothing for its figure. */
+typedef struct fix_memory {
+    uint64_t age_ms;
+    uint64_t rss_kb[SNAP_MEM_KIND_COUNT]; /* by SNAP_MEM_*; 0: kind not written */
+    uint64_t pss_kb, swap_kb, vm_size_kb, phys_kb, avail_kb;
+    const char *cgroup;
+    int has_cg_current, has_cg_max, has_cg_oom;
+    uint64_t cg_current, cg_max, cg_oom_kills, cg_oom;
+    int has_malloc;
+    uint64_t malloc_arena, malloc_mmap, malloc_inuse, malloc_free;
+    uint64_t watermark_permille;
+} fix_memory;
+
+/* One HEAP_STACK: frames innermost first (the caller of malloc). */
+typedef struct fix_heap_stack {
+    uint64_t id;
+    const uint64_t *frames;
+    size_t n_frames;
+    uint64_t live_bytes, live_objects, alloc_bytes, alloc_objects;
+    uint64_t live_samples, samples;
+    int mmap;
+} fix_heap_stack;
+
+typedef struct fix_heap {
+    uint64_t interval, samples, live_samples, lost, start_ms;
+    uint64_t alloc_bytes, alloc_objects, live_bytes, live_objects;
+    const fix_heap_stack *stacks;
+    size_t n_stacks;
+} fix_heap;
+
 typedef struct fix_snapshot {
     uint64_t pid, time_ms, trigger_kind;
     const fix_fd *fds;
@@ -260,6 +293,11 @@ typedef struct fix_snapshot {
      * capture_version is set */
     const char *capture_version;
     uint64_t capture_us, capture_threads_us, capture_fds_us, tracking;
+    /* optional: MEMORY, HEAP and its HEAP_STACKs (NULL: none), and an
+     * RLIMIT_AS soft limit in bytes (0: no RLIMIT_AS written) */
+    const fix_memory *memory;
+    const fix_heap *heap;
+    uint64_t rlimit_as;
 } fix_snapshot;
 
 int fixture_snapshot(fixture_file *f, const fix_snapshot *d);
