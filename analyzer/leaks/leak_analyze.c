@@ -707,7 +707,15 @@ static void vanished_of(builder *b, const timeline *t, leak_report *r)
                          fast->confidence);
     }
     int live = vanish_probe(r->pid, ls->start_ms, ls->host);
-    r->vanished = vanish_judge(v, t->n, r->pid, live, ls->host, trend, &b->oom);
+    vanish_host here, *host_ev = NULL;
+    if (live == VANISH_GONE || live == VANISH_REUSED) {
+        const char *cgroup = "";
+        for (size_t k = t->n; k > 0 && !cgroup[0]; k--)
+            cgroup = v[k - 1]->mem.cgroup;
+        vanish_host_probe(r->pid, v[t->n - 1]->time_ms, cgroup, &here);
+        host_ev = &here;
+    }
+    r->vanished = vanish_judge(v, t->n, r->pid, live, ls->host, host_ev, trend, &b->oom);
     free(trend);
     free(v);
 }

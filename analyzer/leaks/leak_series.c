@@ -527,7 +527,9 @@ static int add_memory(leak_series *ls, const snap *s, size_t si)
         return 0;
     *sm = (series_mem){ 1, m->rss_kb, m->vm_size_kb ? m->vm_size_kb : s->process.vm_size_kb,
                         m->phys_kb, m->has_cg_current, m->has_cg_max, m->has_cg_oom,
-                        m->cg_current, m->cg_max, m->cg_oom_kills, as_limit(s) };
+                        m->cg_current, m->cg_max, m->cg_oom_kills, as_limit(s), "" };
+    if (m->cgroup)
+        snprintf(sm->cgroup, sizeof(sm->cgroup), "%s", m->cgroup);
     for (uint64_t kind = 1; kind < SNAP_MEM_KINDS; kind++)
         if (m->kinds[kind].present && mem_count(ls, s, si, kind, m->kinds[kind].rss_kb) < 0)
             return -1;

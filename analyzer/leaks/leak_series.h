@@ -57,6 +57,7 @@ typedef struct series_mem {
     int has_cg_current, has_cg_max, has_cg_oom;
     uint64_t cg_current, cg_max, cg_oom_kills; /* bytes, bytes, count */
     uint64_t as_limit;         /* RLIMIT_AS soft limit in bytes, 0 none */
+    char cgroup[256];          /* the cgroup's path, "" unknown (cut when longer) */
 } series_mem;
 
 /* A group's count in one snapshot (snapshots where it is absent have none). */

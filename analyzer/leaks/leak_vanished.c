@@ -7,6 +7,8 @@
 #endif
 #include "leak_vanished.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +69,120 @@ int vanish_probe(uint64_t pid, uint64_t start_ms, const char *host)
     return d <= START_SLACK_MS ? VANISH_ALIVE : VANISH_REUSED;
 }
 
+int vanish_kmsg_kills(const char *line, uint64_t pid)
+{
+    static const char key[] = "Killed process ";
+    const char *k = line ? strstr(line, key) : NULL;
+    if (!k)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(k + sizeof(key) - 1, &end, 10);
+    return errno == 0 && end != k + sizeof(key) - 1 && *end == ' ' && v == pid;
+}
+
+/* Unix ms of a /dev/kmsg record's timestamp (microseconds of the
+ * monotonic clock): what the monotonic clock says now, subtracted. */
+static uint64_t kmsg_unix_ms(uint64_t usec)
+{
+    struct timespec mono, now;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t mono_us = (uint64_t)mono.tv_sec * 1000000 + (uint64_t)mono.tv_nsec / 1000;
+    uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    uint64_t ago_ms = usec < mono_us ? (mono_us - usec) / 1000 : 0;
+    return now_ms > ago_ms ? now_ms - ago_ms : 0;
+}
+
+/* The kernel log, non-blocking: the last record that kills pid after
+ * last_ms (less slack: the clocks are converted). */
+static void kmsg_look(uint64_t pid, uint64_t last_ms, vanish_host *out)
+{
+    int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char rec[2048];
+    for (int records = 0; records < 100000; records++) {
+        ssize_t n = read(fd, rec, sizeof(rec) - 1);
+        if (n < 0 && errno == EPIPE)
+            continue; /* overwritten while read: go on */
+        if (n <= 0)
+            break;
+        rec[n] = 0;
+        /* "prio,seq,usec,flags;text\n..." */
+        char *semi = strchr(rec, ';');
+        if (!semi)
+            continue;
+        char *text = semi + 1, *nl = strchr(text, '\n');
+        if (nl)
+            *nl = 0;
+        if (!vanish_kmsg_kills(text, pid))
+            continue;
+        unsigned long long prio, seq, usec;
+        if (sscanf(rec, "%llu,%llu,%llu", &prio, &seq, &usec) != 3)
+            continue;
+        if (kmsg_unix_ms(usec) + START_SLACK_MS < last_ms)
+            continue; /* an earlier process of that pid */
+        char *cut = strstr(text, " total-vm");
+        if (cut)
+            *cut = 0;
+        out->kernel_killed = 1;
+        snprintf(out->kernel_line, sizeof(out->kernel_line), "%s", text);
+    }
+    close(fd);
+}
+
+/* The oom_kill line of a cgroup's memory.events (v2) or memory.oom_control
+ * (v1) under the mounts this host has. */
+static void cgroup_look(const char *cgroup, vanish_host *out)
+{
+    if (!cgroup || cgroup[0] != '/' || strstr(cgroup, "/../") || strstr(cgroup, "/.."))
+        return;
+    FILE *mi = fopen("/proc/self/mountinfo", "re");
+    if (!mi)
+        return;
+    char line[1024];
+    while (!out->has_cg_now && fgets(line, sizeof(line), mi)) {
+        char *sep = strstr(line, " - ");
+        char root[256], mnt[256], type[32], opts[256];
+        if (!sep || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
+            sscanf(sep + 3, "%31s %*s %255s", type, opts) != 2)
+            continue;
+        const char *file;
+        if (strcmp(type, "cgroup2") == 0)
+            file = "memory.events";
+        else if (strcmp(type, "cgroup") == 0 && strstr(opts, "memory"))
+            file = "memory.oom_control";
+        else
+            continue;
+        char path[1024];
+        snprintf(path, sizeof(path), "%s%s/%s", mnt, strcmp(root, "/") == 0 ? cgroup : "", file);
+        if (strcmp(root, "/") != 0)
+            continue; /* a mount of part of the hierarchy: paths do not map */
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        char l[128];
+        unsigned long long v;
+        while (fgets(l, sizeof(l), f))
+            if (sscanf(l, "oom_kill %llu", &v) == 1) {
+                out->has_cg_now = 1;
+                out->cg_oom_now = v;
+            }
+        fclose(f);
+    }
+    fclose(mi);
+}
+
+void vanish_host_probe(uint64_t pid, uint64_t last_ms, const char *cgroup, vanish_host *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!pid)
+        return;
+    kmsg_look(pid, last_ms, out);
+    cgroup_look(cgroup, out);
+}
+
 typedef struct clauses {
     char **v;
     size_t n;
@@ -104,7 +220,8 @@ static void stamp(char *buf, size_t len, uint64_t ms)
 }
 
 leak_vanished *vanish_judge(const series_snap *const *snaps, size_t n, uint64_t pid,
-                            int liveness, const char *host, const char *trend, int *oom)
+                            int liveness, const char *host, const vanish_host *host_ev,
+                            const char *trend, int *oom)
 {
     const series_snap *last = snaps[n - 1];
     if (last->trigger_kind == SNAP_TRIGGER_EXIT || last->trigger_kind == SNAP_TRIGGER_CRASH ||
@@ -121,10 +238,19 @@ leak_vanished *vanish_judge(const series_snap *const *snaps, size_t n, uint64_t 
             b = snaps[i];
         }
     }
+    if (host_ev && host_ev->kernel_killed) {
+        oom_rose = 1;
+        add(&c, fmt("the kernel's log says \"%s\"", host_ev->kernel_line));
+    }
     if (a && b && b->mem.cg_oom_kills > a->mem.cg_oom_kills) {
         oom_rose = 1;
         add(&c, fmt("the cgroup's oom_kill count rose from %" PRIu64 " to %" PRIu64,
                     a->mem.cg_oom_kills, b->mem.cg_oom_kills));
+    }
+    if (b && host_ev && host_ev->has_cg_now && host_ev->cg_oom_now > b->mem.cg_oom_kills) {
+        oom_rose = 1;
+        add(&c, fmt("the cgroup's oom_kill count is %" PRIu64 " now, %" PRIu64
+                    " in the last snapshot", host_ev->cg_oom_now, b->mem.cg_oom_kills));
     }
     /* memory near its limit in the last snapshot with memory figures */
     for (size_t i = n; i > 0; i--) {

@@ -10,11 +10,15 @@
  *    and only when some of its snapshots have a MEMORY record (a collector
  *    of format 1.4 or later: the evidence is there; report_of() checks);
  *    a process still running (same pid, same start time) has not vanished;
- *  - evidence, each a clause: the cgroup's oom_kill count rising between
- *    the first and the last snapshot that have it; the last snapshot's
+ *  - evidence, each a clause: the kernel's log of an OOM kill of that pid
+ *    after its last snapshot, and the cgroup's oom_kill count now above the
+ *    last snapshot's (both only on the host it ran on: vanish_host_probe);
+ *    the cgroup's oom_kill count rising between the first and the last
+ *    snapshot that have it; the last snapshot's
  *    memory at VANISH_NEAR_PERCENT or more of its limit (leak_memory.h);
  *    a "memory" (watermark) snapshot; the fastest memory growth reported;
- *  - cause: "oom-kill" when the oom_kill count rose, else "memory-limit"
+ *  - cause: "oom-kill" when the kernel log says so or an oom_kill count
+ *    rose, else "memory-limit"
  *    when memory was near its limit or a watermark snapshot was taken,
  *    else none.
  * Not thread-safe (the builder's strings); not async-signal-safe.
@@ -41,14 +45,36 @@ enum vanish_liveness {
  * `host` (NULL unknown: taken as this host) still runs here. */
 int vanish_probe(uint64_t pid, uint64_t start_ms, const char *host);
 
+/* What this host still knows of a process that is gone from it: the
+ * kernel's log line of an OOM kill of that pid after its last snapshot
+ * (/dev/kmsg, readable by root or where kernel.dmesg_restrict is 0), and
+ * its cgroup's oom_kill count now (when the cgroup still exists). */
+typedef struct vanish_host {
+    int kernel_killed;         /* the kernel log says it killed the process */
+    char kernel_line[160];     /* that line, up to its "total-vm" figures */
+    int has_cg_now;
+    uint64_t cg_oom_now;       /* the cgroup's oom_kill count now */
+} vanish_host;
+
+/* Fills *out (zeroed first) for process pid of comm-independent identity:
+ * its last snapshot at last_ms (Unix ms), its cgroup `cgroup` ("" or NULL
+ * unknown).  Call only for a process gone from this host. */
+void vanish_host_probe(uint64_t pid, uint64_t last_ms, const char *cgroup, vanish_host *out);
+
+/* The kernel log line `line` (a /dev/kmsg record's text) reports the OOM
+ * kill of pid: "... Killed process PID (comm) ...".  Pure, for the tests. */
+int vanish_kmsg_kills(const char *line, uint64_t pid);
+
 /*
  * The verdict on a series: snaps[n] in time order (n >= 1), the probe's
- * answer, and `trend` (a clause on the fastest memory growth, or NULL).
+ * answer, what this host still knows (`host_ev`, NULL: nothing), and
+ * `trend` (a clause on the fastest memory growth, or NULL).
  * NULL when the process did not vanish (exit or crash last, or alive) or
  * memory ran out (*oom set).
  */
 leak_vanished *vanish_judge(const series_snap *const *snaps, size_t n, uint64_t pid,
-                            int liveness, const char *host, const char *trend, int *oom);
+                            int liveness, const char *host, const vanish_host *host_ev,
+                            const char *trend, int *oom);
 
 /* v as the renderers of bbx show take it (report.h); *out points into v. */
 struct report_vanished;

@@ -5,6 +5,7 @@
  * figures are worked out here by hand.
  */
 #include <check.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ START_TEST(vanished_oom_kill)
     int oom = 0;
     series(4, 993); /* 993 of 1024 MiB: 97% */
     snaps[3].mem.cg_oom_kills = 1;
-    leak_vanished *v = vanish_judge(order, 4, 4242, VANISH_GONE, "box",
+    leak_vanished *v = vanish_judge(order, 4, 4242, VANISH_GONE, "box", NULL,
                                     "its anon memory grew by 10.0 MiB/min", &oom);
     ck_assert_ptr_nonnull(v);
     ck_assert_str_eq(v->verdict, "gone");
@@ -125,7 +126,7 @@ START_TEST(vanished_near_limit)
     int oom = 0;
     series(3, 950); /* 92.8%: near, but no OOM kill counted */
     snaps[1].trigger_kind = SNAP_TRIGGER_MEMORY;
-    leak_vanished *v = vanish_judge(order, 3, 4242, VANISH_REUSED, "box", NULL, &oom);
+    leak_vanished *v = vanish_judge(order, 3, 4242, VANISH_REUSED, "box", NULL, NULL, &oom);
     ck_assert_ptr_nonnull(v);
     ck_assert_str_eq(v->cause, "memory-limit");
     ck_assert_uint_eq(v->n_evidence, 2);
@@ -134,7 +135,7 @@ START_TEST(vanished_near_limit)
     ck_assert_ptr_nonnull(strstr(v->text, "its pid now runs another process"));
     leak_vanished_free(v);
     series(3, 500); /* far from the limit, nothing else: no cause */
-    v = vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, &oom);
+    v = vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, NULL, &oom);
     ck_assert_ptr_nonnull(v);
     ck_assert_ptr_null(v->cause);
     ck_assert_uint_eq(v->n_evidence, 0);
@@ -144,18 +145,59 @@ START_TEST(vanished_near_limit)
 }
 END_TEST
 
+START_TEST(vanished_host_evidence)
+{
+    int oom = 0;
+    series(3, 500); /* far from the limit: only what the host still knows */
+    vanish_host h = { 0 };
+    h.kernel_killed = 1;
+    snprintf(h.kernel_line, sizeof(h.kernel_line),
+             "Memory cgroup out of memory: Killed process 4242 (app)");
+    h.has_cg_now = 1;
+    h.cg_oom_now = 1;
+    leak_vanished *v = vanish_judge(order, 3, 4242, VANISH_GONE, "box", &h, NULL, &oom);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v->cause, "oom-kill");
+    ck_assert_uint_eq(v->n_evidence, 2);
+    ck_assert_str_eq(v->evidence[0], "the kernel's log says \"Memory cgroup out of memory: "
+                                     "Killed process 4242 (app)\"");
+    ck_assert_str_eq(v->evidence[1], "the cgroup's oom_kill count is 1 now, 0 in the last "
+                                     "snapshot");
+    leak_vanished_free(v);
+    h.kernel_killed = 0;
+    h.cg_oom_now = 0; /* nothing new on the host: no cause */
+    v = vanish_judge(order, 3, 4242, VANISH_GONE, "box", &h, NULL, &oom);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_null(v->cause);
+    leak_vanished_free(v);
+    ck_assert_int_eq(oom, 0);
+}
+END_TEST
+
+START_TEST(kmsg_lines)
+{
+    ck_assert(vanish_kmsg_kills("Memory cgroup out of memory: Killed process 4242 (app) "
+                                "total-vm:1kB", 4242));
+    ck_assert(vanish_kmsg_kills("Out of memory: Killed process 4242 (app)", 4242));
+    ck_assert(!vanish_kmsg_kills("Out of memory: Killed process 42420 (app)", 4242));
+    ck_assert(!vanish_kmsg_kills("Out of memory: Killed process 424 (app)", 4242));
+    ck_assert(!vanish_kmsg_kills("oom-kill:constraint=CONSTRAINT_MEMCG,pid=4242", 4242));
+    ck_assert(!vanish_kmsg_kills(NULL, 4242));
+}
+END_TEST
+
 START_TEST(not_vanished)
 {
     int oom = 0;
     series(3, 993);
     snaps[2].mem.cg_oom_kills = 1;
-    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_ALIVE, "box", NULL, &oom));
+    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_ALIVE, "box", NULL, NULL, &oom));
     snaps[2].trigger_kind = SNAP_TRIGGER_EXIT;
-    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, &oom));
+    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, NULL, &oom));
     snaps[2].trigger_kind = SNAP_TRIGGER_CRASH;
-    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, &oom));
+    ck_assert_ptr_null(vanish_judge(order, 3, 4242, VANISH_GONE, "box", NULL, NULL, &oom));
     snaps[2].trigger_kind = SNAP_TRIGGER_PERIODIC; /* another host: cannot be told */
-    leak_vanished *v = vanish_judge(order, 3, 4242, VANISH_OTHER_HOST, "far", NULL, &oom);
+    leak_vanished *v = vanish_judge(order, 3, 4242, VANISH_OTHER_HOST, "far", NULL, NULL, &oom);
     ck_assert_ptr_nonnull(v);
     ck_assert_str_eq(v->verdict, "unknown");
     ck_assert_ptr_nonnull(strstr(v->text, "cannot be told here (its snapshots come from "
@@ -187,6 +229,8 @@ int main(void)
     tc = tcase_create("vanished");
     tcase_add_test(tc, vanished_oom_kill);
     tcase_add_test(tc, vanished_near_limit);
+    tcase_add_test(tc, vanished_host_evidence);
+    tcase_add_test(tc, kmsg_lines);
     tcase_add_test(tc, not_vanished);
     tcase_add_test(tc, probe_this_host);
     suite_add_tcase(s, tc);
