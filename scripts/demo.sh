@@ -5,7 +5,9 @@
 # then a GTK window deadlocks and freezes, and the hang watchdog's snapshot
 # says which threads hold which mutex; then two builds of the crasher crash
 # a few hundred times and `bbx ingest` groups them in a crash store that
-# `bbx crashes` lists; last, HTML reports and a flame graph go to out/demo/.
+# `bbx crashes` lists; then a program's cache grows until the OOM killer ends
+# it and `bbx leaks` names the growing function and says why the process
+# vanished; last, HTML reports and flame graphs go to out/demo/.
 # Usage: scripts/demo.sh [--no-deps]
 set -eu
 cd "$(dirname "$0")/.."
@@ -89,6 +91,48 @@ build-release/analyzer/bbx crashes --db "$db" --new-in 1.1 || status=$?
 echo "== exit $status (1 = a crash group that 1.0 never had)"
 
 echo
+echo "== running samples/memgrow with heap tracking, a snapshot every 200 ms and"
+echo "   BBX_MEM_WATERMARK=0.8: its cache grows by 1 MiB every 20 ms in cache_insert()"
+echo "   while render_frame() and two workers allocate and free"
+mem=$out/memgrow
+mkdir -p "$mem"
+# A memory cgroup of 128 MiB when this machine lets us make one (root, the v1
+# memory controller or cgroup2's): the kernel's OOM killer then ends it.
+cg=$(awk '$0 ~ / - cgroup2 / && !v2 { v2 = $5 }
+          $0 ~ / - cgroup / && $NF ~ /(^|,)memory(,|$)/ && !v1 { v1 = $5 }
+          END { print (v1 ? v1 : v2) }' /proc/self/mountinfo)
+cgdir=
+if [ -n "$cg" ] && mkdir "$cg/bbx-demo-$$" 2>/dev/null; then
+    cgdir=$cg/bbx-demo-$$
+    if [ -e "$cgdir/memory.limit_in_bytes" ]; then
+        echo $((128 << 20)) >"$cgdir/memory.limit_in_bytes"
+    elif ! echo $((128 << 20)) >"$cgdir/memory.max" 2>/dev/null; then
+        rmdir "$cgdir"
+        cgdir=
+    fi
+fi
+status=0
+if [ -n "$cgdir" ]; then
+    echo "== in a memory cgroup limited to 128 MiB, until the kernel kills it"
+    BBX_DIR=$mem BBX_TRACK=heap BBX_INTERVAL_MS=200 BBX_MEM_WATERMARK=0.8 \
+        sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --until-killed --grow-kb 1024' \
+        sh "$cgdir" build-release/samples/memgrow >/dev/null 2>&1 || status=$?
+    echo "== memgrow ended with status $status (137 = SIGKILL: the OOM killer)"
+else
+    echo "== (no memory cgroup can be made here: 3 s, then it exits)"
+    BBX_DIR=$mem BBX_TRACK=heap BBX_INTERVAL_MS=200 BBX_MEM_WATERMARK=0.8 \
+        build-release/samples/memgrow --duration-ms 3000 >/dev/null
+fi
+echo "== bbx leaks $mem"
+status=0
+build-release/analyzer/bbx leaks "$mem" || status=$?
+[ -z "$cgdir" ] || rmdir "$cgdir" 2>/dev/null || true
+echo "== bbx leaks exited with $status (1 = growth found)"
+
+echo
+build-release/analyzer/bbx report "$mem" -o "$out/memgrow-report.html"
+build-release/analyzer/bbx flame "$(ls "$mem"/*.bbx | tail -n 1)" --what heap --format svg \
+    -o "$out/live-heap.svg"
 build-release/analyzer/bbx report "$leaks" -o "$out/leaker-report.html"
 build-release/analyzer/bbx flame "$leaks" --what fd-origins --leaks-only --format svg \
     -o "$out/leaked-fds.svg"
@@ -99,3 +143,5 @@ echo "   $out/crash-report.html   the crash: stack with source lines, threads, f
 echo "   $out/leaker-report.html  the leaks: fd and thread counts over time, suspects, flame graphs"
 echo "   $out/leaked-fds.svg      where the leaked sockets were created (click to zoom, search)"
 echo "   $out/crash-store.html    the crash store: groups by count, charts per day and version"
+echo "   $out/memgrow-report.html memory by kind and the live heap by stack over time, the verdict"
+echo "   $out/live-heap.svg       the live heap by allocating stack before the kill"

@@ -665,8 +665,9 @@ static void limit_of_group(builder *b, const timeline *t, leak_group *g)
     mem_fmt_minutes(when, sizeof(when), minutes);
     char *why = minutes == 0
                     ? b_printf(b, "%s; at the %s of %s already", g->why ? g->why : "", l.name, lim)
-                    : b_printf(b, "%s; reaches the %s of %s in about %s at this rate",
-                               g->why ? g->why : "", l.name, lim, when);
+                    : b_printf(b, "%s; reaches the %s of %s in %s%s at this rate",
+                               g->why ? g->why : "", l.name, lim,
+                               minutes * 60 < 1 ? "" : "about ", when);
     free(g->why);
     g->why = why;
 }

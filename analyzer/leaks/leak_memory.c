@@ -50,7 +50,9 @@ void mem_fmt_kib(char *buf, size_t len, double kib)
 
 void mem_fmt_minutes(char *buf, size_t len, double minutes)
 {
-    if (minutes < 1)
+    if (minutes * 60 < 1)
+        snprintf(buf, len, "under a second");
+    else if (minutes < 1)
         snprintf(buf, len, "%.0f s", minutes * 60);
     else if (minutes < 120)
         snprintf(buf, len, "%.0f min", minutes);

@@ -70,6 +70,8 @@ START_TEST(sizes_and_spans)
     ck_assert_str_eq(b, "12 min");
     mem_fmt_minutes(b, sizeof(b), 0.5);
     ck_assert_str_eq(b, "30 s");
+    mem_fmt_minutes(b, sizeof(b), 0.005);
+    ck_assert_str_eq(b, "under a second");
     mem_fmt_minutes(b, sizeof(b), 210);
     ck_assert_str_eq(b, "3.5 h");
     ck_assert_str_eq(mem_group_kind_name(SNAP_MEM_ANON), "anon");
