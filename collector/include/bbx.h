@@ -146,7 +146,8 @@ typedef struct bbx_config {
      * bytes) watched too, with the limit hang_ms, from when a thread of
      * that name appears (looked for once a second).  $BBX_HANG_THREADS. */
     const char *hang_threads;
-    /* The memory watermark (README.md, "Memory"): a fraction above 0 and
+    /* The memory watermark (README.md, "Memory by kind and the
+     * watermark"): a fraction above 0 and
      * at most 1 (e.g. 0.9); 0: off.  When set, the collector thread looks
      * every 250 ms at the resident set against physical memory, the
      * address space against RLIMIT_AS and the cgroup's usage against its
