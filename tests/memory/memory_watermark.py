@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "leaks"))
 import leaktest as lt  # noqa: E402
 from leaktest import check, fail  # noqa: E402
-from memory_figures import dump, wait_for  # noqa: E402
+from memory_figures import dump, parse_args, wait_for  # noqa: E402
 
 MIB = 1 << 20
 LIMIT = 192 * MIB
@@ -215,11 +215,7 @@ def rlimit_case(args, env, snap_dir):
 
 
 def main():
-    ap = lt.arg_parser(__doc__.splitlines()[0])
-    ap.add_argument("--prog", required=True, help="mem_prog (linked)")
-    ap.add_argument("--plain", required=True, help="mem_prog_plain")
-    ap.add_argument("--dump", required=True, help="mem_dump")
-    args = ap.parse_args()
+    args = parse_args(__doc__)
     with lt.Scratch("watermark") as tmp:
         snap_dir = tmp.sub("snaps")
         env = lt.collector_env(snap_dir, lt.preload_value(args), mem_watermark="0.9")
