@@ -226,7 +226,10 @@ BBX_API int bbx_init(const bbx_config *cfg);
  * on.  The file is "<app>-<pid>-<utc>-request.bbx" in the output directory;
  * afterwards the directory cap (max_files, max_bytes) is applied, which may
  * delete older non-crash snapshots of this app, never a crash snapshot nor
- * this one.  Returns 0 when the snapshot file is complete on disk, else
+ * this one.  First it reads the process's memory figures from the kernel
+ * (/proc/self/smaps and friends, a few ms for hundreds of mappings; not
+ * malloc's, which only the collector thread and the exit path read) unless
+ * another read is running.  Returns 0 when the snapshot file is complete on disk, else
  * BBX_EBUSY (another capture is running: no waiting), BBX_EIO,
  * BBX_ENOTINIT, ...
  * Thread-safe (one capture at a time; a concurrent call gets BBX_EBUSY).
