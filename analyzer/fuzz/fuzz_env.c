@@ -26,7 +26,7 @@ static const char *const vars[] = {
     "BBX_THREAD_SIGNAL", "BBX_SIGNAL",      "BBX_INTERVAL_MS", "BBX_AT_EXIT",
     "BBX_MAX_FILES",     "BBX_MAX_BYTES",   "BBX_TRACK",       "BBX_TRACK_FRAMES",
     "BBX_MAX_FRAMES",    "BBX_MAX_THREADS", "BBX_BREADCRUMBS", "BBX_NO_CRASH_HANDLERS",
-    "BBX_REDACT",        "BBX_HEAP_SAMPLE",
+    "BBX_REDACT",        "BBX_HEAP_SAMPLE",   "BBX_MEM_WATERMARK",
 };
 #define N_VARS (sizeof(vars) / sizeof(vars[0]))
 
@@ -75,6 +75,7 @@ static void check_ranges(const bbx_config *c)
     FUZZ_PROMISE(c->snapshot_signal == 0 ||
                  config_snapshot_signal_ok(c->snapshot_signal, c->thread_signal));
     FUZZ_PROMISE((c->redact & ~(BBX_REDACT_ALL | BBX_REDACT_KEEP_SECRETS)) == 0);
+    FUZZ_PROMISE(c->mem_watermark >= 0 && c->mem_watermark <= 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         preset.breadcrumbs = 2;
         preset.no_crash_handlers = 1;
         preset.redact = BBX_REDACT_HOST;
+        preset.mem_watermark = 0.5;
         c = preset;
     }
     set_vars(data, size);

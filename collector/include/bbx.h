@@ -148,7 +148,8 @@ typedef struct bbx_config {
      * bytes) watched too, with the limit hang_ms, from when a thread of
      * that name appears (looked for once a second).  $BBX_HANG_THREADS. */
     const char *hang_threads;
-    /* The memory watermark (README.md, "Memory"): a fraction above 0 and
+    /* The memory watermark (README.md, "Memory by kind and the
+     * watermark"): a fraction above 0 and
      * at most 1 (e.g. 0.9); 0: off.  When set, the collector thread looks
      * every 250 ms at the resident set against physical memory, the
      * address space against RLIMIT_AS and the cgroup's usage against its
@@ -233,7 +234,10 @@ BBX_API int bbx_init(const bbx_config *cfg);
  * on.  The file is "<app>-<pid>-<utc>-request.bbx" in the output directory;
  * afterwards the directory cap (max_files, max_bytes) is applied, which may
  * delete older non-crash snapshots of this app, never a crash snapshot nor
- * this one.  Returns 0 when the snapshot file is complete on disk, else
+ * this one.  First it reads the process's memory figures from the kernel
+ * (/proc/self/smaps and friends, a few ms for hundreds of mappings; not
+ * malloc's, which only the collector thread and the exit path read) unless
+ * another read is running.  Returns 0 when the snapshot file is complete on disk, else
  * BBX_EBUSY (another capture is running: no waiting), BBX_EIO,
  * BBX_ENOTINIT, ...
  * Thread-safe (one capture at a time; a concurrent call gets BBX_EBUSY).

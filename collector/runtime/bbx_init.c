@@ -252,7 +252,8 @@ int bbx_spare_fds(void)
 int bbx_snapshot(const char *reason)
 {
     x11_res_before_request(); /* fresh X resources, if they come quickly */
-    mem_refresh(MEM_KERNEL);  /* signal-safe: the kernel's figures, not malloc's */
+    if (atomic_load(&bbx_g.initialized))
+        mem_refresh(MEM_KERNEL); /* signal-safe: the kernel's figures, not malloc's */
     return triggers_snapshot(SNAP_TRIGGER_REQUEST, reason ? reason : "bbx_snapshot");
 }
 

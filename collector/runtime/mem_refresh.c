@@ -6,7 +6,8 @@
  * malloc's totals from mallinfo2() (glibc 2.33 and later); then published
  * for every snapshot to write (mem_prepared.h).
  *
- * When (triggers.c, hang_watch.c, bbx_init.c): at start; on the collector
+ * When (triggers.c, hang_watch.c, bbx_init.c): at start (the kernel's
+ * figures only: bbx_init() may run in a constructor); on the collector
  * thread before every periodic, on-demand signal, hang and memory snapshot
  * (malloc's figures too, but not before a hang snapshot) and every
  * MEM_LIMITS_MS while the watermark is on; on the exiting thread before
@@ -133,7 +134,7 @@ void mem_init(unsigned watermark_permille)
 {
     mr.watermark = watermark_permille;
     mr.cg_pid = 0;
-    mem_refresh(MEM_WITH_MALLOC);
+    mem_refresh(MEM_KERNEL); /* malloc's figures: collector thread and exit only */
 }
 
 void mem_after_fork(void)

@@ -3,7 +3,7 @@
  * crash path (mem_refresh.c), and the memory watermark (mem_watermark.c).
  * Runtime room.
  *
- *  mem_init(permille)  at triggers_start(): the first refresh (with malloc's
+ *  mem_init(permille)  at triggers_start(): the first refresh (the kernel's
  *                      figures) and the watermark (BBX_MEM_WATERMARK in
  *                      permille, 0 off).
  *  mem_refresh(what)   reads the kernel's figures now and publishes them

@@ -161,12 +161,17 @@ def run_case(args, label, cmd, env, command, want):
             lt.note("%s: the crash wrote values %s ms old" % (label, crash.get("age_ms")))
 
 
-def main():
-    ap = lt.arg_parser(__doc__.splitlines()[0])
+def parse_args(doc):
+    """The arguments of both memory tests (tests/memory/CMakeLists.txt)."""
+    ap = lt.arg_parser(doc.splitlines()[0])
     ap.add_argument("--prog", required=True, help="mem_prog (linked)")
     ap.add_argument("--plain", required=True, help="mem_prog_plain")
     ap.add_argument("--dump", required=True, help="mem_dump")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main():
+    args = parse_args(__doc__)
     base = lt.collector_env("-", None, at_exit=1, signal="USR2")
     preload = dict(base, LD_PRELOAD=lt.preload_value(args))
     run_case(args, "linked", [args.prog, "figures"], base, "snap", ["request", "exit"])

@@ -2,10 +2,11 @@
 """Behaviour unchanged (issue 9): blocking_matrix (several threads making
 sleep, poll, select, epoll, sigtimedwait, sem, condvar, read, accept, msgrcv,
 pause and wait calls with deterministic results) is run without bbx and
-under libbbx-preload.so with BBX_INTERVAL_MS=10 and BBX_TRACK=fd,thread.
+under libbbx-preload.so with BBX_INTERVAL_MS=10 and BBX_TRACK=fd,thread, then
+with BBX_INTERVAL_MS=10 and BBX_MEM_WATERMARK=0.9.
 
-Passes when the two runs print the same lines (return values, errno, time
-left, elapsed-time buckets) and exit the same way, and when the bbx run
+Passes when each bbx run prints the same lines as the run without
+(return values, errno, time left, elapsed-time buckets) and exits the same way, and when each bbx run
 wrote many periodic snapshots of the program, every one readable by
 `bbx show --json` and complete, that saw the worker threads: a bbx that
 does nothing cannot pass.  Exits 0, or 1 with the reasons on stdout.
@@ -127,19 +128,24 @@ def main():
 
     plain = run_matrix(cmd, plain_env(), "without bbx")
     sane_baseline(plain)
-    with lt.Scratch("noharm") as tmp:
-        snap_dir = tmp.sub("snaps")
-        env = lt.collector_env(snap_dir, lt.preload_value(args), interval_ms=10,
-                               track="fd,thread")
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        out, err = proc.communicate(timeout=600)
-        bbx = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-        lt.note("with bbx: exit %d, %d lines" % (bbx.returncode, len(out.splitlines())))
-        if err.strip():
-            lt.note("with bbx stderr: %s" % err.strip()[-1500:])
-        compare(plain, bbx)
-        check_snapshots(args.bbx, snap_dir, proc.pid, args.workers)
+    # tracking; then the memory watermark, which adds the collector's looks
+    # every 250 ms (two files kept open) and a refresh of the memory figures
+    # before every snapshot
+    for label, settings in (("tracking", {"track": "fd,thread"}),
+                            ("watermark", {"mem_watermark": "0.9"})):
+        with lt.Scratch("noharm") as tmp:
+            snap_dir = tmp.sub("snaps")
+            env = lt.collector_env(snap_dir, lt.preload_value(args), interval_ms=10, **settings)
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            out, err = proc.communicate(timeout=600)
+            bbx = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+            lt.note("with bbx (%s): exit %d, %d lines" % (label, bbx.returncode,
+                                                         len(out.splitlines())))
+            if err.strip():
+                lt.note("with bbx stderr: %s" % err.strip()[-1500:])
+            compare(plain, bbx)
+            check_snapshots(args.bbx, snap_dir, proc.pid, args.workers)
     lt.finish()
 
 

@@ -354,6 +354,34 @@ def t_hang_threads():
     check(r.rc == 0 and not hangs(d), "without BBX_HANG_THREADS: hang snapshots %r" % hangs(d))
 
 
+def t_mem_watermark():
+    # opt_prog waits: without a limit near, no "memory" snapshot; once its
+    # RLIMIT_AS is set just above its address space (prlimit, from here), it
+    # is at 95 % of a limit: one "memory" snapshot.
+    def memory_snaps(d):
+        return [f for f in snaps(d) if f.endswith("-memory.bbx")]
+    d = fresh("mem")
+    e = base_env({"BBX_DIR": d, "BBX_MEM_WATERMARK": "0.9"})
+    p = subprocess.Popen([A.prog, "wait"], env=e, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    ok = p.stdout.readline().strip() == "ready"
+    time.sleep(0.6)  # a few looks of the watermark; the collector thread settles
+    check(not memory_snaps(d), "BBX_MEM_WATERMARK=0.9, no limit near: %r" % snaps(d))
+    vm = [int(l.split()[1]) for l in open("/proc/%d/status" % p.pid) if l.startswith("VmSize:")]
+    import resource
+    resource.prlimit(p.pid, resource.RLIMIT_AS, (vm[0] * 1024 * 100 // 95, resource.RLIM_INFINITY))
+    end = time.monotonic() + 60
+    while ok and not memory_snaps(d) and time.monotonic() < end:
+        time.sleep(0.05)
+    p.communicate("", timeout=60)
+    m = memory_snaps(d)
+    check(ok and p.returncode == 0 and len(m) == 1,
+          "BBX_MEM_WATERMARK=0.9 under RLIMIT_AS: exit %s, snapshots %r" % (p.returncode, snaps(d)))
+    if m:
+        t = show(m[0]).get("trigger", {})
+        check("RLIMIT_AS" in (t.get("reason") or ""), "BBX_MEM_WATERMARK: reason %r" % t)
+
+
 def t_children():
     # sh runs sh, which runs sleep; each writes periodic snapshots when it has the
     # preload (dash leaves through _exit(): no at-exit snapshot)
@@ -409,6 +437,7 @@ CASES = {
     "BBX_DEBUG_PATH": t_debug_path, "BBX_DEBUGINFOD_TIMEOUT": t_debuginfod_timeout,
     "BBX_HANG_MS": t_hang_ms, "BBX_HANG_THREADS": t_hang_threads,
     "BBX_CHILDREN": t_children, "BBX_HEAP_SAMPLE": t_heap_sample,
+    "BBX_MEM_WATERMARK": t_mem_watermark,
 }
 
 # Invalid values: bbx_init fails (BBX_EINVAL, nothing installed) and the
@@ -439,6 +468,8 @@ INVALID = {
                          ("gmain,,render", "expected thread names of 1 to 15 bytes, "
                                            "comma-separated")],
     "BBX_CHILDREN": [("no", "expected inherit or none")],
+    "BBX_MEM_WATERMARK": [(v, "expected a fraction above 0, at most 1, such as 0.9")
+                          for v in ("0", "1.5", "90%", ".", "0,9")],
     "BBX_APP_VERSION": [("v" * 129, "longer than 128 bytes"),
                         ("1.0\x1b[31m", "expected printable text")],
 }
