@@ -714,6 +714,8 @@ void facts_tracked(const facts_sink *k, const snap_capture *c)
         put(k, FACTS_WORDS, " fds");
     if (c->tracking & 2)
         put(k, FACTS_WORDS, " threads");
+    if (c->tracking & 4)
+        put(k, FACTS_WORDS, " heap");
 }
 
 int facts_tracking(const facts_sink *k, const snap *s)

@@ -497,17 +497,26 @@ static void memory_section(FILE *out, const snap *s, sym_session *ss)
         order[i] = i;
     heap_sort_snap = s;
     qsort(order, n, sizeof(*order), heap_live_cmp);
-    for (size_t i = 0; i < n && i < HEAP_TOP_STACKS; i++) {
+    size_t shown = 0, idle = 0;
+    for (size_t i = 0; i < n; i++)
+        idle += s->heap.stacks[i].live_bytes == 0;
+    for (size_t i = 0; i < n && shown < HEAP_TOP_STACKS; i++) {
         const snap_heap_stack *h = &s->heap.stacks[order[i]];
         char live[32];
+        if (!h->live_bytes)
+            break; /* sorted: only stacks with nothing live follow */
+        shown++;
         size_text_kib(live, sizeof(live), (double)h->live_bytes / 1024.0);
         fprintf(out, "  %10s live in %6" PRIu64 "  ", live, h->live_objects);
         FACT(out, "", facts_heap_site, s, h, ss);
         fputc('\n', out);
     }
-    if (n > HEAP_TOP_STACKS)
-        fprintf(out, "  (%zu more stacks; bbx flame --what heap shows them all)\n",
-                n - HEAP_TOP_STACKS);
+    if (n - idle > shown)
+        fprintf(out, "  (%zu more stacks with live memory; bbx flame --what heap shows them)\n",
+                n - idle - shown);
+    if (idle)
+        fprintf(out, "  (%zu %s with nothing live: allocated and freed; bbx flame --what "
+                     "heap-alloc shows them)\n", idle, idle == 1 ? "stack" : "stacks");
     free(order);
 }
 
