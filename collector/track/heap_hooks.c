@@ -63,35 +63,61 @@ static struct {
  * a tail call; otherwise track_stack_grab skips bbx's frames itself). */
 #define RA ((uintptr_t)__builtin_return_address(0))
 
+#define NOINLINE_SAMPLED __attribute__((noinline, cold))
+
 #define SAMPLE(p, n, is_mmap)                                                   \
     do {                                                                        \
         if (__builtin_expect((heap_countdown -= (int64_t)(n)) <= 0, 0) && (p)) \
             heap_sample((p), (n), (is_mmap), RA);                             \
     } while (0)
 
-/* ---- tracked wrappers ---- */
+/* ---- tracked wrappers ----
+ * The countdown is lowered before the real call, so that the common case
+ * (not sampled) ends in a tail call; the sampled case calls, then records. */
+
+#define UNSAMPLED(n) __builtin_expect((heap_countdown -= (int64_t)(n)) > 0, 1)
+
+NOINLINE_SAMPLED static void *sampled_malloc(size_t n, uintptr_t ra)
+{
+    void *p = real.malloc(n);
+    if (p)
+        heap_sample(p, n, 0, ra);
+    return p;
+}
 
 static void *tracked_malloc(size_t n)
 {
-    void *p = real.malloc(n);
-    SAMPLE(p, n, 0);
+    if (UNSAMPLED(n))
+        return real.malloc(n);
+    return sampled_malloc(n, RA);
+}
+
+NOINLINE_SAMPLED static void *sampled_calloc(size_t k, size_t n, size_t total, uintptr_t ra)
+{
+    void *p = real.calloc(k, n);
+    if (p)
+        heap_sample(p, total, 0, ra);
     return p;
 }
 
 static void *tracked_calloc(size_t k, size_t n)
 {
     size_t total;
-    void *p = real.calloc(k, n);
-    if (!__builtin_mul_overflow(k, n, &total))
-        SAMPLE(p, total, 0);
-    return p;
+    if (__builtin_mul_overflow(k, n, &total) || UNSAMPLED(total))
+        return real.calloc(k, n);
+    return sampled_calloc(k, n, total, RA);
+}
+
+NOINLINE_SAMPLED static void forget(void *p)
+{
+    struct heap_saved saved;
+    heap_forget(p, &saved);
 }
 
 static void tracked_free(void *p)
 {
-    struct heap_saved saved;
-    if (p && heap_maybe_sampled(p))
-        heap_forget(p, &saved);
+    if (__builtin_expect(heap_maybe_sampled(p), 0))
+        forget(p);
     real.free(p);
 }
 
@@ -164,9 +190,8 @@ static void *tracked_mmap(void *addr, size_t len, int prot, int flags, int fd, o
 
 static int tracked_munmap(void *addr, size_t len)
 {
-    struct heap_saved saved;
     if (heap_maybe_sampled(addr))
-        heap_forget(addr, &saved);
+        forget(addr);
     return real.munmap(addr, len);
 }
 

@@ -256,7 +256,7 @@ static void record(void *ptr, size_t n, int is_mmap, uintptr_t ra)
     int truncated;
     struct heap_saved v;
     unsigned nf = track_stack_grab(ra, frames, heap_tab.frames, &truncated);
-    int i = stack_find_or_add(frames, nf, truncated, is_mmap);
+    int i = nf ? stack_find_or_add(frames, nf, truncated, is_mmap) : -1; /* none: a fork */
     if (i < 0) {
         atomic_fetch_add_explicit(&heap_tab.lost, 1, memory_order_relaxed);
         return;

@@ -142,7 +142,12 @@ BBX_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         return EAGAIN;
     int altstack = atomic_load(&bbx_g.initialized);
     int track = track_threads_on() && !bbx_busy;
-    if ((!altstack && !track) || !(s = malloc(sizeof(*s))))
+    if (!altstack && !track)
+        return real(thread, attr, fn, arg);
+    bbx_busy++; /* bbx's own block: heap tracking does not sample it */
+    s = malloc(sizeof(*s));
+    bbx_busy--;
+    if (!s)
         return real(thread, attr, fn, arg);
     pthread_once(&key_once, make_key);
     s->fn = fn;

@@ -8,14 +8,18 @@
  * (bench/track_cost.c).  The hook's own frames are dropped: frame 0 is the
  * return address in the caller of open(), or, when a sanitizer's
  * interceptor sits between the program and the hook, the first frame
- * outside the sanitizer runtime.
+ * outside the sanitizer runtime.  Around fork() no unwind runs (no frames
+ * are returned meanwhile): see fork_prepare.
  */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
 #include <libunwind.h>
 #include <link.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
+#include "sigsafe.h"
 #include "track_stack.h"
 
 /* Frames above the caller of a hook: unw_backtrace, the recorder, the
@@ -32,6 +36,39 @@ static struct range skip[MAX_SKIP_RANGES];
 static unsigned n_skip;
 
 static __thread int in_dlsym __attribute__((tls_model("initial-exec")));
+
+/* fork(): libunwind takes its own locks while it unwinds; a child forked
+ * while another thread held one would hang in its first unwind.  The
+ * prepare handler keeps new unwinds out (they return no frames) and waits,
+ * boundedly, for those under way. */
+#define FORK_WAIT_US 200000u
+static _Atomic unsigned unwinders;
+static _Atomic int forking;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    uint64_t t0 = ss_mono_us();
+    atomic_store(&forking, 1);
+    while (atomic_load(&unwinders) && ss_mono_us() - t0 < FORK_WAIT_US)
+        sched_yield();
+}
+
+static void fork_parent(void)
+{
+    atomic_store(&forking, 0);
+}
+
+static void fork_child(void)
+{
+    atomic_store(&unwinders, 0);
+    atomic_store(&forking, 0);
+}
+
+static void register_fork(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 void *track_resolve(void *_Atomic *slot, const char *name)
 {
@@ -84,6 +121,7 @@ void track_stack_init(void)
     dl_iterate_phdr(add_ranges, &self_base);
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     unw_backtrace(warm, 4); /* lazy initialisation happens here, not in a hook */
+    pthread_once(&fork_once, register_fork);
 }
 
 static int in_skip(uintptr_t pc)
@@ -98,8 +136,11 @@ unsigned track_stack_grab(uintptr_t ra, uintptr_t *out, unsigned max, int *trunc
 {
     void *raw[TRACK_MAX_FRAMES + SKIP_MAX];
     int want = (int)max + SKIP_MAX;
-    int n = unw_backtrace(raw, want);
-    int i = 0;
+    int n = 0, i = 0;
+    atomic_fetch_add(&unwinders, 1);
+    if (!atomic_load(&forking))
+        n = unw_backtrace(raw, want);
+    atomic_fetch_sub(&unwinders, 1);
     if (n < 0)
         n = 0;
     while (i < n && i < SKIP_MAX && (uintptr_t)raw[i] != ra)

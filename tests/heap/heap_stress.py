@@ -86,7 +86,15 @@ def heap_check(label, d, interval, site=None):
             continue
         check(p.returncode == 0, "%s: heap_check %s: %s" % (label, os.path.basename(f),
                                                               p.stdout.strip()))
-        print("%s: %s" % (label, p.stdout.strip().splitlines()[-1] if p.stdout else ""))
+        last = p.stdout.strip().splitlines()[-1] if p.stdout else ""
+        print("%s: %s" % (label, last))
+        words = last.split()
+        if not site and len(words) > 3 and words[0] == "heap:":
+            # the stress frees what it allocates: at exit nearly nothing is live
+            samples, live = int(words[1]), int(words[3])
+            check(samples > 1000 and live * 100 < samples,
+                  "%s: %d of %d samples still live at exit: frees not seen" % (label, live,
+                                                                              samples))
         if site:
             return p
 
