@@ -141,6 +141,11 @@ static inline struct track_slot *track_thread_slot(unsigned i)
     return (struct track_slot *)(track_tab.thread_table + (size_t)i * track_tab.slot_size);
 }
 
+/* A stack of return addresses as a FRAMES field (delta varints, as
+ * THREAD's): ORIGIN's and HEAP_STACK's.  Async-signal-safe; callers hold
+ * the capture lock (crash/origins_write.c). */
+void track_put_frames(snap_writer *w, unsigned field, const uintptr_t *pcs, unsigned n);
+
 /* The names of enum track_call, for the CALL field (crash/origins_write.c). */
 extern const char *const track_call_names[TRACK_N_CALLS];
 

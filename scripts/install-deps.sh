@@ -11,7 +11,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
       e2fsprogs protobuf-compiler libxml2-utils mount
       libgtk-3-dev xvfb xauth xdotool x11-utils imagemagick gtk-3-examples
       zenity mesa-utils libgl1-mesa-dri dbus-x11 x11-apps xterm
-      libxcb1-dev libxcb-res0 libxcb-res0-dev postgresql postgresql-client"
+      libxcb1-dev libxcb-res0 libxcb-res0-dev postgresql postgresql-client
+      valgrind"
 # libgtk-3-dev: samples/gtk-app; xvfb, xdotool, x11-utils (xwininfo), imagemagick
 #   (import: screenshots): the GUI tests drive real windows headless;
 #   gtk-3-examples (gtk3-demo), zenity, mesa-utils (glxgears) and
@@ -25,6 +26,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 #   schema and ingest statements on a private PostgreSQL server.
 # xz-utils: the leak tests run xz -T2 under libbbx-preload.so (a Debian program).
 # zlib1g-dev: bbx flame gzips its pprof output.
+# valgrind: tests/heap runs its allocation stress under memcheck with heap
+#   tracking on (no error, no leak).
 # util-linux: setpriv, which runs the directory tests' programs as nobody;
 #   mount and fsfreeze, which freeze a loop-mounted file system under a crash.
 # e2fsprogs: mkfs.ext4 for that file system; mount: mount -o loop, umount.
@@ -44,8 +47,10 @@ elif ! command -v npm >/dev/null 2>&1; then
   PKGS="$PKGS npm"
 fi
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS gdb hyperfine llvm time valgrind gawk"
+  PKGS="$PKGS gdb hyperfine llvm time valgrind gawk heaptrack"
   # gawk: bench/run_flame.py times gawk beside mawk (Debian's default awk).
+  # heaptrack: bench/run_heap.py runs it (and valgrind's massif) beside
+  #   BBX_TRACK=heap.
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

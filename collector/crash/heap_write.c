@@ -14,8 +14,6 @@
 #include "snap_format.h"
 #include "track_table.h"
 
-static uint8_t frame_bytes[TRACK_MAX_FRAMES * 10];
-
 struct heap_sums {
     uint64_t samples, live_samples, alloc_bytes, alloc_objs, live_bytes, live_objs;
     unsigned stacks;
@@ -52,23 +50,12 @@ static void sum(struct heap_sums *t)
     }
 }
 
-static void put_frames(snap_writer *w, const uintptr_t *pcs, unsigned n)
-{
-    size_t len = 0;
-    uintptr_t prev = 0;
-    for (unsigned i = 0; i < n; i++) {
-        len += snap_varint_put(frame_bytes + len, snap_zigzag((int64_t)(pcs[i] - prev)));
-        prev = pcs[i];
-    }
-    snap_put_bytes(w, SNAP_HSTK_FRAMES, frame_bytes, len);
-}
-
 static void write_stack(snap_writer *w, unsigned i, struct heap_stack *s, uint64_t samples)
 {
     unsigned nf = s->n_frames <= heap_tab.frames ? s->n_frames : heap_tab.frames;
     snap_rec_begin(w, SNAP_REC_HEAP_STACK);
     snap_put_u64(w, SNAP_HSTK_ID, (uint64_t)i + 1);
-    put_frames(w, s->frames, nf);
+    track_put_frames(w, SNAP_HSTK_FRAMES, s->frames, nf);
     snap_put_u64(w, SNAP_HSTK_LIVE_BYTES, LOAD(s->live_bytes));
     snap_put_u64(w, SNAP_HSTK_LIVE_OBJECTS, objects(LOAD(s->live_objs)));
     snap_put_u64(w, SNAP_HSTK_ALLOC_BYTES, LOAD(s->alloc_bytes));

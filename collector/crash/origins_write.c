@@ -71,15 +71,17 @@ unsigned track_flags(void)
     return atomic_load(&track_active);
 }
 
-static void put_frames(snap_writer *w, const uintptr_t *pcs, unsigned n)
+void track_put_frames(snap_writer *w, unsigned field, const uintptr_t *pcs, unsigned n)
 {
     size_t len = 0;
     uintptr_t prev = 0;
+    if (n > TRACK_MAX_FRAMES)
+        n = TRACK_MAX_FRAMES;
     for (unsigned i = 0; i < n; i++) {
         len += snap_varint_put(frame_bytes + len, snap_zigzag((int64_t)(pcs[i] - prev)));
         prev = pcs[i];
     }
-    snap_put_bytes(w, SNAP_ORIG_FRAMES, frame_bytes, len);
+    snap_put_bytes(w, field, frame_bytes, len);
 }
 
 /* Is the file open as fd still the one recorded in `copy`?  A raw close
@@ -110,7 +112,7 @@ static void write_origin(snap_writer *w, unsigned resource, uint64_t id)
     } else {
         unsigned n = s->n_frames <= track_tab.frames ? s->n_frames : track_tab.frames;
         const char *call = s->call < TRACK_N_CALLS ? track_call_names[s->call] : "unknown";
-        put_frames(w, s->frames, n);
+        track_put_frames(w, SNAP_ORIG_FRAMES, s->frames, n);
         snap_put_u64(w, SNAP_ORIG_TIME_MS, s->time_ms);
         snap_put_u64(w, SNAP_ORIG_TID, (uint64_t)s->creator);
         snap_put_str(w, SNAP_ORIG_CALL, call);

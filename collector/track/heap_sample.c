@@ -167,14 +167,14 @@ static void live_sub(const struct heap_saved *v)
     atomic_fetch_sub_explicit(&s->live_objs, v->objs, memory_order_relaxed);
 }
 
-/* Put p in the live table; 0 when its probe window is full.  An entry
- * already there for p is a sample whose free bbx did not see (a free by
- * a path it does not interpose): it is taken back and replaced. */
+/* Put p in the live table, in the first free slot of its probe window; 0
+ * when the window is full.  An entry for p met before that slot is a
+ * sample whose free bbx did not see (a free by a path it does not
+ * interpose): it is taken back and replaced. */
 static int live_insert(uintptr_t p, const struct heap_saved *v)
 {
     unsigned h = heap_addr_hash(p, LIVE_BITS);
     struct live *slot = NULL;
-    int first_free = -1;
     for (unsigned k = 0; k < LIVE_PROBES && !slot; k++) {
         struct live *e = &live[(h + k) & (LIVE_SLOTS - 1)];
         uintptr_t key = atomic_load_explicit(&e->key, memory_order_acquire);
@@ -182,19 +182,8 @@ static int live_insert(uintptr_t p, const struct heap_saved *v)
             struct heap_saved old = { e->stack, e->bytes, e->objs };
             live_sub(&old);
             slot = e;
-        } else if (key == LIVE_EMPTY || key == LIVE_TOMB) {
-            if (first_free < 0)
-                first_free = (int)k;
-            if (key == LIVE_EMPTY)
-                break;
-        }
-    }
-    for (unsigned k = first_free < 0 ? LIVE_PROBES : (unsigned)first_free;
-         k < LIVE_PROBES && !slot; k++) {
-        struct live *e = &live[(h + k) & (LIVE_SLOTS - 1)];
-        uintptr_t key = atomic_load_explicit(&e->key, memory_order_relaxed);
-        if ((key == LIVE_EMPTY || key == LIVE_TOMB) &&
-            atomic_compare_exchange_strong(&e->key, &key, LIVE_BUSY)) {
+        } else if ((key == LIVE_EMPTY || key == LIVE_TOMB) &&
+                   atomic_compare_exchange_strong(&e->key, &key, LIVE_BUSY)) {
             slot = e;
             filter_add(p, 1);
         }

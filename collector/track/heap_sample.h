@@ -25,7 +25,7 @@ extern __thread int64_t heap_countdown __attribute__((tls_model("initial-exec"))
 
 /* The counting filter: per hash bucket of addresses, how many sampled
  * allocations are live.  0: the address is certainly not sampled. */
-#define HEAP_FILTER_BITS 15
+#define HEAP_FILTER_BITS 12
 extern _Atomic uint16_t *heap_filter;
 
 static inline unsigned heap_addr_hash(uintptr_t p, unsigned bits)

@@ -18,12 +18,16 @@
  *       and frees 256 MiB elsewhere; prints "site LO HI" (hold_64mib's code)
  *       and "live BYTES" (what it holds), then exits with the memory held
  *       (BBX_AT_EXIT=1 takes the snapshot).
+ *   heap_stress crash
+ *       hold_64mib(), prints the site as hold does, then dies of SIGSEGV
+ *       (the crash snapshot carries the heap records too).
  * Exit: 0, 1 a check failed (the line says which), 2 usage, 3 bbx_init failed.
  */
 #include <dlfcn.h>
 #include <link.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,12 +270,13 @@ NOINLINE static void churn(void)
         free(keep[k]);
 }
 
-static int hold(void)
+static int hold(int crash)
 {
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
     size_t live = hold_64mib();
-    churn();
+    if (!crash)
+        churn();
     if (!dladdr1((void *)hold_64mib, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym) {
         printf("dladdr1 cannot find hold_64mib (link with -rdynamic)\n");
         return 1;
@@ -280,6 +285,8 @@ static int hold(void)
     printf("site %#llx %#llx\n", (unsigned long long)lo, (unsigned long long)(lo + sym->st_size));
     printf("live %zu\n", live);
     fflush(stdout);
+    if (crash)
+        raise(SIGSEGV);
     return 0;
 }
 
@@ -295,8 +302,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "stress") == 0)
         return stress(argc > 2 ? (unsigned)atoi(argv[2]) : 20000,
                       !(argc > 3 && strcmp(argv[3], "nofork") == 0));
-    if (argc == 2 && strcmp(argv[1], "hold") == 0)
-        return hold();
-    fprintf(stderr, "usage: heap_stress stress [ITERS [nofork]] | hold\n");
+    if (argc == 2 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "crash") == 0))
+        return hold(strcmp(argv[1], "crash") == 0);
+    fprintf(stderr, "usage: heap_stress stress [ITERS [nofork]] | hold | crash\n");
     return 2;
 }

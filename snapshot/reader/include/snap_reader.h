@@ -206,7 +206,7 @@ typedef struct snap_capture {
     uint64_t threads_omitted; /* threads not written: over BBX_MAX_THREADS */
     char *version;
     uint64_t threads_us, fds_us; /* time spent on threads (+ modules), on fds */
-    uint64_t tracking;    /* tracking flags (1 fds, 2 threads), 0 off */
+    uint64_t tracking;    /* tracking flags (1 fds, 2 threads, 4 heap), 0 off */
     uint64_t origins, track_lost, children; /* ORIGIN/CHILD records written;
                                                creations not recorded */
     uint64_t redacted;    /* SNAP_REDACT_* bits: what was held back */
