@@ -41,6 +41,10 @@ def main():
         snap_dir = tmp.sub("snaps")
         env = lt.collector_env(snap_dir, None, track="heap", interval_ms=200,
                                mem_watermark="0.8")
+        if args.asan:
+            # ASan's quarantine of freed blocks (256 MiB) would fill the
+            # cgroup before the cache does
+            env["ASAN_OPTIONS"] += ":quarantine_size_mb=1:thread_local_quarantine_size_kb=64"
         cg = mw.Cgroup()
         if not cg.version:
             lt.skip("a memory cgroup (root, the v1 memory controller or cgroup2's)",
