@@ -119,10 +119,11 @@ with lt.Scratch("report-series") as scratch:
         lt.fail("no series section")
     charts = page.count("svg", **{"class": "linechart"})
     lines = page.count("polyline", **{"class": "series"})
-    # Per chart: the total and at least one group; two charts: >= 4 lines.
-    if charts != 2 or lines < 4:
-        lt.fail("%d line charts with %d polylines, expected 2 charts with several groups"
-                % (charts, lines))
+    # fds and threads (the total and at least one group each), and memory by
+    # kind (the snapshots carry MEMORY records): three charts, >= 5 lines.
+    if charts != 3 or lines < 5:
+        lt.fail("%d line charts with %d polylines, expected 3 charts (fds, threads, memory) "
+                "with several groups" % (charts, lines))
     if page.count("ul", **{"class": "legend"}) != charts:
         lt.fail("a chart without its legend")
     if "leaks" not in page.ids:
