@@ -162,12 +162,33 @@ static int user_version(crash_store *st, int *v)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* The schema version and the number of schema objects, read by one
+ * statement so both come from the same snapshot of the file: read apart,
+ * another process creating the store in between makes a new store look
+ * like somebody else's database (version 0 with tables). */
+static int schema_state(crash_store *st, int *version, int *objects)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_master)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        *objects = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /* A schema newer than this bbx knows, or tables without a version
  * (somebody else's database): -1 with err.  Reads only. */
 static int refuse(crash_store *st, char *err, size_t errlen)
 {
-    int v;
-    if (user_version(st, &v) < 0)
+    int v, n;
+    if (schema_state(st, &v, &n) < 0)
         return store_sql_err(st, err, errlen, "not a crash store (cannot read its version)");
     if (v > STORE_SCHEMA_VERSION) {
         store_err(err, errlen,
@@ -175,20 +196,10 @@ static int refuse(crash_store *st, char *err, size_t errlen)
                   "(a newer bbx made it)", st->path, v, STORE_SCHEMA_VERSION);
         return -1;
     }
-    if (v == 0) {
-        sqlite3_stmt *s;
-        int n = -1;
-        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) ==
-            SQLITE_OK) {
-            if (sqlite3_step(s) == SQLITE_ROW)
-                n = sqlite3_column_int(s, 0);
-            sqlite3_finalize(s);
-        }
-        if (n != 0) {
-            store_err(err, errlen, "%s: not a crash store (a database with other tables)",
-                      st->path);
-            return -1;
-        }
+    if (v == 0 && n != 0) {
+        store_err(err, errlen, "%s: not a crash store (a database with other tables)",
+                  st->path);
+        return -1;
     }
     return 0;
 }

@@ -21,6 +21,10 @@ Usage: store_concurrent.py --bbx BBX --crasher CRASHER --gen GEN_CRASHES
       agrees with the tables.
   A second round starts four processes over the very same directories into
   another fresh store (every snapshot contended by all four): the same.
+  A third round creates a new store 40 times, each by 6 processes at once
+  over 20 snapshots (the window in which one of them makes the schema while
+  another looks at the empty file): every process of every round exits 0
+  and the stores are consistent.
 """
 
 import os
@@ -95,6 +99,19 @@ with t.Scratch("conc") as s:
     db = s.file("contended.db")
     runs = start_all([t.ingest_cmd(args, db, [real_dir, gen_dir]) for _ in range(PROCS)], env)
     check_round(runs, [len(files)] * PROCS, want, db, clean, "4 ingesters over the same inputs")
+
+    # Round 3: many fresh stores, each created by several processes at once.
+    few_dir = s.sub("few")
+    few = t.gen_set(args, few_dir, 20, first=100000)
+    few_want = t.contents(few)
+    for rnd in range(40):
+        db = s.file("fresh%d.db" % rnd)
+        runs = start_all([t.ingest_cmd(args, db, [few_dir]) for _ in range(6)], env)
+        bad = [r for r in runs if r.rc != 0]
+        if not t.check(not bad, "6 processes creating store %d at once: %s"
+                       % (rnd, bad[0].describe() if bad else "")):
+            break
+        t.consistent(db, "store %d made by 6 processes at once" % rnd, expect=few_want)
 
 t.finish("4 concurrent ingesters: %d distinct snapshots stored once, in %d groups"
          % (len(want), len(clean["groups"])))
