@@ -324,6 +324,11 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     v->count = st->last;
     v->why = NULL;
     v->at_exit = 0;
+    /* the cgroup's usage counts every process in it and its page cache: it
+     * says how near the limit is (the chart, the limit, the vanished
+     * verdict), never that this process leaks */
+    if (g->resource == SERIES_MEM && g->kind == SERIES_MEM_CGROUP)
+        return;
     if (grows(t, st)) {
         char span[32], from[32], to[32];
         span_text(t, span, sizeof(span));

@@ -74,6 +74,8 @@ with lt.Scratch("memory") as scratch:
           "anon memory is a high-confidence suspect: %s" % sorted(mem))
     check("code" not in mem and "heap" not in mem and "stack" not in mem,
           "steady kinds are not suspects: %s" % sorted(mem))
+    # the cgroup's usage grows with anon here, but it is every process's
+    check("cgroup" not in mem, "the cgroup's usage is never a suspect: %s" % sorted(mem))
     anon = mem.get("anon", {})
     check(abs(anon.get("growth_per_min", 0) - rate) < 1, "anon grows by %d KiB/min: %s"
           % (rate, anon.get("growth_per_min")))
