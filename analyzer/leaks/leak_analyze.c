@@ -326,8 +326,12 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     v->at_exit = 0;
     /* the cgroup's usage counts every process in it and its page cache: it
      * says how near the limit is (the chart, the limit, the vanished
-     * verdict), never that this process leaks */
-    if (g->resource == SERIES_MEM && g->kind == SERIES_MEM_CGROUP)
+     * verdict), never that this process leaks.  Resident pages of file
+     * mappings (code, file) are page cache the kernel drops under pressure,
+     * bounded by the files mapped: a program paging in its libraries (a
+     * GTK program's first seconds) grows them and leaks nothing */
+    if (g->resource == SERIES_MEM && (g->kind == SERIES_MEM_CGROUP ||
+                                      g->kind == SNAP_MEM_CODE || g->kind == SNAP_MEM_FILE))
         return;
     if (grows(t, st)) {
         char span[32], from[32], to[32];
