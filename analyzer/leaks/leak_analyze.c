@@ -55,7 +55,6 @@
 #define MEM_MIN_NET_KIB 8192
 #define MEM_MIN_NET_PERCENT 5
 #define HEAP_MIN_NET_KIB 64
-#define MEM_SHORT_SERIES_MIN 1.0 /* minutes */
 
 /* ---- building strings, with one out-of-memory flag --------------------- */
 
@@ -317,24 +316,6 @@ static const char *no_stack_why(const series_group *g)
                ? "" : "; no creation stack (tracking off)";
 }
 
-/* Memory that grew over a series shorter than MEM_SHORT_SERIES_MIN: a
- * program's start (a GTK program's anon memory grows by 10 MiB in its
- * first 1.5 s, more under ASan's quarantine) unless, at that rate, it
- * reaches its limit before as much time again has passed (a process
- * growing into its cgroup limit and killed seconds after it started). */
-static int memory_ramp(const timeline *t, const series_group *g, const group_stats *st)
-{
-    double span = t->minutes[t->n - 1];
-    if (g->resource != SERIES_MEM || span >= MEM_SHORT_SERIES_MIN)
-        return 0;
-    mem_limit l;
-    const series_snap *last = &t->ls->snaps[t->order[t->n - 1]];
-    if (!mem_limit_of(&last->mem, &l))
-        return 1;
-    double minutes = mem_minutes_to_limit(&l, st->slope);
-    return minutes < 0 || minutes > span;
-}
-
 static void judge(builder *b, timeline *t, const series_group *g, const group_stats *st,
                   verdict *v)
 {
@@ -352,7 +333,7 @@ static void judge(builder *b, timeline *t, const series_group *g, const group_st
     if (g->resource == SERIES_MEM && (g->kind == SERIES_MEM_CGROUP ||
                                       g->kind == SNAP_MEM_CODE || g->kind == SNAP_MEM_FILE))
         return;
-    if (grows(t, st) && !memory_ramp(t, g, st)) {
+    if (grows(t, st)) {
         char span[32], from[32], to[32];
         span_text(t, span, sizeof(span));
         amount_text(g, st->first, from, sizeof(from));

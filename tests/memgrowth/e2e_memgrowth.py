@@ -178,27 +178,6 @@ with lt.Scratch("memory") as scratch:
     check(r.returncode == 0 and not json.loads(r.stdout)["leaks"],
           "resident code pages growing by 18 MiB: no suspects, exit 0 (%d): %s"
           % (r.returncode, r.stdout[-400:]))
-    # a program's start: anon +10 MiB in 1.4 s (zenity's first seconds), far
-    # from any limit: no suspect; the same growth 5 MiB short of a 56 MiB
-    # cgroup limit reaches it sooner than the series lasted: a suspect
-    rate = 10240 * 60000 // (200 * 7)
-    c = scratch.sub("start-up")
-    gen(c, n=8, step_ms=200, pid=dead_pid(), anon_per_min=rate, heap_grow_per_min=0,
-        last="exit")
-    r = bbx("leaks", "--json", c)
-    check(r.returncode == 0 and not json.loads(r.stdout)["leaks"],
-          "anon memory growing by 10 MiB in a 1.4 s series: no suspects, exit 0 (%d): %s"
-          % (r.returncode, r.stdout[-400:]))
-    c = scratch.sub("start-up-near-limit")
-    gen(c, n=8, step_ms=200, pid=dead_pid(), anon_per_min=rate, heap_grow_per_min=0,
-        cg_max=56 * MIB, last="exit")
-    r = bbx("leaks", "--json", c)
-    mem = [g for g in json.loads(r.stdout or "{}").get("leaks", []) if g["resource"] == "memory"]
-    anon = [g for g in mem if g["kind"] == "anon"]
-    check(r.returncode == 1 and anon and
-          (anon[0].get("limit") or {}).get("name") == "cgroup limit",
-          "the same growth near a 56 MiB cgroup limit: anon is a suspect (%d): %s"
-          % (r.returncode, mem))
 
     # ---- flame --what heap ----
     f = bbx("flame", "--what", "heap", os.path.join(d, last))
