@@ -159,6 +159,10 @@ int config_privileged(void);
 /* The value of environment variable `name`, or NULL when it is unset, empty
  * or the process is privileged.  Every BBX_* read goes through here. */
 const char *config_getenv(const char *name);
+/* 0 when list (BBX_ENV_KEYS) is a comma-separated list of variable names
+ * ([A-Za-z0-9_], 1 to 64 bytes, a trailing '*' for every name with that
+ * beginning), at most 512 bytes; else -1. */
+int config_env_keys_valid(const char *list);
 /* env_config.c: fill the fields `c` leaves unset from BBX_* environment
  * variables.  Returns 0 or BBX_EINVAL (a variable could not be parsed). */
 int config_from_env(bbx_config *c);

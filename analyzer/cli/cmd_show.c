@@ -13,11 +13,12 @@
 #include "cli_symbols.h"
 #include "report.h"
 #include "leak_vanished.h"
+#include "show_context.h"
 #include "show_series.h"
 #include "snap_reader.h"
 
 typedef struct show_args {
-    int json, all_threads, bbx_internals;
+    int json, all_threads, bbx_internals, context;
     cli_symbols sym;
     cli_list files;
 } show_args;
@@ -29,6 +30,10 @@ static const cli_option show_options[] = {
       .help = "list bbx's own fds (its spare fds, libunwind's pipes, its X connection) and "
               "threads (its collector thread) too; without it they are left out of the "
               "tables and counted in one line" },
+    { .kind = CLI_FLAG, .name = "--context", .slot = offsetof(show_args, context),
+      .help = "print only the context the process ran in (session, display, ids, "
+              "security, GPU nodes, allowed environment, kernel, drawing modules); with "
+              "two FILEs, what differs between them (exit 1 when something does)" },
     CLI_GROUP_AT(show_args, sym, cli_group_symbols),
     CLI_OPTIONS_END,
 };
@@ -38,7 +43,7 @@ static int cmd_show(int argc, char **argv);
 const cli_command cli_cmd_show = {
     .name = "show",
     .summary = "print the crash report held in a snapshot",
-    .operands = "FILE",
+    .operands = "FILE | --context FILE [FILE2]",
     .about =
         "Print the crash report held in a snapshot FILE: why the process stopped,\n"
         "the thread that triggered the snapshot first (for a hang, the thread the\n"
@@ -67,10 +72,24 @@ const cli_command cli_cmd_show = {
         "is a periodic (not exit, not crash) snapshot and the newest of its pid among\n"
         "the *.bbx files beside it named <app>-<pid>-..., those files (the newest 200)\n"
         "are read as bbx leaks reads a series, and a process that vanished is said so\n"
-        "after the trigger, with the evidence (bbx leaks --help, \"Vanished\").\n",
+        "after the trigger, with the evidence (bbx leaks --help, \"Vanished\").\n"
+        "\n"
+        "Session (SESSION record): after the trigger, the kind of session (Wayland,\n"
+        "X11, none) and display, notes worth reading at a glance (no display set, a\n"
+        "GPU render node the process cannot open, software GL, set-id, seccomp, a\n"
+        "sandbox, LD_PRELOAD), and the drawing modules (GL dispatch, GLX/EGL vendor,\n"
+        "Mesa or NVIDIA driver, Vulkan); later the details: ids, groups, umask,\n"
+        "parent, terminals, working directory, capabilities, no_new_privs, seccomp,\n"
+        "sandbox, cgroup, security label, /dev/dri access, and the environment\n"
+        "variables on the allow-list (README.md, \"The session\"; a secret-looking\n"
+        "name's value is never written).  --context FILE prints only that context,\n"
+        "one item a line; --context A B prints what differs between two snapshots\n"
+        "(values that change with every start, such as INVOCATION_ID, are compared\n"
+        "by presence).\n",
     .more =
         "Exit status: 0 the file was read (an incomplete snapshot says so in the\n"
-        "report), 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"
+        "report; --context A B: the contexts are the same), 1 --context A B: the\n"
+        "contexts differ, 2 bad usage or a file that is not a readable snapshot (a FIFO,\n"
         "device, socket or directory is refused at once, never waited on).\n",
     .options = show_options,
     .operand_slot = offsetof(show_args, files),
@@ -86,11 +105,41 @@ static int show_parse(int argc, char **argv, show_args *a, int *rc)
         *rc = cli_parse_exit(parsed);
     else if (!a->files.n)
         cli_error("show", "no FILE given (usage: bbx show [--json] FILE)");
-    else if (a->files.n > 1)
-        cli_usage_error(&cli_cmd_show, "one FILE only");
+    else if (a->files.n > 2 || (a->files.n > 1 && !a->context))
+        cli_usage_error(&cli_cmd_show, a->context ? "one or two FILEs with --context"
+                                                  : "one FILE only (two with --context)");
     else
         return 1;
     return 0;
+}
+
+/* --context A [B]: read each, print the context or the differences. */
+static int cmd_show_context(const show_args *a)
+{
+    snap *s[2] = { NULL, NULL };
+    char err[256];
+    int rc = CLI_ERROR;
+    for (size_t i = 0; i < a->files.n; i++) {
+        if (!(s[i] = snap_read_file(a->files.v[i], err, sizeof(err)))) {
+            cli_error("show", "%s: %s", a->files.v[i], err);
+            goto out;
+        }
+    }
+    int d = show_context(stdout, a->files.v[0], s[0], a->files.n > 1 ? a->files.v[1] : NULL,
+                         s[1], a->json);
+    if (d < 0) {
+        cli_error("show", "out of memory");
+        goto out;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("show", "cannot write the report: %s", strerror(errno));
+        goto out;
+    }
+    rc = d ? CLI_FINDINGS : CLI_OK;
+out:
+    snap_free(s[0]);
+    snap_free(s[1]);
+    return rc;
 }
 
 static int cmd_show(int argc, char **argv)
@@ -99,6 +148,11 @@ static int cmd_show(int argc, char **argv)
     int rc, dbgd_ms;
     char err[256];
     if (!show_parse(argc, argv, &a, &rc) || cli_symbols_timeout("show", &a.sym, &dbgd_ms) < 0) {
+        cli_release(&cli_cmd_show, &a);
+        return rc;
+    }
+    if (a.context) {
+        rc = cmd_show_context(&a);
         cli_release(&cli_cmd_show, &a);
         return rc;
     }

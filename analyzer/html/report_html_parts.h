@@ -21,6 +21,8 @@ extern const char html_page_style[];
  * snapshot; a page showing several gives each its own prefix). */
 void html_snap_summary(FILE *out, const snap *s, const char *name, const char *idp);
 /* The trigger thread's stack with source lines (src may be NULL). */
+/* The session (SESSION record): notes, facts, the environment folded. */
+void html_snap_session(FILE *out, const snap *s, const char *idp);
 void html_snap_trigger_thread(FILE *out, const snap *s, sym_session *ss, source_cache *src,
                               const char *idp);
 /* Every thread, identical stacks folded unless all_threads. */

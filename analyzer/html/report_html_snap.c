@@ -12,6 +12,7 @@
 #include "html_escape.h"
 #include "report.h"
 #include "report_facts.h"
+#include "session_facts.h"
 #include "report_html_parts.h"
 #include "snap_format.h"
 
@@ -163,6 +164,50 @@ void html_snap_summary(FILE *out, const snap *s, const char *name, const char *i
         fputs("</code></td></tr>\n", out);
     }
     fputs("</table>\n</section>\n", out);
+}
+
+/* ---- session ------------------------------------------------------------------ */
+
+void html_snap_session(FILE *out, const snap *s, const char *idp)
+{
+    static const struct {
+        const char *key;
+        int (*fn)(const facts_sink *, const snap *);
+    } rows[] = { { "session", facts_session_summary }, { "drawing", facts_session_gl },
+                 { "process", facts_session_identity }, { "security", facts_session_security },
+                 { "GPU nodes", facts_session_dri } };
+    char notes[SESSION_NOTES_MAX][SESSION_NOTE_MAX];
+    const snap_session *ses = &s->session;
+    if (!ses->present)
+        return;
+    fprintf(out, "<section id=\"%ssession\">\n<h2>Session</h2>\n", idp);
+    size_t n = session_notes(s, notes, SESSION_NOTES_MAX);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<p class=\"warn\">", out);
+        html_put(out, notes[i], "");
+        fputs("</p>\n", out);
+    }
+    fputs("<table class=\"kv\">\n", out);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (!rows[i].fn(NULL, s))
+            continue;
+        row(out, rows[i].key);
+        FACT(out, rows[i].fn, s);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    fprintf(out, "<details><summary>Environment (%zu allowed variables%s)</summary>\n"
+                 "<table class=\"kv\">\n", ses->n_env,
+            ses->env_omitted ? ", more left out for room" : "");
+    for (size_t i = 0; i < ses->n_env; i++) {
+        const char *e = ses->env[i], *eq = strchr(e, '=');
+        fputs("<tr><th>", out);
+        html_put_n(out, e, eq ? (size_t)(eq - e) : strlen(e), 0);
+        fputs("</th><td><code>", out);
+        html_put(out, eq ? eq + 1 : "", "");
+        fputs("</code></td></tr>\n", out);
+    }
+    fputs("</table>\n</details>\n</section>\n", out);
 }
 
 /* ---- stacks ------------------------------------------------------------------- */

@@ -30,6 +30,9 @@ enum action {
     HOST,      /* host name: HOST leaves it out */
     REGS,      /* registers: REGISTERS leaves them out */
     REDACTED,  /* CAPTURE REDACTED: replaced by the union */
+    ENV,       /* SESSION ENV: ENV leaves it out, SECRETS hides secret-looking
+                  names' values (the collector never writes them) */
+    PATH,      /* a path (SESSION CWD): PATHS replaces it */
 };
 
 #define V SNAP_WIRE_VARINT
@@ -189,6 +192,22 @@ static const struct known {
     { SNAP_REC_CHILD, SNAP_CHILD_CMDLINE, B, ARGS },
     { SNAP_REC_CHILD, SNAP_CHILD_COMM, B, KEEP },
     { SNAP_REC_CHILD, SNAP_CHILD_START_MS, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_TAKEN_MS, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_ENV, B, ENV },
+    { SNAP_REC_SESSION, SNAP_SES_CWD, B, PATH },
+    { SNAP_REC_SESSION, SNAP_SES_UMASK, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_IDS, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_GROUPS, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_CAPS, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_NO_NEW_PRIVS, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_SECCOMP, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_SANDBOX, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_CGROUP, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_PARENT, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_TTY, V, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_LSM, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_DRI, B, KEEP },
+    { SNAP_REC_SESSION, SNAP_SES_ENV_OMITTED, V, KEEP },
 };
 
 #undef V
@@ -244,6 +263,28 @@ static void put_args(scrub *sc, const snap_field *f)
     snap_put_bytes(&sc->w, f->number, sc->args, n);
 }
 
+/* NAME=VALUE: left out under ENV; a secret-looking name's value replaced
+ * under SECRETS. */
+static void put_env(scrub *sc, const snap_field *f)
+{
+    const char *s = (const char *)f->data;
+    const char *eq = memchr(s, '=', f->len);
+    char buf[512];
+    if (sc->parts & SNAP_REDACT_ENV)
+        return;
+    if (eq && sc->parts & SNAP_REDACT_SECRETS && snap_redact_env_secret(s, (size_t)(eq - s)) &&
+        (size_t)(eq - s) + 1 + strlen(SNAP_REDACTED_TEXT) <= sizeof(buf)) {
+        size_t n = (size_t)(eq - s) + 1;
+        memcpy(buf, s, n);
+        memcpy(buf + n, SNAP_REDACTED_TEXT, strlen(SNAP_REDACTED_TEXT));
+        snap_put_bytes(&sc->w, f->number, buf, n + strlen(SNAP_REDACTED_TEXT));
+        return;
+    }
+    if (eq && sc->parts & SNAP_REDACT_SECRETS && snap_redact_env_secret(s, (size_t)(eq - s)))
+        return; /* a name too long to rewrite: left out */
+    snap_put_bytes(&sc->w, f->number, f->data, f->len);
+}
+
 static void put_replaced(scrub *sc, const snap_field *f, int replace)
 {
     if (replace)
@@ -295,6 +336,8 @@ static void put_field(scrub *sc, const struct known *k, const snap_field *f)
     case REDACTED:
         sc->in_redacted |= f->value; /* written once, at the end of the record */
         break;
+    case ENV: put_env(sc, f); break;
+    case PATH: put_replaced(sc, f, parts & SNAP_REDACT_PATHS && f->len > 0); break;
     }
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app_frames.h"
+#include "facts_put.h"
 #include "frame_symbols.h"
 #include "hash_fnv.h"
 #include "path_name.h"
@@ -21,41 +22,6 @@
 #define RLIM_UNLIMITED UINT64_MAX
 
 /* ---- pieces ------------------------------------------------------------- */
-
-static void put_n(const facts_sink *k, facts_piece kind, const char *s, size_t n)
-{
-    if (k)
-        k->put(k->ctx, kind, s, n);
-}
-
-static void put(const facts_sink *k, facts_piece kind, const char *s)
-{
-    put_n(k, kind, s, strlen(s));
-}
-
-/* A string from the file, or bbx's word `missing` when it was not there. */
-static void put_data(const facts_sink *k, facts_piece kind, const char *s, const char *missing)
-{
-    if (s)
-        put(k, kind, s);
-    else
-        put(k, FACTS_WORDS, missing);
-}
-
-static void putf(const facts_sink *k, facts_piece kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void putf(const facts_sink *k, facts_piece kind, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    if (!k)
-        return;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        put_n(k, kind, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 /* Microseconds as "M.mmm ms". */
 static void put_ms(const facts_sink *k, uint64_t us)

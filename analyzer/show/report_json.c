@@ -13,6 +13,7 @@
 #include "app_frames.h"
 #include "frame_symbols.h"
 #include "report.h"
+#include "session_context.h"
 #include "report_facts.h"
 #include "snap_format.h"
 
@@ -675,6 +676,7 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     json_kv_u64(&w, "records", s->records);
     trigger(&w, s);
     process(&w, s);
+    session_json(&w, s);
     threads(&w, s, ss);
     deadlocks(&w, s);
     fds(&w, s, ss);

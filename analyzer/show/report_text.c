@@ -17,6 +17,7 @@
 #include "frame_symbols.h"
 #include "report.h"
 #include "report_facts.h"
+#include "session_facts.h"
 #include "size_text.h"
 #include "snap_format.h"
 #include "utf8.h"
@@ -520,6 +521,45 @@ static void memory_section(FILE *out, const snap *s, sym_session *ss)
     free(order);
 }
 
+/* The session at a glance: its kind and display, the notes, the drawing
+ * modules.  The details (ids, security, environment) come later. */
+static void session_section(FILE *out, const snap *s)
+{
+    char notes[SESSION_NOTES_MAX][SESSION_NOTE_MAX];
+    if (!s->session.present)
+        return;
+    fputs("\nsession: ", out);
+    FACT(out, "", facts_session_summary, s);
+    fputc('\n', out);
+    size_t n = session_notes(s, notes, SESSION_NOTES_MAX);
+    for (size_t i = 0; i < n; i++) {
+        fputs("  note: ", out);
+        report_put_safe(out, notes[i], strlen(notes[i]));
+        fputc('\n', out);
+    }
+    FACT_LINE(out, "  gl: ", facts_session_gl, s);
+}
+
+static void session_details(FILE *out, const snap *s)
+{
+    const snap_session *ses = &s->session;
+    if (!ses->present)
+        return;
+    fputs("\nsession details:\n", out);
+    FACT_LINE(out, "  process: ", facts_session_identity, s);
+    FACT_LINE(out, "  security: ", facts_session_security, s);
+    FACT_LINE(out, "  gpu nodes: ", facts_session_dri, s);
+    fprintf(out, "  environment (%zu allowed variables%s):\n", ses->n_env,
+            ses->env_omitted ? ", more left out for room" : "");
+    for (size_t i = 0; i < ses->n_env; i++) {
+        fputs("    ", out);
+        report_put_safe(out, ses->env[i], strlen(ses->env[i]));
+        fputc('\n', out);
+    }
+    if (!ses->n_env && (s->capture.redacted & SNAP_REDACT_ENV))
+        fputs("    (held back: redacted env)\n", out);
+}
+
 static void capture_stats(FILE *out, const snap *s)
 {
     const snap_capture *c = &s->capture;
@@ -550,6 +590,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     sym_session *ss = opt ? opt->symbols : NULL;
     header(out, s);
     why(out, s, opt);
+    session_section(out, s);
     threads(out, s, opt);
     fd_table(out, s, ss);
     bbx_internals(out, s, opt);
@@ -559,6 +600,7 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     breadcrumb_list(out, s);
     annotation_list(out, s);
     process_state(out, s);
+    session_details(out, s);
     memory_section(out, s, ss);
     capture_stats(out, s);
     symbol_notes(out, ss);

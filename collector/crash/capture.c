@@ -23,6 +23,7 @@
 #include "sigsafe.h"
 #include "snap_format.h"
 #include "mem_prepared.h"
+#include "session_prepared.h"
 #include "x11_prepared.h"
 
 int capture_lock(pid_t self, unsigned wait_ms)
@@ -218,6 +219,7 @@ static int capture_file(const struct capture_trigger *trig)
     n_children = children_write(w);
     x11_write(w); /* prepared by the collector thread, never asked here */
     mem_write(w); /* prepared off the crash path (mem_refresh.c) */
+    session_write(w); /* prepared off the crash path (session_read.c) */
     snap_writer_flush(w);
 
     write_modules(w);

@@ -19,6 +19,7 @@ _Static_assert(BBX_REDACT_SECRETS == SNAP_REDACT_SECRETS &&
                    BBX_REDACT_HOST == SNAP_REDACT_HOST &&
                    BBX_REDACT_BREADCRUMBS == SNAP_REDACT_BREADCRUMBS &&
                    BBX_REDACT_ANNOTATIONS == SNAP_REDACT_ANNOTATIONS &&
+                   BBX_REDACT_ENV == SNAP_REDACT_ENV &&
                    BBX_REDACT_ALL == SNAP_REDACT_ALL,
                "bbx.h and snap_format.h agree on the redaction bits");
 

@@ -179,7 +179,8 @@ typedef struct bbx_config {
 #define BBX_REDACT_HOST 0x20u        /* the host name */
 #define BBX_REDACT_BREADCRUMBS 0x40u /* breadcrumbs (bbx_log) */
 #define BBX_REDACT_ANNOTATIONS 0x80u /* annotations (bbx_annotate, app_version) */
-#define BBX_REDACT_ALL 0xffu
+#define BBX_REDACT_ENV 0x100u       /* the environment variables of the session */
+#define BBX_REDACT_ALL 0x1ffu
 #define BBX_REDACT_KEEP_SECRETS 0x80000000u /* turn the default secret filter off */
 
 /*
@@ -207,7 +208,8 @@ BBX_API void bbx_config_init(bbx_config *cfg);
  * BBX_MAX_FILES, BBX_MAX_BYTES, BBX_TRACK, BBX_TRACK_FRAMES, BBX_MAX_FRAMES,
  * BBX_MAX_THREADS, BBX_BREADCRUMBS, BBX_THREAD_SIGNAL,
  * BBX_NO_CRASH_HANDLERS, BBX_REDACT, BBX_HANG_MS, BBX_HANG_THREADS,
- * BBX_MEM_WATERMARK, BBX_HEAP_SAMPLE.  An
+ * BBX_MEM_WATERMARK, BBX_HEAP_SAMPLE, BBX_ENV_KEYS (more environment
+ * variables for the SESSION record; README.md, "The session").  An
  * empty variable counts as unset; one that
  * cannot be parsed makes bbx_init() return BBX_EINVAL.  A privileged
  * process (setuid, setgid, or capabilities gained at exec: AT_SECURE)

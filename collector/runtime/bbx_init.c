@@ -20,6 +20,7 @@
 #include "collector.h"
 #include "crash_writer.h"
 #include "safe_mem.h"
+#include "session_prepared.h"
 #include "sigsafe.h"
 #include "snap_dir.h"
 #include "snap_format.h"
@@ -203,6 +204,7 @@ int bbx_init(const bbx_config *cfg)
     if ((rc = reserve_memory()) != 0)
         goto fail;
     process_info_init();
+    session_refresh(); /* the session at start; the collector refreshes it */
     fd_scan_init();
     ss_fd_reserve();
     bbx_busy++; /* libunwind's pipes are bbx's (track_fd_hooks.c: bbx_made) */

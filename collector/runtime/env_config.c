@@ -20,7 +20,7 @@
 #define MIN_INTERVAL_MS 10u
 #define MAX_TRACK_FRAMES 64u
 
-static char env_error[192];
+static char env_error[320];
 
 const char *config_env_error(void)
 {
@@ -292,6 +292,37 @@ static int env_names(const char *name, const char **field)
     return 0;
 }
 
+int config_env_keys_valid(const char *list)
+{
+    if (strlen(list) > 512)
+        return -1;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ","), i = 0;
+        if (len == 0 || len > 64)
+            return -1;
+        for (; i < len; i++) {
+            char c = p[i];
+            int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                     (c >= '0' && c <= '9') || c == '_' || (c == '*' && i == len - 1 && i);
+            if (!ok)
+                return -1;
+        }
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* BBX_ENV_KEYS: more environment variables for the SESSION record
+ * (session_read.c reads it again when it copies them). */
+static int env_keys(const char *name)
+{
+    const char *v = env(name);
+    if (v && config_env_keys_valid(v) != 0)
+        return bad(name, v, "expected variable names ([A-Za-z0-9_], 1 to 64 bytes, a "
+                            "trailing * for a prefix), comma-separated, at most 512 bytes");
+    return 0;
+}
+
 /* BBX_APP_VERSION: the program's version, as bbx_config.app_version (the
  * annotation app.version): 1 to 128 printable bytes. */
 static int env_version(const char *name, const char **field)
@@ -364,6 +395,7 @@ int config_from_env(bbx_config *c)
         env_names("BBX_HANG_THREADS", &c->hang_threads) != 0 ||
         env_fraction("BBX_MEM_WATERMARK", &c->mem_watermark) != 0 ||
         env_children("BBX_CHILDREN") != 0 ||
+        env_keys("BBX_ENV_KEYS") != 0 ||
         env_version("BBX_APP_VERSION", &c->app_version) != 0 ||
         env_heap_sample("BBX_HEAP_SAMPLE", &c->heap_sample) != 0)
         return BBX_EINVAL;

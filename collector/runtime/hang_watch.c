@@ -35,6 +35,7 @@
 #include "collector.h"
 #include "hang_watch.h"
 #include "mem_watch.h"
+#include "session_prepared.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 
@@ -322,6 +323,7 @@ static void take(const struct hang_event *ev)
         bbx_log("bbx: hang over: %s", reason);
     }
     mem_refresh(MEM_KERNEL); /* not malloc's: the hung thread may hold its locks */
+    session_refresh();       /* allocates nothing */
     triggers_snapshot_hang(ev->kind, reason, r);
 }
 

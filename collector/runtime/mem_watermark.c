@@ -32,6 +32,7 @@
 #include "hang_watch.h"
 #include "mem_prepared.h"
 #include "mem_watch.h"
+#include "session_prepared.h"
 #include "sigsafe.h"
 
 #define MEM_WM_PERIOD_MS 250u
@@ -162,6 +163,7 @@ static void fire(const struct wm_look *l)
     snprintf(reason, sizeof(reason), "memory %u%% of %s (%s of %s)", l->permille / 10, l->what,
              used, limit);
     mem_refresh(MEM_WITH_MALLOC);
+    session_refresh();
     triggers_snapshot(SNAP_TRIGGER_MEMORY, reason);
     hang_watch_resync(ss_mono_us());
 }

@@ -37,6 +37,7 @@
 #include "collector.h"
 #include "hang_watch.h"
 #include "mem_watch.h"
+#include "session_prepared.h"
 #include "sigsafe.h"
 #include "snap_format.h"
 #include "x11_resources.h"
@@ -117,12 +118,14 @@ static void *collector_main(void *arg)
         if (woken && atomic_exchange(&trg.signalled, 0)) {
             x11_res_refresh();
             mem_refresh(MEM_WITH_MALLOC);
+            session_refresh();
             triggers_snapshot(SNAP_TRIGGER_SIGNAL, trg.signal_reason);
             hang_watch_resync(ss_mono_us());
         }
         if (next_us && ss_mono_us() >= next_us) {
             x11_res_refresh(); /* the X counts of this periodic snapshot */
             mem_refresh(MEM_WITH_MALLOC);
+            session_refresh();
             triggers_snapshot(SNAP_TRIGGER_PERIODIC, "periodic");
             next_us += interval_us;
             uint64_t now = ss_mono_us();
@@ -207,6 +210,7 @@ static void at_process_exit(void)
         !atomic_exchange(&trg.exit_done, 1)) {
         x11_res_refresh(); /* the collector has stopped: this thread asks */
         mem_refresh(MEM_WITH_MALLOC);
+        session_refresh();
         triggers_snapshot(SNAP_TRIGGER_EXIT, "exit");
     }
     x11_res_stop();

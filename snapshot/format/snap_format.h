@@ -17,11 +17,12 @@
 #define SNAP_MAGIC_LEN 8
 #define SNAP_HEADER_LEN 16
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
-#define SNAP_VERSION_MINOR 4 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
+#define SNAP_VERSION_MINOR 5 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
                                 3 added FD BBX, CAPTURE BBX_MAPPED, MODULE IMAGE (the
                                   vDSO's bytes), X11_RESOURCES;
-                                4 added MEMORY, HEAP, HEAP_STACK, trigger kind 8 */
+                                4 added MEMORY, HEAP, HEAP_STACK, trigger kind 8;
+                                5 added SESSION, redact part ENV */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -45,6 +46,8 @@ enum snap_record_type {
     SNAP_REC_HEAP = 13,        /* sampled heap tracking: totals */
     SNAP_REC_HEAP_STACK = 14,  /* sampled heap tracking: one allocating stack */
     SNAP_REC_END = 15,
+    SNAP_REC_SESSION = 16,     /* the session and context the process runs in
+                                  (prepared off the crash path) */
 };
 
 enum snap_process_field {
@@ -270,7 +273,8 @@ enum snap_redact_part {
     SNAP_REDACT_HOST = 1u << 5,        /* host name left out */
     SNAP_REDACT_BREADCRUMBS = 1u << 6, /* BREADCRUMB records left out */
     SNAP_REDACT_ANNOTATIONS = 1u << 7, /* ANNOTATION records left out */
-    SNAP_REDACT_ALL = (1u << 8) - 1,
+    SNAP_REDACT_ENV = 1u << 8,         /* SESSION ENV left out (minor 5) */
+    SNAP_REDACT_ALL = (1u << 9) - 1,
 };
 
 enum snap_origin_resource { SNAP_ORIGIN_FD = 1, SNAP_ORIGIN_THREAD = 2 };
@@ -403,6 +407,38 @@ enum snap_heap_stack_field {
     SNAP_HSTK_MMAP = 9,        /* varint: 1 for anonymous mmap, not malloc */
     SNAP_HSTK_ID = 10,         /* varint: the stack's number in this process
                                   (stable across its snapshots) */
+};
+
+/* SESSION: the context the process runs in, prepared at init and refreshed
+ * by the collector thread (never read on the crash path).  Ids, groups,
+ * umask, capabilities, no_new_privs and seccomp come from
+ * /proc/self/status. */
+enum snap_session_field {
+    SNAP_SES_TAKEN_MS = 1,     /* varint: when it was read, Unix ms */
+    SNAP_SES_ENV = 2,          /* bytes, repeated: NAME=VALUE of an allowed
+                                  variable; a secret-looking name's value is
+                                  "[redacted]" (never its text) */
+    SNAP_SES_CWD = 3,          /* bytes: the working directory */
+    SNAP_SES_UMASK = 4,        /* varint: the umask */
+    SNAP_SES_IDS = 5,          /* bytes: 8 varints: real, effective, saved,
+                                  file-system uid, then the same gids */
+    SNAP_SES_GROUPS = 6,       /* bytes: varints, the supplementary groups */
+    SNAP_SES_CAPS = 7,         /* bytes: 5 varints: inheritable, permitted,
+                                  effective, bounding, ambient capability sets */
+    SNAP_SES_NO_NEW_PRIVS = 8, /* varint: 1 set, 0 not */
+    SNAP_SES_SECCOMP = 9,      /* varint: 0 off, 1 strict, 2 filter */
+    SNAP_SES_SANDBOX = 10,     /* bytes, repeated: what this runs inside
+                                  ("flatpak", "snap", "docker", "podman",
+                                  "lxc", "systemd-nspawn", "wsl", "container") */
+    SNAP_SES_CGROUP = 11,      /* bytes: the process's cgroup v2 path (or the
+                                  v1 line of its memory controller) */
+    SNAP_SES_PARENT = 12,      /* bytes: the parent's command name when read */
+    SNAP_SES_TTY = 13,         /* varint: bit k set when fd k (0-2) is a terminal */
+    SNAP_SES_LSM = 14,         /* bytes: the security label (AppArmor, SELinux) */
+    SNAP_SES_DRI = 15,         /* bytes, repeated: varint access (bit 0 read,
+                                  bit 1 write, for this process), then the name
+                                  of a node of /dev/dri ("renderD128", "card0") */
+    SNAP_SES_ENV_OMITTED = 16, /* varint: allowed variables left out (no room) */
 };
 
 enum snap_end_field { SNAP_END_RECORDS = 1 /* varint: records before END */ };

@@ -11,6 +11,7 @@
 
 static const char *const part_names[] = {
     "secrets", "cmdline", "registers", "paths", "peers", "host", "breadcrumbs", "annotations",
+    "env",
 };
 
 #define N_PARTS (sizeof(part_names) / sizeof(part_names[0]))
@@ -167,6 +168,28 @@ static int secret_name(const char *s, size_t n)
                 return 1;
         prev = w;
         prev_n = wn;
+        i = j < n ? j + 1 : j;
+    }
+    return 0;
+}
+
+/* Words that make an environment variable's name secret wherever they
+ * stand in it, beyond those of secret_name(): "GPG_KEY", "SSH_PASS",
+ * "GH_AUTH_X", "SESSION_COOKIE_VALUE". */
+static const char *const env_secret_words[] = {
+    "key", "pass", "pw", "auth", "cookie", "private", "signature", "sig", "cred", "creds",
+};
+
+int snap_redact_env_secret(const char *name, size_t n)
+{
+    if (secret_name(name, n))
+        return 1;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && !is_word_sep(name[j]))
+            j++;
+        if (in_list(name + i, j - i, env_secret_words, ARRAY_LEN(env_secret_words)))
+            return 1;
         i = j < n ? j + 1 : j;
     }
     return 0;

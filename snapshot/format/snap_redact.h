@@ -21,7 +21,7 @@
 #define SNAP_REDACTED_TEXT "[redacted]"
 
 /* The name of one part ("secrets", "cmdline", "registers", "paths",
- * "peers", "host", "breadcrumbs", "annotations"), or NULL for a value that
+ * "peers", "host", "breadcrumbs", "annotations", "env"), or NULL for a value that
  * is not a single known bit. */
 const char *snap_redact_part_name(unsigned part);
 
@@ -45,6 +45,13 @@ int snap_redact_parse(const char *list, unsigned *parts);
  * is set to 1 when a value was replaced.  in and out must not overlap.
  */
 size_t snap_redact_args(const char *in, size_t n, char *out, size_t cap, int *changed);
+
+/* 1 when the environment variable name[n] looks like it holds a secret:
+ * the names of snap_redact_args() (PASSWORD, TOKEN, SECRET, API_KEY, ...
+ * anywhere in it, run together or camelCase at its end), and any word
+ * (between '_', '-', '.') KEY, PASS, PW, AUTH, COOKIE, PRIVATE, SIG,
+ * SIGNATURE, CRED, CREDS.  Its value is never written. */
+int snap_redact_env_secret(const char *name, size_t n);
 
 /* The file name of path[n] (after the last '/'): where it starts inside
  * path; its length goes to *len.  A path ending in '/' is returned whole. */

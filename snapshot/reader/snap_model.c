@@ -522,6 +522,105 @@ static int x11_field(snap_builder *b, void *obj, const snap_field *f)
     return 0;
 }
 
+/* A string appended to *arr (count *n, capacity *cap); 0 or -1 (memory). */
+static int append_str(snap_builder *b, char ***arr, size_t *n, size_t *cap, const snap_field *f)
+{
+    int oom = 0;
+    char **slot = append(b, (void **)arr, n, cap, sizeof(**arr), &oom);
+    if (!slot)
+        return oom ? -1 : 0;
+    if (!(*slot = dup_bytes(f->data, f->len))) {
+        (*n)--;
+        return -1;
+    }
+    return 0;
+}
+
+/* Packed varints f into v[max]: how many, or -1 (malformed). */
+static int unpack_fixed(const snap_field *f, uint64_t *v, size_t max)
+{
+    const uint8_t *p = f->data, *end = f->data + f->len;
+    size_t k = 0;
+    while (p < end && k < max)
+        if (snap_varint_get(&p, end, &v[k++]) != SNAP_VARINT_OK)
+            return -1;
+    return (int)k;
+}
+
+static int session_bytes(snap_builder *b, snap_session *ses, const snap_field *f)
+{
+    int oom = 0, k;
+    switch (f->number) {
+    case SNAP_SES_ENV: return append_str(b, &ses->env, &ses->n_env, &b->cap_env, f);
+    case SNAP_SES_SANDBOX:
+        return append_str(b, &ses->sandbox, &ses->n_sandbox, &b->cap_sandbox, f);
+    case SNAP_SES_CWD: return set_str(&ses->cwd, f);
+    case SNAP_SES_CGROUP: return set_str(&ses->cgroup, f);
+    case SNAP_SES_PARENT: return set_str(&ses->parent, f);
+    case SNAP_SES_LSM: return set_str(&ses->lsm, f);
+    case SNAP_SES_IDS:
+        if ((k = unpack_fixed(f, ses->ids, 8)) == 8)
+            ses->has_ids = 1;
+        else
+            b->bad = 1;
+        return 0;
+    case SNAP_SES_CAPS:
+        if ((k = unpack_fixed(f, ses->caps, 5)) == 5)
+            ses->has_caps = 1;
+        else
+            b->bad = 1;
+        return 0;
+    case SNAP_SES_GROUPS: {
+        int cut = 0;
+        return unpack(b, f, 1024, 0, &ses->groups, &ses->n_groups, &cut);
+    }
+    case SNAP_SES_DRI: {
+        const uint8_t *p = f->data, *end = f->data + f->len;
+        uint64_t access;
+        if (snap_varint_get(&p, end, &access) != SNAP_VARINT_OK) {
+            b->bad = 1;
+            return 0;
+        }
+        snap_dri_node *d = APPEND(b, ses->dri, ses->n_dri, b->cap_dri, &oom);
+        if (!d)
+            return oom ? -1 : 0;
+        d->access = access;
+        if (!(d->name = dup_bytes(p, (size_t)(end - p)))) {
+            ses->n_dri--;
+            return -1;
+        }
+        return 0;
+    }
+    default: return 0;
+    }
+}
+
+static int session_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_session *ses = obj;
+    if (IS_BYTES(f))
+        return session_bytes(b, ses, f);
+    switch (f->number) {
+    case SNAP_SES_TAKEN_MS: ses->taken_ms = f->value; break;
+    case SNAP_SES_UMASK: ses->umask = f->value; ses->has_umask = 1; break;
+    case SNAP_SES_NO_NEW_PRIVS: ses->no_new_privs = f->value; ses->has_nnp = 1; break;
+    case SNAP_SES_SECCOMP: ses->seccomp = f->value; ses->has_seccomp = 1; break;
+    case SNAP_SES_TTY: ses->tty = f->value; ses->has_tty = 1; break;
+    case SNAP_SES_ENV_OMITTED: ses->env_omitted = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+const char *snap_session_env(const snap_session *ses, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; ses && i < ses->n_env; i++)
+        if (strncmp(ses->env[i], name, n) == 0 && ses->env[i][n] == '=')
+            return ses->env[i] + n + 1;
+    return NULL;
+}
+
 static int memory_field(snap_builder *b, void *obj, const snap_field *f)
 {
     snap_memory *m = obj;
@@ -721,6 +820,11 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
     case SNAP_REC_HEAP_STACK:
         obj = APPEND(b, s->heap.stacks, s->heap.n_stacks, b->cap_heap_stacks, &oom);
         fn = heap_stack_field;
+        break;
+    case SNAP_REC_SESSION:
+        s->session.present = 1;
+        obj = &s->session;
+        fn = session_field;
         break;
     default:
         s->unknown_records++;
@@ -968,6 +1072,21 @@ void snap_free(snap *s)
     for (size_t i = 0; i < s->heap.n_stacks; i++)
         free(s->heap.stacks[i].frames);
     free(s->heap.stacks);
+    snap_session *ses = &s->session;
+    for (size_t i = 0; i < ses->n_env; i++)
+        free(ses->env[i]);
+    free(ses->env);
+    for (size_t i = 0; i < ses->n_sandbox; i++)
+        free(ses->sandbox[i]);
+    free(ses->sandbox);
+    for (size_t i = 0; i < ses->n_dri; i++)
+        free(ses->dri[i].name);
+    free(ses->dri);
+    free(ses->groups);
+    free(ses->cwd);
+    free(ses->cgroup);
+    free(ses->parent);
+    free(ses->lsm);
     free(s->incomplete_why);
     free(s);
 }

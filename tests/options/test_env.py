@@ -269,6 +269,21 @@ def t_redact():
           "without BBX_REDACT: host %r" % s0["process"]["hostname"])
 
 
+def t_env_keys():
+    """BBX_ENV_KEYS adds variables (a name, a prefix*) to the session's
+    environment; a secret-looking one added is there, its value never."""
+    extra = {"OPTTEST_PLAIN": "plain-value", "OPTTEST_X_ONE": "one",
+             "OPTTEST_TOKEN": "tok-9z8y7x"}
+    s1 = one_snap("snap", env=dict(extra, BBX_ENV_KEYS="OPTTEST_PLAIN,OPTTEST_X_*,OPTTEST_TOKEN"))
+    s0 = one_snap("snap", env=extra)
+    e1 = (s1.get("session") or {}).get("env") or {}
+    e0 = (s0.get("session") or {}).get("env") or {}
+    check(e1.get("OPTTEST_PLAIN") == "plain-value" and e1.get("OPTTEST_X_ONE") == "one" and
+          e1.get("OPTTEST_TOKEN") == "[redacted]", "BBX_ENV_KEYS: session env %r" % e1)
+    check(not any(k.startswith("OPTTEST_") for k in e0) and "PATH" in e0,
+          "without BBX_ENV_KEYS: session env %r" % e0)
+
+
 def t_no_crash_handlers():
     # under ASan its own SEGV handler would end the process with exit 1
     asan = {"ASAN_OPTIONS": "handle_segv=0"}
@@ -437,7 +452,7 @@ CASES = {
     "BBX_DEBUG_PATH": t_debug_path, "BBX_DEBUGINFOD_TIMEOUT": t_debuginfod_timeout,
     "BBX_HANG_MS": t_hang_ms, "BBX_HANG_THREADS": t_hang_threads,
     "BBX_CHILDREN": t_children, "BBX_HEAP_SAMPLE": t_heap_sample,
-    "BBX_MEM_WATERMARK": t_mem_watermark,
+    "BBX_MEM_WATERMARK": t_mem_watermark, "BBX_ENV_KEYS": t_env_keys,
 }
 
 # Invalid values: bbx_init fails (BBX_EINVAL, nothing installed) and the
@@ -468,6 +483,9 @@ INVALID = {
                          ("gmain,,render", "expected thread names of 1 to 15 bytes, "
                                            "comma-separated")],
     "BBX_CHILDREN": [("no", "expected inherit or none")],
+    "BBX_ENV_KEYS": [(v, "expected variable names ([A-Za-z0-9_], 1 to 64 bytes, a trailing * "
+                         "for a prefix), comma-separated, at most 512 bytes")
+                     for v in ("A,,B", "MY-VAR", "*", "A*B", "V" * 65)],
     "BBX_MEM_WATERMARK": [(v, "expected a fraction above 0, at most 1, such as 0.9")
                           for v in ("0", "1.5", "90%", ".", "0,9")],
     "BBX_APP_VERSION": [("v" * 129, "longer than 128 bytes"),

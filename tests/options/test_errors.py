@@ -108,7 +108,9 @@ for c in ("show", "leaks", "diff", "flame", "report", "symbolize"):
 
 # missing operands
 case(OPERAND, ["show"], "bbx show: no FILE given (usage: bbx show [--json] FILE)")
-case(OPERAND, ["show", SNAP, SNAP], "bbx show: one FILE only " + see("show"))
+case(OPERAND, ["show", SNAP, SNAP], "bbx show: one FILE only (two with --context) " + see("show"))
+case(OPERAND, ["show", "--context", SNAP, SNAP, SNAP],
+     "bbx show: one or two FILEs with --context " + see("show"))
 case(OPERAND, ["leaks"], "bbx leaks: no FILE or DIR given (usage: bbx leaks [--json] FILE...|DIR)")
 case(OPERAND, ["diff", SNAP], "bbx diff: BASE and CURRENT needed (usage: bbx diff [options] "
      "BASE CURRENT)")

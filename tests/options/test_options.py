@@ -191,6 +191,29 @@ CASES["show --debuginfod-timeout"] = lambda: debuginfod_case("show", snaps(SCRAS
 CASES["show -h/--help"] = lambda: help_case("show")
 
 
+def show_context():
+    """--context: the session alone (no threads); with two files, what
+    differs between them, exit 1 when something does, 0 when nothing."""
+    a = snaps(make("ctx-a", "crash", env={"XDG_CURRENT_DESKTOP": "opt-desk-a"}))[0]
+    b = snaps(make("ctx-b", "crash", env={"XDG_CURRENT_DESKTOP": "opt-desk-b"}))[0]
+    r = bbx("show", "--context", a)
+    ok(r, 0, "show --context A")
+    contrast("show --context", r.out, bbx("show", a).out, "--- thread", False)
+    has(r.out, "env XDG_CURRENT_DESKTOP: opt-desk-a", "show --context A")
+    r = bbx("show", "--context", a, b)
+    ok(r, 1, "show --context A B")
+    m = re.search(r"^  differs +env XDG_CURRENT_DESKTOP: opt-desk-a -> opt-desk-b$", r.out, re.M)
+    check(m, "show --context A B: XDG_CURRENT_DESKTOP differs:\n" + r.out)
+    r = bbx("show", "--context", a, a)
+    ok(r, 0, "show --context A A")
+    has(r.out, "0 differences", "show --context A A")
+    doc = json.loads(bbx("show", "--context", "--json", a).out)
+    check("opt-desk-a" in json.dumps(doc), "show --context --json: the desktop: %s" % doc)
+
+
+CASES["show --context"] = show_context
+
+
 def all_threads_case(cmd, run, entries):
     """--all-threads: the four opt-many threads, parked in one read(), are
     folded into one entry without it, and each has its own entry with it

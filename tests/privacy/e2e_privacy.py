@@ -34,6 +34,14 @@ SOCK_MARK = b"MARKSOCK-7z1"
 PEER_MARK = b"127.0.0.3:4242"
 CRUMB_MARK = b"MARKCRUMB-4711"
 ANNOT_MARK = b"MARKANNOT-4711"
+# The session's environment: an allowed variable (BBX_ENV_KEYS) with a
+# marker, and a secret-looking one whose value must never be written, not
+# even with BBX_REDACT=none.  The program runs in a directory named after
+# PATH_MARK, so the SESSION working directory carries it too.
+ENV_MARK = b"MARKENV-4711"
+ENV_SECRET = b"ENVSECRET-31337"
+ENV_EXTRA = {"BBX_ENV_KEYS": "PRIVTEST_*", "PRIVTEST_VALUE": ENV_MARK.decode(),
+             "PRIVTEST_TOKEN": ENV_SECRET.decode()}
 ASAN = "handle_segv=0:handle_abort=0:detect_leaks=0"
 
 
@@ -56,10 +64,13 @@ def run_prog(top, name, env_extra):
     os.makedirs(d)
     env = dict(os.environ, BBX_DIR=os.path.join(d, "snaps"), ASAN_OPTIONS=ASAN)
     env.pop("BBX_REDACT", None)
+    env.update(ENV_EXTRA)
     env.update(env_extra)
+    cwd = os.path.join(d, PATH_MARK.decode() + "-cwd")
+    os.makedirs(cwd)
     p = subprocess.run([PROG, os.path.join(d, PATH_MARK.decode() + ".txt"),
                         os.path.join(d, SOCK_MARK.decode())] + SECRETS,
-                       env=env, capture_output=True, text=True, timeout=120)
+                       env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
     for line in p.stdout.splitlines():
         if line.startswith("child "):
             try:
@@ -122,13 +133,19 @@ def check_default(name, path):
         cmdline_ok(name + " child", c["cmdline"])
     check(d["redacted"] == ["secrets"], "%s: redacted %r" % (name, d["redacted"]))
     r = raw(path)
-    for s in SECRET_BYTES:
+    for s in SECRET_BYTES + [ENV_SECRET]:
         check(s not in r, "%s: %r in the raw snapshot" % (name, s))
     # everything else is there: the markers can be found when present
     for m, what in ((PATH_MARK, "path"), (SOCK_MARK, "socket name"), (PEER_MARK, "peer"),
                     (REG_MARK, "r12"), (HOST_FIELD, "host name"), (CRUMB_MARK, "breadcrumb"),
-                    (ANNOT_MARK, "annotation")):
+                    (ANNOT_MARK, "annotation"), (ENV_MARK, "environment")):
         check(m in r, "%s: the %s marker is missing from an unredacted snapshot" % (name, what))
+    ses = d.get("session") or {}
+    env = ses.get("env") or {}
+    check(env.get("PRIVTEST_VALUE") == ENV_MARK.decode() and
+          env.get("PRIVTEST_TOKEN") == "[redacted]",
+          "%s: the session's environment: %r" % (name, env))
+    check(PATH_MARK.decode() in (ses.get("cwd") or ""), "%s: cwd %r" % (name, ses.get("cwd")))
 
 
 RED5 = ["cmdline", "paths", "peers", "host", "registers"]
@@ -140,6 +157,13 @@ def check_redacted(name, path, parts):
     p = d["process"]
     check(set(d["redacted"]) == set(parts) | {"secrets"}, "%s: redacted %r" % (name, d["redacted"]))
     r = raw(path)
+    check(ENV_SECRET not in r, "%s: a secret-looking variable's value in the raw snapshot" % name)
+    ses = d.get("session") or {}
+    if "env" in parts:
+        check(ENV_MARK not in r and ses.get("env") == {}, "%s: environment kept: %r"
+              % (name, ses.get("env")))
+    else:
+        check(ENV_MARK in r, "%s: the environment was lost" % name)
     if "cmdline" in parts:
         check(p["cmdline"] == [], "%s: cmdline %r" % (name, p["cmdline"]))
         check(all(c["cmdline"] == [] for c in d["children"]), "%s: child cmdline kept" % name)
@@ -152,6 +176,7 @@ def check_redacted(name, path, parts):
         check("[redacted]" in targets, "%s: no fd target says [redacted]: %r" % (name, targets))
         check(not any(t.startswith("/") for t in targets), "%s: path targets %r" % (name, targets))
         check("/" not in (p["exe"] or ""), "%s: exe %r" % (name, p["exe"]))
+        check(ses.get("cwd") == "[redacted]", "%s: cwd %r" % (name, ses.get("cwd")))
         mods = [m["path"] for m in d["modules"]]
         check(mods and not any("/" in (m or "") for m in mods), "%s: module paths %r" % (name, mods))
         local = [f["socket"]["local"] for f in d["fds"] if f["kind"] == "socket"
@@ -190,6 +215,8 @@ def without_parts(d):
     p["cmdline"] = []
     p["hostname"] = None
     p["exe"] = base(p["exe"])
+    if d.get("session") and d["session"].get("cwd"):
+        d["session"]["cwd"] = "[redacted]"
     for c in d["children"]:
         c["cmdline"] = []
     for m in d["modules"]:
@@ -228,12 +255,17 @@ def test_collector(top):
               "bbx show does not say what was redacted")
     full = crash_snapshot(top, "all", {"BBX_REDACT": "all"})
     if full:
-        check_redacted("BBX_REDACT=all", full, RED5 + ["breadcrumbs", "annotations"])
+        check_redacted("BBX_REDACT=all", full, RED5 + ["breadcrumbs", "annotations", "env"])
+    env_only = crash_snapshot(top, "env", {"BBX_REDACT": "env"})
+    if env_only:
+        check_redacted("BBX_REDACT=env", env_only, ["env"])
     none = crash_snapshot(top, "none", {"BBX_REDACT": "none"})
     if none:
         d = show(none)
         check("--password=hunter2" in d["process"]["cmdline"], "BBX_REDACT=none: filtered")
         check(d["redacted"] == [], "BBX_REDACT=none: redacted %r" % d["redacted"])
+        check(ENV_SECRET not in raw(none), "BBX_REDACT=none: a secret-looking variable's "
+              "value was written")
     # bbx_config.redact wins over BBX_REDACT; BBX_REDACT_KEEP_SECRETS turns
     # the default off.
     cfg = crash_snapshot(top, "config", {"PRIVACY_CONFIG_REDACT": "0x80000008",
@@ -275,7 +307,8 @@ def test_scrub(top, src):
     p = scrub(inp, "-o", out_all)
     check(p.returncode == 0, "scrub (default): exit %d %s" % (p.returncode, p.stderr))
     if p.returncode == 0:
-        check_redacted("scrub (default: all)", out_all, RED5 + ["breadcrumbs", "annotations"])
+        check_redacted("scrub (default: all)", out_all,
+                       RED5 + ["breadcrumbs", "annotations", "env"])
 
     # OUT is IN, under any name: refused, IN untouched, no temporary left.
     os.symlink(inp, os.path.join(d, "sym.bbx"))

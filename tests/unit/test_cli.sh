@@ -50,7 +50,7 @@ run 2 --frob;              err_is "bbx: unknown option '--frob' (see 'bbx help')
 run 2 help frob;           err_is "bbx: 'frob' is not a bbx command (see 'bbx help')"
 run 2 show;                err_is "bbx show: no FILE given (usage: bbx show [--json] FILE)"
 run 2 show --frob x;       err_is "bbx show: unknown option '--frob' (see 'bbx show --help')"
-run 2 show a b;            err_is "bbx show: one FILE only (see 'bbx show --help')"
+run 2 show a b;            err_is "bbx show: one FILE only (two with --context) (see 'bbx show --help')"
 run 2 show "$CORPUS/bad-magic.snap"
 err_is "bbx show: $CORPUS/bad-magic.snap: not a bbx snapshot (bad magic)"
 run 2 show "$CORPUS/future-major.snap"

@@ -140,7 +140,7 @@ START_TEST(parse)
     ck_assert_int_eq(snap_redact_parse("all,-registers", &p), 0);
     ck_assert_uint_eq(p, SNAP_REDACT_ALL & ~SNAP_REDACT_REGISTERS);
     ck_assert_int_eq(snap_redact_parse("cmdline,registers,paths,peers,host,breadcrumbs,"
-                                       "annotations", &p), 0);
+                                       "annotations,env", &p), 0);
     ck_assert_uint_eq(p, SNAP_REDACT_ALL);
     ck_assert_int_eq(snap_redact_parse("paths,bogus", &p), -1);
     ck_assert_int_eq(snap_redact_parse("-bogus", &p), -1);
@@ -154,6 +154,27 @@ START_TEST(parse)
     }
     ck_assert_ptr_null(snap_redact_part_name(3));
     ck_assert_ptr_null(snap_redact_part_name(SNAP_REDACT_ALL + 1));
+}
+END_TEST
+
+/* Environment variable names whose values are never written (SESSION). */
+START_TEST(env_secret)
+{
+    static const char *const secret[] = {
+        "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "PGPASSWORD",
+        "MY_API_KEY", "OPENAI_APIKEY", "GPG_KEY", "SSH_PASS", "DB_PW", "GH_AUTH",
+        "SESSION_COOKIE", "PRIVATE_PEM", "UPLOAD_SIG", "XDG_ACTIVATION_TOKEN", "clientSecret",
+        "npm_config__auth", "DOCKER_CREDS", "key",
+    };
+    static const char *const plain[] = {
+        "DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "PATH",
+        "LD_PRELOAD", "GDK_BACKEND", "KEYBOARD_LAYOUT", "XKB_DEFAULT_KEYMAP", "PASSAGE_DIR",
+        "MONKEY", "LIBGL_ALWAYS_SOFTWARE", "HOME", "SSH_TTY", "",
+    };
+    for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+        ck_assert_msg(snap_redact_env_secret(secret[i], strlen(secret[i])), "%s", secret[i]);
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+        ck_assert_msg(!snap_redact_env_secret(plain[i], strlen(plain[i])), "%s", plain[i]);
 }
 END_TEST
 
@@ -186,6 +207,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("parts");
     tcase_add_test(tc, parse);
+    tcase_add_test(tc, env_secret);
     tcase_add_test(tc, paths);
     suite_add_tcase(s, tc);
     return unit_run(s);

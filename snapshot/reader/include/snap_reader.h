@@ -201,6 +201,36 @@ typedef struct snap_heap {
     size_t n_stacks;
 } snap_heap;
 
+/* The session and context the process ran in (SESSION).  env holds
+ * "NAME=VALUE" strings in file order; a secret-looking name's value is
+ * "[redacted]".  has_* 0: the field was not there. */
+typedef struct snap_dri_node {
+    char *name;           /* "renderD128", "card0" */
+    uint64_t access;      /* bit 0 readable, bit 1 writable by the process */
+} snap_dri_node;
+
+typedef struct snap_session {
+    int present;
+    uint64_t taken_ms;
+    char **env;
+    size_t n_env;
+    uint64_t env_omitted;
+    char *cwd, *cgroup, *parent, *lsm;
+    int has_umask, has_ids, has_caps, has_nnp, has_seccomp, has_tty;
+    uint64_t umask, no_new_privs, seccomp, tty;
+    uint64_t ids[8];      /* uid real, effective, saved, fs; gid the same */
+    uint64_t caps[5];     /* inheritable, permitted, effective, bounding, ambient */
+    uint64_t *groups;
+    size_t n_groups;
+    char **sandbox;
+    size_t n_sandbox;
+    snap_dri_node *dri;
+    size_t n_dri;
+} snap_session;
+
+/* The value of NAME in a session's environment, or NULL. */
+const char *snap_session_env(const snap_session *ses, const char *name);
+
 typedef struct snap_capture {
     uint64_t duration_us, threads, unwound, fds, modules;
     uint64_t threads_omitted; /* threads not written: over BBX_MAX_THREADS */
@@ -241,6 +271,7 @@ typedef struct snap {
     snap_x11 x11;         /* X resources; x11.present 0 when none */
     snap_memory memory;   /* memory.present 0 when none */
     snap_heap heap;       /* heap.present 0 when heap tracking was off */
+    snap_session session; /* session.present 0 when none (before minor 5) */
     /* What the reader passed over (counts over the whole file). */
     uint64_t unknown_records;   /* records of a type this reader does not know */
     uint64_t fds_passed;        /* the program's FD records not decoded
