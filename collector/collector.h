@@ -224,6 +224,9 @@ unsigned heap_write(snap_writer *w);
 /* crash/children.c: a CHILD record per child process; returns how many.
  * Async-signal-safe. */
 unsigned children_write(snap_writer *w);
+/* crash/launches_write.c: a LAUNCH record per launch in the launch table
+ * (BBX_TRACK exec); returns how many.  Async-signal-safe. */
+unsigned launches_write(snap_writer *w);
 
 /* The calling thread is inside bbx (a capture, or a tracking hook):
  * interposed calls made from here are not tracked.  Initial-exec TLS, so

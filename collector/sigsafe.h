@@ -160,6 +160,9 @@ int ss_fd_high_dup(int fd, int cloexec);
  * anonymous memory, and counted: ss_mapped_bytes() is what bbx holds now.
  * ss_map returns NULL on failure; ss_unmap(NULL, ...) does nothing. */
 void *ss_map(size_t len, int noreserve);
+/* The same, shared with the children forked later (not named: the kernel
+ * names only private anonymous memory everywhere). */
+void *ss_map_shared(size_t len);
 void ss_unmap(void *p, size_t len);
 uint64_t ss_mapped_bytes(void);
 

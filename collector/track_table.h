@@ -18,6 +18,7 @@
 #define BBX_TRACK_TABLE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -52,6 +53,16 @@ static inline int track_threads_on(void)
     return __builtin_expect((atomic_load_explicit(&track_active, memory_order_relaxed) &
                              BBX_TRACK_THREAD) != 0, 0);
 }
+
+/* The seqlock of a slot (here and in launch_table.h): make the sequence
+ * odd, 0 when another writer holds it after a short spin (never waits
+ * long: that writer may be the code a signal handler interrupted); then
+ * even again. */
+int track_seq_lock(_Atomic uint32_t *seq);
+void track_seq_unlock(_Atomic uint32_t *seq);
+/* Copy n bytes of a slot whose sequence is at src (its first field) into
+ * dst; 0 when it kept changing.  Async-signal-safe (the capture). */
+int track_seq_copy(void *dst, const void *src, size_t n);
 
 /* The real function `name` of the next object in lookup order, resolved
  * once into *slot.  Returns NULL while it cannot be resolved: inside bbx

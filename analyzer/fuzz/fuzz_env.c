@@ -65,7 +65,7 @@ static void check_ranges(const bbx_config *c)
     FUZZ_PROMISE(c->at_exit == 0 || c->at_exit == 1);
     FUZZ_PROMISE(c->no_crash_handlers == 0 || c->no_crash_handlers == 1);
     FUZZ_PROMISE(c->max_files <= 1000000u);
-    FUZZ_PROMISE((c->track & ~(BBX_TRACK_FD | BBX_TRACK_THREAD | BBX_TRACK_HEAP)) == 0);
+    FUZZ_PROMISE((c->track & ~(BBX_TRACK_FD | BBX_TRACK_THREAD | BBX_TRACK_EXEC | BBX_TRACK_HEAP)) == 0);
     FUZZ_PROMISE(c->heap_sample <= (64ull << 30));
     FUZZ_PROMISE(c->track_frames <= 64);
     FUZZ_PROMISE(c->max_frames == 0 || (c->max_frames >= 8 && c->max_frames <= 1024));

@@ -8,12 +8,14 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "json_writer.h"
 #include "app_frames.h"
 #include "frame_symbols.h"
 #include "report.h"
 #include "session_context.h"
+#include "launch_facts.h"
 #include "report_facts.h"
 #include "snap_format.h"
 
@@ -119,13 +121,18 @@ static void registers(json_writer *w, const snap *s, const snap_thread *t)
     json_object_end(w);
 }
 
-static void kv_u32_or_null(json_writer *w, const char *key, unsigned v, int known)
+static void kv_u64_or_null(json_writer *w, const char *key, uint64_t v, int known)
 {
     json_key(w, key);
     if (known)
         json_u64(w, v);
     else
         json_null(w);
+}
+
+static void kv_u32_or_null(json_writer *w, const char *key, unsigned v, int known)
+{
+    kv_u64_or_null(w, key, v, known);
 }
 
 /* The objects of code address pc: one per inlined call in it (innermost
@@ -290,11 +297,7 @@ static void thread(json_writer *w, const snap *s, const snap_thread *t, sym_sess
     json_kv_bool(w, "bbx_internal", t->bbx_internal);
     json_kv_string(w, "stack_method", snap_thread_stack_name(t));
     json_kv_bool(w, "reused", t->reused);
-    json_key(w, "signal");
-    if (t->signal)
-        json_u64(w, t->signal);
-    else
-        json_null(w);
+    kv_u64_or_null(w, "signal", t->signal, t->signal != 0);
     json_kv_bool(w, "truncated", t->truncated);
     if (t->n_regs)
         registers(w, s, t);
@@ -351,17 +354,9 @@ static void fd_array(json_writer *w, const snap *s, const char *key, const snap_
         } else {
             json_null(w);
         }
-        json_key(w, "flags_raw");
-        if (d->has_flags)
-            json_u64(w, d->flags);
-        else
-            json_null(w);
+        kv_u64_or_null(w, "flags_raw", d->flags, d->has_flags);
         json_kv_bool(w, "cloexec", d->cloexec);
-        json_key(w, "offset");
-        if (d->has_offset)
-            json_u64(w, d->offset);
-        else
-            json_null(w);
+        kv_u64_or_null(w, "offset", d->offset, d->has_offset);
         json_kv_u64(w, "inode", d->inode);
         json_kv_u64(w, "size", d->size);
         if (d->kind == SNAP_FD_SOCKET)
@@ -404,9 +399,116 @@ static void children(json_writer *w, const snap *s)
             json_string_n(w, arg, len);
         json_array_end(w);
         json_kv_u64(w, "start_time_ms", c->start_ms);
+        json_kv_string(w, "wchan", c->wchan);
+        json_kv_string(w, "stdin", c->std_fds[0]);
+        json_kv_string(w, "stdout", c->std_fds[1]);
+        json_kv_string(w, "stderr", c->std_fds[2]);
         json_object_end(w);
     }
     json_array_end(w);
+}
+
+/* "site": the launching function of the program's own code and its source
+ * line, as bbx show names it; null without frames. */
+static void launch_site(json_writer *w, const snap *s, const snap_launch *l, sym_session *ss)
+{
+    size_t i = l ? launch_site_frame(s, l) : SIZE_MAX;
+    const sym_frame *sf;
+    json_key(w, "site");
+    if (i == SIZE_MAX) {
+        json_null(w);
+        return;
+    }
+    size_t n = frame_symbols_pc(ss, s, l->frames[i], 1, &sf);
+    json_object_begin(w);
+    json_kv_hex(w, "pc", l->frames[i]);
+    json_kv_string(w, "function", n ? sf[n - 1].function : NULL);
+    json_kv_string(w, "file", n ? sf[0].file : NULL);
+    kv_u32_or_null(w, "line", n ? sf[0].line : 0, n && sf[0].file);
+    json_object_end(w);
+}
+
+/* The outcome fields of a wait status. */
+static void wait_status(json_writer *w, uint64_t status)
+{
+    int st = (int)(status & 0xffff);
+    json_kv_u64(w, "status", status);
+    kv_u64_or_null(w, "exit_code", (uint64_t)WEXITSTATUS(st), WIFEXITED(st));
+    kv_u64_or_null(w, "signal", (uint64_t)WTERMSIG(st), WIFSIGNALED(st));
+    json_kv_string(w, "signal_name", WIFSIGNALED(st) ? snap_signal_name((uint64_t)WTERMSIG(st))
+                                                     : NULL);
+}
+
+/* "launches": every LAUNCH record, oldest first (tracking mode exec). */
+static void launches(json_writer *w, const snap *s, sym_session *ss)
+{
+    json_key(w, "launches");
+    json_array_begin(w);
+    for (size_t i = 0; i < s->n_launches; i++) {
+        const snap_launch *l = &s->launches[i];
+        const char *arg;
+        size_t pos = 0, len;
+        json_object_begin(w);
+        json_kv_u64(w, "seq", l->seq);
+        json_kv_string(w, "call", l->call);
+        json_kv_string(w, "file", l->file);
+        json_key(w, "args");
+        json_array_begin(w);
+        while (snap_args_next(l->args, l->args_len, &pos, &arg, &len))
+            json_string_n(w, arg, len);
+        json_array_end(w);
+        kv_u64_or_null(w, "pid", l->pid, l->pid != 0);
+        json_kv_u64(w, "launcher", l->launcher);
+        json_kv_u64(w, "tid", l->tid);
+        json_kv_u64(w, "time_ms", l->time_ms);
+        json_kv_bool(w, "in_child", l->in_child);
+        json_kv_bool(w, "failed", l->failed);
+        kv_u64_or_null(w, "errno", l->err, l->failed);
+        json_kv_string(w, "errno_name", l->failed ? launch_errno_name(l->err) : NULL);
+        json_kv_string(w, "path_searched", l->path);
+        json_kv_bool(w, "ended", l->ended);
+        if (l->ended) {
+            wait_status(w, l->status);
+            json_kv_u64(w, "end_ms", l->end_ms);
+        }
+        kv_u64_or_null(w, "fd", l->fd, l->has_fd);
+        json_kv_bool(w, "truncated", l->truncated);
+        launch_site(w, s, l, ss);
+        frames(w, s, l->frames, l->n_frames, 1, ss);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+/* "launch_stories": what the launches and children say, each with its
+ * sentence as bbx show writes it. */
+static void launch_story_list(json_writer *w, const snap *s, sym_session *ss)
+{
+    launch_story *v;
+    size_t n = launch_stories(s, &v);
+    char text[2048];
+    json_key(w, "launch_stories");
+    json_array_begin(w);
+    for (size_t i = 0; n != (size_t)-1 && i < n; i++) {
+        const launch_story *st = &v[i];
+        json_object_begin(w);
+        json_kv_string(w, "kind", launch_story_kind_name(st->kind));
+        launch_story_text(text, sizeof(text), s, st, ss);
+        json_kv_string(w, "text", text);
+        json_kv_u64(w, "count", st->count);
+        kv_u64_or_null(w, "launch_seq", st->launch ? st->launch->seq : 0, st->launch != NULL);
+        json_kv_string(w, "call", st->launch ? st->launch->call : NULL);
+        launch_site(w, s, st->launch, ss);
+        kv_u64_or_null(w, "child_pid", st->child ? st->child->pid : 0, st->child != NULL);
+        kv_u64_or_null(w, "fd", st->fd ? st->fd->fd : 0, st->fd != NULL);
+        json_kv_string(w, "pipe", st->fd ? st->fd->target : NULL);
+        json_kv_u64(w, "first_ms", st->first_ms);
+        json_kv_u64(w, "last_ms", st->last_ms);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    if (n != (size_t)-1)
+        free(v);
 }
 
 /* "x11": the X resources of the process's clients, or null. */
@@ -523,15 +625,6 @@ static void capture(json_writer *w, const snap *s)
 
 /* "memory": the MEMORY record, or null; sizes in KiB as the kernel gives
  * them, cgroup and malloc figures in bytes, a figure not taken null. */
-static void kv_u64_or_null(json_writer *w, const char *key, uint64_t v, int known)
-{
-    json_key(w, key);
-    if (known)
-        json_u64(w, v);
-    else
-        json_null(w);
-}
-
 static void memory(json_writer *w, const snap *s)
 {
     const snap_memory *m = &s->memory;
@@ -681,6 +774,8 @@ int report_json(FILE *out, const snap *s, int pretty, const report_options *opt)
     deadlocks(&w, s);
     fds(&w, s, ss);
     children(&w, s);
+    launches(&w, s, ss);
+    launch_story_list(&w, s, ss);
     x11(&w, s);
     modules(&w, s);
     breadcrumbs(&w, s);

@@ -16,6 +16,7 @@
 
 #include "frame_symbols.h"
 #include "report.h"
+#include "launch_facts.h"
 #include "report_facts.h"
 #include "session_facts.h"
 #include "size_text.h"
@@ -372,6 +373,40 @@ static void child_list(FILE *out, const snap *s)
         fprintf(out, "  %7" PRIu64 "  %-5c  %-6s  ", c->pid, c->state ? c->state : '?',
                 c->zombie ? "yes" : "no");
         FACT(out, "", facts_child_command, c);
+        if (c->wchan) {
+            fputs("  (waiting in ", out);
+            report_put_safe(out, c->wchan, strlen(c->wchan));
+            fputc(')', out);
+        }
+        fputc('\n', out);
+    }
+}
+
+/* What the launches and children say at a glance (launch_facts.h). */
+static void launch_story_list(FILE *out, const snap *s, sym_session *ss)
+{
+    launch_story *v;
+    size_t n = launch_stories(s, &v);
+    if (n == 0 || n == (size_t)-1)
+        return;
+    fprintf(out, "\nlaunches: %zu %s\n", n, n == 1 ? "story" : "stories");
+    for (size_t i = 0; i < n; i++) {
+        fputs("  ! ", out);
+        FACT(out, "      ", facts_launch_story, s, &v[i], ss);
+        fputc('\n', out);
+    }
+    free(v);
+}
+
+/* Every launch in the snapshot (tracking mode exec), oldest first. */
+static void launch_list(FILE *out, const snap *s, sym_session *ss)
+{
+    if (!s->n_launches)
+        return;
+    fprintf(out, "\nlaunched programs: %zu (tracking keeps the last 128)\n", s->n_launches);
+    for (size_t i = 0; i < s->n_launches; i++) {
+        fputs("  ", out);
+        FACT(out, "    ", facts_launch, s, &s->launches[i], ss);
         fputc('\n', out);
     }
 }
@@ -591,10 +626,12 @@ int report_text(FILE *out, const snap *s, const report_options *opt)
     header(out, s);
     why(out, s, opt);
     session_section(out, s);
+    launch_story_list(out, s, ss);
     threads(out, s, opt);
     fd_table(out, s, ss);
     bbx_internals(out, s, opt);
     child_list(out, s);
+    launch_list(out, s, ss);
     x11_list(out, s);
     module_table(out, s);
     breadcrumb_list(out, s);

@@ -217,6 +217,7 @@ static int capture_file(const struct capture_trigger *trig)
     n_origins = origins_write(w, &track_lost);
     heap_write(w);
     n_children = children_write(w);
+    launches_write(w);
     x11_write(w); /* prepared by the collector thread, never asked here */
     mem_write(w); /* prepared off the crash path (mem_refresh.c) */
     session_write(w); /* prepared off the crash path (session_read.c) */

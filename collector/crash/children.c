@@ -88,6 +88,36 @@ static void proc_path(char *buf, size_t cap, pid_t pid, const char *file)
     ss_puts(&b, file);
 }
 
+/* Where the kernel has the child waiting ("anon_pipe_write": blocked
+ * writing into a full pipe), as /proc/PID/wchan says ("0" when running). */
+static void put_wchan(snap_writer *w, pid_t pid)
+{
+    char path[64], buf[128];
+    proc_path(path, sizeof(path), pid, "wchan");
+    ssize_t n = ss_read_file(AT_FDCWD, path, buf, sizeof(buf));
+    if (n > 0 && strcmp(buf, "0") != 0)
+        snap_put_bytes(w, SNAP_CHILD_WCHAN, buf, strnlen(buf, (size_t)n));
+}
+
+/* What the child's fds 0-2 are: a pipe among them joins it to the fd of
+ * ours at the other end ("pipe:[12345]" on both sides). */
+static void put_std_fds(snap_writer *w, pid_t pid)
+{
+    static const unsigned fields[3] = { SNAP_CHILD_STDIN, SNAP_CHILD_STDOUT,
+                                        SNAP_CHILD_STDERR };
+    char path[64], target[256];
+    for (unsigned fd = 0; fd < 3; fd++) {
+        ss_buf b = ss_buf_of(path, sizeof(path));
+        ss_puts(&b, "/proc/");
+        ss_putu(&b, (uint64_t)pid);
+        ss_puts(&b, "/fd/");
+        ss_putu(&b, fd);
+        ssize_t n = readlink(path, target, sizeof(target));
+        if (n > 0)
+            snap_put_bytes(w, fields[fd], target, (size_t)n);
+    }
+}
+
 /* Write one CHILD record; 0 if the process is gone. */
 static int write_child(snap_writer *w, pid_t pid, uint64_t now_ms)
 {
@@ -113,6 +143,10 @@ static int write_child(snap_writer *w, pid_t pid, uint64_t now_ms)
     /* comm: between the first '(' and the last ')' (it may hold either) */
     snap_put_bytes(w, SNAP_CHILD_COMM, open_paren + 1, (size_t)(rest - 2 - (open_paren + 1)));
     snap_put_u64(w, SNAP_CHILD_START_MS, process_stat_start_ms(stat, now_ms));
+    if (state != 'Z') {
+        put_wchan(w, pid);
+        put_std_fds(w, pid);
+    }
     snap_rec_end(w);
     return 1;
 }

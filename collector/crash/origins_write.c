@@ -51,19 +51,25 @@ static union {
 } copy;
 static uint8_t frame_bytes[TRACK_MAX_FRAMES * 10];
 
-/* Copy slot `s` into `copy`; 0 when it kept changing. */
-static int slot_read(const struct track_slot *s)
+int track_seq_copy(void *dst, const void *src, size_t n)
 {
+    _Atomic uint32_t *seq = (_Atomic uint32_t *)src;
     for (int i = 0; i < READ_TRIES; i++) {
-        uint32_t a = atomic_load_explicit(&((struct track_slot *)s)->seq, memory_order_acquire);
+        uint32_t a = atomic_load_explicit(seq, memory_order_acquire);
         if (a & 1)
             continue;
-        memcpy(copy.bytes, (const void *)s, track_tab.slot_size);
+        memcpy(dst, src, n);
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&((struct track_slot *)s)->seq, memory_order_relaxed) == a)
+        if (atomic_load_explicit(seq, memory_order_relaxed) == a)
             return 1;
     }
     return 0;
+}
+
+/* Copy slot `s` into `copy`; 0 when it kept changing. */
+static int slot_read(const struct track_slot *s)
+{
+    return track_seq_copy(copy.bytes, s, track_tab.slot_size);
 }
 
 unsigned track_flags(void)

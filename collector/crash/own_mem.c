@@ -44,6 +44,16 @@ void *ss_map(size_t len, int noreserve)
     return p;
 }
 
+void *ss_map_shared(size_t len)
+{
+    int flags = MAP_SHARED | MAP_ANONYMOUS;
+    void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    atomic_fetch_add(&mapped, len);
+    return p;
+}
+
 void ss_unmap(void *p, size_t len)
 {
     if (!p)

@@ -119,12 +119,13 @@ typedef struct bbx_config {
      * $BBX_MAX_FILES, $BBX_MAX_BYTES (with K, M or G: powers of 1024). */
     unsigned max_files;
     unsigned long long max_bytes;
-    /* Tracking mode: BBX_TRACK_FD, BBX_TRACK_THREAD and/or BBX_TRACK_HEAP.
-     * Records the creating stack, thread and time of every fd and thread,
-     * and (heap) the allocating stacks of sampled allocations, written into
-     * every snapshot.  $BBX_TRACK: "fd", "thread", "heap" or a comma list
-     * of them, "all" (fd and thread: heap is asked for by name), or
-     * "none". */
+    /* Tracking mode: BBX_TRACK_FD, BBX_TRACK_THREAD, BBX_TRACK_EXEC and/or
+     * BBX_TRACK_HEAP.  Records the creating stack, thread and time of every
+     * fd and thread, (exec) every program launched and how it ended, and
+     * (heap) the allocating stacks of sampled allocations, written into
+     * every snapshot.  $BBX_TRACK: "fd", "thread", "exec", "heap" or a
+     * comma list of them, "all" (fd, thread and exec: heap is asked for by
+     * name), or "none". */
     unsigned track;
     /* Frames kept per creation stack (default 32, at most 64).
      * $BBX_TRACK_FRAMES. */
@@ -168,6 +169,7 @@ typedef struct bbx_config {
 #define BBX_TRACK_FD 1u
 #define BBX_TRACK_THREAD 2u
 #define BBX_TRACK_HEAP 4u
+#define BBX_TRACK_EXEC 8u /* launches: exec, posix_spawn, system, popen, and the waits */
 
 /* Flags for bbx_config.redact (the SNAP_REDACT_* bits of the format). */
 #define BBX_REDACT_SECRETS 0x01u     /* secret-looking argument values (default) */

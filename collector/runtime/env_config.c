@@ -227,8 +227,8 @@ static int env_thread_signal(const char *name, int *field)
     return 0;
 }
 
-/* "fd", "thread", "heap" or a comma list of them; "all" or "1" (fd and
- * thread: heap tracking changes the allocator's path, so it is asked for
+/* "fd", "thread", "exec", "heap" or a comma list of them; "all" or "1"
+ * (fd, thread and exec: heap tracking changes the allocator's path, so it is asked for
  * by name); "none" or "0" turn it off. */
 static int env_track(const char *name, unsigned *field)
 {
@@ -239,7 +239,7 @@ static int env_track(const char *name, unsigned *field)
     if (strcasecmp(v, "none") == 0 || strcmp(v, "0") == 0)
         return 0;
     if (strcasecmp(v, "all") == 0 || strcmp(v, "1") == 0) {
-        *field = BBX_TRACK_FD | BBX_TRACK_THREAD;
+        *field = BBX_TRACK_FD | BBX_TRACK_THREAD | BBX_TRACK_EXEC;
         return 0;
     }
     for (const char *p = v; *p;) {
@@ -250,8 +250,10 @@ static int env_track(const char *name, unsigned *field)
             flags |= BBX_TRACK_THREAD;
         else if (n == 4 && strncasecmp(p, "heap", 4) == 0)
             flags |= BBX_TRACK_HEAP;
+        else if (n == 4 && strncasecmp(p, "exec", 4) == 0)
+            flags |= BBX_TRACK_EXEC;
         else
-            return bad(name, v, "expected fd, thread, heap (comma-separated), all or none");
+            return bad(name, v, "expected fd, thread, exec, heap (comma-separated), all or none");
         p += n;
         if (*p == ',')
             p++;

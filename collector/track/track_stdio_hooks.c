@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "launch_table.h"
 #include "track_hooks.h"
 
 static FILE *made_stream(FILE *f, int call, uintptr_t ra)
@@ -95,11 +96,23 @@ BBX_API FILE *tmpfile64(void)
     return made_stream(real ? real() : no_real(), TRACK_TMPFILE64, TRACK_RA);
 }
 
+/* popen is also a launch (BBX_TRACK exec): the command, and the stream's
+ * fd, by which pclose later finds it. */
 TRACK_REAL(popen);
 BBX_API FILE *popen(const char *command, const char *mode)
 {
     __typeof__(&popen) real = TRACK_RESOLVE(popen);
-    return made_stream(real ? real(command, mode) : no_real(), TRACK_POPEN, TRACK_RA);
+    int slot = command ? launch_begin_command(LAUNCH_POPEN, command, TRACK_RA) : -1;
+    FILE *f = made_stream(real ? real(command, mode) : no_real(), TRACK_POPEN, TRACK_RA);
+    if (slot >= 0) {
+        int err = errno;
+        if (f)
+            launch_started(slot, 0, fileno(f));
+        else
+            launch_failed(slot, err, 0);
+        errno = err;
+    }
+    return f;
 }
 
 TRACK_REAL(fclose);
@@ -114,8 +127,15 @@ TRACK_REAL(pclose);
 BBX_API int pclose(FILE *f)
 {
     __typeof__(&pclose) real = TRACK_RESOLVE(pclose);
+    int fd = f && track_exec_on() ? fileno(f) : -1;
     closing_stream(f);
-    return real ? real(f) : -1;
+    int status = real ? real(f) : -1;
+    if (fd >= 0 && status != -1) {
+        int err = errno;
+        launch_pclosed(fd, status);
+        errno = err;
+    }
+    return status;
 }
 
 /* ---- directory streams ---- */

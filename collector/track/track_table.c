@@ -25,6 +25,7 @@
 #include "sigsafe.h"
 #include "snap_format.h"
 #include "track_stack.h"
+#include "launch_table.h"
 #include "track_table.h"
 
 #define FD_TABLE_CAP (1u << 20)
@@ -44,26 +45,34 @@ static pid_t self_tid(void)
     return cached_tid;
 }
 
-/* Make the sequence odd; 0 if another writer holds it (never waits long:
- * that writer may be the code this signal handler interrupted). */
-static int slot_lock(struct track_slot *s)
+int track_seq_lock(_Atomic uint32_t *seq)
 {
-    uint32_t q = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    uint32_t q = atomic_load_explicit(seq, memory_order_relaxed);
     for (int i = 0; i < LOCK_SPINS; i++) {
         if (!(q & 1) && atomic_compare_exchange_weak_explicit(
-                            &s->seq, &q, q + 1, memory_order_acquire, memory_order_relaxed)) {
+                            seq, &q, q + 1, memory_order_acquire, memory_order_relaxed)) {
             atomic_thread_fence(memory_order_release);
             return 1;
         }
         __builtin_ia32_pause();
-        q = atomic_load_explicit(&s->seq, memory_order_relaxed);
+        q = atomic_load_explicit(seq, memory_order_relaxed);
     }
     return 0;
 }
 
+void track_seq_unlock(_Atomic uint32_t *seq)
+{
+    atomic_fetch_add_explicit(seq, 1, memory_order_release);
+}
+
+static int slot_lock(struct track_slot *s)
+{
+    return track_seq_lock(&s->seq);
+}
+
 static void slot_unlock(struct track_slot *s)
 {
-    atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
+    track_seq_unlock(&s->seq);
 }
 
 static uint64_t coarse_ms(void)
@@ -312,10 +321,16 @@ static int track_tables_start(unsigned flags, unsigned frames)
 int track_start(unsigned flags, unsigned frames)
 {
     int rc;
+    if ((flags & BBX_TRACK_EXEC) && (rc = launch_table_start()) != 0)
+        return rc;
     uint64_t interval = bbx_g.cfg.heap_sample ? bbx_g.cfg.heap_sample : HEAP_SAMPLE_DEFAULT;
     if ((flags & (BBX_TRACK_FD | BBX_TRACK_THREAD)) &&
         (rc = track_tables_start(flags & (BBX_TRACK_FD | BBX_TRACK_THREAD), frames)) != 0)
         return rc;
+    if (flags & BBX_TRACK_EXEC) { /* the other parts leave their flags set */
+        track_stack_init();
+        atomic_fetch_or(&track_active, BBX_TRACK_EXEC);
+    }
     if (flags & BBX_TRACK_HEAP)
         return heap_start(interval, frames);
     return 0;

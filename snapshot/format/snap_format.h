@@ -17,12 +17,13 @@
 #define SNAP_MAGIC_LEN 8
 #define SNAP_HEADER_LEN 16
 #define SNAP_VERSION_MAJOR 1 /* a reader refuses other majors */
-#define SNAP_VERSION_MINOR 5 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
+#define SNAP_VERSION_MINOR 6 /* additions only: 1 added ORIGIN, CHILD, trigger kinds 3-5;
                                 2 added trigger kinds 6-7 and the HUNG fields;
                                 3 added FD BBX, CAPTURE BBX_MAPPED, MODULE IMAGE (the
                                   vDSO's bytes), X11_RESOURCES;
                                 4 added MEMORY, HEAP, HEAP_STACK, trigger kind 8;
-                                5 added SESSION, redact part ENV */
+                                5 added SESSION, redact part ENV;
+                                6 added LAUNCH, CHILD WCHAN and STDIN/STDOUT/STDERR */
 
 #define SNAP_MAX_RECORD (16u << 20) /* a reader refuses larger records */
 
@@ -48,6 +49,7 @@ enum snap_record_type {
     SNAP_REC_END = 15,
     SNAP_REC_SESSION = 16,     /* the session and context the process runs in
                                   (prepared off the crash path) */
+    SNAP_REC_LAUNCH = 17,      /* tracking mode (exec): a program launched */
 };
 
 enum snap_process_field {
@@ -304,6 +306,43 @@ enum snap_child_field {
                                   zombies) */
     SNAP_CHILD_COMM = 5,       /* bytes: the kernel's command name */
     SNAP_CHILD_START_MS = 6,   /* varint: start time, Unix ms */
+    SNAP_CHILD_WCHAN = 7,      /* bytes: where the kernel has it waiting
+                                  (/proc/PID/wchan: "anon_pipe_write", "do_wait") */
+    SNAP_CHILD_STDIN = 8,      /* bytes: what its fd 0 is ("pipe:[12345]", a path) */
+    SNAP_CHILD_STDOUT = 9,     /* bytes: its fd 1 */
+    SNAP_CHILD_STDERR = 10,    /* bytes: its fd 2 */
+};
+
+/* LAUNCH: tracking mode (exec), one per launch still in the collector's
+ * table (the last 128): an exec, posix_spawn, system or popen call of the
+ * process or of a child it forked, and what became of it. */
+enum snap_launch_field {
+    SNAP_LAUNCH_CALL = 1,      /* bytes: "execve", "execvp", "posix_spawnp",
+                                  "system", "popen", ... */
+    SNAP_LAUNCH_SEQ = 2,       /* varint: launch number, from 1 (a gap below
+                                  the first one written: older launches were
+                                  overwritten) */
+    SNAP_LAUNCH_PID = 3,       /* varint: the launched process (absent: not known,
+                                  as for system and popen) */
+    SNAP_LAUNCH_LAUNCHER = 4,  /* varint: the process that made the call (a
+                                  forked child calling exec: its own pid) */
+    SNAP_LAUNCH_TID = 5,       /* varint: the calling thread */
+    SNAP_LAUNCH_TIME_MS = 6,   /* varint: when, Unix ms */
+    SNAP_LAUNCH_FRAMES = 7,    /* bytes: as SNAP_ORIG_FRAMES: the calling stack */
+    SNAP_LAUNCH_TRUNCATED = 8, /* varint: 1 when the stack was cut at the limit */
+    SNAP_LAUNCH_ARGS = 9,      /* bytes: the argument vector separated by NUL,
+                                  redacted as command lines are (system, popen:
+                                  "sh", "-c", the command) */
+    SNAP_LAUNCH_ERRNO = 10,    /* varint: the call failed with this errno */
+    SNAP_LAUNCH_PATH = 11,     /* bytes: PATH as searched by a p-variant that
+                                  failed (absent when the ENV part is redacted) */
+    SNAP_LAUNCH_IN_CHILD = 12, /* varint: 1 = exec called in a forked child */
+    SNAP_LAUNCH_STATUS = 13,   /* varint: wait status (as waitpid's) once the
+                                  process was reaped, or system's / pclose's */
+    SNAP_LAUNCH_END_MS = 14,   /* varint: when it was reaped, Unix ms */
+    SNAP_LAUNCH_FD = 15,       /* varint: popen: the stream's fd */
+    SNAP_LAUNCH_FILE = 16,     /* bytes: the exec and spawn calls' path or file
+                                  argument (what was searched for or run) */
 };
 
 /* X11_RESOURCES: at most one.  Prepared on the collector thread through

@@ -467,6 +467,10 @@ static int child_field(snap_builder *b, void *obj, const snap_field *f)
     if (IS_BYTES(f)) {
         if (f->number == SNAP_CHILD_COMM)
             return set_str(&c->comm, f);
+        if (f->number == SNAP_CHILD_WCHAN)
+            return set_str(&c->wchan, f);
+        if (f->number >= SNAP_CHILD_STDIN && f->number <= SNAP_CHILD_STDERR)
+            return set_str(&c->std_fds[f->number - SNAP_CHILD_STDIN], f);
         if (f->number == SNAP_CHILD_CMDLINE) {
             if (set_str(&c->cmdline, f) < 0)
                 return -1;
@@ -481,6 +485,45 @@ static int child_field(snap_builder *b, void *obj, const snap_field *f)
         break;
     case SNAP_CHILD_ZOMBIE: c->zombie = f->value != 0; break;
     case SNAP_CHILD_START_MS: c->start_ms = f->value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int launch_field(snap_builder *b, void *obj, const snap_field *f)
+{
+    snap_launch *l = obj;
+    if (IS_BYTES(f)) {
+        int cut = 0, rc;
+        switch (f->number) {
+        case SNAP_LAUNCH_CALL: return set_str(&l->call, f);
+        case SNAP_LAUNCH_PATH: return set_str(&l->path, f);
+        case SNAP_LAUNCH_FILE: return set_str(&l->file, f);
+        case SNAP_LAUNCH_ARGS:
+            if (set_str(&l->args, f) < 0)
+                return -1;
+            l->args_len = f->len;
+            return 0;
+        case SNAP_LAUNCH_FRAMES:
+            rc = unpack(b, f, SNAP_READ_MAX_FRAMES, 1, &l->frames, &l->n_frames, &cut);
+            if (cut)
+                l->truncated = 1;
+            return rc;
+        default: return 0;
+        }
+    }
+    switch (f->number) {
+    case SNAP_LAUNCH_SEQ: l->seq = f->value; break;
+    case SNAP_LAUNCH_PID: l->pid = f->value; break;
+    case SNAP_LAUNCH_LAUNCHER: l->launcher = f->value; break;
+    case SNAP_LAUNCH_TID: l->tid = f->value; break;
+    case SNAP_LAUNCH_TIME_MS: l->time_ms = f->value; break;
+    case SNAP_LAUNCH_TRUNCATED: l->truncated = f->value != 0; break;
+    case SNAP_LAUNCH_ERRNO: l->failed = 1; l->err = f->value; break;
+    case SNAP_LAUNCH_IN_CHILD: l->in_child = f->value != 0; break;
+    case SNAP_LAUNCH_STATUS: l->ended = 1; l->status = f->value; break;
+    case SNAP_LAUNCH_END_MS: l->end_ms = f->value; break;
+    case SNAP_LAUNCH_FD: l->has_fd = 1; l->fd = f->value; break;
     default: break;
     }
     return 0;
@@ -761,7 +804,7 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
     b->bad = 0;
     if ((b->flags & SNAP_READ_SUMMARY) &&
         (type == SNAP_REC_FD || type == SNAP_REC_ORIGIN || type == SNAP_REC_CHILD ||
-         type == SNAP_REC_BREADCRUMB)) {
+         type == SNAP_REC_BREADCRUMB || type == SNAP_REC_LAUNCH)) {
         if (type == SNAP_REC_FD && !fd_is_bbx(p, n))
             s->fds_passed++;
         return 0;
@@ -801,6 +844,10 @@ int snap_builder_add(snap_builder *b, uint64_t type, const uint8_t *p, size_t n)
     case SNAP_REC_CHILD:
         obj = APPEND(b, s->children, s->n_children, b->cap_children, &oom);
         fn = child_field;
+        break;
+    case SNAP_REC_LAUNCH:
+        obj = APPEND(b, s->launches, s->n_launches, b->cap_launches, &oom);
+        fn = launch_field;
         break;
     case SNAP_REC_X11_RESOURCES:
         s->x11.present = 1;
@@ -1062,8 +1109,19 @@ void snap_free(snap *s)
     for (size_t i = 0; i < s->n_children; i++) {
         free(s->children[i].cmdline);
         free(s->children[i].comm);
+        free(s->children[i].wchan);
+        for (int k = 0; k < 3; k++)
+            free(s->children[i].std_fds[k]);
     }
     free(s->children);
+    for (size_t i = 0; i < s->n_launches; i++) {
+        free(s->launches[i].call);
+        free(s->launches[i].frames);
+        free(s->launches[i].args);
+        free(s->launches[i].path);
+        free(s->launches[i].file);
+    }
+    free(s->launches);
     for (size_t i = 0; i < s->x11.n_types; i++)
         free(s->x11.types[i].name);
     free(s->x11.types);

@@ -19,7 +19,7 @@
 typedef struct snap_builder {
     snap *s;
     size_t cap_threads, cap_fds, cap_modules, cap_breadcrumbs;
-    size_t cap_annotations, cap_rlimits, cap_origins, cap_children, cap_x11_types;
+    size_t cap_annotations, cap_rlimits, cap_origins, cap_children, cap_launches, cap_x11_types;
     size_t cap_heap_stacks, cap_env, cap_sandbox, cap_dri;
     int bad; /* the current record had a field that could not be decoded */
     unsigned flags; /* SNAP_READ_* */

@@ -216,7 +216,8 @@ START_TEST(json_schema)
            "\"offset\":\"0x1300\",");
     has(j, "\"kernel_pc\":null,\"lock\":null,\"origin\":null}"); /* thread 4244: untracked */
     has(j, "\"children\":[{\"pid\":5000,\"state\":\"Z\",\"zombie\":true,\"comm\":\"true\","
-           "\"cmdline\":[],\"start_time_ms\":1714564798123},{\"pid\":5001,\"state\":\"S\","
+           "\"cmdline\":[],\"start_time_ms\":1714564798123,\"wchan\":null,\"stdin\":null,"
+           "\"stdout\":null,\"stderr\":null},{\"pid\":5001,\"state\":\"S\","
            "\"zombie\":false,\"comm\":\"sh\",\"cmdline\":[\"sh\",\"-c\",\"sleep 60\"],");
     has(j, "\"reader\":{\"unknown_records\":0,\"malformed_records\":0,\"dropped_items\":0}}");
     free(j);
@@ -232,7 +233,8 @@ START_TEST(json_incomplete)
     snap *s = reference(FIX_REC_TRIGGER + 1);
     char *j = render_json(s, 0);
     has(j, "\"complete\":false,\"incomplete_reason\":\"truncated after 2 records\"");
-    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"bbx_fds\":[],\"children\":[],\"x11\":null,\"modules\":[],\"breadcrumbs\":[],"
+    has(j, "\"threads\":[],\"deadlocks\":[],\"fds\":[],\"bbx_fds\":[],\"children\":[],\"launches\":[],\"launch_stories\":[],"
+           "\"x11\":null,\"modules\":[],\"breadcrumbs\":[],"
            "\"annotations\":{}");
     free(j);
     snap_free(s);

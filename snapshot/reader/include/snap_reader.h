@@ -137,7 +137,29 @@ typedef struct snap_child {
     char *cmdline;        /* arguments separated by NUL, or NULL */
     size_t cmdline_len;
     char *comm;
+    char *wchan;          /* where the kernel has it waiting, or NULL */
+    char *std_fds[3];     /* what its fds 0-2 are ("pipe:[N]", a path), or NULL */
 } snap_child;
+
+/* A program launched (LAUNCH record, tracking mode exec). */
+typedef struct snap_launch {
+    char *call;           /* "execvp", "posix_spawn", "system", "popen", ... */
+    uint64_t seq, pid, launcher, tid, time_ms, end_ms;
+    uint64_t *frames;     /* the calling stack, innermost first (return addresses) */
+    size_t n_frames;
+    int truncated;
+    char *args;           /* arguments separated by NUL, or NULL */
+    size_t args_len;
+    int failed;           /* the call failed with err */
+    uint64_t err;
+    char *path;           /* PATH a failed p-variant searched, or NULL */
+    char *file;           /* the path or file the call was given, or NULL */
+    int in_child;         /* exec in a forked child */
+    int ended;            /* reaped (or returned by system/pclose) with status */
+    uint64_t status;
+    int has_fd;           /* popen: the stream's fd */
+    uint64_t fd;
+} snap_launch;
 
 /* What the process's X clients held in the X server (X11_RESOURCES): one
  * count per resource type, named by the server's atom ("WINDOW", "PIXMAP",
@@ -268,6 +290,8 @@ typedef struct snap {
     size_t n_origins;
     snap_child *children; /* in file order */
     size_t n_children;
+    snap_launch *launches; /* in file order (oldest first) */
+    size_t n_launches;
     snap_x11 x11;         /* X resources; x11.present 0 when none */
     snap_memory memory;   /* memory.present 0 when none */
     snap_heap heap;       /* heap.present 0 when heap tracking was off */
@@ -295,8 +319,8 @@ snap *snap_read_file(const char *path, char *err, size_t errlen);
 
 /* Flags for snap_read_file_flags(). */
 #define SNAP_READ_RAW_FRAMES 1u /* keep thread frames encoded (frames_raw) */
-/* Only what sums a crash up (bbx ingest): FD, ORIGIN, CHILD and BREADCRUMB
- * records are passed over, not decoded (fds_passed counts the program's
+/* Only what sums a crash up (bbx ingest): FD, ORIGIN, CHILD, LAUNCH and
+ * BREADCRUMB records are passed over, not decoded (fds_passed counts the program's
  * FD records; n_fds stays 0). */
 #define SNAP_READ_SUMMARY 2u
 
