@@ -383,6 +383,7 @@ int report_html(FILE *out, const report_html_input *in)
     page_head(out, in);
     html_snap_summary(out, s, in->last_name, "");
     html_snap_session(out, s, "");
+    html_snap_launches(out, s, in->symbols, "");
     if (in->leaks && in->leaks->n_freezes)
         freezes_section(out, in->leaks);
     if (in->n_processes > 1)

@@ -416,6 +416,7 @@ static int representative(FILE *out, crash_store *st, const store_group_detail *
         snprintf(idp, sizeof(idp), "g%s-", d->g.id);
         html_snap_summary(out, s, source, idp);
         html_snap_session(out, s, idp);
+        html_snap_launches(out, s, ss, idp);
         html_snap_trigger_thread(out, s, ss, src, idp);
         html_snap_threads(out, s, ss, 0, idp);
         html_snap_fds(out, s, ss, idp);

@@ -32,6 +32,9 @@ void html_snap_fds(FILE *out, const snap *s, sym_session *ss, const char *idp);
 void html_snap_breadcrumbs(FILE *out, const snap *s, const char *idp);
 void html_snap_annotations(FILE *out, const snap *s, const char *idp);
 void html_snap_children(FILE *out, const snap *s, const char *idp);
+/* The launch stories as warnings and a table of the launches (LAUNCH
+ * records); nothing when there are neither. */
+void html_snap_launches(FILE *out, const snap *s, sym_session *ss, const char *idp);
 void html_snap_modules(FILE *out, const snap *s, const char *idp);
 void html_snap_capture(FILE *out, const snap *s, const char *idp);
 /* The symbolizer's notes, a list; nothing when there are none. */

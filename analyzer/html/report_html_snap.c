@@ -6,12 +6,14 @@
  * as report_text.c, as HTML; every string from the file is escaped.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame_symbols.h"
 #include "html_escape.h"
 #include "report.h"
 #include "report_facts.h"
+#include "launch_facts.h"
 #include "session_facts.h"
 #include "report_html_parts.h"
 #include "snap_format.h"
@@ -518,6 +520,47 @@ void html_snap_children(FILE *out, const snap *s, const char *idp)
         fputs("</code></td></tr>\n", out);
     }
     fputs("</tbody></table>\n</section>\n", out);
+}
+
+/* The launch stories (launch_facts.h) as warnings, then every launch. */
+void html_snap_launches(FILE *out, const snap *s, sym_session *ss, const char *idp)
+{
+    launch_story *v;
+    size_t n = launch_stories(s, &v);
+    if (n == (size_t)-1)
+        n = 0;
+    if (!n && !s->n_launches) {
+        free(v);
+        return;
+    }
+    fprintf(out, "<section id=\"%slaunches\">\n<h2>Launched programs</h2>\n", idp);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<p class=\"warn\">", out);
+        FACT(out, facts_launch_story, s, &v[i], ss);
+        fputs("</p>\n", out);
+    }
+    free(v);
+    if (s->n_launches) {
+        fputs("<table><thead><tr><th>#</th><th>call</th><th>program</th><th>pid</th>"
+              "<th>from</th><th>what became of it</th></tr></thead><tbody>\n", out);
+        for (size_t i = 0; i < s->n_launches; i++) {
+            const snap_launch *l = &s->launches[i];
+            fprintf(out, "<tr><td class=\"num\">%" PRIu64 "</td><td><code>", l->seq);
+            html_put(out, l->call, "?");
+            fputs("</code></td><td><code>", out);
+            FACT(out, facts_launch_program, l);
+            fputs("</code></td><td class=\"num\">", out);
+            if (l->pid)
+                fprintf(out, "%" PRIu64, l->pid);
+            fputs("</td><td>", out);
+            FACT(out, facts_launch_site, s, l, ss);
+            fputs("</td><td>", out);
+            FACT(out, facts_launch_outcome, l);
+            fputs("</td></tr>\n", out);
+        }
+        fputs("</tbody></table>\n", out);
+    }
+    fputs("</section>\n", out);
 }
 
 void html_snap_modules(FILE *out, const snap *s, const char *idp)

@@ -751,6 +751,10 @@ static leak_report *report_of(const leak_series *ls, const leak_options *o, char
     }
     r->app = b_strdup(&b, ls->app);
     r->exe = b_strdup(&b, ls->exe);
+    if ((r->n_launches = series_copy_launches(ls, &r->launches)) == (size_t)-1) {
+        r->n_launches = 0;
+        b.oom = 1;
+    }
     r->pid = ls->snaps[0].pid;
     r->n_snapshots = ls->n_snaps;
     r->first_ms = ls->snaps[t.order[0]].time_ms;
@@ -830,6 +834,7 @@ leak_stream *leak_stream_new(const leak_options *o)
     if (o)
         st->o = *o;
     st->ls.apps = &st->o.apps;
+    st->ls.symbols = st->o.symbols;
     return st;
 }
 

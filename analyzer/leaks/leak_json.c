@@ -146,6 +146,36 @@ static void not_counted(json_writer *w, const leak_report *const *r, size_t n)
     json_object_end(w);
 }
 
+/* "launches": the launch stories of the reports (leak_launch); with a
+ * set, each names its process by index and pid. */
+static void launches(json_writer *w, const leak_report *const *r, size_t n, int with_process)
+{
+    json_key(w, "launches");
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < r[i]->n_launches; k++) {
+            const leak_launch *l = &r[i]->launches[k];
+            json_object_begin(w);
+            if (with_process) {
+                json_kv_u64(w, "process", i);
+                json_kv_u64(w, "pid", r[i]->pid);
+            }
+            json_kv_string(w, "kind", l->kind);
+            json_kv_string(w, "text", l->text);
+            json_kv_u64(w, "count", l->count);
+            json_kv_string(w, "function", l->function);
+            json_kv_string(w, "file", l->file);
+            json_key(w, "line");
+            if (l->line)
+                json_u64(w, l->line);
+            else
+                json_null(w);
+            json_object_end(w);
+        }
+    }
+    json_array_end(w);
+}
+
 void leak_report_write_json(const leak_report *r, FILE *out)
 {
     json_writer w;
@@ -170,6 +200,7 @@ void leak_report_write_json(const leak_report *r, FILE *out)
     for (size_t i = 0; i < r->n_freezes; i++)
         freeze(&w, &r->freezes[i], NULL, 0);
     json_array_end(&w);
+    launches(&w, &r, 1, 0);
     json_object_end(&w);
     json_finish(&w);
 }
@@ -238,6 +269,7 @@ void leak_report_set_write_json(const leak_report_set *set, FILE *out)
         for (size_t k = 0; k < set->reports[i]->n_freezes; k++)
             freeze(&w, &set->reports[i]->freezes[k], set->reports[i], i);
     json_array_end(&w);
+    launches(&w, (const leak_report *const *)set->reports, set->n, 1);
     json_object_end(&w);
     json_finish(&w);
 }

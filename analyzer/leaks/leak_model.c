@@ -28,7 +28,19 @@ void leak_report_free(leak_report *r)
     free(r->app);
     free(r->exe);
     leak_vanished_free(r->vanished);
+    leak_launches_free(r->launches, r->n_launches);
     free(r);
+}
+
+void leak_launches_free(leak_launch *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].kind);
+        free(v[i].text);
+        free(v[i].function);
+        free(v[i].file);
+    }
+    free(v);
 }
 
 void leak_vanished_free(leak_vanished *v)

@@ -90,6 +90,26 @@ typedef struct leak_freeze {
     int over;               /* 1: it came back (a HANG_END snapshot) */
 } leak_freeze;
 
+/*
+ * What the programs the process launched did, as the last snapshot of the
+ * series with a story to tell says it (launch_facts.h: a helper not found
+ * in PATH, exiting non-zero N times, killed by a signal, blocked writing
+ * into a pipe the process does not read, children left running at exit).
+ * The launch table of a snapshot holds the process's last 128 launches, so
+ * the last snapshot tells the whole series.
+ */
+typedef struct leak_launch {
+    char *kind;             /* "not_found", "failed", "exit_status", "signaled",
+                               "blocked_pipe", "left_running" */
+    char *text;             /* the story in one sentence, as bbx show tells it */
+    uint64_t count;         /* launches it covers (left_running: children) */
+    char *function, *file;  /* the launching site in the program's own code,
+                               NULL unknown */
+    uint64_t line;          /* 0 unknown */
+} leak_launch;
+
+void leak_launches_free(leak_launch *v, size_t n);
+
 typedef struct leak_report {
     char *app;              /* application name of the series, may be NULL */
     uint64_t pid;
@@ -107,6 +127,8 @@ typedef struct leak_report {
     size_t n_suppressed;    /* suspects taken out by --suppress rules */
     leak_vanished *vanished; /* NULL: ended with exit or crash, still running,
                                or not judged (not read back from JSON) */
+    leak_launch *launches;  /* the launch stories (not read back from JSON) */
+    size_t n_launches;
 } leak_report;
 
 void leak_vanished_free(leak_vanished *v);

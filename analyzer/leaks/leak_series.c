@@ -45,6 +45,7 @@ void leak_series_release(leak_series *ls)
     }
     free(ls->groups);
     free(ls->snaps);
+    leak_launches_free(ls->launches, ls->n_launches);
     free(ls->table);
     for (size_t i = 0; i < ls->n_modules; i++) {
         free(ls->modules[i].path);
@@ -617,7 +618,8 @@ int leak_series_add_members(leak_series *ls, const snap *s, size_t file, size_t 
         return -1;
     if (add_hang(ls, &s->trigger, si) < 0 || add_fds(ls, s, si, fd_group) < 0 ||
         add_threads(ls, s, si, thread_group) < 0 || add_children(ls, s, si) < 0 ||
-        add_x11(ls, s, si) < 0 || add_memory(ls, s, si) < 0 || add_heap(ls, s, si) < 0)
+        add_x11(ls, s, si) < 0 || add_memory(ls, s, si) < 0 || add_heap(ls, s, si) < 0 ||
+        series_take_launches(ls, s) < 0)
         return -1;
     return 0;
 }

@@ -32,6 +32,8 @@
 #include <stdint.h>
 
 #include "app_frames.h"
+#include "leak_model.h"
+#include "symbolizer.h"
 #include "snap_reader.h"
 
 #define SERIES_MAX_EXAMPLES 3
@@ -131,6 +133,11 @@ typedef struct leak_series {
                                   the default rules); the caller's */
     uint8_t *keybuf;           /* scratch for building keys */
     size_t keybuf_cap;
+    sym_session *symbols;      /* names the launch stories' sites (may be
+                                  NULL); the caller's */
+    leak_launch *launches;     /* the stories of the newest snapshot with any */
+    size_t n_launches;
+    uint64_t launches_ms;      /* that snapshot's time */
 } leak_series;
 
 /* The order snapshots were taken in (snapset_stamp_cmp(): capture time,
@@ -140,6 +147,13 @@ int series_snap_order(const series_snap *x, const series_snap *y);
 
 void leak_series_init(leak_series *ls);
 void leak_series_release(leak_series *ls);
+
+/* Keep the launch stories of s when it is the newest snapshot with any
+ * (leak_launches.c).  0, or -1 when memory ran out. */
+int series_take_launches(leak_series *ls, const snap *s);
+/* A copy of the series' launch stories into *out (NULL when none): how
+ * many, or (size_t)-1 when memory ran out. */
+size_t series_copy_launches(const leak_series *ls, leak_launch **out);
 
 /* Fold snapshot s (read from path number `file`) into the series.
  * 0, or -1 when memory ran out. */

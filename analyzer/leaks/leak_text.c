@@ -140,6 +140,16 @@ static void not_counted_text(FILE *out, const leak_report *r)
     fputs(" (--all lists them)", out);
 }
 
+/* What the programs it launched did (leak_launch), one story a line. */
+static void launches(FILE *out, const leak_report *r)
+{
+    for (size_t i = 0; i < r->n_launches; i++) {
+        fputs("launch: ", out);
+        put(out, r->launches[i].text, "?");
+        fputc('\n', out);
+    }
+}
+
 /* ", 1 freeze" */
 static void freeze_count(FILE *out, size_t n)
 {
@@ -165,6 +175,7 @@ void leak_report_write_text(const leak_report *r, FILE *out)
     }
     for (size_t i = 0; i < r->n_freezes; i++)
         freeze(out, &r->freezes[i]);
+    launches(out, r);
     for (size_t i = 0; i < r->n_leaks; i++) {
         const leak_group *g = &r->leaks[i];
         group(out, g, i + 1);
