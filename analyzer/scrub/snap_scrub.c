@@ -33,6 +33,9 @@ enum action {
     ENV,       /* SESSION ENV: ENV leaves it out, SECRETS hides secret-looking
                   names' values (the collector never writes them) */
     PATH,      /* a path (SESSION CWD): PATHS replaces it */
+    ENV_VALUE, /* a variable's value (LAUNCH PATH): ENV leaves it out */
+    ARG_FILE,  /* a program's path (LAUNCH FILE): CMDLINE leaves it out,
+                  PATHS keeps the file name */
 };
 
 #define V SNAP_WIRE_VARINT
@@ -192,6 +195,26 @@ static const struct known {
     { SNAP_REC_CHILD, SNAP_CHILD_CMDLINE, B, ARGS },
     { SNAP_REC_CHILD, SNAP_CHILD_COMM, B, KEEP },
     { SNAP_REC_CHILD, SNAP_CHILD_START_MS, V, KEEP },
+    { SNAP_REC_CHILD, SNAP_CHILD_WCHAN, B, KEEP },
+    { SNAP_REC_CHILD, SNAP_CHILD_STDIN, B, TARGET },
+    { SNAP_REC_CHILD, SNAP_CHILD_STDOUT, B, TARGET },
+    { SNAP_REC_CHILD, SNAP_CHILD_STDERR, B, TARGET },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_CALL, B, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_SEQ, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_PID, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_LAUNCHER, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_TID, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_TIME_MS, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_FRAMES, B, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_TRUNCATED, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_ARGS, B, ARGS },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_ERRNO, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_PATH, B, ENV_VALUE },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_IN_CHILD, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_STATUS, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_END_MS, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_FD, V, KEEP },
+    { SNAP_REC_LAUNCH, SNAP_LAUNCH_FILE, B, ARG_FILE },
     { SNAP_REC_SESSION, SNAP_SES_TAKEN_MS, V, KEEP },
     { SNAP_REC_SESSION, SNAP_SES_ENV, B, ENV },
     { SNAP_REC_SESSION, SNAP_SES_CWD, B, PATH },
@@ -338,6 +361,16 @@ static void put_field(scrub *sc, const struct known *k, const snap_field *f)
         break;
     case ENV: put_env(sc, f); break;
     case PATH: put_replaced(sc, f, parts & SNAP_REDACT_PATHS && f->len > 0); break;
+    case ENV_VALUE:
+        if (!(parts & SNAP_REDACT_ENV))
+            snap_put_bytes(w, f->number, f->data, f->len);
+        break;
+    case ARG_FILE:
+        if (parts & SNAP_REDACT_CMDLINE)
+            break;
+        s = parts & SNAP_REDACT_PATHS ? snap_redact_basename(s, f->len, &n) : s;
+        snap_put_bytes(w, f->number, s, parts & SNAP_REDACT_PATHS ? n : f->len);
+        break;
     }
 }
 

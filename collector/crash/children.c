@@ -15,6 +15,7 @@
 #include "process_stat.h"
 #include "sigsafe.h"
 #include "snap_format.h"
+#include "snap_redact.h"
 
 #define MAX_CHILDREN 4096
 #define STAT_CAP 4096
@@ -113,7 +114,11 @@ static void put_std_fds(snap_writer *w, pid_t pid)
         ss_puts(&b, "/fd/");
         ss_putu(&b, fd);
         ssize_t n = readlink(path, target, sizeof(target));
-        if (n > 0)
+        if (n <= 0)
+            continue;
+        if (redact_parts() & SNAP_REDACT_PATHS && snap_redact_target_is_path(target, (size_t)n))
+            snap_put_str(w, fields[fd], SNAP_REDACTED_TEXT);
+        else
             snap_put_bytes(w, fields[fd], target, (size_t)n);
     }
 }

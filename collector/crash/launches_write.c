@@ -55,9 +55,9 @@ static void write_launch(snap_writer *w, const struct launch_slot *s)
         snap_put_u64(w, SNAP_LAUNCH_STATUS, (uint32_t)s->status);
         snap_put_u64(w, SNAP_LAUNCH_END_MS, s->end_ms);
     }
-    if (s->file_len)
-        snap_put_bytes(w, SNAP_LAUNCH_FILE, s->file,
-                       s->file_len <= LAUNCH_FILE_MAX ? s->file_len : LAUNCH_FILE_MAX);
+    if (s->file_len && !(redact_parts() & SNAP_REDACT_CMDLINE)) /* paths: its base name */
+        redact_put_path(w, SNAP_LAUNCH_FILE, s->file,
+                        s->file_len <= LAUNCH_FILE_MAX ? s->file_len : LAUNCH_FILE_MAX);
     if (s->call == LAUNCH_POPEN && s->fd >= 0)
         snap_put_u64(w, SNAP_LAUNCH_FD, (uint64_t)s->fd);
     snap_rec_end(w);
