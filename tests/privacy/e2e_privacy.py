@@ -219,6 +219,9 @@ def without_parts(d):
         d["session"]["cwd"] = "[redacted]"
     for c in d["children"]:
         c["cmdline"] = []
+        for k in ("stdin", "stdout", "stderr"):
+            if c.get(k) and c[k].startswith("/"):
+                c[k] = "[redacted]"
     for m in d["modules"]:
         m["path"] = base(m["path"])
 
