@@ -97,7 +97,9 @@ static int helper(const char *kind)
 
 static NOINLINE void open_browser(void)
 {
-    char *argv[] = { MISSING_PROGRAM, "https://example.org/help", NULL };
+    /* the token: launch arguments are redacted as command lines are */
+    char *argv[] = { MISSING_PROGRAM, "https://example.org/help", "--session-token=demo-123",
+                     NULL };
     pid_t pid = fork();
     if (pid == 0) {
         manifest("missing", "open_browser", __LINE__ + 1, MISSING_PROGRAM);
