@@ -11,7 +11,7 @@
  *   nodisplay  make_thumbnail() posix_spawn()s the thumbnailer 3 times with
  *              an environment without DISPLAY: it exits 1 each time
  *   signal     convert_image() posix_spawnp()s a converter that dies by
- *              SIGSEGV
+ *              SIGSEGV, and reaps it with waitid()
  *   pipe       export_png() popen()s an exporter that writes 1 MiB to its
  *              stdout, which the program never reads: the exporter blocks
  *              writing into the full pipe (the snapshot is taken then)
@@ -139,10 +139,10 @@ static NOINLINE void convert_image(void)
 {
     char *argv[] = { "converter", "--helper", "converter", NULL };
     pid_t pid;
-    int status;
+    siginfo_t si;
     manifest("signal", "convert_image", __LINE__ + 1, "converter");
     if (posix_spawnp(&pid, self, NULL, NULL, argv, environ) == 0)
-        waitpid(pid, &status, 0);
+        waitid(P_PID, (id_t)pid, &si, WEXITED); /* the siginfo form of the wait */
 }
 
 static FILE *export_stream; /* never read: the bug */
