@@ -130,6 +130,21 @@ build-release/analyzer/bbx leaks "$mem" || status=$?
 echo "== bbx leaks exited with $status (1 = growth found)"
 
 echo
+echo "== running samples/launcher all with BBX_TRACK=exec: a browser missing from PATH, a"
+echo "   thumbnailer that fails without DISPLAY (3 times), a converter killed by SIGSEGV,"
+echo "   an exporter blocked on a stdout pipe nobody reads, an indexer left running at exit"
+launches=$out/launcher
+mkdir -p "$launches"
+BBX_DIR=$launches BBX_TRACK=fd,exec BBX_AT_EXIT=1 \
+    build-release/samples/launcher all >/dev/null 2>&1
+lastlaunch=$(ls "$launches"/*-exit.bbx | tail -n 1)
+echo "== bbx leaks $launches (the stories come first)"
+status=0
+build-release/analyzer/bbx leaks "$launches" || status=$?
+pkill -f -- ' --helper (exporter|indexer)$' 2>/dev/null || true
+build-release/analyzer/bbx report "$lastlaunch" -o "$out/launcher-report.html"
+
+echo
 build-release/analyzer/bbx report "$mem" -o "$out/memgrow-report.html"
 build-release/analyzer/bbx flame "$(ls "$mem"/*.bbx | tail -n 1)" --what heap --format svg \
     -o "$out/live-heap.svg"
@@ -145,3 +160,4 @@ echo "   $out/leaked-fds.svg      where the leaked sockets were created (click t
 echo "   $out/crash-store.html    the crash store: groups by count, charts per day and version"
 echo "   $out/memgrow-report.html memory by kind and the live heap by stack over time, the verdict"
 echo "   $out/live-heap.svg       the live heap by allocating stack before the kill"
+echo "   $out/launcher-report.html the programs launcher started and what became of them"
