@@ -14,7 +14,6 @@ does nothing cannot pass.  Exits 0, or 1 with the reasons on stdout.
 
 import collections
 import concurrent.futures
-import json
 import os
 import subprocess
 import sys
@@ -23,16 +22,11 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "leaks"))
 import leaktest as lt  # noqa: E402  (the e2e helpers: environment, scratch, failures)
+sys.path.insert(0, HERE)
+from noharm_common import compare, plain_env, show  # noqa: E402
 
 MIN_SNAPSHOTS = 50    # a 6 s run at 10 ms writes hundreds (100 or more on main, loaded)
 SHOW_LIMIT = 3000     # snapshots checked with bbx show (all of them, in practice)
-
-
-def plain_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BBX_")}
-    env.pop("LD_PRELOAD", None)
-    env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
-    return env
 
 
 def run_matrix(cmd, env, label):
@@ -43,22 +37,10 @@ def run_matrix(cmd, env, label):
     return p
 
 
-def compare(plain, bbx):
-    if plain.returncode != bbx.returncode:
-        lt.fail("exit status differs: %d without bbx, %d with" % (plain.returncode,
-                                                                  bbx.returncode))
-    a, b = plain.stdout.splitlines(), bbx.stdout.splitlines()
-    if len(a) != len(b):
-        lt.fail("%d lines without bbx, %d with" % (len(a), len(b)))
-    differ = [(x, y) for x, y in zip(a, b) if x != y]
-    if not differ:
-        lt.note("stdout identical (%d lines)" % len(a))
-        return
+def calls_that_differ(differ, n):
     by_call = collections.Counter(x.split(":")[0].split(" ", 1)[1] for x, _ in differ)
-    lt.fail("%d of %d calls returned something else under bbx (%s)"
-            % (len(differ), len(a), ", ".join("%s x%d" % kv for kv in sorted(by_call.items()))))
-    for x, y in differ[:40]:
-        lt.note("  without: %s\n  with:    %s" % (x, y))
+    return ("%d of %d calls returned something else under bbx (%s)"
+            % (len(differ), n, ", ".join("%s x%d" % kv for kv in sorted(by_call.items()))))
 
 
 def sane_baseline(plain):
@@ -72,17 +54,6 @@ def sane_baseline(plain):
         lt.fail("without bbx: %s" % l)
     if not plain.stdout.rstrip().endswith("exit 0"):
         lt.fail("without bbx: the output does not end with \"exit 0\"")
-
-
-def show(bbx, path):
-    p = subprocess.run([bbx, "show", "--json", "--no-symbols", path], capture_output=True,
-                       text=True, timeout=300)
-    if p.returncode != 0:
-        return path, "bbx show exited %d: %s" % (p.returncode, p.stderr.strip()), None
-    try:
-        return path, None, json.loads(p.stdout)
-    except ValueError as e:
-        return path, "not JSON (%s)" % e, None
 
 
 def check_snapshots(bbx, snap_dir, pid, workers):
@@ -144,7 +115,7 @@ def main():
                                                          len(out.splitlines())))
             if err.strip():
                 lt.note("with bbx stderr: %s" % err.strip()[-1500:])
-            compare(plain, bbx)
+            compare(plain, bbx, calls_that_differ)
             check_snapshots(args.bbx, snap_dir, proc.pid, args.workers)
     lt.finish()
 

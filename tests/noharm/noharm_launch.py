@@ -16,7 +16,6 @@ launches, at least one snapshot has a non-empty "launches" list.  Exits
 """
 
 import concurrent.futures
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +24,8 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "leaks"))
 import leaktest as lt  # noqa: E402  (the e2e helpers: environment, scratch, failures)
+sys.path.insert(0, HERE)
+from noharm_common import compare, plain_env, show  # noqa: E402
 
 MIN_SNAPSHOTS = 10   # a 2.5 s run at 10 ms writes a hundred or more
 SHOW_LIMIT = 1500    # snapshots checked with bbx show, spread over the run
@@ -49,13 +50,6 @@ BASELINE = [
 ]
 
 
-def plain_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BBX_")}
-    env.pop("LD_PRELOAD", None)
-    env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
-    return env
-
-
 def sane_baseline(plain):
     if plain.returncode != 0:
         lt.fail("launch_calls without bbx exited %d" % plain.returncode)
@@ -68,36 +62,6 @@ def sane_baseline(plain):
             lt.fail("without bbx: %s" % line)
     if not out.rstrip().endswith("exit 0"):
         lt.fail("without bbx: the output does not end with \"exit 0\"")
-
-
-def compare(plain, bbx):
-    if plain.returncode != bbx.returncode:
-        lt.fail("exit status differs: %d without bbx, %d with" % (plain.returncode,
-                                                                  bbx.returncode))
-    a, b = plain.stdout.splitlines(), bbx.stdout.splitlines()
-    if len(a) != len(b):
-        lt.fail("%d lines without bbx, %d with" % (len(a), len(b)))
-    differ = [(x, y) for x, y in zip(a, b) if x != y]
-    if not differ and len(a) == len(b):
-        lt.note("stdout identical (%d lines)" % len(a))
-        return
-    if differ:
-        lt.fail("%d of %d lines differ under bbx" % (len(differ), len(a)))
-    for x, y in differ[:40]:
-        lt.note("  without: %s\n  with:    %s" % (x, y))
-    for y in b[len(a):len(a) + 10]:
-        lt.note("  only with bbx: %s" % y)
-
-
-def show(bbx, path):
-    p = subprocess.run([bbx, "show", "--json", "--no-symbols", path], capture_output=True,
-                       text=True, timeout=300)
-    if p.returncode != 0:
-        return path, "bbx show exited %d: %s" % (p.returncode, p.stderr.strip()), None
-    try:
-        return path, None, json.loads(p.stdout)
-    except ValueError as e:
-        return path, "not JSON (%s)" % e, None
 
 
 def check_snapshots(bbx, snap_dir, pid, track):
