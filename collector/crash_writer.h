@@ -16,6 +16,7 @@
 #define BBX_CRASH_WRITER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Reserve the writer's stack (init). */
 int crash_writer_init(void);
@@ -24,6 +25,9 @@ void crash_writer_release(void);
 /* Start a writer that creates `tmp` (O_EXCL, 0600); returns the pipe's
  * non-blocking write end, or -1 (then write the file directly). */
 int crash_writer_start(const char *tmp);
+/* The last writer started (a child process of ours while it runs: the
+ * CHILD records leave it out), 0 before the first. */
+pid_t crash_writer_pid(void);
 /* The snapshot is all in the pipe (or cut): close it and wait, until
  * deadline_us (monotonic), for the writer to finish; it renames its file
  * to `path` when `complete`.  Returns 0, or BBX_EIO when the writer failed

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "crash_writer.h"
 #include "process_stat.h"
 #include "sigsafe.h"
 #include "snap_format.h"
@@ -25,8 +26,8 @@ static unsigned n_kids;
 
 static void add_kid(uint64_t pid)
 {
-    if (pid == 0 || pid > 0x7fffffff)
-        return;
+    if (pid == 0 || pid > 0x7fffffff || (pid_t)pid == crash_writer_pid())
+        return; /* bbx's own crash writer is no child of the program's */
     for (unsigned i = 0; i < n_kids; i++)
         if (kids[i] == (pid_t)pid)
             return;

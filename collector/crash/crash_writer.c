@@ -105,6 +105,13 @@ SS_NO_ASAN static int writer_main(void *arg)
     return 0;
 }
 
+static _Atomic pid_t writer_pid;
+
+pid_t crash_writer_pid(void)
+{
+    return atomic_load(&writer_pid);
+}
+
 int crash_writer_start(const char *tmp)
 {
     int p[2];
@@ -129,6 +136,7 @@ int crash_writer_start(const char *tmp)
         ss_close(p[1]);
         return -1;
     }
+    atomic_store(&writer_pid, (pid_t)pid);
     ss_fcntl(p[1], F_SETFL, O_NONBLOCK);
     return p[1];
 }
