@@ -47,10 +47,12 @@ elif ! command -v npm >/dev/null 2>&1; then
   PKGS="$PKGS npm"
 fi
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS gdb hyperfine llvm time valgrind gawk heaptrack"
+  PKGS="$PKGS gdb hyperfine llvm time valgrind gawk heaptrack strace"
   # gawk: bench/run_flame.py times gawk beside mawk (Debian's default awk).
   # heaptrack: bench/run_heap.py runs it (and valgrind's massif) beside
   #   BBX_TRACK=heap.
+  # strace: bench/run_launch.py runs the launches under strace -f beside
+  #   BBX_TRACK=exec.
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
